@@ -1,0 +1,72 @@
+"""The ``autopr-console`` command line.
+
+With no sub-command it opens the window.  Each sub-command lives in its own
+module under ``console/cli/`` exposing ``register(subparsers, common)``;
+``COMMAND_MODULES`` lists them (explicitly, so a frozen app finds them all).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from console import APP_ID, __version__
+
+COMMAND_MODULES: tuple[str, ...] = (
+    "console.cli.gui_cmd",
+    "console.cli.profile_cmd",
+    "console.cli.migrate_cmd",
+)
+
+
+def common_parser() -> argparse.ArgumentParser:
+    """Options every command takes: which database to use."""
+    common = argparse.ArgumentParser(add_help=False)
+    target = common.add_mutually_exclusive_group()
+    target.add_argument("--profile", "-p", metavar="P", help="connection profile (default: local)")
+    target.add_argument("--url", metavar="URL", help="database URL (overrides profiles)")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = common_parser()
+    parser = argparse.ArgumentParser(
+        prog=APP_ID,
+        description="Operator console for the AutoPR Engine database.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"{APP_ID} {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        from console.cli.gui_cmd import run_gui
+
+        return run_gui(args)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except CommandError as exc:
+        print(f"{APP_ID}: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+
+class CommandError(Exception):
+    """A refusal or failure reported as one line on stderr with a non-zero exit status."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Helpers shared by sub-commands: opening the database named on the command line."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from console import secrets
+from console.cli import CommandError
+from console.db.connection import ConnectionFailed, Database, open_database
+from console.db.migrator import MigrationRefused, MigrationReport
+from console.db.urls import BadURLError
+from console.profiles import Profile, ProfileError, resolve_profile
+
+
+def profile_from_args(args: argparse.Namespace) -> Profile:
+    try:
+        return resolve_profile(getattr(args, "profile", None), getattr(args, "url", None))
+    except (ProfileError, BadURLError) as exc:
+        raise CommandError(str(exc), 2) from exc
+
+
+def open_from_args(args: argparse.Namespace, *, assume_yes: bool | None = None) -> Database:
+    """Open the profile of ``--profile``/``--url``; staging/prod migrate only with ``--yes``."""
+    profile = profile_from_args(args)
+    yes = bool(getattr(args, "yes", False)) if assume_yes is None else assume_yes
+
+    def confirm(report: MigrationReport) -> bool:
+        return yes
+
+    password = None
+    if not profile.embedded and not profile.url and secrets.get_password(profile.name) is None:
+        password = _password_for_session(profile)
+    try:
+        return open_database(profile, password=password, confirm_migrations=confirm)
+    except MigrationRefused as exc:
+        raise CommandError(
+            f"profile {profile.name!r} ({profile.environment}) has pending migrations "
+            f"{', '.join(exc.report.pending)}; review them with 'autopr-console migrate --sql "
+            f"--profile {profile.name}' and apply with --yes"
+        ) from exc
+    except ConnectionFailed as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def _password_for_session(profile: Profile) -> str | None:
+    """Ask once per session when there is no keyring (and no .pgpass/service entry is known)."""
+    if secrets.keyring_available() or not sys.stdin.isatty():
+        return None
+    pw = getpass.getpass(f"Password for profile {profile.name} (kept for this session only): ")
+    if pw:
+        secrets.remember_for_session(profile.name, pw)
+    return pw or None

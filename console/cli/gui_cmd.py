@@ -1,0 +1,16 @@
+"""``autopr-console`` (no command) or ``autopr-console gui``: open the window."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser("gui", parents=[common], help="open the console window (default)")
+    p.set_defaults(func=run_gui)
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    from console.app import run
+
+    return run(profile=getattr(args, "profile", None), url=getattr(args, "url", None))

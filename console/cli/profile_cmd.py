@@ -1,0 +1,122 @@
+"""``autopr-console profile list|add|remove|test``."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from console import secrets
+from console.cli import CommandError
+from console.profiles import ENVIRONMENTS, Profile, ProfileError, ProfileStore, validate_name
+
+
+def register(subparsers, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser("profile", help="list, add, remove or test connection profiles")
+    sub = p.add_subparsers(dest="profile_command", metavar="ACTION", required=True)
+
+    ls = sub.add_parser("list", help="list profiles")
+    ls.set_defaults(func=run_list)
+
+    add = sub.add_parser("add", help="add or replace a profile")
+    add.add_argument("name")
+    where = add.add_mutually_exclusive_group(required=True)
+    where.add_argument("--url", dest="profile_url", help="postgresql://user@host:port/db")
+    where.add_argument("--host")
+    where.add_argument("--service", help="libpq service name from pg_service.conf")
+    where.add_argument("--embedded", action="store_true", help="the bundled local server")
+    add.add_argument("--port", type=int)
+    add.add_argument("--dbname")
+    add.add_argument("--user")
+    add.add_argument("--sslmode", choices=["disable", "allow", "prefer", "require",
+                                           "verify-ca", "verify-full"])
+    add.add_argument("--environment", choices=ENVIRONMENTS,
+                     help="local, dev, staging or prod (default: from the name, else dev)")
+    pw = add.add_mutually_exclusive_group()
+    pw.add_argument("--password-stdin", action="store_true",
+                    help="read the password from standard input")
+    pw.add_argument("--no-password", action="store_true",
+                    help="do not ask (use .pgpass, a service file or trust auth)")
+    add.set_defaults(func=run_add)
+
+    rm = sub.add_parser("remove", help="remove a profile and its stored password")
+    rm.add_argument("name")
+    rm.set_defaults(func=run_remove)
+
+    test = sub.add_parser("test", help="connect to a profile and report")
+    test.add_argument("name")
+    test.set_defaults(func=run_test)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    try:
+        profiles = ProfileStore().load()
+    except ProfileError as exc:
+        raise CommandError(str(exc)) from exc
+    width = max(len(n) for n in profiles)
+    for name, profile in sorted(profiles.items()):
+        print(f"{name:<{width}}  {profile.environment:<8} {profile.describe()}")
+    return 0
+
+
+def run_add(args: argparse.Namespace) -> int:
+    try:
+        name = validate_name(args.name)
+        env = args.environment or (name if name in ENVIRONMENTS else "dev")
+        profile = Profile(
+            name=name, environment=env, embedded=args.embedded, url=args.profile_url,
+            host=args.host, port=args.port, dbname=args.dbname, user=args.user,
+            sslmode=args.sslmode, service=args.service,
+        )
+        profile.sqlalchemy_url()  # validates a URL before anything is written
+        ProfileStore().save(profile)
+    except (ProfileError, ValueError) as exc:
+        raise CommandError(str(exc), 2) from exc
+    print(f"saved profile {name!r} ({env}): {profile.describe()}")
+    if args.embedded or args.no_password:
+        return 0
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        password = getpass.getpass(f"Password for {name} (empty: none): ")
+    else:
+        password = ""
+    if not password:
+        return 0
+    if secrets.store_password(name, password):
+        print("password stored in the OS keyring")
+    else:
+        print(
+            "no OS keyring is available here: the password was not stored; the console "
+            "will ask for it once per session"
+        )
+    return 0
+
+
+def run_remove(args: argparse.Namespace) -> int:
+    store = ProfileStore()
+    removed = store.remove(args.name)
+    secrets.forget_password(args.name)
+    if not removed:
+        raise CommandError(f"no saved profile named {args.name!r}")
+    print(f"removed profile {args.name!r}")
+    return 0
+
+
+def run_test(args: argparse.Namespace) -> int:
+    from console.cli.common import open_from_args
+
+    args.profile, args.url = args.name, None
+    db = open_from_args(args, assume_yes=False)
+    try:
+        mode = "read-only" if db.read_only else "read-write"
+        print(
+            f"ok: {db.profile.name} ({db.profile.environment}) {db.database_name} "
+            f"PostgreSQL {db.server_version}, schema {db.migration.state.value} "
+            f"at {db.migration.head}, {mode}"
+        )
+        if db.read_only_reason:
+            print(db.read_only_reason)
+    finally:
+        db.close()
+    return 0

@@ -1,0 +1,205 @@
+"""Opening a profile: start the embedded server if needed, connect, migrate per the rules.
+
+The result is a :class:`Database`, the one handle the UI, the tail, the actions
+and the CLI share.  Nothing here touches Qt; callers run it off the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from console import paths, secrets
+from console.db.embedded import EmbeddedServer, EmbeddedServerError
+from console.db.engine import EngineSettings, make_engine
+from console.db.migrator import MigrationRefused, MigrationReport, SchemaState, ensure_schema
+from console.db.urls import libpq_conninfo, redact
+from console.profiles import Profile
+
+log = logging.getLogger(__name__)
+
+ConfirmMigrations = Callable[[MigrationReport], bool]
+
+
+class ConnectionFailed(RuntimeError):
+    """Connecting failed; ``str()`` is a one-line reason fit for an operator (no password)."""
+
+    def __init__(self, reason: str, kind: str = "error") -> None:
+        super().__init__(reason)
+        self.kind = kind  # unreachable | auth | missing-db | timeout | embedded | refused | error
+
+
+def explain_connection_error(exc: BaseException, url: URL | None = None) -> ConnectionFailed:
+    """Turn a driver error into a short reason; never echoes a password."""
+    raw = str(getattr(exc, "orig", None) or exc)
+    low = raw.lower()
+    where = f" ({redact(url)})" if url is not None else ""
+    if "password authentication failed" in low or "no password supplied" in low:
+        return ConnectionFailed(f"wrong or missing password for this profile{where}", "auth")
+    if "does not exist" in low and "database" in low:
+        return ConnectionFailed(f"the database does not exist on that server{where}", "missing-db")
+    if "role" in low and "does not exist" in low:
+        return ConnectionFailed(f"the user does not exist on that server{where}", "auth")
+    if "timeout expired" in low or "timed out" in low:
+        return ConnectionFailed(f"the server did not answer in time{where}", "timeout")
+    if (
+        "connection refused" in low
+        or "could not translate host name" in low
+        or "no route to host" in low
+        or "name or service not known" in low
+        or "no such file or directory" in low
+        or "network is unreachable" in low
+    ):
+        return ConnectionFailed(f"the server cannot be reached{where}", "unreachable")
+    if "pg_hba.conf" in low:
+        return ConnectionFailed(f"the server refuses this connection (pg_hba.conf){where}",
+                                "refused")
+    first_line = raw.strip().splitlines()[0] if raw.strip() else type(exc).__name__
+    if url is not None and url.password:
+        first_line = first_line.replace(url.password, "***")
+    return ConnectionFailed(f"could not connect: {first_line}", "error")
+
+
+@dataclass
+class Database:
+    """A connected profile."""
+
+    profile: Profile
+    engine: Engine
+    url: URL
+    read_only: bool
+    read_only_reason: str | None
+    server_version: str
+    database_name: str
+    migration: MigrationReport
+    embedded: EmbeddedServer | None = None
+    listen_allowed: bool = True
+    _closed: bool = field(default=False, repr=False)
+
+    def conninfo(self) -> str:
+        """A libpq conninfo for raw psycopg connections (the live tail)."""
+        return libpq_conninfo(self.url)
+
+    def writer_engine(self) -> Engine:
+        """An engine that may write (prod only after an unlock; see the actions layer)."""
+        if self.read_only_reason:
+            raise PermissionError(self.read_only_reason)
+        return self.engine
+
+    def close(self) -> None:
+        """Dispose of the pool; stop the embedded server if we were its last user."""
+        if self._closed:
+            return
+        self._closed = True
+        self.engine.dispose()
+        if self.embedded is not None:
+            try:
+                self.embedded.stop()
+            except Exception as exc:  # stopping must never prevent the app from closing
+                log.warning("stopping the embedded server failed: %s", exc)
+
+
+def _start_embedded(profile: Profile) -> tuple[EmbeddedServer, URL]:
+    server = EmbeddedServer(paths.embedded_root())
+    try:
+        address = server.start()
+        server.ensure_database(profile.database_name())
+    except (EmbeddedServerError, OSError) as exc:
+        raise ConnectionFailed(f"the embedded server could not start: {exc}", "embedded") from exc
+    from sqlalchemy.engine import make_url
+
+    return server, make_url(address.url(profile.database_name()))
+
+
+def open_database(
+    profile: Profile,
+    *,
+    password: str | None = None,
+    confirm_migrations: ConfirmMigrations | None = None,
+    settings: EngineSettings | None = None,
+) -> Database:
+    """Connect to ``profile`` and bring its schema up to date per the profile's rules.
+
+    * local/dev apply pending revisions by themselves;
+    * staging/prod call ``confirm_migrations`` (no callback: refuse, raising
+      :class:`MigrationRefused`);
+    * a database ahead of us, or unmanaged, is opened read-only and left untouched;
+    * prod connects with read-only transactions enforced by the server.
+    """
+    embedded: EmbeddedServer | None = None
+    if profile.embedded:
+        embedded, url = _start_embedded(profile)
+    else:
+        password = password or secrets.get_password(profile.name)
+        url = profile.sqlalchemy_url(password)
+    base = settings or EngineSettings(
+        connect_timeout_s=profile.connect_timeout_s,
+        statement_timeout_ms=profile.statement_timeout_ms,
+    )
+    try:
+        # Migrations run on a writable engine; prod's read-only engine is made after.
+        migrate_engine = make_engine(url, EngineSettings(
+            connect_timeout_s=base.connect_timeout_s, statement_timeout_ms=0, pool_size=1,
+            max_overflow=0, application_name=base.application_name + "-migrate"))
+        try:
+            report = _migrate(migrate_engine, profile, confirm_migrations)
+        finally:
+            migrate_engine.dispose()
+        reason = report.read_only_reason
+        read_only = profile.is_prod or reason is not None
+        engine = make_engine(url, replace_settings(base, read_only=read_only))
+        with engine.connect() as conn:
+            version = conn.execute(text("SHOW server_version")).scalar() or "?"
+            in_recovery = bool(conn.execute(text("SELECT pg_is_in_recovery()")).scalar())
+    except (OperationalError, DBAPIError) as exc:
+        if embedded is not None:
+            embedded.stop()
+        raise explain_connection_error(exc, url) from exc
+    except BaseException:
+        if embedded is not None:
+            embedded.stop()
+        raise
+    return Database(
+        profile=profile,
+        engine=engine,
+        url=url,
+        read_only=read_only,
+        read_only_reason=reason,
+        server_version=str(version),
+        database_name=url.database or profile.database_name(),
+        migration=report,
+        embedded=embedded,
+        listen_allowed=not in_recovery,
+    )
+
+
+def replace_settings(settings: EngineSettings, **changes) -> EngineSettings:
+    from dataclasses import replace
+
+    return replace(settings, **changes)
+
+
+def _migrate(engine: Engine, profile: Profile,
+             confirm: ConfirmMigrations | None) -> MigrationReport:
+    ask_first = profile.asks_before_migrating
+    try:
+        return ensure_schema(engine, apply=not ask_first)
+    except MigrationRefused as refused:
+        if confirm is None or not confirm(refused.report):
+            raise
+        return ensure_schema(engine, apply=True)
+
+
+__all__ = [
+    "ConnectionFailed",
+    "Database",
+    "MigrationRefused",
+    "SchemaState",
+    "explain_connection_error",
+    "open_database",
+]

@@ -1,0 +1,228 @@
+"""Connection profiles: ``local``, ``dev``, ``staging``, ``prod`` and any the operator adds.
+
+They live in ``profiles.toml`` in the user config dir.  A profile is one of:
+* ``embedded = true``: the bundled PostgreSQL server in the user's data dir;
+* ``url = "postgresql://user@host:5432/db?sslmode=require"``;
+* ``host``/``port``/``dbname``/``user``/``sslmode`` keys;
+* ``service = "name"``: a libpq service from ``pg_service.conf``.
+Passwords are never stored here: they come from the keyring (see
+:mod:`console.secrets`), ``.pgpass`` or the service file.  ``DATABASE_URL``
+overrides everything for scripting.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import tomli_w
+from sqlalchemy.engine import URL
+
+from console import paths
+from console.db.urls import BadURLError, normalize_url
+
+ENVIRONMENTS = ("local", "dev", "staging", "prod")
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+ENV_URL = "DATABASE_URL"
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be used; the message is safe to show."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    environment: str = "dev"
+    embedded: bool = False
+    url: str | None = None
+    host: str | None = None
+    port: int | None = None
+    dbname: str | None = None
+    user: str | None = None
+    sslmode: str | None = None
+    service: str | None = None
+    connect_timeout_s: int = 5
+    statement_timeout_ms: int = 30_000
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_prod(self) -> bool:
+        return self.environment == "prod"
+
+    @property
+    def asks_before_migrating(self) -> bool:
+        return self.environment in ("staging", "prod")
+
+    def database_name(self) -> str:
+        if self.embedded:
+            return self.dbname or "autopr_dev"
+        if self.url:
+            return normalize_url(self.url).database or ""
+        return self.dbname or (f"service {self.service}" if self.service else "")
+
+    def sqlalchemy_url(self, password: str | None = None) -> URL:
+        """The URL to connect with (without the embedded server's address)."""
+        if self.url:
+            url = normalize_url(self.url)
+            if password and not url.password:
+                url = url.set(password=password)
+            return url
+        query: dict[str, str] = {}
+        if self.sslmode:
+            query["sslmode"] = self.sslmode
+        if self.service:
+            query["service"] = self.service
+        query.update(self.extra)
+        return URL.create(
+            "postgresql+psycopg",
+            username=self.user,
+            password=password,
+            host=self.host,
+            port=self.port,
+            database=self.dbname,
+            query=query,
+        )
+
+    def describe(self) -> str:
+        """Where the profile points, with no password."""
+        if self.embedded:
+            return "embedded PostgreSQL in the user data dir"
+        if self.service:
+            return f"service={self.service}"
+        return self.sqlalchemy_url().render_as_string(hide_password=True)
+
+    def to_toml(self) -> dict:
+        data = {k: v for k, v in asdict(self).items() if v not in (None, {}, "") and k != "name"}
+        for key, default in (("connect_timeout_s", 5), ("statement_timeout_ms", 30_000)):
+            if data.get(key) == default:
+                data.pop(key)
+        if data.get("embedded") is False:
+            data.pop("embedded")
+        return data
+
+
+def default_profiles() -> dict[str, Profile]:
+    return {
+        "local": Profile("local", environment="local", embedded=True, dbname="autopr_dev"),
+        "dev": Profile("dev", environment="dev", host="localhost", dbname="autopr_dev"),
+        "staging": Profile("staging", environment="staging", host="localhost",
+                           dbname="autopr_staging"),
+        "prod": Profile("prod", environment="prod", host="localhost", dbname="autopr_prod"),
+    }
+
+
+def validate_name(name: str) -> str:
+    if not NAME_RE.match(name or ""):
+        raise ProfileError(
+            "a profile name is 1-63 letters, digits, '.', '_' or '-', starting with a "
+            f"letter or digit (got {name!r:.40})"
+        )
+    return name
+
+
+def _from_toml(name: str, data: dict) -> Profile:
+    known = {f for f in Profile.__dataclass_fields__ if f != "name"}
+    unknown = set(data) - known
+    if unknown:
+        raise ProfileError(f"profile {name!r}: unknown keys {sorted(unknown)}")
+    env = data.get("environment") or (name if name in ENVIRONMENTS else "dev")
+    if env not in ENVIRONMENTS:
+        raise ProfileError(f"profile {name!r}: environment must be one of {ENVIRONMENTS}")
+    profile = Profile(name=name, **{**data, "environment": env})
+    if profile.url:
+        url = normalize_url(profile.url)
+        if url.password:
+            raise ProfileError(
+                f"profile {name!r}: the URL holds a password; remove it from profiles.toml "
+                "and use 'autopr-console profile add' to keep it in the keyring"
+            )
+    return profile
+
+
+class ProfileStore:
+    """Reads and writes ``profiles.toml``; the built-in four are always present."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or paths.profiles_file()
+
+    def load(self) -> dict[str, Profile]:
+        profiles = default_profiles()
+        if self.path.exists():
+            try:
+                data = tomllib.loads(self.path.read_text(encoding="utf-8"))
+            except tomllib.TOMLDecodeError as exc:
+                raise ProfileError(f"{self.path} is not valid TOML: {exc}") from exc
+            for name, body in (data.get("profiles") or {}).items():
+                if not isinstance(body, dict):
+                    raise ProfileError(f"profile {name!r} in {self.path} is not a table")
+                profiles[name] = _from_toml(validate_name(name), body)
+        return profiles
+
+    def get(self, name: str) -> Profile:
+        profiles = self.load()
+        if name not in profiles:
+            raise ProfileError(
+                f"no profile named {name!r}; known: {', '.join(sorted(profiles))}"
+            )
+        return profiles[name]
+
+    def save(self, profile: Profile) -> None:
+        validate_name(profile.name)
+        if profile.url:
+            try:
+                if normalize_url(profile.url).password:
+                    url = normalize_url(profile.url).set(password=None)
+                    profile = replace(profile, url=url.render_as_string(hide_password=False))
+            except BadURLError as exc:
+                raise ProfileError(str(exc)) from exc
+        stored = self._stored()
+        stored[profile.name] = profile.to_toml()
+        self._write(stored)
+
+    def remove(self, name: str) -> bool:
+        stored = self._stored()
+        if name not in stored:
+            return False
+        del stored[name]
+        self._write(stored)
+        return True
+
+    def _stored(self) -> dict[str, dict]:
+        if not self.path.exists():
+            return {}
+        return dict(tomllib.loads(self.path.read_text(encoding="utf-8")).get("profiles") or {})
+
+    def _write(self, stored: dict[str, dict]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(
+            "# AutoPR Console connection profiles. Passwords are never stored here.\n"
+            + tomli_w.dumps({"profiles": stored}),
+            encoding="utf-8",
+        )
+        os.replace(tmp, self.path)
+
+
+def profile_from_url(url: str, name: str = "url") -> Profile:
+    """An ad-hoc profile for ``--url`` / ``DATABASE_URL`` (environment guessed from the db name)."""
+    parsed = normalize_url(url)
+    db = parsed.database or ""
+    env = "dev"
+    for candidate in ("prod", "staging"):
+        if candidate in db:
+            env = candidate
+    return Profile(name=name, environment=env, url=url)
+
+
+def resolve_profile(name: str | None = None, url: str | None = None,
+                    store: ProfileStore | None = None) -> Profile:
+    """The profile a command should use: ``--url``, then ``DATABASE_URL``, then ``--profile``."""
+    if url:
+        return profile_from_url(url)
+    if name is None and os.environ.get(ENV_URL):
+        return profile_from_url(os.environ[ENV_URL], name="DATABASE_URL")
+    return (store or ProfileStore()).get(name or "local")

@@ -1,0 +1,109 @@
+"""Shared fixtures: one real embedded PostgreSQL per test session, a fresh database per test.
+
+Every test database is cloned from a migrated template (``CREATE DATABASE ...
+TEMPLATE``), which takes a few tens of milliseconds instead of a migration run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
+
+import psycopg
+import pytest
+from psycopg import sql
+from sqlalchemy import Engine
+
+from console.db.embedded import EmbeddedServer, ServerAddress
+from console.db.engine import EngineSettings, make_engine
+from console.db.migrator import ensure_schema
+
+TEMPLATE_DB = "autopr_test_template"
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
+    """A real PostgreSQL server for the whole test session."""
+    server = EmbeddedServer(tmp_path_factory.mktemp("pg") / "server")
+    server.start()
+    yield server
+    server.stop(force=True)
+
+
+@pytest.fixture(scope="session")
+def pg_address(pg_server: EmbeddedServer) -> ServerAddress:
+    return pg_server.address
+
+
+def admin_connect(address: ServerAddress) -> psycopg.Connection:
+    return psycopg.connect(address.conninfo("postgres"), autocommit=True)
+
+
+def create_database(address: ServerAddress, name: str, template: str | None = None) -> None:
+    with admin_connect(address) as conn:
+        stmt = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template:
+            stmt = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(template)
+            )
+        conn.execute(stmt)
+
+
+def drop_database(address: ServerAddress, name: str) -> None:
+    with admin_connect(address) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@pytest.fixture(scope="session")
+def template_db(pg_address: ServerAddress) -> str:
+    """A migrated, empty database that per-test databases are cloned from."""
+    drop_database(pg_address, TEMPLATE_DB)
+    create_database(pg_address, TEMPLATE_DB)
+    engine = make_engine(pg_address.url(TEMPLATE_DB), EngineSettings(statement_timeout_ms=0))
+    try:
+        ensure_schema(engine, apply=True)
+    finally:
+        engine.dispose()
+    return TEMPLATE_DB
+
+
+@pytest.fixture
+def empty_db_url(pg_address: ServerAddress) -> Iterator[str]:
+    """URL of a brand-new database with no tables at all."""
+    name = f"t_empty_{uuid.uuid4().hex[:10]}"
+    create_database(pg_address, name)
+    yield pg_address.url(name)
+    drop_database(pg_address, name)
+
+
+@pytest.fixture
+def db_url(pg_address: ServerAddress, template_db: str) -> Iterator[str]:
+    """URL of a fresh, migrated, empty database for one test."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    create_database(pg_address, name, template=template_db)
+    yield pg_address.url(name)
+    drop_database(pg_address, name)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Config, data and log dirs of a throw-away user, and no real keyring."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("AUTOPR_CONSOLE_HOME", str(home))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    return home
