@@ -109,8 +109,9 @@ def default_profiles() -> dict[str, Profile]:
     return {
         "local": Profile("local", environment="local", embedded=True, dbname="autopr_dev"),
         "dev": Profile("dev", environment="dev", host="localhost", dbname="autopr_dev"),
-        "staging": Profile("staging", environment="staging", host="localhost",
-                           dbname="autopr_staging"),
+        "staging": Profile(
+            "staging", environment="staging", host="localhost", dbname="autopr_staging"
+        ),
         "prod": Profile("prod", environment="prod", host="localhost", dbname="autopr_prod"),
     }
 
@@ -165,9 +166,7 @@ class ProfileStore:
     def get(self, name: str) -> Profile:
         profiles = self.load()
         if name not in profiles:
-            raise ProfileError(
-                f"no profile named {name!r}; known: {', '.join(sorted(profiles))}"
-            )
+            raise ProfileError(f"no profile named {name!r}; known: {', '.join(sorted(profiles))}")
         return profiles[name]
 
     def save(self, profile: Profile) -> None:
@@ -218,8 +217,9 @@ def profile_from_url(url: str, name: str = "url") -> Profile:
     return Profile(name=name, environment=env, url=url)
 
 
-def resolve_profile(name: str | None = None, url: str | None = None,
-                    store: ProfileStore | None = None) -> Profile:
+def resolve_profile(
+    name: str | None = None, url: str | None = None, store: ProfileStore | None = None
+) -> Profile:
     """The profile a command should use: ``--url``, then ``DATABASE_URL``, then ``--profile``."""
     if url:
         return profile_from_url(url)

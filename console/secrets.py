@@ -8,6 +8,7 @@ would write it to a plain file).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,5 @@ def forget_password(profile: str) -> None:
     if keyring_available():
         import keyring
 
-        try:
+        with contextlib.suppress(Exception):
             keyring.delete_password(KEYRING_SERVICE, profile)
-        except Exception:
-            pass

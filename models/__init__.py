@@ -1,5 +1,6 @@
 """SQLAlchemy models of the AutoPR Engine schema."""
 
+from models.audit import AuditLog
 from models.base import AuditMixin, Base
 from models.tables import (
     ExecutionLog,
@@ -14,6 +15,7 @@ from models.tables import (
 metadata = Base.metadata
 
 __all__ = [
+    "AuditLog",
     "AuditMixin",
     "Base",
     "ExecutionLog",

@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
     DDL,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -317,9 +317,7 @@ class WorkflowTrigger(AuditMixin, Base):
     workflow: Mapped[Workflow] = relationship(back_populates="triggers")
 
     __table_args__ = (
-        CheckConstraint(
-            f"trigger_type IN {sql_in_list(TRIGGER_TYPES)}", name="chk_trigger_type"
-        ),
+        CheckConstraint(f"trigger_type IN {sql_in_list(TRIGGER_TYPES)}", name="chk_trigger_type"),
         Index("idx_workflow_triggers_workflow_id", "workflow_id"),
         Index("idx_workflow_triggers_type", "trigger_type"),
         Index("idx_workflow_triggers_enabled", "enabled"),

@@ -7,8 +7,10 @@ def test_insert_with_only_business_columns(engine):
         wf_id, status = wf.one()
         assert status == "draft"
         row = conn.execute(
-            text("INSERT INTO workflow_executions (workflow_id) VALUES (:w) "
-                 "RETURNING execution_id, status, retry_count"),
+            text(
+                "INSERT INTO workflow_executions (workflow_id) VALUES (:w) "
+                "RETURNING execution_id, status, retry_count"
+            ),
             {"w": wf_id},
         ).one()
     assert row.status == "pending" and row.retry_count == 0

@@ -10,13 +10,17 @@ from console.cli.common import open_from_args, profile_from_args
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
     p = subparsers.add_parser(
-        "migrate", parents=[common], help="apply pending schema migrations",
+        "migrate",
+        parents=[common],
+        help="apply pending schema migrations",
         description="Apply pending migrations. staging and prod refuse unless --yes is given.",
     )
-    p.add_argument("--sql", action="store_true",
-                   help="print the SQL of pending revisions for a DBA instead of applying them")
-    p.add_argument("--yes", "-y", action="store_true",
-                   help="apply on staging/prod without asking")
+    p.add_argument(
+        "--sql",
+        action="store_true",
+        help="print the SQL of pending revisions for a DBA instead of applying them",
+    )
+    p.add_argument("--yes", "-y", action="store_true", help="apply on staging/prod without asking")
     p.set_defaults(func=run)
 
 

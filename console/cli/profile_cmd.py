@@ -28,15 +28,23 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     add.add_argument("--port", type=int)
     add.add_argument("--dbname")
     add.add_argument("--user")
-    add.add_argument("--sslmode", choices=["disable", "allow", "prefer", "require",
-                                           "verify-ca", "verify-full"])
-    add.add_argument("--environment", choices=ENVIRONMENTS,
-                     help="local, dev, staging or prod (default: from the name, else dev)")
+    add.add_argument(
+        "--sslmode", choices=["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
+    )
+    add.add_argument(
+        "--environment",
+        choices=ENVIRONMENTS,
+        help="local, dev, staging or prod (default: from the name, else dev)",
+    )
     pw = add.add_mutually_exclusive_group()
-    pw.add_argument("--password-stdin", action="store_true",
-                    help="read the password from standard input")
-    pw.add_argument("--no-password", action="store_true",
-                    help="do not ask (use .pgpass, a service file or trust auth)")
+    pw.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    pw.add_argument(
+        "--no-password",
+        action="store_true",
+        help="do not ask (use .pgpass, a service file or trust auth)",
+    )
     add.set_defaults(func=run_add)
 
     rm = sub.add_parser("remove", help="remove a profile and its stored password")
@@ -64,9 +72,16 @@ def run_add(args: argparse.Namespace) -> int:
         name = validate_name(args.name)
         env = args.environment or (name if name in ENVIRONMENTS else "dev")
         profile = Profile(
-            name=name, environment=env, embedded=args.embedded, url=args.profile_url,
-            host=args.host, port=args.port, dbname=args.dbname, user=args.user,
-            sslmode=args.sslmode, service=args.service,
+            name=name,
+            environment=env,
+            embedded=args.embedded,
+            url=args.profile_url,
+            host=args.host,
+            port=args.port,
+            dbname=args.dbname,
+            user=args.user,
+            sslmode=args.sslmode,
+            service=args.service,
         )
         profile.sqlalchemy_url()  # validates a URL before anything is written
         ProfileStore().save(profile)

