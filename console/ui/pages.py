@@ -1,0 +1,65 @@
+"""The pages of the main window and the small contract they share.
+
+A page is a ``QWidget`` that implements :class:`Page`.  The main window builds
+every page listed by :func:`page_specs`, puts it in the navigation in ``order``,
+hands it the connected :class:`~console.db.connection.Database` (or None while
+disconnected), and calls ``refresh()`` on F5 and on the auto-refresh tick.
+Click-through between pages goes through ``PageContext.open_page``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from console.db.connection import Database
+    from console.ui.tasks import TaskRunner
+
+
+@runtime_checkable
+class Page(Protocol):
+    def set_database(self, db: Database | None) -> None:
+        """Connected (or None: disconnected). Drop rows of the old database at once."""
+
+    def refresh(self) -> None:
+        """Re-query what is shown, keeping selection and scroll position."""
+
+    def apply_filters(self, filters: dict[str, Any]) -> None:
+        """Show the rows matching ``filters`` (click-through from another page)."""
+
+
+@dataclass
+class PageContext:
+    """What the main window gives every page."""
+
+    runner: TaskRunner
+    open_page: Callable[[str, dict[str, Any]], None] = lambda key, filters: None
+    show_status: Callable[[str], None] = lambda message: None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str  # stable id, used for click-through and persisted state
+    title: str  # shown in the navigation
+    factory: Callable[[PageContext], QWidget]
+    order: int = 100
+    icon: str | None = None  # name of an icon in resources/icons
+
+
+def page_specs() -> list[PageSpec]:
+    """Every page of the main window, in navigation order.
+
+    Each page module exposes ``PAGE: PageSpec``; add a line here to add a page.
+    """
+    import importlib
+
+    modules: list[str] = [
+        # filled in as pages land, e.g. "console.ui.views.executions_page"
+    ]
+    specs = [importlib.import_module(name).PAGE for name in modules]
+    return sorted(specs, key=lambda spec: spec.order)
