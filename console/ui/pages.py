@@ -5,6 +5,28 @@ every page listed by :func:`page_specs`, puts it in the navigation in ``order``,
 hands it the connected :class:`~console.db.connection.Database` (or None while
 disconnected), and calls ``refresh()`` on F5 and on the auto-refresh tick.
 Click-through between pages goes through ``PageContext.open_page``.
+
+Page keys: ``overview``, ``workflows``, ``executions``, ``logs``, ``integrations``,
+``events``, ``tail``, ``audit``.
+
+Filter dictionaries (``apply_filters`` and ``open_page``) use these keys; a page
+ignores keys that do not apply to it:
+
+=================  ===========================================================
+``status``         list[str] of statuses (execution, workflow or event statuses)
+``workflow_id``    str, a workflow UUID
+``execution_id``   str, an execution UUID (``workflow_executions.id``)
+``integration_id`` str, an integration UUID
+``time_from``      str, ISO-8601 aware datetime (inclusive)
+``time_to``        str, ISO-8601 aware datetime (exclusive)
+``time_range``     str, one of ``15m``, ``1h``, ``24h``, ``7d``
+``trigger_type``   list[str]
+``min_level``      str, a log level
+``integration_type`` list[str]
+``health``         list[str] of health statuses
+``text``           str, free text
+``json``           str, JSON text for a ``@>`` containment filter
+=================  ===========================================================
 """
 
 from __future__ import annotations
@@ -39,6 +61,7 @@ class PageContext:
     runner: TaskRunner
     open_page: Callable[[str, dict[str, Any]], None] = lambda key, filters: None
     show_status: Callable[[str], None] = lambda message: None
+    # "write_guard": console.actions.guard.WriteGuard of the current connection (or absent)
     extras: dict[str, Any] = field(default_factory=dict)
 
 

@@ -1,0 +1,1 @@
+"""Operator actions: short, checked transactions with an audit row each."""
