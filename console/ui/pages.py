@@ -6,6 +6,12 @@ hands it the connected :class:`~console.db.connection.Database` (or None while
 disconnected), and calls ``refresh()`` on F5 and on the auto-refresh tick.
 Click-through between pages goes through ``PageContext.open_page``.
 
+Optional hooks the window calls when a page has them: ``focus_filter()`` (Ctrl+F),
+``clear_filters()`` (Esc) and ``screenshot_states() -> list[tuple[str, Callable[[], None]]]``
+for ``autopr-console screenshot``: each callable puts the page in a named state (e.g.
+a detail pane opened on the first row); the command calls it, waits until the
+page's queries are answered, and saves ``<page>-<name>.png``.
+
 Page keys: ``overview``, ``workflows``, ``executions``, ``logs``, ``integrations``,
 ``events``, ``tail``, ``audit``.
 

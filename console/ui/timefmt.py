@@ -1,0 +1,145 @@
+"""How times read in the window: relative ("3 min ago"), exact on hover, local or UTC.
+
+The UTC toggle is global: ``set_utc(True)`` switches every exact time to UTC and
+emits ``time_events().utc_changed`` so that pages re-format what they show.
+Functions take aware ``datetime`` values (``TIMESTAMP WITH TIME ZONE``); naive
+values are taken as UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from PySide6.QtCore import QObject, Signal
+
+
+class _TimeEvents(QObject):
+    utc_changed = Signal(bool)
+
+
+_events: _TimeEvents | None = None
+_use_utc = False
+
+
+def time_events() -> _TimeEvents:
+    """``time_events().utc_changed(bool)`` fires when the UTC toggle changes."""
+    global _events
+    if _events is None:
+        _events = _TimeEvents()
+    return _events
+
+
+def use_utc() -> bool:
+    return _use_utc
+
+
+def set_utc(on: bool) -> None:
+    global _use_utc
+    on = bool(on)
+    if on == _use_utc:
+        return
+    _use_utc = on
+    time_events().utc_changed.emit(on)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+
+
+def to_display_tz(dt: datetime) -> datetime:
+    """``dt`` in the zone the operator chose (UTC or the machine's local zone)."""
+    dt = _aware(dt)
+    return dt.astimezone(UTC) if _use_utc else dt.astimezone()
+
+
+def exact(dt: datetime | None, *, millis: bool = False) -> str:
+    """``2026-11-25 09:03:12 CET`` (or ``... UTC``); empty for None."""
+    if dt is None:
+        return ""
+    local = to_display_tz(dt)
+    text = local.strftime("%Y-%m-%d %H:%M:%S")
+    if millis:
+        text += f".{local.microsecond // 1000:03d}"
+    zone = "UTC" if _use_utc else (local.tzname() or local.strftime("%z"))
+    return f"{text} {zone}"
+
+
+def short(dt: datetime | None, reference: datetime | None = None) -> str:
+    """A compact absolute time: ``09:03:12`` today, ``Nov 24 09:03`` this year, else the date."""
+    if dt is None:
+        return ""
+    local = to_display_tz(dt)
+    ref = to_display_tz(reference or now())
+    if local.date() == ref.date():
+        return local.strftime("%H:%M:%S")
+    if local.year == ref.year:
+        return local.strftime("%b %d %H:%M")
+    return local.strftime("%Y-%m-%d")
+
+
+def relative(dt: datetime | None, reference: datetime | None = None) -> str:
+    """``just now``, ``42 s ago``, ``3 min ago``, ``5 h ago``, ``2 d ago``, ``in 3 min``; beyond
+    30 days the date."""
+    if dt is None:
+        return ""
+    ref = _aware(reference) if reference is not None else now()
+    delta = (ref - _aware(dt)).total_seconds()
+    future = delta < 0
+    secs = abs(delta)
+    if secs < 5:
+        return "just now"
+    if secs < 60:
+        amount = f"{int(secs)} s"
+    elif secs < 3600:
+        amount = f"{int(secs // 60)} min"
+    elif secs < 86400:
+        amount = f"{int(secs // 3600)} h"
+    elif secs < 30 * 86400:
+        amount = f"{int(secs // 86400)} d"
+    else:
+        return to_display_tz(dt).strftime("%Y-%m-%d")
+    return f"in {amount}" if future else f"{amount} ago"
+
+
+def duration(value: timedelta | float | None) -> str:
+    """``850 ms``, ``12.3 s``, ``4 min 05 s``, ``2 h 03 min``, ``3 d 4 h``; empty for None."""
+    if value is None:
+        return ""
+    secs = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    if secs < 0:
+        secs = 0.0
+    if secs < 1:
+        return f"{round(secs * 1000)} ms"
+    if secs < 60:
+        return f"{secs:.1f} s"
+    secs_i = int(secs)
+    if secs_i < 3600:
+        return f"{secs_i // 60} min {secs_i % 60:02d} s"
+    if secs_i < 86400:
+        return f"{secs_i // 3600} h {(secs_i % 3600) // 60:02d} min"
+    return f"{secs_i // 86400} d {(secs_i % 86400) // 3600} h"
+
+
+def tooltip(dt: datetime | None) -> str:
+    """Exact time with the relative one: for a cell's tooltip."""
+    if dt is None:
+        return ""
+    return f"{exact(dt, millis=True)} ({relative(dt)})"
+
+
+__all__ = [
+    "duration",
+    "exact",
+    "now",
+    "relative",
+    "set_utc",
+    "short",
+    "time_events",
+    "to_display_tz",
+    "tooltip",
+    "use_utc",
+]
