@@ -1,0 +1,216 @@
+"""Execution actions: cancel, retry (with the workflow's max_retries), and in bulk."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from console.actions.context import ActionContext
+from console.actions.errors import (
+    INELIGIBLE,
+    MAX_RETRIES,
+    ActionError,
+    ActionResult,
+    BulkItem,
+    BulkSummary,
+)
+from console.actions.rows import as_uuid, check_seen, lock_row, require_status
+from console.actions.tx import Step, Tx, perform, run_bulk
+from models.tables import Workflow, WorkflowExecution
+from models.vocab import EXECUTION_ACTIVE_STATUSES, EXECUTION_RETRYABLE_STATUSES
+
+EX = WorkflowExecution.__table__
+WF = Workflow.__table__
+
+# What the operator sees of an execution, and what a cancel/retry compares.
+SEEN_COLUMNS = ("status", "completed_at", "retry_count")
+_COLUMNS = (
+    EX.c.id,
+    EX.c.execution_id,
+    EX.c.workflow_id,
+    EX.c.status,
+    EX.c.started_at,
+    EX.c.completed_at,
+    EX.c.retry_count,
+    EX.c.error_message,
+)
+
+
+def _where(target: str):
+    """An execution by UUID or by its human ``execution_id``."""
+    as_id = as_uuid(target)
+    return EX.c.id == as_id if as_id is not None else EX.c.execution_id == target
+
+
+def _snapshot(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: row[k] for k in ("execution_id", "status", "completed_at", "retry_count")}
+
+
+def cancel_step(target: str, seen: Mapping[str, Any] | None = None) -> Step:
+    def step(tx: Tx) -> ActionResult:
+        row = lock_row(tx, EX, _COLUMNS, _where(target), f"execution {target}")
+        what = f"execution {row['execution_id']}"
+        check_seen(row, seen, what)
+        require_status(row, EXECUTION_ACTIVE_STATUSES, what, "cancelled")
+        after = (
+            tx.conn.execute(
+                update(EX)
+                .where(EX.c.id == row["id"])
+                .values(status="cancelled", completed_at=func.now())
+                .returning(*_COLUMNS)
+            )
+            .mappings()
+            .one()
+        )
+        before_s, after_s = _snapshot(row), _snapshot(after)
+        audit_id = tx.audit("execution.cancel", "workflow_executions", row["id"], before_s, after_s)
+        return ActionResult(
+            "execution.cancel",
+            "workflow_executions",
+            str(row["id"]),
+            row["execution_id"],
+            f"cancelled {row['execution_id']} (was {row['status']})",
+            audit_id,
+            before_s,
+            after_s,
+        )
+
+    return step
+
+
+def retry_step(
+    target: str, seen: Mapping[str, Any] | None = None, *, override_max_retries: bool = False
+) -> Step:
+    def step(tx: Tx) -> ActionResult:
+        row = lock_row(tx, EX, _COLUMNS, _where(target), f"execution {target}")
+        what = f"execution {row['execution_id']}"
+        check_seen(row, seen, what)
+        require_status(row, EXECUTION_RETRYABLE_STATUSES, what, "retried")
+        child = tx.conn.execute(
+            select(EX.c.execution_id).where(EX.c.parent_execution_id == row["id"]).limit(1)
+        ).scalar()
+        if child is not None:
+            raise ActionError(
+                INELIGIBLE, f"{what} was already retried as {child}; retry that one instead"
+            )
+        attempt = row["retry_count"] + 1
+        max_retries = _max_retries(tx, row["workflow_id"])
+        if max_retries is not None and attempt > max_retries and not override_max_retries:
+            raise ActionError(
+                MAX_RETRIES,
+                f"{what} has had {row['retry_count']} retries and its workflow allows "
+                f"max_retries = {max_retries}; retry again only with an explicit override",
+                target=what,
+            )
+        trigger_data = {
+            "requested_by": tx.ctx.actor,
+            "host": tx.ctx.actor_host,
+            "profile": tx.ctx.profile,
+            "retry_of": row["execution_id"],
+            "source": "autopr-console",
+        }
+        if max_retries is not None and attempt > max_retries:
+            trigger_data["max_retries_override"] = True
+        new = (
+            tx.conn.execute(
+                insert(EX)
+                .values(
+                    workflow_id=row["workflow_id"],
+                    status="pending",
+                    retry_count=attempt,
+                    parent_execution_id=row["id"],
+                    trigger_type="manual",
+                    trigger_data=trigger_data,
+                )
+                .returning(EX.c.id, EX.c.execution_id, EX.c.status, EX.c.retry_count)
+            )
+            .mappings()
+            .one()
+        )
+        after = {
+            "id": str(new["id"]),
+            "execution_id": new["execution_id"],
+            "status": new["status"],
+            "retry_count": new["retry_count"],
+            "parent_execution_id": str(row["id"]),
+            "trigger_type": "manual",
+            "trigger_data": trigger_data,
+        }
+        before = _snapshot(row)
+        audit_id = tx.audit("execution.retry", "workflow_executions", row["id"], before, after)
+        return ActionResult(
+            "execution.retry",
+            "workflow_executions",
+            str(row["id"]),
+            row["execution_id"],
+            f"retried {row['execution_id']} as {new['execution_id']} (attempt {attempt})",
+            audit_id,
+            before,
+            after,
+            created_id=str(new["id"]),
+        )
+
+    return step
+
+
+def _max_retries(tx: Tx, workflow_id: Any) -> int | None:
+    config = tx.conn.execute(select(WF.c.config).where(WF.c.id == workflow_id)).scalar()
+    value = (config or {}).get("max_retries")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def cancel_execution(
+    ctx: ActionContext,
+    target: str,
+    *,
+    seen: Mapping[str, Any] | None = None,
+    confirmed: bool = False,
+) -> ActionResult:
+    """pending/running → cancelled with completed_at = now(). Destructive: confirmed on staging."""
+    return perform(ctx, cancel_step(target, seen), needs_confirmation=True, confirmed=confirmed)
+
+
+def retry_execution(
+    ctx: ActionContext,
+    target: str,
+    *,
+    seen: Mapping[str, Any] | None = None,
+    override_max_retries: bool = False,
+    confirmed: bool = False,
+) -> ActionResult:
+    """A new pending execution whose parent is ``target`` (failed/timeout/cancelled)."""
+    step = retry_step(target, seen, override_max_retries=override_max_retries)
+    return perform(ctx, step, confirmed=confirmed)
+
+
+def bulk_cancel(
+    ctx: ActionContext, items: Sequence[BulkItem], *, confirmed: bool = False, batch_size: int = 100
+) -> BulkSummary:
+    return run_bulk(
+        ctx,
+        "cancel",
+        items,
+        lambda item: cancel_step(item.target, item.seen),
+        confirmed=confirmed,
+        batch_size=batch_size,
+    )
+
+
+def bulk_retry(
+    ctx: ActionContext,
+    items: Sequence[BulkItem],
+    *,
+    confirmed: bool = False,
+    override_max_retries: bool = False,
+    batch_size: int = 100,
+) -> BulkSummary:
+    return run_bulk(
+        ctx,
+        "retry",
+        items,
+        lambda item: retry_step(item.target, item.seen, override_max_retries=override_max_retries),
+        confirmed=confirmed,
+        batch_size=batch_size,
+    )
