@@ -107,3 +107,30 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     return home
+
+
+DEMO_TEMPLATE_DB = "autopr_test_demo_template"
+
+
+@pytest.fixture(scope="session")
+def demo_template(pg_address: ServerAddress, template_db: str) -> str:
+    """A migrated database filled once with the deterministic demo data (no simulator)."""
+    from console.demo.dataset import DEFAULT_SEED, fill_demo
+
+    drop_database(pg_address, DEMO_TEMPLATE_DB)
+    create_database(pg_address, DEMO_TEMPLATE_DB, template=template_db)
+    eng = make_engine(pg_address.url(DEMO_TEMPLATE_DB), EngineSettings(statement_timeout_ms=0))
+    try:
+        fill_demo(eng, seed=DEFAULT_SEED)
+    finally:
+        eng.dispose()
+    return DEMO_TEMPLATE_DB
+
+
+@pytest.fixture
+def demo_db_url(pg_address: ServerAddress, demo_template: str) -> Iterator[str]:
+    """URL of a fresh copy of the demo database for one test."""
+    name = f"t_demo_{uuid.uuid4().hex[:10]}"
+    create_database(pg_address, name, template=demo_template)
+    yield pg_address.url(name)
+    drop_database(pg_address, name)
