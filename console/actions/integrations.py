@@ -1,0 +1,93 @@
+"""Integration actions: enable/disable, edit config with secrets kept masked.
+
+``credentials_encrypted`` is never selected: every query names its columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from console.actions.context import ActionContext
+from console.actions.errors import GONE, INELIGIBLE, INVALID, ActionError, ActionResult
+from console.actions.masking import mask, unmask
+from console.actions.rows import as_uuid
+from console.actions.simple import update_step
+from console.actions.tx import perform
+from models.tables import Integration
+
+INT = Integration.__table__
+INT_COLUMNS = (INT.c.id, INT.c.name, INT.c.type, INT.c.config, INT.c.enabled, INT.c.updated_at)
+
+
+def _where(target: str):
+    as_id = as_uuid(target)
+    return INT.c.id == as_id if as_id is not None else INT.c.name == target
+
+
+def load_masked_config(engine: Engine, target: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(config with secrets masked, what the operator saw: ``updated_at``) for the editor."""
+    with engine.connect() as conn:
+        row = conn.execute(select(*INT_COLUMNS).where(_where(target))).mappings().first()
+    if row is None:
+        raise ActionError(GONE, f"integration {target} no longer exists")
+    return mask(row["config"] or {}), {"updated_at": row["updated_at"]}
+
+
+def set_integration_enabled(
+    ctx: ActionContext,
+    target: str,
+    enabled: bool,
+    *,
+    seen: Mapping[str, Any] | None = None,
+    confirmed: bool = False,
+) -> ActionResult:
+    word = "enabled" if enabled else "disabled"
+
+    def check(row: dict[str, Any]) -> None:
+        if row["enabled"] == enabled:
+            raise ActionError(INELIGIBLE, f"integration {row['name']} is already {word}")
+
+    step = update_step(
+        action="integration.enable" if enabled else "integration.disable",
+        table=INT,
+        where=_where(target),
+        what=f"integration {target}",
+        columns=INT_COLUMNS,
+        label_key="name",
+        values={"enabled": enabled},
+        seen=seen,
+        check=check,
+        verb=word,
+    )
+    return perform(ctx, step, needs_confirmation=not enabled, confirmed=confirmed)
+
+
+def edit_integration_config(
+    ctx: ActionContext,
+    target: str,
+    masked_config: dict[str, Any],
+    *,
+    seen: Mapping[str, Any] | None = None,
+) -> ActionResult:
+    """Write the edited config; masked placeholders keep the stored secret values.
+
+    The audit row records the masked before/after, never a secret.
+    """
+    if not isinstance(masked_config, dict):
+        raise ActionError(INVALID, "an integration config must be a JSON object")
+    step = update_step(
+        action="integration.edit_config",
+        table=INT,
+        where=_where(target),
+        what=f"integration {target}",
+        columns=INT_COLUMNS,
+        label_key="name",
+        values=lambda row: {"config": unmask(masked_config, row["config"] or {})},
+        seen=seen,
+        shown=lambda row: {"config": mask(row["config"] or {})},
+        verb="edited the config of",
+    )
+    return perform(ctx, step)

@@ -1,0 +1,94 @@
+"""Checking operator JSON before anything is written.
+
+:func:`parse_object` reports syntax errors with line and column; the pydantic
+models check the shapes the engine relies on while keeping unknown keys (the
+text the operator typed is what gets written, not a re-serialised model).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
+
+
+class WorkflowConfig(BaseModel):
+    """``workflows.config``: the keys the engine reads; anything else is kept as is."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    max_retries: Annotated[int, Field(ge=0)] | None = None
+    timeout_seconds: Annotated[float, Field(gt=0)] | None = None
+    notification_channels: list[StrictStr] | None = None
+    auto_rollback: StrictBool | None = None
+
+
+@dataclass
+class JsonProblem(Exception):
+    """Why the text cannot be saved; ``line``/``column`` are 1-based when known."""
+
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        if self.line is not None:
+            return f"line {self.line}, column {self.column}: {self.message}"
+        return self.message
+
+
+def parse_object(text: str, *, allow_null: bool = False) -> dict[str, Any] | None:
+    """The JSON object in ``text``; :class:`JsonProblem` with a position otherwise."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise JsonProblem(exc.msg, exc.lineno, exc.colno) from None
+    if value is None and allow_null:
+        return None
+    if not isinstance(value, dict):
+        expected = "a JSON object {...} or null" if allow_null else "a JSON object {...}"
+        raise JsonProblem(f"expected {expected}, got {type(value).__name__}")
+    return value
+
+
+def problems(model: type[BaseModel], value: dict[str, Any]) -> list[str]:
+    """pydantic's complaints as ``key: message`` lines (empty when valid)."""
+    try:
+        model.model_validate(value)
+    except ValidationError as exc:
+        out = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            out.append(f"{where}: {err['msg']}")
+        return out
+    return []
+
+
+def check_workflow_config(value: dict[str, Any]) -> None:
+    found = problems(WorkflowConfig, value)
+    if found:
+        raise JsonProblem("; ".join(found))
+
+
+# What each editable JSON column must hold.
+SHAPES: dict[str, type[BaseModel] | None] = {
+    "workflow.config": WorkflowConfig,
+    "action.config": None,
+    "action.conditions": None,
+    "trigger.conditions": None,
+    "integration.config": None,
+}
+NULLABLE = {"action.conditions"}
+
+
+def parse_and_check(kind: str, text: str) -> dict[str, Any] | None:
+    """Parse ``text`` for the column ``kind`` (a key of :data:`SHAPES`) and check its shape."""
+    value = parse_object(text, allow_null=kind in NULLABLE)
+    model = SHAPES.get(kind)
+    if model is not None and value is not None:
+        found = problems(model, value)
+        if found:
+            raise JsonProblem("; ".join(found))
+    return value
