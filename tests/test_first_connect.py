@@ -1,0 +1,235 @@
+"""Migrations on first connect: concurrency, databases we must not touch, asking first."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+from catalog_dump import catalog_dump
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from console.db.connection import open_database
+from console.db.migrator import MigrationRefused, SchemaState, script_directory
+from console.db.urls import libpq_conninfo
+from console.profiles import Profile, ProfileStore
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CHILD = textwrap.dedent(
+    """
+    import json, logging, os, sys, time
+    from pathlib import Path
+    go = Path(sys.argv[2])
+    while not go.exists():
+        time.sleep(0.005)
+    from console.db.connection import open_database
+    from console.profiles import Profile
+    db = open_database(Profile("dev", environment="dev", url=sys.argv[1]))
+    print(json.dumps({"applied": db.migration.applied, "state": db.migration.state.value,
+                      "read_only": db.read_only}))
+    db.close()
+    """
+)
+
+
+def _psql(url: str, *statements: str) -> list[tuple]:
+    with psycopg.connect(libpq_conninfo(make_url(url)), autocommit=True) as conn:
+        rows: list[tuple] = []
+        for stmt in statements:
+            cur = conn.execute(stmt)
+            if cur.description:
+                rows = cur.fetchall()
+        return rows
+
+
+def _head() -> str:
+    return script_directory().get_current_head() or ""
+
+
+def test_five_consoles_at_once_migrate_an_empty_database_once(
+    empty_db_url: str, tmp_path: Path
+) -> None:
+    go = tmp_path / "go"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", CHILD, empty_db_url, str(go)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(5)
+    ]
+    time.sleep(1.0)  # let all five import and wait at the gate (correctness does not depend on it)
+    go.touch()
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    migrated = [r for r in results if r["applied"]]
+    assert len(migrated) == 1, results
+    assert migrated[0]["applied"][-1] == _head()
+    assert all(not r["read_only"] for r in results)
+    assert _psql(empty_db_url, "SELECT version_num FROM alembic_version") == [(_head(),)]
+
+
+def _stamp_unknown(url: str) -> None:
+    _psql(url, "UPDATE alembic_version SET version_num = 'ffffffffffff'")
+
+
+def _unmanaged(url: str) -> None:
+    _psql(url, "DROP TABLE alembic_version")
+
+
+@pytest.mark.parametrize(
+    ("prepare", "state", "words"),
+    [
+        (_stamp_unknown, SchemaState.AHEAD, "ffffffffffff"),
+        (_unmanaged, SchemaState.UNMANAGED, "no alembic_version"),
+    ],
+    ids=["unknown-revision", "no-alembic-version"],
+)
+@pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
+def test_a_database_we_do_not_understand_is_left_untouched_and_opened_read_only(
+    db_url: str, prepare, state: SchemaState, words: str, environment: str
+) -> None:
+    prepare(db_url)
+    _psql(db_url, "INSERT INTO workflows (name) VALUES ('theirs')")
+    before = catalog_dump(db_url)
+    db = open_database(
+        Profile(environment, environment=environment, url=db_url),
+        confirm_migrations=lambda report: True,  # even a yes must not alter it
+    )
+    try:
+        assert db.migration.state is state
+        assert db.read_only
+        assert db.read_only_reason and words in db.read_only_reason
+        assert "nothing was changed" in db.read_only_reason
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SHOW default_transaction_read_only")).scalar() == "on"
+            assert conn.execute(text("SELECT name FROM workflows")).scalars().all() == ["theirs"]
+        with pytest.raises(PermissionError):
+            db.writer_engine()
+    finally:
+        db.close()
+    assert catalog_dump(db_url) == before
+
+
+@pytest.mark.parametrize("environment", ["staging", "prod"])
+def test_staging_and_prod_refuse_pending_revisions_without_confirmation(
+    empty_db_url: str, environment: str
+) -> None:
+    profile = Profile(environment, environment=environment, url=empty_db_url)
+    before = catalog_dump(empty_db_url)
+    with pytest.raises(MigrationRefused) as info:
+        open_database(profile)
+    assert info.value.report.pending[-1] == _head()
+    assert catalog_dump(empty_db_url) == before
+
+    asked = []
+
+    def no(report):
+        asked.append(list(report.pending))
+        return False
+
+    with pytest.raises(MigrationRefused):
+        open_database(profile, confirm_migrations=no)
+    assert asked and asked[0][-1] == _head()
+    assert catalog_dump(empty_db_url) == before
+
+    db = open_database(profile, confirm_migrations=lambda report: True)
+    try:
+        assert db.migration.applied[-1] == _head()
+        assert db.read_only is (environment == "prod")
+    finally:
+        db.close()
+    assert _psql(empty_db_url, "SELECT version_num FROM alembic_version") == [(_head(),)]
+
+
+@pytest.mark.parametrize("environment", ["local", "dev"])
+def test_local_and_dev_apply_by_themselves(empty_db_url: str, environment: str) -> None:
+    db = open_database(Profile("p", environment=environment, url=empty_db_url))
+    try:
+        assert db.migration.applied and db.migration.state is SchemaState.CURRENT
+        assert not db.read_only
+    finally:
+        db.close()
+
+
+def test_a_database_behind_is_brought_to_head(db_url: str) -> None:
+    _psql(
+        db_url,
+        "DROP TABLE audit_log",
+        "DROP TRIGGER trg_execution_logs_notify ON execution_logs",
+        "DROP FUNCTION autopr_notify_execution_logs()",
+        "UPDATE alembic_version SET version_num = '0001'",
+    )
+    db = open_database(Profile("dev", environment="dev", url=db_url))
+    try:
+        assert db.migration.applied == ["0002", "0003"][: len(db.migration.applied)]
+        assert db.migration.applied[-1] == _head()
+    finally:
+        db.close()
+
+
+def _cli(*args: str, home: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "AUTOPR_CONSOLE_HOME": str(home)}
+    env.pop("DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "console", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_cli_migrate_on_staging_refuses_without_yes_and_applies_with_it(
+    empty_db_url: str, isolated_home: Path
+) -> None:
+    ProfileStore().save(Profile("stg", environment="staging", url=empty_db_url))
+    before = catalog_dump(empty_db_url)
+
+    refused = _cli("migrate", "--profile", "stg", home=isolated_home)
+    assert refused.returncode != 0
+    lines = refused.stderr.strip().splitlines()
+    assert len(lines) == 1, refused.stderr
+    assert "pending migrations" in lines[0] and "--yes" in lines[0]
+    assert catalog_dump(empty_db_url) == before
+
+    applied = _cli("migrate", "--profile", "stg", "--yes", home=isolated_home)
+    assert applied.returncode == 0, applied.stderr
+    assert f"is at {_head()}" in applied.stdout
+    assert _psql(empty_db_url, "SELECT version_num FROM alembic_version") == [(_head(),)]
+
+    again = _cli("migrate", "--profile", "stg", home=isolated_home)
+    assert again.returncode == 0, again.stderr
+    assert "up to date" in again.stdout
+
+
+def test_cli_migrate_refuses_a_database_it_does_not_understand(
+    db_url: str, isolated_home: Path
+) -> None:
+    _stamp_unknown(db_url)
+    before = catalog_dump(db_url)
+    result = _cli("migrate", "--url", db_url, "--yes", home=isolated_home)
+    assert result.returncode != 0
+    assert "ffffffffffff" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert catalog_dump(db_url) == before
+
+
+def test_url_before_the_command_is_honoured(empty_db_url: str, isolated_home: Path) -> None:
+    result = _cli("--url", empty_db_url, "migrate", home=isolated_home)
+    assert result.returncode == 0, result.stderr
+    assert _psql(empty_db_url, "SELECT version_num FROM alembic_version") == [(_head(),)]
