@@ -1,0 +1,49 @@
+"""Starting the desktop application: paint the window first, load the data layer after.
+
+Importing PySide6 costs about 120 ms and SQLAlchemy with psycopg 300-500 ms more,
+so the window shows before the data layer is imported; profiles are loaded and
+the connection is made on a background thread (see ``MainWindow.start``).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from console import APP_ID, APP_NAME, __version__
+
+
+def make_application(argv: list[str] | None = None, theme_mode: str | None = None):
+    """The QApplication (created once) with name, version, icon, style and palette."""
+    from PySide6.QtWidgets import QApplication
+
+    from console.ui import settings, theme
+
+    app = QApplication.instance()
+    if app is None:
+        QApplication.setApplicationName(APP_NAME)
+        QApplication.setApplicationVersion(__version__)
+        QApplication.setOrganizationName(APP_ID)
+        QApplication.setDesktopFileName(APP_ID)
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setWindowIcon(theme.app_icon())
+    theme.apply_theme(app, theme_mode or settings.get("theme", "system") or "system")
+    return app
+
+
+def build_main_window(*args, **kwargs):
+    """See :func:`console.ui.main_window.build_main_window`."""
+    from console.ui.main_window import build_main_window as build
+
+    return build(*args, **kwargs)
+
+
+def run(profile: str | None = None, url: str | None = None) -> int:
+    """Open the console window on ``profile`` (or ``url``); returns the exit status."""
+    app = make_application()
+    from console.ui.main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    app.processEvents()  # the first paint happens before the data layer is imported
+    window.start(profile, url)
+    return int(app.exec())

@@ -1,0 +1,456 @@
+"""The environment banner across the top of the window, and the connection state panel.
+
+The banner always says where the window is connected: environment colour (prod
+red, staging amber, dev green, local grey), profile, database, server version,
+read-only reason and the write lock.  While connecting it shows a spinner; when
+connecting failed it says why, with a Retry button.  :class:`StatePanel` takes
+the central area in those two states, with room for a password prompt.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.ui import theme
+
+if TYPE_CHECKING:
+    from console.actions.guard import WriteGuard
+    from console.db.connection import Database
+    from console.profiles import Profile
+    from console.ui.connect import Failure
+
+
+class Spinner(QWidget):
+    """A small rotating arc (no animation framework, one timer)."""
+
+    def __init__(self, parent: QWidget | None = None, size: int = 16) -> None:
+        super().__init__(parent)
+        self.setFixedSize(size, size)
+        self._angle = 0
+        self._colour = QColor("#ffffff")
+        self._timer = QTimer(self)
+        self._timer.setInterval(60)
+        self._timer.timeout.connect(self._step)
+
+    def set_color(self, colour: QColor) -> None:
+        self._colour = QColor(colour)
+        self.update()
+
+    def start(self) -> None:
+        self.show()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self.hide()
+
+    def _step(self) -> None:
+        self._angle = (self._angle + 30) % 360
+        self.update()
+
+    def paintEvent(self, event) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pen = QPen(self._colour, 2.2)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        p.setPen(pen)
+        r = QRectF(2, 2, self.width() - 4, self.height() - 4)
+        p.drawArc(r, -self._angle * 16, 270 * 16)
+        p.end()
+
+
+def _describe_db(db: Database) -> str:
+    version = db.server_version.split(" ")[0]
+    return f"database {db.database_name} · PostgreSQL {version}"
+
+
+class EnvironmentBanner(QFrame):
+    """Coloured strip: environment, profile, database, version, write lock."""
+
+    unlock_clicked = Signal()
+    lock_clicked = Signal()
+    retry_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("environmentBanner")
+        self.setAutoFillBackground(True)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.state = "idle"  # idle | connecting | connected | failed
+        self.environment = ""
+        self._guard: WriteGuard | None = None
+
+        row = QHBoxLayout(self)
+        row.setContentsMargins(12, 6, 12, 6)
+        row.setSpacing(10)
+        self.env_label = QLabel()
+        self.env_label.setObjectName("envPill")
+        self.spinner = Spinner(self)
+        self.spinner.hide()
+        self.title_label = QLabel()
+        self.title_label.setObjectName("bannerTitle")
+        self.detail_label = QLabel()
+        self.detail_label.setObjectName("bannerDetail")
+        self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.lock_label = QLabel()
+        self.lock_label.setObjectName("bannerLock")
+        self.unlock_button = QPushButton("Unlock…")
+        self.unlock_button.setToolTip("Allow writes for 5 minutes after typing the profile name")
+        self.lock_button = QPushButton("Lock now")
+        self.retry_button = QPushButton("Retry")
+        for button in (self.unlock_button, self.lock_button, self.retry_button):
+            button.setCursor(Qt.CursorShape.PointingHandCursor)
+            button.hide()
+        self.unlock_button.clicked.connect(self.unlock_clicked)
+        self.lock_button.clicked.connect(self.lock_clicked)
+        self.retry_button.clicked.connect(self.retry_clicked)
+
+        row.addWidget(self.env_label)
+        row.addWidget(self.spinner)
+        row.addWidget(self.title_label)
+        row.addWidget(self.detail_label, 1)
+        row.addWidget(self.lock_label)
+        row.addWidget(self.unlock_button)
+        row.addWidget(self.lock_button)
+        row.addWidget(self.retry_button)
+
+        self._tick = QTimer(self)  # counts the unlock down
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self.refresh_guard)
+        self.show_idle()
+
+    # ------------------------------------------------------------ states
+
+    def show_idle(self, message: str = "Not connected") -> None:
+        self.state = "idle"
+        self._guard = None
+        self._paint("")
+        self.env_label.setText("—")
+        self.title_label.setText(message)
+        self.detail_label.setText("Choose a profile in the toolbar.")
+        self._buttons(retry=False)
+        self.spinner.stop()
+        self.lock_label.clear()
+
+    def show_connecting(self, profile: Profile) -> None:
+        self.state = "connecting"
+        self._guard = None
+        self._paint(profile.environment)
+        self.env_label.setText(profile.environment.upper())
+        self.title_label.setText(f"Connecting to {profile.name}…")
+        self.detail_label.setText(profile.database_name() or profile.describe())
+        self.lock_label.clear()
+        self._buttons(retry=False)
+        self.spinner.start()
+
+    def show_failed(self, profile: Profile, failure: Failure) -> None:
+        self.state = "failed"
+        self._guard = None
+        self._paint(profile.environment)
+        self.env_label.setText(profile.environment.upper())
+        self.title_label.setText(f"Not connected to {profile.name}")
+        self.detail_label.setText(failure.reason)
+        self.detail_label.setToolTip(failure.reason)
+        self.lock_label.clear()
+        self.spinner.stop()
+        self._buttons(retry=True)
+
+    def show_connected(self, db: Database, guard: WriteGuard | None) -> None:
+        self.state = "connected"
+        self._guard = guard
+        profile = db.profile
+        self._paint(profile.environment)
+        self.env_label.setText(profile.environment.upper())
+        self.title_label.setText(profile.name)
+        detail = _describe_db(db)
+        if db.read_only_reason:
+            detail += " · READ-ONLY: " + db.read_only_reason
+        elif db.read_only:
+            detail += " · read-only connection"
+        self.detail_label.setText(detail)
+        self.detail_label.setToolTip(
+            "\n".join(
+                filter(None, [profile.describe(), db.server_version, db.read_only_reason or ""])
+            )
+        )
+        self.spinner.stop()
+        self.refresh_guard()
+
+    def refresh_guard(self) -> None:
+        """Re-read the write lock (every second while unlocked: the unlock lapses by itself)."""
+        guard = self._guard
+        if guard is None or self.state != "connected":
+            self._tick.stop()
+            self.lock_label.clear()
+            self._buttons(retry=False)
+            return
+        text = guard.state_text()
+        self.lock_label.setText(f"writes: {text}")
+        unlocked = guard.needs_unlock and guard.seconds_left() > 0
+        self.unlock_button.setVisible(guard.needs_unlock and not unlocked)
+        self.lock_button.setVisible(unlocked)
+        self.retry_button.hide()
+        if unlocked and not self._tick.isActive():
+            self._tick.start()
+        elif not unlocked:
+            self._tick.stop()
+
+    # ------------------------------------------------------------ helpers
+
+    def _buttons(self, *, retry: bool) -> None:
+        self.retry_button.setVisible(retry)
+        self.unlock_button.hide()
+        self.lock_button.hide()
+
+    def _paint(self, environment: str) -> None:
+        self.environment = environment
+        if environment:
+            bg = theme.environment_color(environment)
+            fg = theme.environment_text_color(environment)
+        else:
+            bg = self.palette().color(self.palette().ColorRole.Mid)
+            fg = self.palette().color(self.palette().ColorRole.WindowText)
+        self.spinner.set_color(fg)
+        pill_bg = "rgba(0,0,0,0.22)" if fg.lightness() > 128 else "rgba(255,255,255,0.45)"
+        self.setStyleSheet(
+            f"QFrame#environmentBanner {{ background: {bg.name()}; }}"
+            f" QFrame#environmentBanner QLabel {{ color: {fg.name()}; background: transparent; }}"
+            f" QLabel#envPill {{ background: {pill_bg}; border-radius: 4px; padding: 2px 8px;"
+            " font-weight: 700; letter-spacing: 1px; }"
+            " QLabel#bannerTitle { font-weight: 700; }"
+            " QLabel#bannerLock { font-weight: 600; }"
+            f" QFrame#environmentBanner QPushButton {{ color: {fg.name()}; background: {pill_bg};"
+            f" border: 1px solid {fg.name()}; border-radius: 4px; padding: 3px 10px; }}"
+        )
+
+    def repaint_environment(self) -> None:
+        """Re-tint after a theme change."""
+        self._paint(self.environment)
+
+    def background(self) -> QColor:
+        """The colour the banner is painted in (for tests and the screenshot review)."""
+        if self.environment:
+            return theme.environment_color(self.environment)
+        return self.palette().color(self.palette().ColorRole.Mid)
+
+
+class StatePanel(QFrame):
+    """The central area while connecting or after a failure: what happened and what to do."""
+
+    retry_clicked = Signal()
+    password_submitted = Signal(str, bool)  # password, store in keyring
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("statePanel")
+        outer = QVBoxLayout(self)
+        outer.addStretch(2)
+        box = QWidget()
+        box.setMaximumWidth(560)
+        col = QVBoxLayout(box)
+        col.setSpacing(10)
+        head = QHBoxLayout()
+        self.spinner = Spinner(self, 22)
+        self.spinner.hide()
+        self.title = QLabel()
+        self.title.setProperty("role", "empty-title")
+        self.title.setWordWrap(True)
+        head.addWidget(self.spinner)
+        head.addWidget(self.title, 1)
+        col.addLayout(head)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        col.addWidget(self.message)
+        self.hint = QLabel()
+        self.hint.setProperty("role", "hint")
+        self.hint.setWordWrap(True)
+        col.addWidget(self.hint)
+
+        self.password_box = QWidget()
+        form = QVBoxLayout(self.password_box)
+        form.setContentsMargins(0, 6, 0, 0)
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.setPlaceholderText("Password")
+        self.password_edit.returnPressed.connect(self._submit)
+        self.keyring_check = QCheckBox(
+            "Store in the system keyring (otherwise kept for this session)"
+        )
+        form.addWidget(self.password_edit)
+        form.addWidget(self.keyring_check)
+        col.addWidget(self.password_box)
+
+        buttons = QHBoxLayout()
+        self.connect_button = QPushButton("Connect")
+        self.connect_button.clicked.connect(self._submit)
+        self.retry_button = QPushButton("Retry")
+        self.retry_button.clicked.connect(self.retry_clicked)
+        buttons.addWidget(self.connect_button)
+        buttons.addWidget(self.retry_button)
+        buttons.addStretch(1)
+        col.addLayout(buttons)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(box, 4)
+        row.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(3)
+        self.state = "idle"
+        self.show_idle()
+
+    def show_idle(self, message: str = "Not connected") -> None:
+        self.state = "idle"
+        self.spinner.stop()
+        self.title.setText(message)
+        self.message.setText("Choose a connection profile in the toolbar to start.")
+        self.hint.setText("")
+        self._controls(retry=False, password=False)
+
+    def show_connecting(self, profile: Profile) -> None:
+        self.state = "connecting"
+        self.spinner.set_color(self.palette().color(self.palette().ColorRole.Highlight))
+        self.spinner.start()
+        self.title.setText(f"Connecting to {profile.name} ({profile.environment})…")
+        self.message.setText(profile.describe())
+        self.hint.setText(
+            "Starting the embedded server and checking the schema."
+            if profile.embedded
+            else "The window stays usable; you can switch to another profile meanwhile."
+        )
+        self._controls(retry=False, password=False)
+
+    def show_failed(self, profile: Profile, failure: Failure, keyring_available: bool) -> None:
+        self.state = "failed"
+        self.spinner.stop()
+        self.title.setText(f"Could not connect to {profile.name}")
+        self.message.setText(failure.reason[:1].upper() + failure.reason[1:])
+        self.hint.setText(_HINTS.get(failure.kind, "Check the profile, then retry."))
+        auth = failure.kind == "auth"
+        self._controls(retry=True, password=auth)
+        self.keyring_check.setEnabled(keyring_available)
+        self.keyring_check.setChecked(False)
+        self.keyring_check.setToolTip(
+            "" if keyring_available else "No system keyring here: the password is kept in memory"
+        )
+        if auth:
+            self.password_edit.clear()
+            self.password_edit.setFocus()
+
+    def _controls(self, *, retry: bool, password: bool) -> None:
+        self.retry_button.setVisible(retry and not password)
+        self.password_box.setVisible(password)
+        self.connect_button.setVisible(password)
+
+    def _submit(self) -> None:
+        password = self.password_edit.text()
+        if not password:
+            self.password_edit.setFocus()
+            return
+        self.password_edit.clear()
+        self.password_submitted.emit(password, self.keyring_check.isChecked())
+
+
+_HINTS = {
+    "unreachable": "Is the server running and reachable from here (host, port, VPN, firewall)?",
+    "timeout": "The server did not answer: check the network path (VPN, firewall) and retry.",
+    "auth": "Enter the password for this profile.",
+    "missing-db": "Check the database name in the profile, or create the database.",
+    "embedded": "The embedded server could not start; the application log has the details.",
+    "refused": "The server's pg_hba.conf does not allow this connection.",
+    "migrations": "Review them with 'autopr-console migrate --sql', or Retry and accept them.",
+}
+
+
+class UnlockDialog(QDialog):
+    """Type the profile name to allow writes on prod for a few minutes."""
+
+    def __init__(self, guard: WriteGuard, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.guard = guard
+        self.setWindowTitle(f"Unlock writes on {guard.profile_name}")
+        col = QVBoxLayout(self)
+        minutes = int(guard.unlock_seconds // 60)
+        intro = QLabel(
+            f"<b>{guard.profile_name}</b> is a <b>{guard.environment}</b> database. Writes stay "
+            f"allowed for {minutes} minutes, then lock again by themselves.<br>"
+            f"Type the profile name <b>{guard.profile_name}</b> to unlock:"
+        )
+        intro.setWordWrap(True)
+        col.addWidget(intro)
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText(guard.profile_name)
+        col.addWidget(self.name_edit)
+        self.error_label = QLabel()
+        self.error_label.setStyleSheet(f"color: {theme.status_color('failed').name()};")
+        self.error_label.hide()
+        col.addWidget(self.error_label)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("Unlock")
+        buttons.accepted.connect(self.try_unlock)
+        buttons.rejected.connect(self.reject)
+        col.addWidget(buttons)
+        self.resize(420, self.sizeHint().height())
+
+    def try_unlock(self) -> bool:
+        if self.guard.unlock(self.name_edit.text()):
+            self.accept()
+            return True
+        self.error_label.setText("That is not the profile name; writes stay locked.")
+        self.error_label.show()
+        self.name_edit.selectAll()
+        self.name_edit.setFocus()
+        return False
+
+
+class MigrationDialog(QDialog):
+    """Lists the pending revisions of a staging/prod database and asks before applying them."""
+
+    def __init__(self, profile: Profile, report, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Pending migrations on {profile.name}")
+        col = QVBoxLayout(self)
+        current = ", ".join(report.current) or "an empty database"
+        intro = QLabel(
+            f"<b>{profile.name}</b> ({profile.environment}) is at <b>{current}</b>; this console "
+            f"needs <b>{report.head}</b>. Apply these revisions now?"
+        )
+        intro.setWordWrap(True)
+        col.addWidget(intro)
+        self.pending_label = QLabel("\n".join(f"  • {rev}" for rev in report.pending))
+        self.pending_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        col.addWidget(self.pending_label)
+        note = QLabel("If you decline, nothing is changed and the console does not connect.")
+        note.setProperty("role", "hint")
+        note.setWordWrap(True)
+        col.addWidget(note)
+        buttons = QDialogButtonBox()
+        self.apply_button = buttons.addButton("Apply", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.decline_button = buttons.addButton(
+            "Don't migrate", QDialogButtonBox.ButtonRole.RejectRole
+        )
+        self.decline_button.setDefault(True)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        col.addWidget(buttons)
+        self.resize(460, self.sizeHint().height())

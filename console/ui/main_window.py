@@ -1,0 +1,782 @@
+"""The main window: navigation, pages, environment banner, profile switching, refresh.
+
+The window owns the connection: it asks the :class:`~console.ui.connect.Connector`
+to open a profile off the GUI thread, hands the resulting ``Database`` to every
+page (``set_database``), and on a switch detaches the pages first, closes the old
+database in the background and connects the new one.  Pages come from
+:func:`console.ui.pages.page_specs`; the window knows nothing of their insides
+beyond the :class:`~console.ui.pages.Page` protocol and a few optional hooks.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console import APP_NAME, __version__
+from console.ui import settings, theme, timefmt
+from console.ui.banner import EnvironmentBanner, MigrationDialog, StatePanel, UnlockDialog
+from console.ui.connect import ConfirmRequest, Connector, Failure
+from console.ui.pages import PageContext, PageSpec
+from console.ui.profile_switcher import ProfileSwitcher
+from console.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from console.actions.guard import WriteGuard
+    from console.db.connection import Database
+    from console.profiles import Profile
+
+log = logging.getLogger(__name__)
+
+# Ctrl+1..Ctrl+5 go to these; the other pages get Ctrl+6 onwards in navigation order.
+PRIMARY_PAGES = ("workflows", "executions", "logs", "integrations", "events")
+REFRESH_CHOICES: tuple[tuple[int, str], ...] = (
+    (0, "Auto-refresh off"),
+    (5, "Every 5 s"),
+    (15, "Every 15 s"),
+    (60, "Every 60 s"),
+)
+ADHOC_PROFILES = ("url", "DATABASE_URL")
+
+
+class _EmptyPages(QWidget):
+    """Shown when no page is installed (or every page failed to load)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        col = QVBoxLayout(self)
+        col.addStretch(1)
+        title = QLabel("Nothing to show yet")
+        title.setProperty("role", "empty-title")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint = QLabel(message)
+        hint.setProperty("role", "hint")
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint.setWordWrap(True)
+        col.addWidget(title)
+        col.addWidget(hint)
+        col.addStretch(2)
+
+
+class _BrokenPage(_EmptyPages):
+    """Stands in for a page whose module failed to load, so the rest of the window works."""
+
+    def __init__(self, title: str, error: BaseException) -> None:
+        super().__init__(f"The {title} page could not be loaded: {error}")
+
+    def set_database(self, db) -> None:
+        pass
+
+    def refresh(self) -> None:
+        pass
+
+    def apply_filters(self, filters) -> None:
+        pass
+
+
+def page_shortcuts(keys: list[str]) -> dict[str, str]:
+    """Page key -> shortcut text: Ctrl+1..5 for the primary pages, Ctrl+6.. for the rest."""
+    result: dict[str, str] = {}
+    for n, key in enumerate(PRIMARY_PAGES, start=1):
+        if key in keys:
+            result[key] = f"Ctrl+{n}"
+    n = len(PRIMARY_PAGES) + 1
+    for key in keys:
+        if key not in result and n <= 9:
+            result[key] = f"Ctrl+{n}"
+            n += 1
+    return result
+
+
+class MainWindow(QMainWindow):
+    """The console window.  ``start()`` loads profiles and connects in the background."""
+
+    database_changed = Signal(object)  # Database | None
+    connection_state_changed = Signal(str)  # idle | connecting | connected | failed
+
+    def __init__(self, parent: QWidget | None = None, *, remember: bool = True) -> None:
+        super().__init__(parent)
+        self.remember = remember  # persist layout and choices (off for screenshots)
+        self.setWindowTitle(APP_NAME)
+        self.setWindowIcon(theme.app_icon())
+        self.runner = TaskRunner(self)
+        self.connector = Connector(self)
+        self.db: Database | None = None
+        self.guard: WriteGuard | None = None
+        self.profile: Profile | None = None
+        self.state = "idle"
+        self.failure: Failure | None = None
+        self.ctx = PageContext(
+            runner=self.runner, open_page=self.open_page, show_status=self.show_status, extras={}
+        )
+        self.specs: list[PageSpec] = []
+        self.pages: dict[str, QWidget] = {}
+        self._page_keys: list[str] = []
+        self._migration_dialog: MigrationDialog | None = None
+        self._closing = False
+
+        self._build_toolbar()
+        self._build_central()
+        self._build_status_bar()
+        self._build_menus()
+        self._build_shortcuts()
+        self._wire_connector()
+
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.timeout.connect(self._auto_refresh)
+        self._pool_timer = QTimer(self)
+        self._pool_timer.setInterval(1000)
+        self._pool_timer.timeout.connect(self._update_pool_label)
+        self._restore_choices()
+        self.resize(1280, 800)
+        self._restore_geometry()
+
+    # ================================================================ building
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Main", self)
+        bar.setObjectName("mainToolbar")
+        bar.setMovable(False)
+        bar.setIconSize(QSize(16, 16))
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        bar.addWidget(QLabel(" Profile "))
+        self.switcher = ProfileSwitcher(self)
+        self.switcher.profile_chosen.connect(self.switch_profile)
+        bar.addWidget(self.switcher)
+        bar.addSeparator()
+        self.refresh_action = QAction(theme.icon("refresh"), "Refresh", self)
+        self.refresh_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
+        self.refresh_action.setToolTip("Refresh the current view (F5)")
+        self.refresh_action.triggered.connect(self.refresh_current)
+        bar.addAction(self.refresh_action)
+        self.refresh_combo = QComboBox(self)
+        self.refresh_combo.setObjectName("autoRefresh")
+        self.refresh_combo.setToolTip("Refresh the visible view automatically")
+        for seconds, label in REFRESH_CHOICES:
+            self.refresh_combo.addItem(label, seconds)
+        self.refresh_combo.currentIndexChanged.connect(self._on_refresh_interval)
+        bar.addWidget(self.refresh_combo)
+        self.pause_action = QAction(theme.icon("pause"), "Pause", self)
+        self.pause_action.setCheckable(True)
+        self.pause_action.setToolTip("Pause auto-refresh")
+        self.pause_action.toggled.connect(self._on_pause)
+        bar.addAction(self.pause_action)
+        bar.addSeparator()
+        self.utc_action = QAction(theme.icon("clock"), "UTC", self)
+        self.utc_action.setCheckable(True)
+        self.utc_action.setToolTip("Show exact times in UTC instead of local time")
+        self.utc_action.toggled.connect(self._on_utc)
+        bar.addAction(self.utc_action)
+        self.toolbar = bar
+
+    def _build_central(self) -> None:
+        root = QWidget(self)
+        col = QVBoxLayout(root)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.setSpacing(0)
+        self.banner = EnvironmentBanner(root)
+        self.banner.retry_clicked.connect(self.retry)
+        self.banner.unlock_clicked.connect(self.request_unlock)
+        self.banner.lock_clicked.connect(self.lock_writes)
+        col.addWidget(self.banner)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, root)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.nav = QListWidget(self.splitter)
+        self.nav.setObjectName("navigation")
+        self.nav.setIconSize(QSize(18, 18))
+        self.nav.setMinimumWidth(150)
+        self.nav.setMaximumWidth(260)
+        self.nav.currentRowChanged.connect(self._on_nav_row)
+        self.content = QStackedWidget(self.splitter)
+        self.page_stack = QStackedWidget(self.content)
+        self.page_stack.setObjectName("pageStack")
+        self.empty_pages = _EmptyPages("Pages appear here once they are installed.")
+        self.page_stack.addWidget(self.empty_pages)
+        self.state_panel = StatePanel(self.content)
+        self.state_panel.retry_clicked.connect(self.retry)
+        self.state_panel.password_submitted.connect(self._on_password)
+        self.content.addWidget(self.page_stack)
+        self.content.addWidget(self.state_panel)
+        self.content.setCurrentWidget(self.state_panel)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([180, 1100])
+        col.addWidget(self.splitter, 1)
+        self.setCentralWidget(root)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.conn_label = QLabel("not connected")
+        self.conn_label.setObjectName("connectionLabel")
+        self.busy_label = QLabel("idle")
+        self.busy_label.setObjectName("busyLabel")
+        self.busy_label.setToolTip("Queries in flight")
+        self.pool_label = QLabel("")
+        self.pool_label.setObjectName("poolLabel")
+        self.pool_label.setToolTip("Connections in the pool (in use / open)")
+        for label in (self.conn_label, self.busy_label, self.pool_label):
+            bar.addPermanentWidget(label)
+        self.runner.busy_changed.connect(self._on_busy)
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        self.reconnect_action = file_menu.addAction("Reconnect", self.retry)
+        file_menu.addSeparator()
+        quit_action = file_menu.addAction("Quit", self.close)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.view_menu = menu.addMenu("&View")
+        self.pages_menu = self.view_menu.addMenu("Go to")
+        self.view_menu.addAction(self.refresh_action)
+        self.view_menu.addAction(self.pause_action)
+        self.view_menu.addAction(self.utc_action)
+        theme_menu = self.view_menu.addMenu("Theme")
+        self.theme_group = QActionGroup(self)
+        for mode in theme.THEMES:
+            action = theme_menu.addAction(mode.capitalize())
+            action.setCheckable(True)
+            action.setData(mode)
+            self.theme_group.addAction(action)
+        self.theme_group.triggered.connect(lambda a: self.set_theme(str(a.data())))
+        conn_menu = menu.addMenu("&Connection")
+        self.unlock_action = conn_menu.addAction("Unlock writes…", self.request_unlock)
+        self.lock_action = conn_menu.addAction("Lock writes", self.lock_writes)
+        help_menu = menu.addMenu("&Help")
+        help_menu.addAction("About", self._about)
+
+    def _build_shortcuts(self) -> None:
+        self.page_shortcuts: dict[str, QShortcut] = {}
+        QShortcut(QKeySequence.StandardKey.Find, self, self.focus_filter)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.clear_filters)
+
+    def _wire_connector(self) -> None:
+        c = self.connector
+        c.connecting.connect(self._on_connecting)
+        c.connected.connect(self._on_connected)
+        c.failed.connect(self._on_failed)
+        c.confirm_requested.connect(self._on_confirm_requested)
+
+    # ================================================================ pages
+
+    def build_pages(self, specs: list[PageSpec] | None = None) -> None:
+        """Create the pages (once) from ``specs`` or :func:`page_specs`."""
+        if self.specs:
+            return
+        if specs is None:
+            specs = self._load_specs()
+        self.specs = list(specs)
+        keys = [spec.key for spec in self.specs]
+        shortcuts = page_shortcuts(keys)
+        for spec in self.specs:
+            try:
+                page = spec.factory(self.ctx)
+            except Exception as exc:
+                log.exception("page %s failed to build", spec.key)
+                page = _BrokenPage(spec.title, exc)
+            page.setObjectName(f"page_{spec.key}")
+            self.pages[spec.key] = page
+            self._page_keys.append(spec.key)
+            self.page_stack.addWidget(page)
+            item = QListWidgetItem(theme.icon(spec.icon or spec.key), spec.title)
+            item.setData(Qt.ItemDataRole.UserRole, spec.key)
+            seq = shortcuts.get(spec.key)
+            if seq:
+                item.setToolTip(f"{spec.title} ({seq})")
+                shortcut = QShortcut(QKeySequence(seq), self)
+                shortcut.activated.connect(lambda key=spec.key: self.show_page(key))
+                self.page_shortcuts[spec.key] = shortcut
+            self.nav.addItem(item)
+            action = self.pages_menu.addAction(spec.title, lambda key=spec.key: self.show_page(key))
+            if seq:
+                action.setShortcut(QKeySequence(seq))
+                action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # QShortcut acts
+            if self.db is not None:
+                self._call(page, "set_database", self.db)
+        if self.pages:
+            last = settings.get("window/page") if self.remember else None
+            self.show_page(last if last in self.pages else self._page_keys[0])
+
+    def _load_specs(self) -> list[PageSpec]:
+        from console.ui import pages as pages_module
+
+        try:
+            return pages_module.page_specs()
+        except Exception as exc:  # one broken page module must not take the window down
+            log.exception("loading the page list failed")
+            self.empty_pages = _EmptyPages(f"The pages could not be loaded: {exc}")
+            self.page_stack.addWidget(self.empty_pages)
+            self.page_stack.setCurrentWidget(self.empty_pages)
+            return []
+
+    def current_key(self) -> str | None:
+        row = self.nav.currentRow()
+        return self._page_keys[row] if 0 <= row < len(self._page_keys) else None
+
+    def current_page(self) -> QWidget | None:
+        key = self.current_key()
+        return self.pages.get(key) if key else None
+
+    def show_page(self, key: str) -> bool:
+        if key not in self.pages:
+            return False
+        self.nav.setCurrentRow(self._page_keys.index(key))
+        return True
+
+    def open_page(self, key: str, filters: dict[str, Any] | None = None) -> None:
+        """Switch to ``key`` and apply ``filters`` (click-through from another page)."""
+        if not self.show_page(key):
+            self.show_status(f"There is no {key} view.")
+            return
+        self._call(self.pages[key], "apply_filters", dict(filters or {}))
+
+    def _on_nav_row(self, row: int) -> None:
+        if 0 <= row < len(self._page_keys):
+            key = self._page_keys[row]
+            self.page_stack.setCurrentWidget(self.pages[key])
+            if self.remember:
+                settings.put("window/page", key)
+            self._update_title()
+
+    def _call(self, page: QWidget, method: str, *args: Any) -> bool:
+        """Call an optional page method; a page's error is logged and shown, not raised."""
+        fn = getattr(page, method, None)
+        if not callable(fn):
+            return False
+        try:
+            fn(*args)
+        except Exception as exc:
+            log.exception("%s.%s failed", type(page).__name__, method)
+            self.show_status(f"{method} failed: {exc}")
+        return True
+
+    def refresh_current(self) -> None:
+        if self.state == "failed":
+            self.retry()
+            return
+        page = self.current_page()
+        if page is not None and self.db is not None:
+            self._call(page, "refresh")
+
+    def focus_filter(self) -> None:
+        page = self.current_page()
+        if page is not None:
+            self._call(page, "focus_filter")
+
+    def clear_filters(self) -> None:
+        page = self.current_page()
+        if page is not None:
+            self._call(page, "clear_filters")
+
+    def show_status(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10_000)
+
+    # ================================================================ start-up and connecting
+
+    def start(self, profile_name: str | None = None, url: str | None = None) -> None:
+        """Load the data layer and the profiles off the GUI thread, then connect."""
+        if profile_name is None and url is None and self.remember:
+            profile_name = settings.get("last_profile") or None
+
+        def bootstrap():
+            from console.ui.connect import preload_data_layer
+
+            preload_data_layer()
+            from console.db.urls import BadURLError
+            from console.profiles import ProfileError, ProfileStore, default_profiles
+
+            problems: list[str] = []
+            try:
+                profiles = ProfileStore().load()
+            except ProfileError as exc:
+                problems.append(str(exc))
+                profiles = default_profiles()
+            chosen = None
+            try:
+                from console.profiles import resolve_profile
+
+                chosen = resolve_profile(profile_name, url)
+            except (ProfileError, BadURLError) as exc:
+                problems.append(str(exc))
+                if profile_name and "local" in profiles:  # a remembered profile was removed
+                    chosen = profiles["local"]
+            return profiles, chosen, problems
+
+        self.runner.submit(bootstrap, self._on_bootstrap, self._on_bootstrap_error, key="bootstrap")
+
+    def _on_bootstrap(self, result) -> None:
+        profiles, chosen, problems = result
+        self.build_pages()
+        self.switcher.set_profiles(profiles)
+        if problems:
+            self.show_status(" · ".join(problems))
+        if chosen is None:
+            self.banner.show_idle(problems[0] if problems else "Not connected")
+            self.state_panel.show_idle(problems[0] if problems else "Not connected")
+            return
+        self.connect_profile(chosen)
+
+    def _on_bootstrap_error(self, exc: BaseException) -> None:
+        log.error("start-up failed: %s", exc)
+        self.build_pages()
+        self.banner.show_idle("Start-up failed")
+        self.state_panel.show_idle(f"Start-up failed: {exc}")
+
+    def switch_profile(self, name: str) -> None:
+        """Connect to the profile ``name`` of the switcher."""
+        profile = self.switcher.profile(name)
+        if profile is None:
+            self.show_status(f"No profile named {name}.")
+            return
+        if self.db is not None and self.db.profile.name == name and self.state == "connected":
+            return
+        self.connect_profile(profile)
+
+    def connect_profile(self, profile: Profile, password: str | None = None) -> None:
+        """Detach from the current database (closed in the background) and connect ``profile``."""
+        self._dismiss_migration_dialog()
+        self.detach_database()
+        self.profile = profile
+        self.switcher.add_profile(profile)
+        self.switcher.set_current(profile.name)
+        self.connector.connect_profile(profile, password=password)
+
+    def adopt_database(self, db: Database) -> None:
+        """Use a database that is already open (tests, the screenshot command)."""
+        self.detach_database()
+        self.profile = db.profile
+        self.switcher.add_profile(db.profile)
+        self.switcher.set_current(db.profile.name)
+        self._on_connected(db)
+
+    def detach_database(self) -> None:
+        """Pages forget the database, the old one closes in the background."""
+        old = self.db
+        self.db = None
+        self.guard = None
+        self.ctx.extras.pop("write_guard", None)
+        self._pool_timer.stop()
+        if old is not None:
+            for page in self.pages.values():
+                self._call(page, "set_database", None)
+            self.database_changed.emit(None)
+            self.connector.close_async(old)
+
+    def retry(self) -> None:
+        if self.profile is not None:
+            self.connect_profile(self.profile)
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        self.connection_state_changed.emit(state)
+
+    def _on_connecting(self, profile: Profile) -> None:
+        self.failure = None
+        self._set_state("connecting")
+        self.banner.show_connecting(profile)
+        self.state_panel.show_connecting(profile)
+        self.content.setCurrentWidget(self.state_panel)
+        self.conn_label.setText(f"connecting to {profile.name}…")
+        self.pool_label.clear()
+        self._update_title()
+
+    def _on_connected(self, db: Database) -> None:
+        from console.actions.guard import WriteGuard
+
+        self.db = db
+        self.profile = db.profile
+        self.guard = WriteGuard(db.profile.name, db.profile.environment)
+        self.ctx.extras["write_guard"] = self.guard
+        self._set_state("connected")
+        self.banner.show_connected(db, self.guard)
+        self.content.setCurrentWidget(self.page_stack)
+        if not self.pages:
+            self.page_stack.setCurrentWidget(self.empty_pages)
+        self.conn_label.setText(f"connected: {db.profile.name} · {db.database_name}")
+        for page in self.pages.values():
+            self._call(page, "set_database", db)
+        self.database_changed.emit(db)
+        self._update_pool_label()
+        self._pool_timer.start()
+        if db.migration.applied:
+            self.show_status(f"Applied migrations: {', '.join(db.migration.applied)}")
+        if db.read_only_reason:
+            self.show_status("Read-only: " + db.read_only_reason)
+        if self.remember and db.profile.name not in ADHOC_PROFILES:
+            settings.put("last_profile", db.profile.name)
+        self._update_title()
+        self._update_lock_actions()
+
+    def _on_failed(self, profile: Profile, failure: Failure) -> None:
+        from console import secrets
+
+        self.failure = failure
+        self._set_state("failed")
+        self._dismiss_migration_dialog()
+        self.banner.show_failed(profile, failure)
+        self.state_panel.show_failed(profile, failure, secrets.keyring_available())
+        self.content.setCurrentWidget(self.state_panel)
+        self.conn_label.setText(f"not connected: {profile.name}")
+        self.show_status(f"Could not connect to {profile.name}: {failure.reason}")
+        self._update_title()
+        self._update_lock_actions()
+
+    def _on_password(self, password: str, store: bool) -> None:
+        from console import secrets
+
+        if self.profile is None:
+            return
+        if store:
+            if not secrets.store_password(self.profile.name, password):
+                self.show_status("No system keyring: the password is kept for this session only.")
+        else:
+            secrets.remember_for_session(self.profile.name, password)
+        self.connect_profile(self.profile, password=password)
+
+    def _on_confirm_requested(self, request: ConfirmRequest) -> None:
+        self._dismiss_migration_dialog()
+        dialog = MigrationDialog(request.profile, request.report, self)
+        dialog.setObjectName("migrationDialog")
+        dialog.finished.connect(
+            lambda result: self.connector.answer(request, result == QDialog.DialogCode.Accepted)
+        )
+        self._migration_dialog = dialog
+        self.banner.title_label.setText(f"Waiting for your answer: migrate {request.profile.name}?")
+        dialog.open()
+
+    def _dismiss_migration_dialog(self) -> None:
+        dialog, self._migration_dialog = self._migration_dialog, None
+        if dialog is not None and dialog.isVisible():
+            dialog.reject()  # answers "no" through finished()
+
+    # ================================================================ write lock
+
+    def request_unlock(self) -> UnlockDialog | None:
+        """Open the unlock dialog (non-blocking); returns it."""
+        guard = self.guard
+        if guard is None or not guard.needs_unlock:
+            return None
+        dialog = UnlockDialog(guard, self)
+        dialog.setObjectName("unlockDialog")
+        dialog.accepted.connect(self._on_unlocked)
+        dialog.open()
+        return dialog
+
+    def _on_unlocked(self) -> None:
+        self.banner.refresh_guard()
+        self._update_lock_actions()
+        if self.guard is not None:
+            self.show_status(f"Writes on {self.guard.profile_name}: {self.guard.state_text()}")
+
+    def lock_writes(self) -> None:
+        if self.guard is not None:
+            self.guard.lock()
+            self.banner.refresh_guard()
+            self._update_lock_actions()
+
+    def _update_lock_actions(self) -> None:
+        guard = self.guard
+        prod = guard is not None and guard.needs_unlock
+        self.unlock_action.setEnabled(prod and not guard.may_write())
+        self.lock_action.setEnabled(prod and guard.may_write())
+
+    # ================================================================ refresh, time, theme
+
+    def _on_refresh_interval(self, index: int) -> None:
+        seconds = int(self.refresh_combo.itemData(index) or 0)
+        if self.remember:
+            settings.put("auto_refresh_s", seconds)
+        self._apply_refresh_timer()
+
+    def _on_pause(self, paused: bool) -> None:
+        self.pause_action.setText("Resume" if paused else "Pause")
+        self.pause_action.setToolTip("Resume auto-refresh" if paused else "Pause auto-refresh")
+        self._apply_refresh_timer()
+
+    def refresh_interval(self) -> int:
+        return int(self.refresh_combo.currentData() or 0)
+
+    def _apply_refresh_timer(self) -> None:
+        seconds = self.refresh_interval()
+        self.pause_action.setEnabled(seconds > 0)
+        if seconds > 0 and not self.pause_action.isChecked():
+            self._refresh_timer.start(seconds * 1000)
+        else:
+            self._refresh_timer.stop()
+
+    def auto_refresh_active(self) -> bool:
+        return self._refresh_timer.isActive()
+
+    def _auto_refresh(self) -> None:
+        if self.db is None or self.isMinimized():
+            return
+        page = self.current_page()
+        if page is not None:
+            self._call(page, "refresh")
+
+    def _on_utc(self, on: bool) -> None:
+        timefmt.set_utc(on)
+        if self.remember:
+            settings.put("utc", on)
+
+    def set_theme(self, mode: str) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            theme.apply_theme(app, mode)
+        for action in self.theme_group.actions():
+            action.setChecked(action.data() == mode)
+        if self.remember:
+            settings.put("theme", mode)
+        self.banner.repaint_environment()
+
+    def _restore_choices(self) -> None:
+        seconds = settings.get_int("auto_refresh_s", 0) if self.remember else 0
+        index = max(0, self.refresh_combo.findData(seconds))
+        self.refresh_combo.setCurrentIndex(index)
+        self._apply_refresh_timer()
+        utc = settings.get_bool("utc", False) if self.remember else timefmt.use_utc()
+        self.utc_action.setChecked(utc)
+        timefmt.set_utc(utc)
+        mode = theme.current_scheme() if not self.remember else settings.get("theme", "system")
+        for action in self.theme_group.actions():
+            action.setChecked(action.data() == mode)
+
+    # ================================================================ status bar
+
+    def _on_busy(self, count: int) -> None:
+        self.busy_label.setText(
+            f"{count} quer{'y' if count == 1 else 'ies'} running" if count else "idle"
+        )
+
+    def _update_pool_label(self) -> None:
+        db = self.db
+        if db is None:
+            self.pool_label.clear()
+            return
+        pool = db.engine.pool
+        try:
+            in_use, size = pool.checkedout(), pool.size()  # type: ignore[attr-defined]
+            self.pool_label.setText(f"pool {in_use}/{size}")
+        except AttributeError:
+            self.pool_label.setText("pool ?")
+
+    def _update_title(self) -> None:
+        parts = [APP_NAME]
+        key = self.current_key()
+        if key:
+            spec = next((s for s in self.specs if s.key == key), None)
+            if spec:
+                parts.insert(0, spec.title)
+        if self.db is not None:
+            parts.append(f"{self.db.profile.name} ({self.db.profile.environment})")
+        elif self.profile is not None:
+            parts.append(f"{self.profile.name} — {self.state}")
+        self.setWindowTitle(" — ".join(parts))
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            f"About {APP_NAME}",
+            f"<b>{APP_NAME}</b> {__version__}<br>Operator console for the AutoPR Engine database.",
+        )
+
+    # ================================================================ layout and closing
+
+    def _restore_geometry(self) -> None:
+        if not self.remember:
+            return
+        geometry = settings.load_bytes("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = settings.load_bytes("window/state")
+        if state is not None:
+            self.restoreState(state)
+        splitter = settings.load_bytes("window/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+
+    def save_layout(self) -> None:
+        if not self.remember:
+            return
+        settings.save_bytes("window/geometry", self.saveGeometry())
+        settings.save_bytes("window/state", self.saveState())
+        settings.save_bytes("window/splitter", self.splitter.saveState())
+
+    def shutdown(self) -> None:
+        """Close the database (stopping the embedded server if we were its last user)."""
+        if self._closing:
+            return
+        self._closing = True
+        self._refresh_timer.stop()
+        self._pool_timer.stop()
+        self._dismiss_migration_dialog()
+        self.connector.cancel()
+        self.runner.wait_idle(5_000)
+        db, self.db = self.db, None
+        if db is not None:
+            for page in self.pages.values():
+                self._call(page, "set_database", None)
+            try:
+                db.close()
+            except Exception as exc:
+                log.warning("closing the database failed: %s", exc)
+        self.connector.wait_closed()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
+        self.hide()
+        self.shutdown()
+        super().closeEvent(event)
+
+
+def build_main_window(
+    profile: str | None = None,
+    url: str | None = None,
+    *,
+    db: Database | None = None,
+    specs: list[PageSpec] | None = None,
+    start: bool = False,
+    remember: bool = True,
+) -> MainWindow:
+    """A main window, for the app, tests, the screenshot command and the self-test.
+
+    With ``db`` the window uses that open database (and closes it when it closes);
+    with ``start=True`` it loads profiles and connects ``profile``/``url`` in the
+    background; otherwise it waits for :meth:`MainWindow.start` or ``connect_profile``.
+    """
+    window = MainWindow(remember=remember)
+    if db is not None or specs is not None:
+        window.build_pages(specs)
+    if db is not None:
+        window.adopt_database(db)
+        from console.profiles import ProfileError, ProfileStore
+
+        try:
+            window.switcher.set_profiles(ProfileStore().load(), current=db.profile.name)
+            window.switcher.add_profile(db.profile)
+            window.switcher.set_current(db.profile.name)
+        except ProfileError as exc:
+            window.show_status(str(exc))
+    elif start:
+        window.start(profile, url)
+    return window
