@@ -1,0 +1,313 @@
+"""Turning a filter dictionary (the pages.py vocabulary) into SQL conditions.
+
+Every value is a bound parameter; only fixed SQL fragments of this module are
+pasted into the statement text.  Invalid input raises :class:`FilterError` with
+a message meant for the operator.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from models.vocab import (
+    EVENT_STATUSES,
+    EXECUTION_STATUSES,
+    HEALTH_STATUSES,
+    INTEGRATION_TYPES,
+    LOG_LEVELS,
+    TRIGGER_TYPES,
+    WORKFLOW_STATUSES,
+    levels_at_least,
+)
+
+TIME_RANGES: dict[str, timedelta] = {
+    "15m": timedelta(minutes=15),
+    "1h": timedelta(hours=1),
+    "24h": timedelta(hours=24),
+    "7d": timedelta(days=7),
+}
+TIME_RANGE_LABELS: dict[str, str] = {
+    "15m": "last 15 min",
+    "1h": "last 1 h",
+    "24h": "last 24 h",
+    "7d": "last 7 days",
+}
+FILTER_KEYS: tuple[str, ...] = (
+    "status",
+    "workflow_id",
+    "execution_id",
+    "integration_id",
+    "time_from",
+    "time_to",
+    "time_range",
+    "trigger_type",
+    "min_level",
+    "integration_type",
+    "health",
+    "text",
+    "json",
+)
+# Without an index on the column, a containment or text search reads at most this far back.
+UNINDEXED_SEARCH_SPAN = timedelta(hours=24)
+
+
+class FilterError(ValueError):
+    """A filter value the operator has to fix; ``str()`` says what and where."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field_name
+
+
+@dataclass
+class Where:
+    """SQL conditions (joined by AND), their parameters, and notes for the operator."""
+
+    clauses: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, clause: str, **params: Any) -> None:
+        self.clauses.append(clause)
+        self.params.update(params)
+
+    def sql(self) -> str:
+        return " AND ".join(self.clauses) if self.clauses else "TRUE"
+
+
+def escape_like(text: str) -> str:
+    """Escape ``\\``, ``%`` and ``_`` for a LIKE pattern using the default escape ``\\``."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def prefix_range(prefix: str) -> tuple[str, str]:
+    """Bounds ``[lo, hi)`` of the strings starting with ``prefix`` in code-point order.
+
+    The range lets a plain btree index (``uq_execution_id``) serve a prefix search,
+    which LIKE alone cannot outside the C collation.  The LIKE stays next to it, so
+    the answer is never wrong; under a linguistic collation the range may miss rows.
+    """
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def parse_json_filter(text: str) -> Any:
+    """Parse the JSON of a containment filter; the error names line and column."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FilterError(
+            "json", f"Invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
+
+
+def as_uuid(value: Any, field_name: str) -> str:
+    try:
+        return str(uuid.UUID(str(value).strip()))
+    except ValueError:
+        raise FilterError(field_name, f"Not an id: {str(value)[:60]!r}") from None
+
+
+def looks_like_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text.strip())
+    except ValueError:
+        return False
+    return True
+
+
+def as_datetime(value: Any, field_name: str) -> datetime:
+    if isinstance(value, datetime):
+        dt = value
+    else:
+        try:
+            dt = datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            raise FilterError(field_name, f"Not a date and time: {str(value)[:60]!r}") from None
+    if dt.tzinfo is None:
+        dt = dt.astimezone()  # local time, as the operator typed it
+    return dt
+
+
+def checked_list(filters: dict[str, Any], key: str, allowed: tuple[str, ...]) -> list[str]:
+    raw = filters.get(key)
+    if raw is None or raw == "" or raw == []:
+        return []
+    values = [raw] if isinstance(raw, str) else list(raw)
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        raise FilterError(key, f"Unknown {key.replace('_', ' ')}: {', '.join(map(str, bad))}")
+    return values
+
+
+def normalized(filters: dict[str, Any]) -> dict[str, Any]:
+    """Drop empty values and unknown keys (pages ignore keys that do not apply)."""
+    out: dict[str, Any] = {}
+    for key in FILTER_KEYS:
+        value = filters.get(key)
+        if value is None or value == "" or value == [] or value == ():
+            continue
+        out[key] = list(value) if isinstance(value, tuple | set) else value
+    return out
+
+
+def time_conditions(where: Where, filters: dict[str, Any], column: str) -> bool:
+    """Time range on ``column``; True when some bound was set."""
+    bounded = False
+    time_range = filters.get("time_range")
+    if time_range:
+        if time_range not in TIME_RANGES:
+            raise FilterError("time_range", f"Unknown time range: {time_range!r}")
+        where.add(f"{column} >= now() - :tr_span", tr_span=TIME_RANGES[time_range])
+        bounded = True
+    if filters.get("time_from"):
+        where.add(f"{column} >= :t_from", t_from=as_datetime(filters["time_from"], "time_from"))
+        bounded = True
+    if filters.get("time_to"):
+        where.add(f"{column} < :t_to", t_to=as_datetime(filters["time_to"], "time_to"))
+        bounded = True
+    return bounded
+
+
+def _in(where: Where, column: str, name: str, values: list[str]) -> None:
+    if values:
+        where.add(f"{column} = ANY(:{name})", **{name: values})
+
+
+EXEC_ID_RE = re.compile(r"^exec-[0-9A-Za-z_-]*$")
+
+
+def workflows_where(filters: dict[str, Any], a: str = "w") -> Where:
+    where = Where()
+    _in(where, f"{a}.status", "f_status", checked_list(filters, "status", WORKFLOW_STATUSES))
+    if filters.get("workflow_id"):
+        where.add(f"{a}.id = :f_wf", f_wf=as_uuid(filters["workflow_id"], "workflow_id"))
+    time_conditions(where, filters, f"{a}.created_at")
+    text = str(filters.get("text") or "").strip()
+    if text:
+        where.add(
+            f"({a}.name ILIKE :f_text OR {a}.created_by ILIKE :f_text)",
+            f_text=f"%{escape_like(text)}%",
+        )
+    if filters.get("json"):
+        doc = parse_json_filter(str(filters["json"]))
+        where.add(f"{a}.config @> CAST(:f_json AS jsonb)", f_json=json.dumps(doc))
+    return where
+
+
+def executions_where(filters: dict[str, Any], a: str = "e") -> Where:
+    where = Where()
+    _in(where, f"{a}.status", "f_status", checked_list(filters, "status", EXECUTION_STATUSES))
+    if filters.get("workflow_id"):
+        where.add(f"{a}.workflow_id = :f_wf", f_wf=as_uuid(filters["workflow_id"], "workflow_id"))
+    if filters.get("execution_id"):
+        where.add(f"{a}.id = :f_exec", f_exec=as_uuid(filters["execution_id"], "execution_id"))
+    _in(
+        where,
+        f"{a}.trigger_type",
+        "f_trigger",
+        checked_list(filters, "trigger_type", TRIGGER_TYPES),
+    )
+    time_conditions(where, filters, f"{a}.started_at")
+    text = str(filters.get("text") or "").strip()
+    if text:
+        if looks_like_uuid(text):
+            where.add(f"{a}.id = :f_text_id", f_text_id=as_uuid(text, "text"))
+        else:
+            lo, hi = prefix_range(text)
+            where.add(
+                f"{a}.execution_id LIKE :f_text AND {a}.execution_id >= :f_lo"
+                f" AND {a}.execution_id < :f_hi",
+                f_text=f"{escape_like(text)}%",
+                f_lo=lo,
+                f_hi=hi,
+            )
+    return where
+
+
+def logs_where(filters: dict[str, Any], a: str = "l") -> Where:
+    where = Where()
+    level = filters.get("min_level")
+    if level:
+        if str(level).upper() not in LOG_LEVELS:
+            raise FilterError("min_level", f"Unknown log level: {level!r}")
+        levels = list(levels_at_least(str(level)))
+        if len(levels) < len(LOG_LEVELS):
+            where.add(f"{a}.level = ANY(:f_levels)", f_levels=levels)
+    if filters.get("execution_id"):
+        where.add(
+            f"{a}.execution_id = :f_exec", f_exec=as_uuid(filters["execution_id"], "execution_id")
+        )
+    if filters.get("workflow_id"):
+        where.add(
+            f"{a}.execution_id IN (SELECT id FROM workflow_executions WHERE workflow_id = :f_wf)",
+            f_wf=as_uuid(filters["workflow_id"], "workflow_id"),
+        )
+    bounded = time_conditions(where, filters, f"{a}.created_at")
+    text = str(filters.get("text") or "").strip()
+    if text:
+        if looks_like_uuid(text):
+            where.add(f"{a}.execution_id = :f_text_id", f_text_id=as_uuid(text, "text"))
+        elif EXEC_ID_RE.match(text):
+            where.add(
+                f"{a}.execution_id IN (SELECT id FROM workflow_executions"
+                " WHERE execution_id LIKE :f_text)",
+                f_text=f"{escape_like(text)}%",
+            )
+        else:
+            if not bounded:
+                where.add(f"{a}.created_at >= now() - :f_span", f_span=UNINDEXED_SEARCH_SPAN)
+                where.notes.append("message search covers the last 24 h (no index on message)")
+            where.add(f"{a}.message ILIKE :f_text", f_text=f"%{escape_like(text)}%")
+    return where
+
+
+def integrations_where(filters: dict[str, Any], a: str = "i") -> Where:
+    where = Where()
+    if filters.get("integration_id"):
+        where.add(f"{a}.id = :f_int", f_int=as_uuid(filters["integration_id"], "integration_id"))
+    _in(
+        where,
+        f"{a}.type",
+        "f_itype",
+        checked_list(filters, "integration_type", INTEGRATION_TYPES),
+    )
+    _in(where, f"{a}.health_status", "f_health", checked_list(filters, "health", HEALTH_STATUSES))
+    text = str(filters.get("text") or "").strip()
+    if text:
+        where.add(f"{a}.name ILIKE :f_text", f_text=f"%{escape_like(text)}%")
+    if filters.get("json"):
+        doc = parse_json_filter(str(filters["json"]))
+        where.add(f"{a}.config @> CAST(:f_json AS jsonb)", f_json=json.dumps(doc))
+    return where
+
+
+def events_where(filters: dict[str, Any], a: str = "v") -> Where:
+    where = Where()
+    _in(where, f"{a}.status", "f_status", checked_list(filters, "status", EVENT_STATUSES))
+    if filters.get("integration_id"):
+        where.add(
+            f"{a}.integration_id = :f_int",
+            f_int=as_uuid(filters["integration_id"], "integration_id"),
+        )
+    itypes = checked_list(filters, "integration_type", INTEGRATION_TYPES)
+    if itypes:
+        where.add(
+            f"{a}.integration_id IN (SELECT id FROM integrations WHERE type = ANY(:f_itype))",
+            f_itype=itypes,
+        )
+    bounded = time_conditions(where, filters, f"{a}.created_at")
+    text = str(filters.get("text") or "").strip()
+    if text:
+        where.add(f"{a}.event_type LIKE :f_text", f_text=f"{escape_like(text)}%")
+    if filters.get("json"):
+        doc = parse_json_filter(str(filters["json"]))
+        if not bounded:
+            where.add(f"{a}.created_at >= now() - :f_span", f_span=UNINDEXED_SEARCH_SPAN)
+            where.notes.append("payload search covers the last 24 h (payload has no index)")
+        where.add(f"{a}.payload @> CAST(:f_json AS jsonb)", f_json=json.dumps(doc))
+    return where

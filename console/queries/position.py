@@ -1,0 +1,76 @@
+"""Mapping a scrollbar position to a sort-key value, so a jump is a keyset seek.
+
+The planner's histogram of the sort column (``pg_stats.histogram_bounds``:
+equal-count buckets) turns a fraction of the rows into a value; without
+statistics a time column is interpolated linearly between its first and last
+value.  Either is an approximation: the window lands near the asked position
+and the operator scrolls on from there by exact keyset steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from console.queries.keyset import WindowQuery, fetch_window
+
+
+@dataclass(frozen=True)
+class PositionMap:
+    """First and last sort values of the filtered rows (display order) and a histogram."""
+
+    first: Any
+    last: Any
+    bounds: tuple[Any, ...]  # ascending
+    kind: str
+
+    def value_at(self, fraction: float) -> Any:
+        """The sort value about ``fraction`` of the way down the display order."""
+        fraction = min(1.0, max(0.0, fraction))
+        if self.first is None:
+            return None
+        ascending = _le(self.first, self.last)
+        lo, hi = (self.first, self.last) if ascending else (self.last, self.first)
+        q = fraction if ascending else 1.0 - fraction
+        inner = [b for b in self.bounds if _le(lo, b) and _le(b, hi)]
+        points = [lo, *inner, hi]
+        if len(points) == 2 and self.kind != "time":
+            return points[0] if q < 0.5 else points[1]
+        pos = q * (len(points) - 1)
+        i = min(int(pos), len(points) - 2)
+        a, b = points[i], points[i + 1]
+        if self.kind == "time" and isinstance(a, datetime) and isinstance(b, datetime):
+            return a + (b - a) * (pos - i)
+        return a if pos - i < 0.5 else b
+
+
+def _le(a: Any, b: Any) -> bool:
+    return a <= b
+
+
+def histogram(conn: Connection, table: str, column: str, kind: str) -> tuple[Any, ...]:
+    cast = "timestamptz[]" if kind == "time" else "text[]"
+    value = conn.execute(
+        text(
+            f"SELECT histogram_bounds::text::{cast} FROM pg_stats"
+            " WHERE schemaname = current_schema() AND tablename = :t AND attname = :c"
+        ),
+        {"t": table, "c": column},
+    ).scalar()
+    if not value:
+        return ()
+    return tuple(sorted(value))
+
+
+def position_map(conn: Connection, q: WindowQuery) -> PositionMap:
+    """First/last values of the filtered rows and the column histogram."""
+    name = q.sort.name
+    top = fetch_window(conn, q, "top", 1)
+    if not top:
+        return PositionMap(None, None, (), q.key.kind)
+    bottom = fetch_window(conn, q, "bottom", 1)
+    bounds = histogram(conn, q.key.stats_table, q.key.stats_column, q.key.kind)
+    return PositionMap(top[0][name], bottom[-1][name], bounds, q.key.kind)
