@@ -193,3 +193,36 @@ def test_audit_failure_rolls_back_the_change(engine: Engine, wf: dict) -> None:
     assert row(engine, EX, ex["id"])["status"] == "running"
     assert row(engine, EX, ex["id"])["completed_at"] is None
     assert audit_rows(engine) == []
+
+
+def test_bulk_by_filter_counts_and_acts_on_every_match(engine: Engine, wf: dict) -> None:
+    from console.actions.selection import matching_items
+
+    other = workflow(engine, "other")
+    mine = [execution(engine, wf["id"], "running") for _ in range(7)]
+    execution(engine, other["id"], "running")
+    execution(engine, wf["id"], "completed", completed_at=datetime.now(UTC))
+    filters = {"status": ["running", "pending"], "workflow_id": str(wf["id"])}
+    items = matching_items(engine, "executions", filters)
+    assert len(items) == 7  # the exact count the confirmation states
+    assert {i.target for i in items} == {str(r["id"]) for r in mine}
+    # One of them finishes between the count and the action: refused, with the reason.
+    with engine.begin() as conn:
+        conn.execute(
+            update(EX)
+            .where(EX.c.id == mine[0]["id"])
+            .values(status="completed", completed_at=datetime.now(UTC))
+        )
+    summary = bulk_cancel(make_ctx(engine), items, batch_size=3)
+    assert len(summary.done) == 6
+    [(target, err)] = summary.refused
+    assert target == str(mine[0]["id"]) and err.kind == errors.CONFLICT
+
+
+def test_bulk_by_filter_bad_filter(engine: Engine) -> None:
+    from console.actions.selection import matching_items
+
+    with pytest.raises(ActionError) as info:
+        matching_items(engine, "executions", {"status": ["exploded"]})
+    assert info.value.kind == errors.INVALID
+    assert "exploded" in str(info.value)
