@@ -15,6 +15,7 @@ Cost rules (the tables hold millions of rows):
 
 from __future__ import annotations
 
+import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -129,13 +130,17 @@ _BUCKETS_SQL = text(
 )
 
 
-def executions_by_status(conn: Connection, window: Window) -> StatusBuckets:
+def executions_by_status(
+    conn: Connection, window: Window, *, since: datetime | None = None
+) -> StatusBuckets:
+    """Executions started per bucket and status; only from ``since`` on when given
+    (earlier buckets are then zero)."""
     rows = conn.execute(
         _BUCKETS_SQL,
         {
             "bucket": window.range.bucket,
             "origin": BUCKET_ORIGIN,
-            "start": window.start,
+            "start": window.start if since is None else max(since, window.start),
             "end": window.end,
         },
     )
@@ -146,6 +151,76 @@ def executions_by_status(conn: Connection, window: Window) -> StatusBuckets:
             continue
         counts[status][index] += int(n)
     return StatusBuckets(window=window, counts=counts)
+
+
+class BucketCache:
+    """Re-reads only the recent buckets of long windows between refreshes.
+
+    Windows longer than a day would aggregate up to every execution on each
+    refresh.  Buckets that ended more than ``settle`` ago barely change (only
+    when a very long run finishes), so they are taken from the last full read,
+    which is repeated every ``max_age``.  Safe to share between worker threads.
+    """
+
+    def __init__(
+        self,
+        settle: timedelta = timedelta(hours=6),
+        max_age: timedelta = timedelta(minutes=10),
+        min_span: timedelta = timedelta(hours=24),
+    ) -> None:
+        self.settle = settle
+        self.max_age = max_age
+        self.min_span = min_span
+        self._lock = threading.Lock()
+        self._range: str | None = None
+        self._read_at: datetime | None = None
+        self._counts: dict[datetime, dict[str, int]] = {}
+        self.full_reads = 0
+        self.partial_reads = 0
+
+    def executions_by_status(self, conn: Connection, window: Window) -> StatusBuckets:
+        tr = window.range
+        if tr.span <= self.min_span:
+            return executions_by_status(conn, window)
+        with self._lock:
+            fresh = (
+                self._range == tr.key
+                and self._read_at is not None
+                and timedelta(0) <= window.now - self._read_at < self.max_age
+            )
+            cached = dict(self._counts) if fresh else {}
+        if not fresh:
+            result = executions_by_status(conn, window)
+            self._store(window, result, full=True)
+            return result
+        # re-read from the start of the bucket that held (now - settle)
+        since = make_window(tr.key, window.now - self.settle).end - tr.bucket
+        since = max(since, window.start)
+        recent = executions_by_status(conn, window, since=since)
+        counts = {s: list(v) for s, v in recent.counts.items()}
+        for i, edge in enumerate(window.edges[:-1]):
+            if edge >= since:
+                break
+            old = cached.get(edge, {})
+            for status in counts:
+                counts[status][i] = old.get(status, 0)
+        result = StatusBuckets(window=window, counts=counts)
+        self._store(window, result, full=False)
+        return result
+
+    def _store(self, window: Window, result: StatusBuckets, *, full: bool) -> None:
+        per_bucket: dict[datetime, dict[str, int]] = {}
+        for status, row in result.counts.items():
+            for edge, n in zip(window.edges, row, strict=False):
+                per_bucket.setdefault(edge, {})[status] = n
+        with self._lock:
+            if full:
+                self._range = window.range.key
+                self._read_at = window.now
+                self.full_reads += 1
+            else:
+                self.partial_reads += 1
+            self._counts = per_bucket
 
 
 # --------------------------------------------------------------------------- panel 2
@@ -548,7 +623,11 @@ def server_now(conn: Connection) -> datetime:
 
 
 def load_overview(
-    conn: Connection, params: OverviewParams | None = None, *, now: datetime | None = None
+    conn: Connection,
+    params: OverviewParams | None = None,
+    *,
+    now: datetime | None = None,
+    bucket_cache: BucketCache | None = None,
 ) -> OverviewSnapshot:
     """All panels, against one reference time (the server's clock unless ``now`` is given)."""
     params = params or OverviewParams()
@@ -558,7 +637,11 @@ def load_overview(
     return OverviewSnapshot(
         params=params,
         window=window,
-        buckets=executions_by_status(conn, window),
+        buckets=(
+            bucket_cache.executions_by_status(conn, window)
+            if bucket_cache is not None
+            else executions_by_status(conn, window)
+        ),
         workflows=rank_workflows(
             all_stats, order=params.workflow_order, limit=params.workflow_limit
         ),
@@ -578,6 +661,7 @@ def load_overview(
 __all__ = [
     "DEFAULT_RANGE",
     "TIME_RANGES",
+    "BucketCache",
     "EventQueue",
     "IntegrationHealth",
     "OverviewParams",

@@ -89,6 +89,7 @@ def page_specs() -> list[PageSpec]:
 
     modules: list[str] = [
         # filled in as pages land, e.g. "console.ui.views.executions_page"
+        "console.ui.overview.page",
     ]
     specs = [importlib.import_module(name).PAGE for name in modules]
     return sorted(specs, key=lambda spec: spec.order)

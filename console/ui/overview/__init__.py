@@ -1,0 +1,1 @@
+"""The Overview page (charts and tiles of what the engine is doing)."""
