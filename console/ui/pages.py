@@ -90,6 +90,11 @@ def page_specs() -> list[PageSpec]:
     modules: list[str] = [
         # filled in as pages land, e.g. "console.ui.views.executions_page"
         "console.ui.overview.page",
+        "console.ui.tables.workflows_page",
+        "console.ui.tables.executions_page",
+        "console.ui.tables.logs_page",
+        "console.ui.tables.integrations_page",
+        "console.ui.tables.events_page",
     ]
     specs = [importlib.import_module(name).PAGE for name in modules]
     return sorted(specs, key=lambda spec: spec.order)

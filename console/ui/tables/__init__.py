@@ -1,0 +1,1 @@
+"""The table pages: windowed keyset models, filter bar, detail panes."""

@@ -1,0 +1,571 @@
+"""TablePage: the common body of the five table pages.
+
+A filter bar and chip bar over a table view (a windowed keyset model) with a
+detail pane beside it, a status line with the row total (an estimate unless the
+operator asks for the exact count), copy as TSV/JSON, a context menu that
+operator actions can extend through :data:`context_menu_providers`, and the
+page state remembered in QSettings (filters per profile, column widths, sort).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import Connection, text
+
+from console.queries.filters import FilterError, normalized
+from console.queries.keyset import Sort
+from console.queries.specs import TableSpec
+from console.ui import settings, theme, timefmt
+from console.ui.pages import PageContext
+from console.ui.tables.clipboard import to_json, to_tsv
+from console.ui.tables.columns import Column
+from console.ui.tables.controller import WindowController, user_message
+from console.ui.tables.filterbar import ChipBar, Field, FilterBar, chip_labels
+
+if TYPE_CHECKING:
+    from console.db.connection import Database
+
+log = logging.getLogger(__name__)
+
+ContextMenuProvider = Callable[["TablePage", QMenu], None]
+# Operator actions add entries to every table page's context menu through this list.
+context_menu_providers: list[ContextMenuProvider] = []
+
+ROW_HEIGHT = 22
+
+
+def configure_view(view: QTableView) -> None:
+    """Fixed row heights (the scroll range is rows x height), row selection, no row numbers."""
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    view.setWordWrap(False)
+    view.setAlternatingRowColors(True)
+    view.setShowGrid(False)
+    view.setTextElideMode(Qt.TextElideMode.ElideRight)
+    vh = view.verticalHeader()
+    vh.setVisible(False)
+    vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    vh.setDefaultSectionSize(ROW_HEIGHT)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setHighlightSections(False)
+
+
+class DetailPane(QWidget):
+    """Base of the detail panes: ``show_data`` gets what ``fetch`` returned."""
+
+    open_page = Signal(str, dict)  # page key, filters
+    show_id = Signal(str)  # show another row of this page's table in the pane
+
+    def set_engine(self, engine: Any) -> None:
+        """For panes with windowed sub-tables (an execution's logs, an integration's events)."""
+
+    def show_data(self, data: Any) -> None:
+        raise NotImplementedError
+
+    def show_message(self, message: str) -> None:
+        raise NotImplementedError
+
+
+class TablePage(QWidget):
+    """A page of the main window over one big table."""
+
+    key: ClassVar[str] = ""
+    noun: ClassVar[str] = "rows"
+    spec: ClassVar[TableSpec]
+    columns: ClassVar[tuple[Column, ...]]
+    fields: ClassVar[tuple[Field, ...]] = ()
+    empty_hint: ClassVar[str] = ""
+    detail_fetch: ClassVar[Callable[[Connection, str], Any]]
+
+    title_changed = Signal(str)
+    rows_changed = Signal()
+
+    def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"page_{self.key}")
+        self.ctx = ctx
+        self.db: Database | None = None
+        self.controller = WindowController(ctx.runner, self.spec, self.columns, parent=self)
+        self.model = self.controller.model
+        self._sort = self._saved_sort()
+        self._error: str | None = None
+        self._detail_id: str | None = None
+        self._detail_key = f"{self.key}:detail:{id(self)}"
+        self._restoring = False
+
+        self.filter_bar = FilterBar(self.fields, self)
+        self.chips = ChipBar(self)
+        self.view = QTableView(self)
+        self.view.setObjectName(f"{self.key}_table")
+        configure_view(self.view)
+        self.view.setModel(self.model)
+        self.view.setSortingEnabled(True)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.detail = self.make_detail()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(self.view)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.empty = QLabel(self.view.viewport())
+        self.empty.setObjectName("emptyState")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet(f"color: {theme.muted_color().name()}; font-size: 13px;")
+
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("rowTotal")
+        self.exact_button = QPushButton("Exact count", self)
+        self.exact_button.setToolTip("Count the matching rows exactly (may take a second on 10M)")
+        self.exact_button.setFlat(True)
+        self.notes_label = QLabel(self)
+        self.notes_label.setStyleSheet(f"color: {theme.muted_color().name()};")
+        status = QHBoxLayout()
+        status.addWidget(self.count_label)
+        status.addWidget(self.exact_button)
+        status.addStretch(1)
+        status.addWidget(self.notes_label)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 4)
+        layout.setSpacing(4)
+        layout.addWidget(self.filter_bar)
+        layout.addWidget(self.chips)
+        layout.addWidget(self.splitter, 1)
+        layout.addLayout(status)
+        self.chips.set_chips([])
+
+        self._detail_timer = QTimer(self)
+        self._detail_timer.setSingleShot(True)
+        self._detail_timer.setInterval(120)
+        self._detail_timer.timeout.connect(self._load_current_detail)
+        self._header_timer = QTimer(self)
+        self._header_timer.setSingleShot(True)
+        self._header_timer.setInterval(500)
+        self._header_timer.timeout.connect(self._save_header)
+
+        self.filter_bar.changed.connect(self._apply)
+        self.chips.removed.connect(self._remove_filter)
+        self.exact_button.clicked.connect(self.controller.exact_count)
+        self.controller.loaded.connect(self._loaded)
+        self.controller.failed.connect(self._failed)
+        self.controller.total_changed.connect(self._update_status)
+        self.model.window_changed.connect(self._update_status)
+        self.model.sort_requested.connect(self._sort_requested)
+        self.view.activated.connect(self.open_details)
+        self.view.doubleClicked.connect(self.open_details)
+        self.view.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.detail.open_page.connect(lambda key, f: self.ctx.open_page(key, f))
+        self.detail.show_id.connect(self.show_detail_for)
+        header = self.view.horizontalHeader()
+        header.sectionResized.connect(lambda *_: self._header_timer.start())
+        header.sectionMoved.connect(lambda *_: self._header_timer.start())
+        timefmt.time_events().utc_changed.connect(self._reformat)
+        for seq, slot in (
+            (QKeySequence.StandardKey.Copy, self.copy_tsv),
+            (QKeySequence("Ctrl+Shift+C"), self.copy_json),
+        ):
+            sc = QShortcut(seq, self.view)
+            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            sc.activated.connect(slot)
+        self._restore_header()
+        self._update_status()
+
+    # ------------------------------------------------------------ subclass hooks
+
+    def make_detail(self) -> DetailPane:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ Page protocol
+
+    def set_database(self, db: Database | None) -> None:
+        self.db = db
+        self.ctx.runner.invalidate(self._detail_key)
+        self.controller.set_engine(db.engine if db is not None else None)
+        self.detail.set_engine(db.engine if db is not None else None)
+        self.detail.show_message("Select a row to see its details.")
+        self._error = None
+        if db is None:
+            self._update_status()
+            return
+        filters = self._saved_filters()
+        self.filter_bar.set_filters(filters)
+        self._load_workflow_names()
+        self._apply(filters, remember=False)
+
+    def refresh(self) -> None:
+        """Re-read the window; selection (by id), current row and scroll position survive."""
+        if self.db is None or self.controller.query is None:
+            return
+        ids = set(self.selected_ids())
+        current = self._current_id()
+        vpos = self.view.verticalScrollBar().value()
+        hpos = self.view.horizontalScrollBar().value()
+
+        def restore() -> None:
+            self._restore_selection(ids, current)
+            self.view.verticalScrollBar().setValue(vpos)
+            self.view.horizontalScrollBar().setValue(hpos)
+            if self._detail_id:
+                self._load_detail(self._detail_id)
+            self.rows_changed.emit()
+
+        self.controller.refresh(on_done=restore)
+
+    def apply_filters(self, filters: dict[str, Any]) -> None:
+        filters = normalized(filters)
+        self.filter_bar.set_filters(filters)
+        self._apply(filters)
+
+    # ------------------------------------------------------------ API for other pages/actions
+
+    def selected_ids(self) -> list[str]:
+        rows = sorted(i.row() for i in self.view.selectionModel().selectedRows())
+        out = []
+        for r in rows:
+            row = self.model.row_at(r)
+            if row is not None:
+                out.append(row.id)
+        return out
+
+    def current_filters(self) -> dict[str, Any]:
+        q = self.controller.query
+        return q.filter_dict() if q is not None else self.filter_bar.filters()
+
+    def clear_filters(self) -> None:
+        self.filter_bar.set_filters({})
+        self._apply({})
+
+    def focus_filter(self) -> None:
+        self.filter_bar.focus_text()
+
+    def title_suffix(self) -> str:
+        return " · ".join(label for _, label in self._chips())
+
+    def current_sort(self) -> Sort:
+        return self._sort
+
+    def screenshot_states(self) -> list[tuple[str, Callable[[], None]]]:
+        def first_row_details() -> None:
+            if self.model.rows:
+                self.view.selectRow(self.model.start)
+                self.open_details(self.model.index(self.model.start, 0))
+
+        return [("detail", first_row_details)]
+
+    # ------------------------------------------------------------ filters
+
+    def _chips(self) -> list[tuple[str, str]]:
+        names = dict(self.filter_bar._workflows)
+        return chip_labels(self.current_filters(), names)
+
+    def _apply(self, filters: dict[str, Any], remember: bool = True) -> None:
+        filters = normalized(filters)
+        try:
+            self.controller.load(filters, self._sort)
+        except FilterError as exc:
+            self.filter_bar.show_error(str(exc))
+            return
+        self.filter_bar.show_error(None)
+        self._error = None
+        self.chips.set_chips(self._chips())
+        self.title_changed.emit(self.title_suffix())
+        if remember:
+            self._remember_filters(filters)
+        self._update_status()
+
+    def _remove_filter(self, key: str) -> None:
+        filters = self.current_filters()
+        for k in ("time_range", "time_from", "time_to") if key.startswith("time") else (key,):
+            filters.pop(k, None)
+        self.filter_bar.set_filters(filters)
+        self._apply(filters)
+
+    def _profile(self) -> str | None:
+        return self.db.profile.name if self.db is not None else None
+
+    def _remember_filters(self, filters: dict[str, Any]) -> None:
+        profile = self._profile()
+        if profile is None:
+            return
+        try:
+            settings.save_filters(profile, self.key, filters)
+        except settings.SecretRefused:
+            log.info("filters of %s not remembered: they look like a secret", self.key)
+
+    def _saved_filters(self) -> dict[str, Any]:
+        profile = self._profile()
+        if profile is None:
+            return {}
+        saved = normalized(settings.load_filters(profile, self.key))
+        try:
+            self.spec.where(saved, self.spec.alias)
+        except FilterError:
+            return {}
+        return saved
+
+    def _load_workflow_names(self) -> None:
+        if not any(f.kind == "workflow" for f in self.fields) or self.db is None:
+            return
+        engine = self.db.engine
+
+        def work() -> list[tuple[str, str]]:
+            with engine.connect() as conn:
+                rows = conn.execute(text("SELECT id, name FROM workflows ORDER BY name LIMIT 5000"))
+                return [(str(r[0]), r[1]) for r in rows]
+
+        def done(choices: list[tuple[str, str]]) -> None:
+            self.filter_bar.set_workflow_choices(choices)
+            self.chips.set_chips(self._chips())
+            self.title_changed.emit(self.title_suffix())
+
+        self.ctx.runner.submit(work, done, key=f"{self.key}:workflow-names:{id(self)}")
+
+    # ------------------------------------------------------------ sorting and header state
+
+    def _saved_sort(self) -> Sort:
+        raw = str(settings.get(settings.page_key(self.key, "sort"), "") or "")
+        name, _, direction = raw.partition(":")
+        if name in self.spec.sort_keys:
+            return Sort(name, direction == "desc")
+        key = self.spec.sort_keys[self.spec.default_sort]
+        return Sort(self.spec.default_sort, key.descending)
+
+    def _sort_column(self) -> int:
+        return next((i for i, c in enumerate(self.columns) if c.sort == self._sort.name), -1)
+
+    def _show_sort_indicator(self) -> None:
+        self._restoring = True
+        order = (
+            Qt.SortOrder.DescendingOrder if self._sort.descending else Qt.SortOrder.AscendingOrder
+        )
+        self.view.horizontalHeader().setSortIndicator(self._sort_column(), order)
+        self._restoring = False
+
+    def _sort_requested(self, column: int, descending: bool) -> None:
+        if self._restoring:
+            return
+        name = self.columns[column].sort
+        if name is None:
+            self.ctx.show_status(
+                f"{self.columns[column].header}: no index to sort {self.noun} by this column"
+            )
+            QTimer.singleShot(0, self._show_sort_indicator)
+            return
+        new = Sort(name, descending)
+        if new == self._sort:
+            return
+        self._sort = new
+        settings.put(
+            settings.page_key(self.key, "sort"), f"{name}:{'desc' if descending else 'asc'}"
+        )
+        self._apply(self.current_filters(), remember=False)
+
+    def _restore_header(self) -> None:
+        header = self.view.horizontalHeader()
+        if not settings.restore_header(self.key, header):
+            for i, col in enumerate(self.columns):
+                self.view.setColumnWidth(i, col.width)
+        self._show_sort_indicator()
+
+    def _save_header(self) -> None:
+        settings.save_header(self.key, self.view.horizontalHeader())
+
+    # ------------------------------------------------------------ status, empty state
+
+    def _loaded(self) -> None:
+        self._show_sort_indicator()
+        self._update_status()
+        self.rows_changed.emit()
+
+    def _failed(self, message: str) -> None:
+        self._error = message
+        self.ctx.show_status(message)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        m = self.model
+        if self.db is None:
+            self.count_label.setText("Not connected")
+            self.exact_button.hide()
+        elif self.controller.loading and not m.rows:
+            self.count_label.setText("Loading…")
+            self.exact_button.hide()
+        elif m.total_exact:
+            self.count_label.setText(f"{m.total:,} {self.noun}")
+            self.exact_button.hide()
+        else:
+            self.count_label.setText(f"≈ {m.total:,} {self.noun} (estimate)")
+            self.exact_button.show()
+        self.notes_label.setText(" · ".join(self.controller.notes))
+        self._update_empty()
+
+    def empty_text(self) -> str:
+        if self.db is None:
+            return "Not connected — choose a profile in the toolbar."
+        if self._error:
+            return f"{self._error}\nPress F5 to try again."
+        if self.controller.loading:
+            return "Loading…"
+        if self.current_filters():
+            return f"No {self.noun} match these filters — press Esc to clear them."
+        return f"No {self.noun} yet. {self.empty_hint}".strip()
+
+    def _update_empty(self) -> None:
+        show = self.model.total == 0
+        if show:
+            self.empty.setText(self.empty_text())
+            self.empty.resize(self.view.viewport().size())
+        self.empty.setVisible(show)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self.empty.resize(self.view.viewport().size())
+
+    def _reformat(self, *_: Any) -> None:
+        self.controller.reformat()
+        if self._detail_id:
+            self._load_detail(self._detail_id)
+
+    # ------------------------------------------------------------ selection and details
+
+    def _current_id(self) -> str | None:
+        idx = self.view.currentIndex()
+        row = self.model.row_at(idx.row()) if idx.isValid() else None
+        return row.id if row is not None else None
+
+    def _restore_selection(self, ids: set[str], current: str | None) -> None:
+        sel = self.view.selectionModel()
+        sel.clearSelection()
+        flags = sel.SelectionFlag.Select | sel.SelectionFlag.Rows
+        for i, row in enumerate(self.model.rows):
+            if row.id in ids:
+                sel.select(self.model.index(self.model.start + i, 0), flags)
+        if current is not None:
+            r = self.model.view_row_of(current)
+            if r is not None:
+                sel.setCurrentIndex(self.model.index(r, 0), sel.SelectionFlag.NoUpdate)
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self._detail_timer.start()
+
+    def _load_current_detail(self) -> None:
+        row_id = self._current_id()
+        if row_id is not None and row_id != self._detail_id:
+            self._load_detail(row_id)
+
+    def open_details(self, index: QModelIndex | None = None) -> None:
+        """Enter or double-click: show the detail pane for the row."""
+        index = index if index is not None and index.isValid() else self.view.currentIndex()
+        row = self.model.row_at(index.row()) if index.isValid() else None
+        if row is None:
+            return
+        sizes = self.splitter.sizes()
+        if len(sizes) == 2 and sizes[1] == 0:
+            self.splitter.setSizes([max(1, sizes[0] * 3 // 5), max(1, sizes[0] * 2 // 5)])
+        self._load_detail(row.id)
+
+    def show_detail_for(self, row_id: str) -> None:
+        self._load_detail(row_id)
+
+    def _load_detail(self, row_id: str) -> None:
+        if self.db is None:
+            return
+        self._detail_id = row_id
+        engine, fetch = self.db.engine, type(self).detail_fetch
+
+        def work() -> Any:
+            with engine.connect() as conn:
+                return fetch(conn, row_id)
+
+        def done(data: Any) -> None:
+            if data is None:
+                self.detail.show_message("This row is gone (deleted meanwhile).")
+            else:
+                self.detail.show_data(data)
+
+        def failed(exc: BaseException) -> None:
+            self.detail.show_message(user_message(exc))
+
+        self.ctx.runner.submit(work, done, failed, key=self._detail_key)
+
+    # ------------------------------------------------------------ copy and context menu
+
+    def _selected_rows(self) -> list[int]:
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedIndexes()})
+        if not rows and self.view.currentIndex().isValid():
+            rows = [self.view.currentIndex().row()]
+        return [r for r in rows if self.model.row_at(r) is not None]
+
+    def selection_tsv(self) -> str:
+        rows = self._selected_rows()
+        with_header = len(rows) > 1
+        headers = [c.header for c in self.columns] if with_header else None
+        return to_tsv(headers, [self.model.row_at(r).texts for r in rows])  # type: ignore[union-attr]
+
+    def selection_json(self) -> str:
+        rows = [self.model.row_at(r) for r in self._selected_rows()]
+        return to_json([r.raw for r in rows if r is not None])
+
+    def copy_tsv(self) -> None:
+        if self._selected_rows():
+            QGuiApplication.clipboard().setText(self.selection_tsv())
+
+    def copy_json(self) -> None:
+        if self._selected_rows():
+            QGuiApplication.clipboard().setText(self.selection_json())
+
+    def copy_cell(self) -> None:
+        idx = self.view.currentIndex()
+        row = self.model.row_at(idx.row()) if idx.isValid() else None
+        if row is not None:
+            QGuiApplication.clipboard().setText(row.texts[idx.column()])
+
+    def build_context_menu(self) -> QMenu:
+        menu = QMenu(self)
+        has = bool(self._selected_rows())
+        for label, slot, shortcut in (
+            ("Copy cell", self.copy_cell, None),
+            ("Copy rows as TSV", self.copy_tsv, QKeySequence.StandardKey.Copy),
+            ("Copy rows as JSON", self.copy_json, QKeySequence("Ctrl+Shift+C")),
+            ("Open details", self.open_details, QKeySequence(Qt.Key.Key_Return)),
+        ):
+            act = menu.addAction(label)
+            act.setEnabled(has)
+            if shortcut is not None:
+                act.setShortcut(QKeySequence(shortcut))
+            act.triggered.connect(lambda _=False, s=slot: s())
+        if context_menu_providers:
+            menu.addSeparator()
+        for provider in list(context_menu_providers):
+            try:
+                provider(self, menu)
+            except Exception:
+                log.exception("context menu provider %r failed", provider)
+        return menu
+
+    def _context_menu(self, pos: QPoint) -> None:
+        idx = self.view.indexAt(pos)
+        if idx.isValid() and not self.view.selectionModel().isRowSelected(idx.row()):
+            self.view.selectRow(idx.row())
+        if idx.isValid():
+            self.view.setCurrentIndex(idx)
+        self.build_context_menu().exec(self.view.viewport().mapToGlobal(pos))

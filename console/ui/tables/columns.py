@@ -1,0 +1,120 @@
+"""Column specs of the five tables and the formatting of a fetched row into display text.
+
+Formatting runs on the worker thread with the rows it fetched, so ``data()``
+only returns strings it already has.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from console.ui import timefmt
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # key in the fetched row
+    header: str
+    kind: str = "text"  # text | ago | clock | status | health | level | duration | bool | int
+    width: int = 120
+    sort: str | None = None  # sort key name (console.queries.specs) when sortable
+
+
+def _text(value: Any, kind: str) -> str:
+    if value is None:
+        return ""
+    if kind == "ago":
+        return timefmt.relative(value)
+    if kind == "clock":
+        return timefmt.exact(value, millis=True)
+    if kind == "duration":
+        return timefmt.duration(float(value))
+    if kind == "bool":
+        return "yes" if value else "no"
+    if kind == "int":
+        return f"{int(value):,}"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    text = str(value)
+    return text.replace("\n", " ⏎ ") if "\n" in text else text
+
+
+def format_row(row: dict[str, Any], columns: tuple[Column, ...]) -> tuple[tuple[str, ...], tuple]:
+    """Display strings and tooltips (None when the text says it all) of one row."""
+    texts = []
+    tips: list[str | None] = []
+    for col in columns:
+        value = row.get(col.name)
+        texts.append(_text(value, col.kind))
+        if isinstance(value, datetime):
+            tips.append(timefmt.tooltip(value))
+        elif col.kind == "text" and isinstance(value, str) and len(value) > 60:
+            tips.append(value[:2000])
+        else:
+            tips.append(None)
+    return tuple(texts), tuple(tips)
+
+
+def json_value(value: Any) -> Any:
+    """A JSON-ready form of a fetched value (UUIDs, times and decimals as text/numbers)."""
+    if value is None or isinstance(value, bool | int | float | str | dict | list):
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    try:
+        return float(value) if hasattr(value, "as_tuple") else str(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+WORKFLOWS = (
+    Column("name", "Name", width=220, sort="name"),
+    Column("status", "Status", "status", 100),
+    Column("created_by", "Created by", width=110),
+    Column("created_at", "Created", "ago", 110, sort="created_at"),
+    Column("updated_at", "Updated", "ago", 110),
+    Column("description", "Description", width=300),
+)
+
+EXECUTIONS = (
+    Column("execution_id", "Execution", width=220, sort="execution_id"),
+    Column("workflow_name", "Workflow", width=180),
+    Column("status", "Status", "status", 100),
+    Column("started_at", "Started", "ago", 100, sort="started_at"),
+    Column("duration_s", "Duration", "duration", 90),
+    Column("trigger_type", "Trigger", width=80),
+    Column("retry_count", "Retries", "int", 60),
+    Column("error_message", "Error", width=300),
+)
+
+LOGS = (
+    Column("created_at", "Time", "clock", 200, sort="created_at"),
+    Column("level", "Level", "level", 80),
+    Column("execution_label", "Execution", width=200),
+    Column("step_name", "Step", width=110),
+    Column("message", "Message", width=500),
+)
+
+INTEGRATIONS = (
+    Column("name", "Name", width=200, sort="name"),
+    Column("type", "Type", width=90),
+    Column("enabled", "Enabled", "bool", 70),
+    Column("health_status", "Health", "health", 100),
+    Column("last_health_check", "Last check", "ago", 110),
+    Column("pending", "Pending", "int", 70),
+    Column("processing", "Processing", "int", 80),
+)
+
+EVENTS = (
+    Column("created_at", "Received", "ago", 110, sort="created_at"),
+    Column("integration_name", "Integration", width=160),
+    Column("event_type", "Event type", width=190),
+    Column("event_id", "Event id", width=120),
+    Column("status", "Status", "status", 100),
+    Column("retry_count", "Retries", "int", 60),
+    Column("processed_at", "Processed", "ago", 110),
+    Column("error_message", "Error", width=260),
+)
