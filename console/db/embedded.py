@@ -15,6 +15,7 @@ import logging
 import os
 import platform
 import secrets
+import shlex
 import shutil
 import subprocess
 import time
@@ -335,7 +336,8 @@ class EmbeddedServer:
             for stale in socket_dir.glob(".s.PGSQL.*"):
                 stale.unlink(missing_ok=True)
             port = 5432
-            options = f"-c listen_addresses='' -k {socket_dir} -p {port}"
+            # pg_ctl hands -o to a shell: quote the directory (macOS data dirs hold a space).
+            options = f"-c listen_addresses='' -k {shlex.quote(str(socket_dir))} -p {port}"
             address = ServerAddress(port=port, socket_dir=socket_dir)
         try:
             self._run(
@@ -364,15 +366,34 @@ class EmbeddedServer:
         return address
 
     def _update_owners(self, add: int | None = None, remove: int | None = None) -> list[int]:
+        """Rewrite the owners file: drop dead processes and ``remove``, append ``add``.
+
+        Each owner is stored with its process start time, so a pid reused by
+        an unrelated program after a crash does not keep the server alive.
+        """
         try:
-            owners = [int(p) for p in json.loads(self._owners_file.read_text())]
-        except (FileNotFoundError, ValueError, TypeError):
-            owners = []
-        owners = [p for p in owners if psutil.pid_exists(p) and p != remove]
-        if add is not None and add not in owners:
-            owners.append(add)
-        self._owners_file.write_text(json.dumps(owners))
-        return owners
+            raw = json.loads(self._owners_file.read_text())
+            entries = [(int(e[0]), float(e[1])) for e in raw if isinstance(e, list)]
+        except (FileNotFoundError, ValueError, TypeError, IndexError):
+            entries = []
+        owners = [(p, t) for p, t in entries if p != remove and _started_at(p) == t]
+        if add is not None and all(p != add for p, _ in owners):
+            started = _started_at(add)
+            if started is not None:
+                owners.append((add, started))
+        self._owners_file.write_text(json.dumps([list(o) for o in owners]))
+        return [p for p, _ in owners]
+
+
+def _started_at(pid: int) -> float | None:
+    """The start time of live process ``pid`` (None: gone or a zombie)."""
+    try:
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return None
+        return proc.create_time()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return None
 
 
 def _is_postmaster(pid: int, pgdata: Path) -> bool:
