@@ -1,0 +1,1 @@
+"""Operator-action dialogs, the table-page menus that open them, and the Audit page."""
