@@ -273,6 +273,8 @@ class AuditPage(QWidget):
     def _landed(self, rows: list[dict[str, Any]], keep: Any) -> None:
         self._loading_more = False
         self.model.reset(rows)
+        if rows:
+            self.view.resizeColumnsToContents()
         self._exhausted = len(rows) < PAGE_SIZE
         self._update_status()
         for i, r in enumerate(rows):
