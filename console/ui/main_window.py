@@ -557,12 +557,15 @@ class MainWindow(QMainWindow):
         self._dismiss_migration_dialog()
         dialog = MigrationDialog(request.profile, request.report, self)
         dialog.setObjectName("migrationDialog")
-        dialog.finished.connect(
-            lambda result: self.connector.answer(request, result == QDialog.DialogCode.Accepted)
-        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda result: self._on_migration_answer(request, result))
         self._migration_dialog = dialog
         self.banner.title_label.setText(f"Waiting for your answer: migrate {request.profile.name}?")
         dialog.open()
+
+    def _on_migration_answer(self, request: ConfirmRequest, result: int) -> None:
+        self._migration_dialog = None
+        self.connector.answer(request, result == QDialog.DialogCode.Accepted)
 
     def _dismiss_migration_dialog(self) -> None:
         dialog, self._migration_dialog = self._migration_dialog, None
@@ -578,6 +581,7 @@ class MainWindow(QMainWindow):
             return None
         dialog = UnlockDialog(guard, self)
         dialog.setObjectName("unlockDialog")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(self._on_unlocked)
         dialog.open()
         return dialog
@@ -764,6 +768,9 @@ def build_main_window(
     with ``start=True`` it loads profiles and connects ``profile``/``url`` in the
     background; otherwise it waits for :meth:`MainWindow.start` or ``connect_profile``.
     """
+    app = QApplication.instance()
+    if app is not None and not getattr(app, "_autopr_theme_hooked", False):
+        theme.apply_theme(app, settings.get("theme", "system") if remember else "system")
     window = MainWindow(remember=remember)
     if db is not None or specs is not None:
         window.build_pages(specs)
