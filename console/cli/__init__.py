@@ -23,12 +23,22 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
-def common_parser() -> argparse.ArgumentParser:
-    """Options every command takes: which database to use."""
+def common_parser(*, for_subcommand: bool = True) -> argparse.ArgumentParser:
+    """Options every command takes: which database to use.
+
+    They work before or after the sub-command: in a sub-command's parser the
+    defaults are suppressed, so it does not overwrite a value the main parser
+    already read.
+    """
+    default = argparse.SUPPRESS if for_subcommand else None
     common = argparse.ArgumentParser(add_help=False)
     target = common.add_mutually_exclusive_group()
-    target.add_argument("--profile", "-p", metavar="P", help="connection profile (default: local)")
-    target.add_argument("--url", metavar="URL", help="database URL (overrides profiles)")
+    target.add_argument(
+        "--profile", "-p", metavar="P", default=default, help="connection profile (default: local)"
+    )
+    target.add_argument(
+        "--url", metavar="URL", default=default, help="database URL (overrides profiles)"
+    )
     return common
 
 
@@ -37,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=APP_ID,
         description="Operator console for the AutoPR Engine database.",
-        parents=[common],
+        parents=[common_parser(for_subcommand=False)],
     )
     parser.add_argument("--version", action="version", version=f"{APP_ID} {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
