@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from console.actions.audit_query import ACTION_NAMES, TARGET_TABLES, AuditFilter, fetch_audit
 from console.ui import timefmt
+from console.ui.actions import menus
 from console.ui.pages import PageContext, PageSpec
 from console.ui.tasks import TaskRunner
 
@@ -335,5 +336,9 @@ def _pretty(value: Any) -> str:
         return "(none)"
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
 
+
+# The window imports every page module listed in page_specs(); this one also puts the
+# operator actions into the table pages' context menus.
+menus.install()
 
 PAGE = PageSpec(key="audit", title="Audit", factory=AuditPage, order=90, icon="audit")

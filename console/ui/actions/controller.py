@@ -85,7 +85,7 @@ class ActionController(QObject):
             else:
                 run(destructive and self.guard.confirms_destructive)
 
-        self._unlocked_then(confirm)
+        self.when_writable(confirm)
 
     def _single_refused(
         self, exc: BaseException, verb: str, label: str, override: SingleFn | None
@@ -141,7 +141,7 @@ class ActionController(QObject):
             else:
                 counted(list(load))
 
-        self._unlocked_then(start)
+        self.when_writable(start)
 
     def _summarize(
         self,
@@ -175,7 +175,7 @@ class ActionController(QObject):
 
     # ------------------------------------------------------------ shared steps
 
-    def _unlocked_then(self, proceed: Callable[[], None]) -> None:
+    def when_writable(self, proceed: Callable[[], None]) -> None:
         if self.db.read_only_reason:
             self._refused(ActionError(errors.LOCKED, f"read-only: {self.db.read_only_reason}"))
             return

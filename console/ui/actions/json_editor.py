@@ -28,6 +28,7 @@ from console.actions.schemas import JsonProblem, parse_and_check
 from console.ui.tasks import TaskRunner
 
 SaveFn = Callable[[Any], ActionResult]
+PLAIN_TEXT = "text"  # kind for a plain text column (a description): no JSON checks
 
 
 def operator_message(exc: BaseException) -> str:
@@ -91,7 +92,10 @@ class JsonEditorDialog(QDialog):
         return self.editor.toPlainText()
 
     def check(self) -> Any:
-        """Validate the current text; show the outcome; return the value or raise nothing."""
+        """Validate the current text; show the outcome; return the value (or ``_INVALID``)."""
+        if self.kind == PLAIN_TEXT:
+            self._set_status("", ok=True)
+            return self.text()
         try:
             value = parse_and_check(self.kind, self.text())
         except JsonProblem as problem:
