@@ -62,20 +62,14 @@ def _order(expr: str, id_expr: str, descending: bool) -> str:
     return f"ORDER BY {expr} {d}, {id_expr} {d}"
 
 
-def fetch_window(
-    conn: Connection,
+def window_sql(
     q: WindowQuery,
     mode: Mode,
     limit: int,
     anchor: tuple[Any, Any] | None = None,
     value: Any = None,
-) -> list[dict[str, Any]]:
-    """Read up to ``limit`` rows of one window, in display order.
-
-    ``top``/``bottom``: the first/last rows; ``after``/``before``: rows strictly
-    after/before ``anchor`` = (sort value, id); ``from``: rows from ``anchor`` on,
-    inclusive (re-reading a window); ``seek``: rows from sort value ``value`` on.
-    """
+) -> tuple[str, dict[str, Any]]:
+    """The statement and parameters of one window read (see :func:`fetch_window`)."""
     spec, key = q.spec, q.key
     where = q.where()
     clauses = list(where.clauses)
@@ -101,8 +95,26 @@ def fetch_window(
         f" {_order(key.expr, spec.id_expr, scan_desc)} LIMIT :k_limit"
     )
     params["k_limit"] = limit
+    return sql, params
+
+
+def fetch_window(
+    conn: Connection,
+    q: WindowQuery,
+    mode: Mode,
+    limit: int,
+    anchor: tuple[Any, Any] | None = None,
+    value: Any = None,
+) -> list[dict[str, Any]]:
+    """Read up to ``limit`` rows of one window, in display order.
+
+    ``top``/``bottom``: the first/last rows; ``after``/``before``: rows strictly
+    after/before ``anchor`` = (sort value, id); ``from``: rows from ``anchor`` on,
+    inclusive (re-reading a window); ``seek``: rows from sort value ``value`` on.
+    """
+    sql, params = window_sql(q, mode, limit, anchor, value)
     rows = [dict(r) for r in conn.execute(text(sql), params).mappings()]
-    if reverse:
+    if mode in ("bottom", "before"):
         rows.reverse()
     return rows
 
