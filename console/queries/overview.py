@@ -250,24 +250,31 @@ WORKFLOW_ORDERS = ("failing", "slowest")
 
 _WORKFLOW_STATS_SQL = text(
     """
-    WITH s AS (
+    WITH c AS (  -- counts: covered by idx_workflow_executions_composite (index only)
         SELECT workflow_id,
                count(*) AS runs,
                count(*) FILTER (WHERE status IN :ok) AS completed,
                count(*) FILTER (WHERE status IN :bad) AS failed,
-               count(*) FILTER (WHERE status = 'running') AS running,
-               percentile_cont(0.5) WITHIN GROUP (
-                   ORDER BY extract(epoch FROM completed_at - started_at)
-               ) FILTER (WHERE status IN :ok AND completed_at IS NOT NULL) AS p50,
-               percentile_cont(0.95) WITHIN GROUP (
-                   ORDER BY extract(epoch FROM completed_at - started_at)
-               ) FILTER (WHERE status IN :ok AND completed_at IS NOT NULL) AS p95
+               count(*) FILTER (WHERE status = 'running') AS running
         FROM workflow_executions
         WHERE started_at >= :start AND started_at < :end
         GROUP BY workflow_id
+    ),
+    p AS (  -- durations: the heap is read for completed runs only
+        SELECT workflow_id,
+               percentile_cont(0.5) WITHIN GROUP (
+                   ORDER BY extract(epoch FROM completed_at - started_at)) AS p50,
+               percentile_cont(0.95) WITHIN GROUP (
+                   ORDER BY extract(epoch FROM completed_at - started_at)) AS p95
+        FROM workflow_executions
+        WHERE status IN :ok AND started_at >= :start AND started_at < :end
+          AND completed_at IS NOT NULL
+        GROUP BY workflow_id
     )
-    SELECT s.workflow_id, w.name, s.runs, s.completed, s.failed, s.running, s.p50, s.p95
-    FROM s JOIN workflows w ON w.id = s.workflow_id
+    SELECT c.workflow_id, w.name, c.runs, c.completed, c.failed, c.running, p.p50, p.p95
+    FROM c
+    JOIN workflows w ON w.id = c.workflow_id
+    LEFT JOIN p ON p.workflow_id = c.workflow_id
     """
 ).bindparams(
     bindparam("ok", expanding=True),
