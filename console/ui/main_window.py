@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QStackedWidget,
     QToolBar,
@@ -115,7 +114,7 @@ class MainWindow(QMainWindow):
     def __init__(self, parent: QWidget | None = None, *, remember: bool = True) -> None:
         super().__init__(parent)
         self.remember = remember  # persist layout and choices (off for screenshots)
-        self.setWindowTitle(APP_NAME)
+        self.setWindowTitle(f"{APP_NAME} {__version__}")
         self.setWindowIcon(theme.app_icon())
         self.runner = TaskRunner(self)
         self.connector = Connector(self)
@@ -234,7 +233,7 @@ class MainWindow(QMainWindow):
         self.busy_label.setToolTip("Queries in flight")
         self.pool_label = QLabel("")
         self.pool_label.setObjectName("poolLabel")
-        self.pool_label.setToolTip("Connections in the pool (in use / open)")
+        self.pool_label.setToolTip("Database connections of this window: in use and idle")
         for label in (self.conn_label, self.busy_label, self.pool_label):
             bar.addPermanentWidget(label)
         self.runner.busy_changed.connect(self._on_busy)
@@ -679,13 +678,13 @@ class MainWindow(QMainWindow):
             return
         pool = db.engine.pool
         try:
-            in_use, size = pool.checkedout(), pool.size()  # type: ignore[attr-defined]
-            self.pool_label.setText(f"pool {in_use}/{size}")
+            in_use, idle = pool.checkedout(), pool.checkedin()  # type: ignore[attr-defined]
+            self.pool_label.setText(f"pool {in_use} in use · {idle} idle")
         except AttributeError:
             self.pool_label.setText("pool ?")
 
     def _update_title(self) -> None:
-        parts = [APP_NAME]
+        parts = [f"{APP_NAME} {__version__}"]
         key = self.current_key()
         if key:
             spec = next((s for s in self.specs if s.key == key), None)
@@ -698,11 +697,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(" — ".join(parts))
 
     def _about(self) -> None:
-        QMessageBox.about(
-            self,
-            f"About {APP_NAME}",
-            f"<b>{APP_NAME}</b> {__version__}<br>Operator console for the AutoPR Engine database.",
-        )
+        from console.ui.about_dialog import show_about
+
+        self.about_dialog = show_about(self, self.db)
 
     # ================================================================ layout and closing
 
