@@ -40,6 +40,11 @@ def build_main_window(*args, **kwargs):
 def run(profile: str | None = None, url: str | None = None) -> int:
     """Open the console window on ``profile`` (or ``url``); returns the exit status."""
     app = make_application()
+    from console.applog import setup_logging
+    from console.ui.crash_dialog import install_crash_dialog
+
+    setup_logging()
+    install_crash_dialog(app)
     from console.ui.main_window import MainWindow
 
     window = MainWindow()
