@@ -346,3 +346,26 @@ def test_layout_at_small_and_large_sizes(qtbot, page, database, size, tmp_path):
     assert widget.chart.plot.height() >= 200
     assert not widget.grab().isNull()
     widget.grab().save(str(tmp_path / f"overview-{size[0]}x{size[1]}.png"))
+
+
+def test_chart_and_tiles_follow_the_light_and_dark_palettes(qtbot, qapp, page, database, tmp_path):
+    from console.ui import theme
+
+    widget, _rec, runner = page
+    ds = build_dataset(database.engine, now=datetime.now(UTC))
+    _connect(qtbot, widget, runner, database)
+    tile = widget.tiles.tiles[ds.integrations["sl"]]
+    try:
+        seen = {}
+        for scheme in ("light", "dark"):
+            theme.apply_theme(qapp, scheme)
+            background = widget.chart.plot.backgroundBrush().color().name()
+            bar = widget.chart.bars["failed"].opts["brush"].color().name()
+            assert background == widget.palette().color(widget.palette().ColorRole.Base).name()
+            assert bar == theme.status_color("failed").name()
+            assert theme.health_color("degraded").name() in tile.styleSheet()
+            seen[scheme] = (background, bar)
+            widget.grab().save(str(tmp_path / f"overview-{scheme}.png"))
+        assert seen["light"] != seen["dark"]
+    finally:
+        theme.apply_theme(qapp, "system")

@@ -354,6 +354,7 @@ def test_stuck_flags_exactly_the_expected_rows(engine, ds):
         report = ov.stuck(conn, w)
     got = [(s.execution_id, s.reason) for s in report.executions]
     assert got == [("R4", "p95"), ("R1", "timeout and p95"), ("R2", "p95")]
+    assert report.executions_total == 3
     r1 = report.executions[1]
     assert r1.timeout_s == 600 and r1.p95_s == pytest.approx(95.5)
     assert r1.elapsed_s == pytest.approx(15 * 60)
@@ -368,6 +369,9 @@ def test_stuck_thresholds_are_configurable(engine, ds):
         report = ov.stuck(conn, w, p95_factor=2.0, event_after=timedelta(minutes=4))
     # R2 (97 s) is under 2 x 95.5 s now; R1 still passes its timeout
     assert [s.execution_id for s in report.executions] == ["R4", "R1"]
+    with engine.connect() as conn:
+        capped = ov.stuck(conn, ov.make_window("24h", NOW), limit=1)
+    assert [s.execution_id for s in capped.executions] == ["R4"] and capped.executions_total == 3
     assert {e.id for e in report.events} == {ds.events["x-20"], ds.events["x-5"]}
 
 

@@ -475,10 +475,11 @@ class StuckEvent:
 
 @dataclass
 class StuckReport:
-    executions: list[StuckExecution]
+    executions: list[StuckExecution]  # the oldest ``limit`` ones
     events: list[StuckEvent]
     events_total: int
     event_threshold: timedelta
+    executions_total: int = 0
 
 
 # The p95 of each workflow comes in as two parallel arrays (from panel 2's query),
@@ -489,7 +490,8 @@ _STUCK_EXECUTIONS_SQL = text(
         SELECT * FROM unnest(CAST(:wids AS uuid[]), CAST(:p95s AS float8[])) AS p(workflow_id, p95)
     )
     SELECT e.id, e.execution_id, e.workflow_id, w.name, e.started_at,
-           extract(epoch FROM :now - e.started_at)::float8 AS elapsed, p.p95, t.timeout
+           extract(epoch FROM :now - e.started_at)::float8 AS elapsed, p.p95, t.timeout,
+           count(*) OVER () AS total
     FROM workflow_executions e
     JOIN workflows w ON w.id = e.workflow_id
     LEFT JOIN p ON p.workflow_id = e.workflow_id
@@ -541,6 +543,16 @@ def stuck(
     if p95_by_workflow is None:
         p95_by_workflow = p95_map(workflow_stats(conn, window, limit=None))
     wids = list(p95_by_workflow)
+    rows = conn.execute(
+        _STUCK_EXECUTIONS_SQL,
+        {
+            "now": window.now,
+            "wids": wids,
+            "p95s": [p95_by_workflow[w] for w in wids],
+            "factor": p95_factor,
+            "limit": limit,
+        },
+    ).all()
     executions = [
         StuckExecution(
             id=row[0],
@@ -552,17 +564,9 @@ def stuck(
             p95_s=None if row[6] is None else float(row[6]),
             timeout_s=None if row[7] is None else float(row[7]),
         )
-        for row in conn.execute(
-            _STUCK_EXECUTIONS_SQL,
-            {
-                "now": window.now,
-                "wids": wids,
-                "p95s": [p95_by_workflow[w] for w in wids],
-                "factor": p95_factor,
-                "limit": limit,
-            },
-        )
+        for row in rows
     ]
+    executions_total = int(rows[0][8]) if rows else 0
     cutoff = window.now - event_after
     events = [
         StuckEvent(
@@ -581,7 +585,11 @@ def stuck(
     if total >= limit:
         total = int(conn.execute(_STUCK_EVENTS_COUNT_SQL, {"cutoff": cutoff}).scalar_one())
     return StuckReport(
-        executions=executions, events=events, events_total=total, event_threshold=event_after
+        executions=executions,
+        events=events,
+        events_total=total,
+        event_threshold=event_after,
+        executions_total=executions_total,
     )
 
 

@@ -427,8 +427,13 @@ class OverviewPage(QWidget):
         st = snap.stuck
         self.stuck_exec_model.set_rows(st.executions, now)
         self.stuck_event_model.set_rows(st.events, now)
+        listed = (
+            f" (the {len(st.executions)} oldest listed)"
+            if st.executions_total > len(st.executions)
+            else ""
+        )
         self.stuck_exec_note.setText(
-            f"{len(st.executions)} execution(s) running past their p95 or timeout"
+            f"{st.executions_total:,} execution(s) running past their p95 or timeout{listed}"
             if st.executions
             else "No execution runs past its workflow's p95 or timeout."
         )
@@ -439,9 +444,9 @@ class OverviewPage(QWidget):
             if st.events_total
             else f"No event has been processing for over {threshold}."
         )
-        stuck_total = len(st.executions) + st.events_total
+        stuck_total = st.executions_total + st.events_total
         self.stuck_summary.setText(
-            f"Looks stuck: {len(st.executions)} execution(s), {st.events_total:,} event(s)"
+            f"Looks stuck: {st.executions_total:,} execution(s), {st.events_total:,} event(s)"
             if stuck_total
             else "Nothing looks stuck."
         )
