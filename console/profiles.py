@@ -125,23 +125,83 @@ def validate_name(name: str) -> str:
     return name
 
 
-def _from_toml(name: str, data: dict) -> Profile:
-    known = {f for f in Profile.__dataclass_fields__ if f != "name"}
-    unknown = set(data) - known
-    if unknown:
-        raise ProfileError(f"profile {name!r}: unknown keys {sorted(unknown)}")
-    env = data.get("environment") or (name if name in ENVIRONMENTS else "dev")
-    if env not in ENVIRONMENTS:
-        raise ProfileError(f"profile {name!r}: environment must be one of {ENVIRONMENTS}")
-    profile = Profile(name=name, **{**data, "environment": env})
+SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+_STR_KEYS = ("environment", "url", "host", "dbname", "user", "sslmode", "service")
+_INT_KEYS = {"port": (1, 65535), "connect_timeout_s": (1, 3600), "statement_timeout_ms": (0, None)}
+
+
+def _check_types(name: str, data: dict) -> None:
+    """Refuse values of the wrong type with a message naming the profile and key."""
+    for key, value in data.items():
+        if key in _STR_KEYS and not isinstance(value, str):
+            raise ProfileError(f"profile {name!r}: {key} must be a string, not {value!r:.40}")
+        if key in _INT_KEYS:
+            low, high = _INT_KEYS[key]
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ProfileError(f"profile {name!r}: {key} must be a number, not {value!r:.40}")
+            if value < low or (high is not None and value > high):
+                bounds = f"{low}..{high}" if high is not None else f">= {low}"
+                raise ProfileError(f"profile {name!r}: {key} must be {bounds}, not {value}")
+        if key == "embedded" and not isinstance(value, bool):
+            raise ProfileError(f"profile {name!r}: embedded must be true or false")
+        if key == "extra" and not (
+            isinstance(value, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+        ):
+            raise ProfileError(f"profile {name!r}: extra must be a table of strings")
+
+
+def validate_profile(profile: Profile) -> Profile:
+    """Check a profile is usable; raise :class:`ProfileError` with a clear reason if not."""
+    name = profile.name
+    if profile.environment not in ENVIRONMENTS:
+        allowed = ", ".join(ENVIRONMENTS)
+        raise ProfileError(f"profile {name!r}: environment must be one of {allowed}")
+    if profile.sslmode is not None and profile.sslmode not in SSLMODES:
+        raise ProfileError(f"profile {name!r}: sslmode must be one of {', '.join(SSLMODES)}")
+    targets = [
+        key
+        for key, given in (
+            ("embedded", profile.embedded),
+            ("url", profile.url),
+            ("host", profile.host),
+            ("service", profile.service),
+        )
+        if given
+    ]
+    if len(targets) > 1 and set(targets) != {"host", "service"}:
+        raise ProfileError(
+            f"profile {name!r}: give one of embedded, url, host or service, not "
+            + " and ".join(targets)
+        )
     if profile.url:
-        url = normalize_url(profile.url)
+        if profile.host or profile.port or profile.user or profile.dbname:
+            raise ProfileError(
+                f"profile {name!r}: with a url, put host, port, user and dbname in the url"
+            )
+        try:
+            url = normalize_url(profile.url)
+        except BadURLError as exc:
+            raise ProfileError(f"profile {name!r}: {exc}") from exc
         if url.password:
             raise ProfileError(
                 f"profile {name!r}: the URL holds a password; remove it from profiles.toml "
                 "and use 'autopr-console profile add' to keep it in the keyring"
             )
     return profile
+
+
+def _from_toml(name: str, data: dict) -> Profile:
+    known = {f for f in Profile.__dataclass_fields__ if f != "name"}
+    unknown = set(data) - known
+    if unknown:
+        raise ProfileError(
+            f"profile {name!r}: unknown keys {', '.join(sorted(unknown))} "
+            f"(known: {', '.join(sorted(known))})"
+        )
+    _check_types(name, data)
+    env = data.get("environment") or (name if name in ENVIRONMENTS else "dev")
+    return validate_profile(Profile(name=name, **{**data, "environment": env}))
 
 
 class ProfileStore:
@@ -152,15 +212,10 @@ class ProfileStore:
 
     def load(self) -> dict[str, Profile]:
         profiles = default_profiles()
-        if self.path.exists():
-            try:
-                data = tomllib.loads(self.path.read_text(encoding="utf-8"))
-            except tomllib.TOMLDecodeError as exc:
-                raise ProfileError(f"{self.path} is not valid TOML: {exc}") from exc
-            for name, body in (data.get("profiles") or {}).items():
-                if not isinstance(body, dict):
-                    raise ProfileError(f"profile {name!r} in {self.path} is not a table")
-                profiles[name] = _from_toml(validate_name(name), body)
+        for name, body in self._stored().items():
+            if not isinstance(body, dict):
+                raise ProfileError(f"profile {name!r} in {self.path} is not a table")
+            profiles[name] = _from_toml(validate_name(name), body)
         return profiles
 
     def get(self, name: str) -> Profile:
@@ -170,14 +225,18 @@ class ProfileStore:
         return profiles[name]
 
     def save(self, profile: Profile) -> None:
+        """Write ``profile`` (a password inside its URL is dropped, never written)."""
         validate_name(profile.name)
         if profile.url:
             try:
-                if normalize_url(profile.url).password:
-                    url = normalize_url(profile.url).set(password=None)
-                    profile = replace(profile, url=url.render_as_string(hide_password=False))
+                url = normalize_url(profile.url)
             except BadURLError as exc:
-                raise ProfileError(str(exc)) from exc
+                raise ProfileError(f"profile {profile.name!r}: {exc}") from exc
+            if url.password:
+                # URL.set(password=None) would leave it in place: None means "unchanged".
+                url = url._replace(password=None)
+                profile = replace(profile, url=url.render_as_string(hide_password=False))
+        validate_profile(profile)
         stored = self._stored()
         stored[profile.name] = profile.to_toml()
         self._write(stored)
@@ -193,7 +252,16 @@ class ProfileStore:
     def _stored(self) -> dict[str, dict]:
         if not self.path.exists():
             return {}
-        return dict(tomllib.loads(self.path.read_text(encoding="utf-8")).get("profiles") or {})
+        try:
+            data = tomllib.loads(self.path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ProfileError(f"{self.path} is not valid TOML: {exc}") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ProfileError(f"{self.path} cannot be read: {exc}") from exc
+        profiles = data.get("profiles") or {}
+        if not isinstance(profiles, dict):
+            raise ProfileError(f"{self.path}: 'profiles' must be a table of profiles")
+        return dict(profiles)
 
     def _write(self, stored: dict[str, dict]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

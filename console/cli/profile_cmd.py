@@ -8,6 +8,7 @@ import sys
 
 from console import secrets
 from console.cli import CommandError
+from console.db.urls import normalize_url
 from console.profiles import ENVIRONMENTS, Profile, ProfileError, ProfileStore, validate_name
 
 
@@ -68,8 +69,12 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_add(args: argparse.Namespace) -> int:
+    url_password = None
     try:
         name = validate_name(args.name)
+        if args.profile_url:
+            # A password typed into the URL goes to the keyring like any other, never the file.
+            url_password = normalize_url(args.profile_url).password
         env = args.environment or (name if name in ENVIRONMENTS else "dev")
         profile = Profile(
             name=name,
@@ -92,6 +97,9 @@ def run_add(args: argparse.Namespace) -> int:
         return 0
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
+    elif url_password:
+        password = url_password
+        print("the password given in the URL is not kept in profiles.toml")
     elif sys.stdin.isatty():
         password = getpass.getpass(f"Password for {name} (empty: none): ")
     else:

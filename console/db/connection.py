@@ -7,6 +7,7 @@ and the CLI share.  Nothing here touches Qt; callers run it off the GUI thread.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -41,10 +42,10 @@ def explain_connection_error(exc: BaseException, url: URL | None = None) -> Conn
     where = f" ({redact(url)})" if url is not None else ""
     if "password authentication failed" in low or "no password supplied" in low:
         return ConnectionFailed(f"wrong or missing password for this profile{where}", "auth")
-    if "does not exist" in low and "database" in low:
-        return ConnectionFailed(f"the database does not exist on that server{where}", "missing-db")
-    if "role" in low and "does not exist" in low:
+    if re.search(r'role ".*" does not exist', low):
         return ConnectionFailed(f"the user does not exist on that server{where}", "auth")
+    if re.search(r'database ".*" does not exist', low):
+        return ConnectionFailed(f"the database does not exist on that server{where}", "missing-db")
     if "timeout expired" in low or "timed out" in low:
         return ConnectionFailed(f"the server did not answer in time{where}", "timeout")
     if (
@@ -162,8 +163,12 @@ def open_database(
         read_only = profile.is_prod or reason is not None
         engine = make_engine(url, replace_settings(base, read_only=read_only))
         with engine.connect() as conn:
-            version = conn.execute(text("SHOW server_version")).scalar() or "?"
-            in_recovery = bool(conn.execute(text("SELECT pg_is_in_recovery()")).scalar())
+            version, current_db, in_recovery = conn.execute(
+                text(
+                    "SELECT current_setting('server_version'), current_database(), "
+                    "pg_is_in_recovery()"
+                )
+            ).one()
     except (OperationalError, DBAPIError) as exc:
         if embedded is not None:
             embedded.stop()
@@ -179,10 +184,11 @@ def open_database(
         read_only=read_only,
         read_only_reason=reason,
         server_version=str(version),
-        database_name=url.database or profile.database_name(),
+        # From the server: a service profile names no database itself.
+        database_name=str(current_db),
         migration=report,
         embedded=embedded,
-        listen_allowed=not in_recovery,
+        listen_allowed=not bool(in_recovery),
     )
 
 
