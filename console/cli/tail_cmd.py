@@ -1,0 +1,159 @@
+"""``autopr-console tail (--execution ID | --running)``: print log lines as they commit.
+
+With ``--execution`` it exits 0 by itself once the execution is terminal and
+every committed line has been printed.  Ctrl+C exits 130, a closed pipe
+(``| head``) exits quietly.  Status (mode, reconnecting, the end) goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from datetime import UTC, datetime, timedelta
+
+from console import APP_ID
+from console.cli import CommandError
+from models.vocab import LOG_LEVELS, levels_at_least
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
+
+
+def parse_since(text: str, now: datetime | None = None) -> datetime:
+    """``90`` (seconds), ``30s``, ``10m``, ``2h``, ``1d``, ``1w``, or an ISO-8601 time."""
+    now = now or datetime.now(UTC)
+    match = _DURATION.match(text)
+    if match:
+        seconds = float(match.group(1)) * _UNITS[(match.group(2) or "s").lower()]
+        return now - timedelta(seconds=seconds)
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a duration (30s, 10m, 2h, 1d) or an ISO-8601 time"
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def register(subparsers, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser(
+        "tail",
+        parents=[common],
+        help="follow execution logs as they commit",
+        description=(
+            "Print execution log lines as they commit, each exactly once. With --execution, "
+            "print its log so far, follow it, and exit once it is terminal."
+        ),
+    )
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--execution", "-e", metavar="ID", help="execution UUID or execution_id")
+    which.add_argument(
+        "--running", action="store_true", help="every running execution, merged (new lines)"
+    )
+    p.add_argument("--format", "-f", choices=("text", "jsonl"), default="text")
+    p.add_argument("--level", "-l", type=str.upper, choices=LOG_LEVELS, help="minimum level")
+    p.add_argument(
+        "--since",
+        type=parse_since,
+        metavar="DURATION",
+        help="history from this long ago (10m, 2h, 1d or ISO time); "
+        "default: the whole log with --execution, none with --running",
+    )
+    p.add_argument(
+        "--poll",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="polling interval where LISTEN is not available (default 1)",
+    )
+    p.add_argument("--no-listen", action="store_true", help="poll even where LISTEN works")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from console.cli.common import open_from_args
+
+    if args.poll <= 0:
+        raise CommandError("--poll must be positive", 2)
+    db = open_from_args(args)
+    try:
+        return _follow(args, db)
+    except BrokenPipeError:
+        _silence_stdout()
+        return 0
+    finally:
+        db.close()
+
+
+def _follow(args: argparse.Namespace, db) -> int:
+    import psycopg
+
+    from console.tail.engine import TailEngine, TailError, TailOptions, TailState
+    from console.tail.lines import TailLine, format_jsonl, format_text
+    from console.tail.resolve import ExecutionNotFound, resolve_execution
+
+    conninfo = db.conninfo()
+    execution = None
+    if args.execution:
+        try:
+            with psycopg.connect(conninfo, autocommit=True) as conn:
+                ref = resolve_execution(conn, args.execution)
+        except ExecutionNotFound as exc:
+            raise CommandError(str(exc)) from exc
+        except psycopg.Error as exc:
+            raise CommandError(f"could not look up the execution: {exc}") from exc
+        execution = ref.id
+    options = TailOptions(
+        execution=execution,
+        levels=levels_at_least(args.level) if args.level else None,
+        since=args.since,
+        listen=not args.no_listen,
+        poll_interval_s=args.poll,
+        application_name=f"{APP_ID}-tail-cli",
+    )
+    out = sys.stdout
+    merged = execution is None
+    if args.format == "jsonl":
+
+        def render(line: TailLine) -> str:
+            return format_jsonl(line)
+    else:
+
+        def render(line: TailLine) -> str:
+            return format_text(line, with_execution=merged)
+
+    def on_lines(lines: list[TailLine]) -> None:
+        out.write("".join(render(line) + "\n" for line in lines))
+        out.flush()
+
+    last_note = [""]
+
+    def on_state(state: TailState) -> None:
+        note = {
+            "live": state.describe(),
+            "reconnecting": state.describe(),
+            "failed": state.message,
+        }.get(state.phase)
+        if note and note != last_note[0]:
+            last_note[0] = note
+            print(f"{APP_ID} tail: {note}", file=sys.stderr, flush=True)
+
+    engine = TailEngine(conninfo, options, on_lines, on_state, listen_allowed=db.listen_allowed)
+    try:
+        finished = engine.run()
+    except TailError as exc:
+        raise CommandError(str(exc)) from exc
+    if finished is not None:
+        print(f"{APP_ID} tail: execution {finished.describe()}", file=sys.stderr, flush=True)
+    return 0
+
+
+def _silence_stdout() -> None:
+    """After EPIPE, point stdout at /dev/null so the interpreter's final flush stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
