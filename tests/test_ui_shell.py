@@ -431,3 +431,24 @@ def test_start_loads_profiles_and_connects_in_the_background(qtbot, db_url):
     assert {"local", "dev", "staging", "prod", "url"} <= set(names)
     assert win.switcher.current_name() == "url"
     win.close()
+
+
+def test_database_at_an_unknown_revision_opens_read_only_with_a_clear_notice(
+    qtbot, window, db_url, tmp_path
+):
+    conninfo = db_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999_future'")
+    connect(qtbot, window, Profile("future", environment="dev", url=db_url))
+    assert window.db.read_only_reason
+    assert window.banner.notice_label.isVisibleTo(window)
+    assert "9999_future" in window.banner.notice_label.text()
+    assert "READ-ONLY" in window.banner.detail_label.text()
+    assert "read-only database" in window.banner.lock_label.text()
+    window.grab().save(str(tmp_path / "read-only.png"))
+    # the notice goes away with the next (normal) connection
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0003'")
+    window.retry()
+    qtbot.waitUntil(lambda: window.state == "connected", timeout=CONNECT_TIMEOUT_MS)
+    assert not window.banner.notice_label.isVisibleTo(window)

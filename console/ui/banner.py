@@ -95,10 +95,18 @@ class EnvironmentBanner(QFrame):
         self.state = "idle"  # idle | connecting | connected | failed
         self.environment = ""
         self._guard: WriteGuard | None = None
+        self._schema_read_only = False
 
-        row = QHBoxLayout(self)
-        row.setContentsMargins(12, 6, 12, 6)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(12, 6, 12, 6)
+        outer.setSpacing(4)
+        row = QHBoxLayout()
         row.setSpacing(10)
+        outer.addLayout(row)
+        self.notice_label = QLabel()  # read-only reason: a second line nobody can miss
+        self.notice_label.setObjectName("bannerNotice")
+        self.notice_label.setWordWrap(True)
+        self.notice_label.hide()
         self.env_label = QLabel()
         self.env_label.setObjectName("envPill")
         self.spinner = Spinner(self)
@@ -130,6 +138,7 @@ class EnvironmentBanner(QFrame):
         row.addWidget(self.unlock_button)
         row.addWidget(self.lock_button)
         row.addWidget(self.retry_button)
+        outer.addWidget(self.notice_label)
 
         self._tick = QTimer(self)  # counts the unlock down
         self._tick.setInterval(1000)
@@ -140,6 +149,7 @@ class EnvironmentBanner(QFrame):
 
     def show_idle(self, message: str = "Not connected") -> None:
         self.state = "idle"
+        self._notice("")
         self._guard = None
         self._paint("")
         self.env_label.setText("—")
@@ -151,6 +161,7 @@ class EnvironmentBanner(QFrame):
 
     def show_connecting(self, profile: Profile) -> None:
         self.state = "connecting"
+        self._notice("")
         self._guard = None
         self._paint(profile.environment)
         self.env_label.setText(profile.environment.upper())
@@ -163,6 +174,7 @@ class EnvironmentBanner(QFrame):
 
     def show_failed(self, profile: Profile, failure: Failure) -> None:
         self.state = "failed"
+        self._notice("")
         self._guard = None
         self._paint(profile.environment)
         self.env_label.setText(profile.environment.upper())
@@ -176,16 +188,18 @@ class EnvironmentBanner(QFrame):
     def show_connected(self, db: Database, guard: WriteGuard | None) -> None:
         self.state = "connected"
         self._guard = guard
+        self._schema_read_only = bool(db.read_only_reason)
         profile = db.profile
         self._paint(profile.environment)
         self.env_label.setText(profile.environment.upper())
         self.title_label.setText(profile.name)
         detail = _describe_db(db)
         if db.read_only_reason:
-            detail += " · READ-ONLY: " + db.read_only_reason
+            detail += " · READ-ONLY"
         elif db.read_only:
             detail += " · read-only connection"
         self.detail_label.setText(detail)
+        self._notice("Read-only: " + db.read_only_reason if db.read_only_reason else "")
         self.detail_label.setToolTip(
             "\n".join(
                 filter(None, [profile.describe(), db.server_version, db.read_only_reason or ""])
@@ -193,6 +207,10 @@ class EnvironmentBanner(QFrame):
         )
         self.spinner.stop()
         self.refresh_guard()
+
+    def _notice(self, text: str) -> None:
+        self.notice_label.setText(text)
+        self.notice_label.setVisible(bool(text))
 
     def refresh_guard(self) -> None:
         """Re-read the write lock (every second while unlocked: the unlock lapses by itself)."""
@@ -202,10 +220,11 @@ class EnvironmentBanner(QFrame):
             self.lock_label.clear()
             self._buttons(retry=False)
             return
-        text = guard.state_text()
+        text = "off (read-only database)" if self._schema_read_only else guard.state_text()
         self.lock_label.setText(f"writes: {text}")
         unlocked = guard.needs_unlock and guard.seconds_left() > 0
-        self.unlock_button.setVisible(guard.needs_unlock and not unlocked)
+        lockable = guard.needs_unlock and not self._schema_read_only
+        self.unlock_button.setVisible(lockable and not unlocked)
         self.lock_button.setVisible(unlocked)
         self.retry_button.hide()
         if unlocked and not self._tick.isActive():
@@ -237,6 +256,7 @@ class EnvironmentBanner(QFrame):
             " font-weight: 700; letter-spacing: 1px; }"
             " QLabel#bannerTitle { font-weight: 700; }"
             " QLabel#bannerLock { font-weight: 600; }"
+            " QLabel#bannerNotice { font-weight: 600; }"
             f" QFrame#environmentBanner QPushButton {{ color: {fg.name()}; background: {pill_bg};"
             f" border: 1px solid {fg.name()}; border-radius: 4px; padding: 3px 10px; }}"
         )
@@ -372,7 +392,7 @@ class StatePanel(QFrame):
 _HINTS = {
     "unreachable": "Is the server running and reachable from here (host, port, VPN, firewall)?",
     "timeout": "The server did not answer: check the network path (VPN, firewall) and retry.",
-    "auth": "Enter the password for this profile.",
+    "auth": "Enter the password for this profile (and check the user name in the profile).",
     "missing-db": "Check the database name in the profile, or create the database.",
     "embedded": "The embedded server could not start; the application log has the details.",
     "refused": "The server's pg_hba.conf does not allow this connection.",
