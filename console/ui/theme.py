@@ -400,7 +400,16 @@ def icon(name: str | None) -> QIcon:
 
 
 def app_icon() -> QIcon:
-    return icon("autopr-console")
+    """The application icon: the rendered sizes of resources/app when present, else the SVG."""
+    result = QIcon()
+    png_dir = resource_path("app", "png")
+    if png_dir.is_dir():
+        for path in sorted(png_dir.glob("*/autopr-console.png")):
+            result.addFile(str(path))
+    svg = resource_path("app", "autopr-console.svg")
+    if svg.exists():
+        result.addFile(str(svg))
+    return result if not result.isNull() else icon("autopr-console")
 
 
 def icon_size() -> QSize:
