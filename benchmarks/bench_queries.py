@@ -1,0 +1,256 @@
+"""p50/p99 of the schema document's "Query Performance" table, and the index each query used.
+
+Run against a database loaded with ``autopr-console demo --scale`` (10K
+workflows, 1M executions, 10M log lines, 1M events)::
+
+    python benchmarks/bench_queries.py --url postgresql://postgres@/autopr_scale?host=/tmp/devsrv/run
+
+Each query runs ``--runs`` times (default 200) with parameters drawn from the
+data (different ids, statuses, workflows, executions of 1K-10K lines), over one
+psycopg connection with server-side prepared statements, after a warm-up pass.
+The time is the client's: execute plus fetching every row.  The index comes from
+``EXPLAIN (FORMAT JSON)`` of every parameter set.  The target is the document's
+expected time divided by 10.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from console.db.urls import libpq_conninfo, normalize_url
+
+DEFAULT_URL = "postgresql://postgres@/autopr_scale?host=/tmp/devsrv/run"
+TARGET_FACTOR = 10
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    expected_ms: float
+    expected_index: str
+    sql: str
+    params: Callable[[random.Random], Sequence[Any]]
+
+
+def _sample(conn: psycopg.Connection, sql: str, what: str) -> list[Any]:
+    t = time.perf_counter()
+    values = [r[0] for r in conn.execute(sql)]  # type: ignore[arg-type]
+    if not values:
+        raise SystemExit(f"no {what} found: is this a database loaded with demo --scale?")
+    print(f"  sampled {len(values):>5} {what:<40} {time.perf_counter() - t:6.2f} s")
+    return values
+
+
+def build_queries(conn: psycopg.Connection) -> list[Query]:
+    """The document's seven queries with parameters sampled from the data."""
+    print("sampling parameters")
+    wf_ids = _sample(
+        conn, "SELECT id FROM workflows TABLESAMPLE SYSTEM (20) LIMIT 500", "workflow ids"
+    )
+    exec_codes = _sample(
+        conn,
+        "SELECT execution_id FROM workflow_executions TABLESAMPLE SYSTEM (1) LIMIT 500",
+        "execution_id values",
+    )
+    # workflows with 100-1K executions (the document's row count for this query)
+    wf_mid = _sample(
+        conn,
+        "SELECT workflow_id FROM workflow_executions GROUP BY workflow_id "
+        "HAVING count(*) BETWEEN 100 AND 1000 LIMIT 500",
+        "workflows with 100-1K executions",
+    )
+    # executions with 1K-10K log lines; the statistics know the frequent ones
+    log_execs = _sample(
+        conn,
+        "SELECT e.id FROM workflow_executions e WHERE e.id IN ("
+        "  SELECT execution_id FROM execution_logs GROUP BY execution_id"
+        "  HAVING count(*) BETWEEN 1000 AND 10000) LIMIT 300",
+        "executions with 1K-10K log lines",
+    )
+    cutoffs = _sample(
+        conn,
+        "SELECT created_at FROM integration_events WHERE status IN ('pending', 'processing') "
+        "ORDER BY created_at LIMIT 200",
+        "queue cut-off times",
+    )
+    teams = [f"team-{n}" for n in range(50)]
+    channels = ["slack", "email", "teams", "discord"]
+    statuses = ["active", "inactive", "archived", "draft"]
+
+    return [
+        Query(
+            "Get workflow by ID",
+            1,
+            "workflows_pkey",
+            "SELECT id, name, description, status, config, created_by, created_at, updated_at "
+            "FROM workflows WHERE id = %s",
+            lambda r: (r.choice(wf_ids),),
+        ),
+        Query(
+            "List workflows by status",
+            10,
+            "idx_workflows_status",
+            "SELECT id, name, status, created_by, created_at, updated_at FROM workflows "
+            "WHERE status = %s ORDER BY created_at DESC, id DESC LIMIT 1000",
+            lambda r: (r.choice(statuses),),
+        ),
+        Query(
+            "Get execution by execution_id",
+            1,
+            "uq_execution_id",
+            "SELECT id, workflow_id, execution_id, status, started_at, completed_at, result, "
+            "error_message, retry_count, parent_execution_id, trigger_type, trigger_data "
+            "FROM workflow_executions WHERE execution_id = %s",
+            lambda r: (r.choice(exec_codes),),
+        ),
+        Query(
+            "List executions for workflow",
+            20,
+            "idx_workflow_executions_workflow_id",
+            "SELECT id, execution_id, status, started_at, completed_at, retry_count, "
+            "trigger_type FROM workflow_executions WHERE workflow_id = %s "
+            "ORDER BY started_at DESC LIMIT 1000",
+            lambda r: (r.choice(wf_mid),),
+        ),
+        Query(
+            "Get logs for execution (1K-10K rows)",
+            100,
+            "idx_execution_logs_execution_id",
+            "SELECT id, level, message, log_metadata, action_id, step_name, created_at "
+            "FROM execution_logs WHERE execution_id = %s ORDER BY created_at, id",
+            lambda r: (r.choice(log_execs),),
+        ),
+        Query(
+            "Get pending events",
+            20,
+            "idx_integration_events_queue",
+            "SELECT id, integration_id, event_type, event_id, status, retry_count, created_at "
+            "FROM integration_events WHERE status = %s AND created_at >= %s "
+            "ORDER BY created_at LIMIT 1000",
+            lambda r: (r.choice(["pending", "processing"]), r.choice(cutoffs)),
+        ),
+        Query(
+            "JSON config search (@>)",
+            100,
+            "idx_workflows_config",
+            "SELECT id, name, status, config FROM workflows WHERE config @> %s::jsonb",
+            lambda r: (
+                psycopg.types.json.Jsonb({"team": r.choice(teams)})
+                if r.random() < 0.5
+                else psycopg.types.json.Jsonb(
+                    {"team": r.choice(teams), "notification_channels": [r.choice(channels)]}
+                ),
+            ),
+        ),
+    ]
+
+
+def _indexes(plan: dict[str, Any]) -> list[str]:
+    found = []
+    if "Index Name" in plan:
+        found.append(plan["Index Name"])
+    for child in plan.get("Plans", []):
+        found += _indexes(child)
+    return found
+
+
+def explain(conn: psycopg.Connection, q: Query, params: Sequence[Any]) -> list[str]:
+    row = conn.execute("EXPLAIN (FORMAT JSON) " + q.sql, params).fetchone()  # type: ignore[operator]
+    assert row is not None
+    plan = row[0][0]["Plan"]
+    return _indexes(plan) or [plan.get("Node Type", "?")]
+
+
+def measure(conn: psycopg.Connection, q: Query, runs: int, seed: int) -> dict[str, Any]:
+    rng = random.Random(seed)
+    param_sets = [q.params(rng) for _ in range(runs)]
+    for params in param_sets[: min(20, runs)]:  # warm-up (cache, prepared statement)
+        conn.execute(q.sql, params, prepare=True).fetchall()  # type: ignore[arg-type]
+    times: list[float] = []
+    rows: list[int] = []
+    for params in param_sets:
+        t = time.perf_counter()
+        got = conn.execute(q.sql, params, prepare=True).fetchall()  # type: ignore[arg-type]
+        times.append((time.perf_counter() - t) * 1000)
+        rows.append(len(got))
+    used: Counter[str] = Counter()
+    for params in param_sets[:50]:
+        used.update(set(explain(conn, q, params)))
+    times.sort()
+    p99 = times[min(len(times) - 1, round(0.99 * len(times)) - 1)]
+    return {
+        "p50": statistics.median(times),
+        "p99": p99,
+        "rows": (min(rows), int(statistics.median(rows)), max(rows)),
+        "used": used,
+    }
+
+
+def counts(conn: psycopg.Connection) -> str:
+    parts = []
+    for table in ("workflows", "workflow_executions", "execution_logs", "integration_events"):
+        row = conn.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", (table,)
+        ).fetchone()
+        parts.append(f"{table} ~{row[0] if row else 0:,}")
+    return ", ".join(parts)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--url", default=os.environ.get("DATABASE_URL", DEFAULT_URL))
+    ap.add_argument("--runs", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args(argv)
+    conninfo = libpq_conninfo(normalize_url(args.url))
+    with psycopg.connect(conninfo, autocommit=True, application_name="autopr-bench") as conn:
+        server = conn.execute("SHOW server_version").fetchone()
+        print(f"server {server[0] if server else '?'}; {counts(conn)}")
+        queries = build_queries(conn)
+        print()
+        header = (
+            f"{'query':<38} {'rows (min/med/max)':>20} {'p50 ms':>8} {'p99 ms':>8} "
+            f"{'doc ms':>7} {'x under':>8}  index used"
+        )
+        print(header)
+        print("-" * (len(header) + 20))
+        failures = 0
+        for q in queries:
+            m = measure(conn, q, args.runs, args.seed)
+            ratio = q.expected_ms / m["p99"] if m["p99"] else float("inf")
+            used = ", ".join(
+                f"{name}" + (f" ({n}/50)" if n < 50 else "") for name, n in m["used"].most_common()
+            )
+            ok_index = q.expected_index in m["used"]
+            ok = ratio >= TARGET_FACTOR and ok_index
+            failures += not ok
+            lo, med, hi = m["rows"]
+            print(
+                f"{q.name:<38} {f'{lo}/{med}/{hi}':>20} {m['p50']:8.3f} {m['p99']:8.3f} "
+                f"{q.expected_ms:7g} {ratio:7.1f}x  {used}"
+                + ("" if ok else f"   <-- MISS (want >= {TARGET_FACTOR}x on {q.expected_index})")
+            )
+        print()
+        print(
+            f"{len(queries) - failures}/{len(queries)} queries at least {TARGET_FACTOR}x under "
+            "the document's expected time (p99) on the expected index"
+        )
+    return 0 if failures == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
