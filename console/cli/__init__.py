@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "console.cli.gui_cmd",
     "console.cli.profile_cmd",
     "console.cli.migrate_cmd",
+    "console.cli.demo_cmd",
     "console.cli.tail_cmd",
     "console.cli.screenshot_cmd",
     "console.cli.action_cmds",
