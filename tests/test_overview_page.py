@@ -254,7 +254,16 @@ def test_refresh_updates_the_same_items_in_place(qtbot, page, database):
     bars = dict(widget.chart.bars)
     tiles = dict(widget.tiles.tiles)
     first = widget.snapshot
+    resets = []
+    widget.running_model.modelReset.connect(lambda: resets.append(1))
     with database.engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE workflow_executions SET status = 'completed', completed_at = now()"
+                " WHERE id = :i"
+            ),
+            {"i": ds.executions["R3"]},
+        )
         conn.execute(
             text("UPDATE integrations SET health_status = 'unhealthy' WHERE id = :i"),
             {"i": ds.integrations["gh"]},
@@ -269,6 +278,10 @@ def test_refresh_updates_the_same_items_in_place(qtbot, page, database):
     assert widget.tiles.tiles[ds.integrations["gh"]].detail.text() == "unhealthy · github"
     assert widget.queue.pending_count.text() == "0"
     assert widget.queue.oldest.text() == "queue empty"
+    # the running table lost a row without a reset (no flash, scroll position kept)
+    assert resets == [] and widget.running_model.rowCount() == 4
+    ids = [widget.running_model.row_at(r).execution_id for r in range(4)]
+    assert ids == ["R5", "R4", "R1", "R2"]
 
 
 def test_range_selection_requeries_with_matching_buckets(qtbot, page, database):
@@ -337,7 +350,7 @@ def test_layout_at_small_and_large_sizes(qtbot, page, database, size, tmp_path):
     widget.resize(*size)
     _connect(qtbot, widget, runner, database)
     qtbot.wait(50)
-    wide = size[0] >= 1100
+    wide = size[0] >= 980
     assert widget._layout_wide is wide
     # tiles re-flow into the width available: none is cut off on the right
     tiles_right = max(t.geometry().right() for t in widget.tiles.tiles.values())

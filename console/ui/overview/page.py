@@ -60,7 +60,7 @@ from console.ui.pages import PageContext, PageSpec
 log = logging.getLogger(__name__)
 
 TASK_KEY = "overview"
-WIDE = 1100  # px; below this the panels stack in one column
+WIDE = 980  # px; below this the panels stack in one column
 TOP_N = 25
 EMPTY_DB_TEXT = (
     "Nothing to show yet: this database has no executions in this window, nothing running, "

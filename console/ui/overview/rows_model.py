@@ -49,13 +49,25 @@ class RowsModel(QAbstractTableModel, Generic[T]):
 
     # -- data in
     def set_rows(self, rows: Sequence[T], now: datetime) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self._text = [[c.text(r, now) for c in self._columns] for r in self._rows]
-        self._tips = [
-            [c.tooltip(r, now) if c.tooltip else "" for c in self._columns] for r in self._rows
-        ]
-        self.endResetModel()
+        """Replace the rows without a model reset: views keep their scroll position
+        and the refresh does not flash (rows are updated, added or removed at the end)."""
+        new = list(rows)
+        text = [[c.text(r, now) for c in self._columns] for r in new]
+        tips = [[c.tooltip(r, now) if c.tooltip else "" for c in self._columns] for r in new]
+        old_n, new_n = len(self._rows), len(new)
+        if new_n < old_n:
+            self.beginRemoveRows(QModelIndex(), new_n, old_n - 1)
+            del self._rows[new_n:], self._text[new_n:], self._tips[new_n:]
+            self.endRemoveRows()
+        if new_n > old_n:
+            self.beginInsertRows(QModelIndex(), old_n, new_n - 1)
+            self._rows, self._text, self._tips = new, text, tips
+            self.endInsertRows()
+        else:
+            self._rows, self._text, self._tips = new, text, tips
+        common = min(old_n, new_n)
+        if common:
+            self.dataChanged.emit(self.index(0, 0), self.index(common - 1, len(self._columns) - 1))
 
     def tick(self, now: datetime) -> None:
         """Recompute the live columns against ``now`` (no query)."""
