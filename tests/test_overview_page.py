@@ -161,6 +161,10 @@ def test_panels_show_the_database_figures(qtbot, page, database):
     assert [stuck.row_at(r).execution_id for r in range(stuck.rowCount())] == ["R4", "R1", "R2"]
     assert widget.stuck_event_model.rowCount() == 1
     assert widget.stuck_summary.text() == "Looks stuck: 3 execution(s), 1 event(s)"
+    assert widget.totals.text() == (
+        "25 executions started in the last 24 hours · 16.0 % failed or timed out"
+        " · 5 running now · 3 integration(s)"
+    )
     assert not widget.banner.isVisible()
 
 

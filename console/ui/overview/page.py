@@ -158,6 +158,8 @@ class OverviewPage(QWidget):
         )
         self.stuck_summary = QLabel("")
         self.stuck_summary.setWordWrap(True)
+        self.totals = QLabel("")
+        self.totals.setWordWrap(True)
 
         self.workflows_model: RowsModel[WorkflowStats] = RowsModel(WORKFLOW_COLUMNS)
         self.workflows_view, self.workflows_proxy = _table(self.workflows_model, 250)
@@ -213,6 +215,7 @@ class OverviewPage(QWidget):
         side_layout.setContentsMargins(0, 0, 0, 0)
         side_layout.addWidget(self.queue)
         side_layout.addWidget(self.stuck_summary)
+        side_layout.addWidget(self.totals)
         side_layout.addStretch(1)
         self.queue_box = _section("Event queue", side)
 
@@ -407,6 +410,13 @@ class OverviewPage(QWidget):
         bucket = span_text(w.range.bucket).removeprefix("1 ")
         self.chart_box.setTitle(f"Executions started, by status — {label}, per {bucket}")
         self.chart.set_data(snap.buckets, f"No executions started in the {label}")
+        started = snap.buckets.total
+        bad = sum(sum(snap.buckets.counts.get(s, [])) for s in ("failed", "timeout"))
+        share = f" · {bad / started * 100:.1f} % failed or timed out" if started else ""
+        self.totals.setText(
+            f"{started:,} executions started in the {label}{share} · "
+            f"{snap.running.total:,} running now · {len(snap.integrations)} integration(s)"
+        )
 
         self._show_workflows()
 
@@ -499,6 +509,7 @@ class OverviewPage(QWidget):
         self.stuck_exec_note.setText("")
         self.stuck_event_note.setText("")
         self.stuck_summary.setText("")
+        self.totals.setText("")
         self.updated.setText("")
         self.error.hide()
         self.banner.setText(DISCONNECTED_TEXT)
@@ -509,6 +520,7 @@ class OverviewPage(QWidget):
         muted = theme.muted_color().name()
         for label in (
             self.banner,
+            self.totals,
             self.updated,
             self.workflows_note,
             self.running_note,
