@@ -425,15 +425,28 @@ class MainWindow(QMainWindow):
 
     def _on_bootstrap(self, result) -> None:
         profiles, chosen, problems = result
-        self.build_pages()
         self.switcher.set_profiles(profiles)
+        if chosen is not None:
+            self.connect_profile(chosen)
+        if not self.specs:  # page modules import on a worker while the connection is made
+            self.runner.submit(
+                self._import_page_specs, self.build_pages, self._on_bootstrap_error, key="pages"
+            )
         if problems:
             self.show_status(" · ".join(problems))
         if chosen is None:
             self.banner.show_idle(problems[0] if problems else "Not connected")
             self.state_panel.show_idle(problems[0] if problems else "Not connected")
-            return
-        self.connect_profile(chosen)
+
+    @staticmethod
+    def _import_page_specs() -> list[PageSpec] | None:
+        from console.ui.pages import page_specs
+
+        try:
+            return page_specs()
+        except Exception:
+            log.exception("loading the page list failed")
+            return None  # build_pages tries again on the GUI thread and says what failed
 
     def _on_bootstrap_error(self, exc: BaseException) -> None:
         log.error("start-up failed: %s", exc)
