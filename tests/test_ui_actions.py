@@ -30,9 +30,12 @@ from tests.actions_fixtures import EX, WF, audit_rows, execution, make_ctx, row,
 
 @pytest.fixture
 def runner(qtbot) -> Iterator[TaskRunner]:
+    from PySide6.QtCore import QCoreApplication
+
     r = TaskRunner()
     yield r
     r.wait_idle()
+    QCoreApplication.processEvents()  # answers land while their widgets are alive
 
 
 def _db(db_url: str, env: str) -> Database:

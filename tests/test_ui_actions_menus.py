@@ -29,10 +29,31 @@ def dev_db(db_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture
-def runner(qtbot) -> Iterator[TaskRunner]:
+def runner(qtbot, dev_db: Database) -> Iterator[TaskRunner]:
+    """Drained (answers delivered) while the pages and the database are still alive."""
+    from PySide6.QtCore import QCoreApplication
+
     r = TaskRunner()
     yield r
     r.wait_idle()
+    QCoreApplication.processEvents()
+
+
+_open_pages: list = []
+
+
+@pytest.fixture(autouse=True)
+def _close_pages(runner) -> Iterator[None]:
+    """Disconnect the pages before their database closes (no late answers to dead widgets)."""
+    from PySide6.QtCore import QCoreApplication
+
+    yield
+    while _open_pages:
+        page = _open_pages.pop()
+        page.set_database(None)
+        page.close()
+    runner.wait_idle()
+    QCoreApplication.processEvents()
 
 
 def _page(qtbot, runner, db, module: str, cls: str):
@@ -46,6 +67,7 @@ def _page(qtbot, runner, db, module: str, cls: str):
     page.resize(1100, 600)
     page.show()
     page.set_database(db)
+    _open_pages.append(page)
     return page
 
 
@@ -133,3 +155,62 @@ def test_workflow_menu_reorders_and_edits_config(qtbot, runner, dev_db, engine):
     with qtbot.waitSignal(editor.saved):
         editor.try_save()
     assert row(engine, WF, wf["id"])["config"] == {"max_retries": 4, "auto_rollback": True}
+
+
+def test_integration_editor_keeps_masked_secrets(qtbot, runner, dev_db, engine):
+    from tests.actions_fixtures import INT, audit_rows, integration
+
+    integ = integration(
+        engine, "slack-ops", type="slack", config={"channel": "#a", "token": "s3cret"}
+    )
+    page = _page(qtbot, runner, dev_db, "console.ui.tables.integrations_page", "IntegrationsPage")
+    _wait_rows(qtbot, page, 1)
+    page.view.selectRow(0)
+    menu = page.build_context_menu()
+    _menu_action(menu, "Edit config").trigger()
+    controller = page._action_controller
+    qtbot.waitUntil(lambda: isinstance(controller.dialog, JsonEditorDialog))
+    editor = controller.dialog
+    assert "s3cret" not in editor.text() and "••••" in editor.text()
+    editor.editor.setPlainText(editor.text().replace('"#a"', '"#b"'))
+    with qtbot.waitSignal(editor.saved):
+        editor.try_save()
+    assert row(engine, INT, integ["id"])["config"] == {"channel": "#b", "token": "s3cret"}
+    assert "s3cret" not in str(audit_rows(engine)[-1]["after"])
+    # The page reloads after the change; acting on the old row would be refused as stale.
+    qtbot.waitUntil(lambda: page.model.row_at(0).raw["updated_at"] != integ["updated_at"])
+    page.view.selectRow(0)
+    _menu_action(page.build_context_menu(), "Disable slack-ops").trigger()
+    qtbot.waitUntil(lambda: row(engine, INT, integ["id"])["enabled"] is False)
+
+
+def test_triggers_dialog(qtbot, runner, dev_db, engine):
+    from console.ui.actions.editors import TriggersDialog
+    from tests.actions_fixtures import TRG, trigger
+
+    wf = workflow(engine, "ship")
+    trg = trigger(engine, wf["id"], enabled=True, conditions={"branch": "main"})
+    page = _page(qtbot, runner, dev_db, "console.ui.tables.workflows_page", "WorkflowsPage")
+    _wait_rows(qtbot, page, 1)
+    page.view.selectRow(0)
+    _menu_action(page.build_context_menu(), "Triggers").trigger()
+    controller = page._action_controller
+    dialog = controller.dialog
+    assert isinstance(dialog, TriggersDialog)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1)
+    dialog.table.selectRow(0)
+    with qtbot.waitSignal(controller.done):
+        dialog.toggle(False)
+    assert row(engine, TRG, trg["id"])["enabled"] is False
+    qtbot.waitUntil(lambda: dialog.table.item(0, 1).text() == "no")
+    dialog.table.selectRow(0)
+    dialog.edit_conditions()
+    editor = controller.dialog
+    assert isinstance(editor, JsonEditorDialog)
+    editor.editor.setPlainText('{"branch": "release"')
+    editor.try_save()
+    assert "line 1, column 21" in editor.status.text()
+    editor.editor.setPlainText('{"branch": "release"}')
+    with qtbot.waitSignal(editor.saved):
+        editor.try_save()
+    assert row(engine, TRG, trg["id"])["conditions"] == {"branch": "release"}
