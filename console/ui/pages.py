@@ -95,6 +95,7 @@ def page_specs() -> list[PageSpec]:
         "console.ui.tables.logs_page",
         "console.ui.tables.integrations_page",
         "console.ui.tables.events_page",
+        "console.ui.tail.page",
         "console.ui.actions.audit_page",
     ]
     specs = [importlib.import_module(name).PAGE for name in modules]

@@ -1,0 +1,286 @@
+"""A bounded, list-backed table model of tail lines, fed in batches.
+
+Display strings are made once per line (``make_row``, on the tail's thread);
+``data()`` only indexes tuples.  The model keeps every line it holds in
+``_rows`` (delivery order) and the ones passing the level/text filter in
+``_view``; a batch is one ``beginInsertRows``; trimming removes the oldest lines
+in one ``beginRemoveRows`` once the count passes the capacity plus a slack.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from console.tail.lines import TailLine
+from console.ui import theme, timefmt
+from models.vocab import LOG_LEVEL_RANK
+
+DEFAULT_CAPACITY = 100_000
+
+COL_TIME, COL_LEVEL, COL_EXECUTION, COL_STEP, COL_ACTION, COL_MESSAGE = range(6)
+HEADERS = ("Time", "Level", "Execution", "Step", "Action", "Message")
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+_TOP_LEFT = int(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+_MID_LEFT = int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft)
+
+
+@dataclass(slots=True)
+class TailRow:
+    """One line with everything the view shows, computed once."""
+
+    seq: int
+    line: TailLine
+    time_exact: str
+    level_rank: int
+    execution: str
+    step: str
+    action: str
+    message_one: str  # first line, for the unwrapped view
+    message_all: str
+    haystack: str  # lower-case text the filter searches
+
+
+def make_row(line: TailLine, seq: int = 0) -> TailRow:
+    message = line.message
+    first, _, rest = message.partition("\n")
+    one = first + (" ⏎…" if rest else "")
+    action = str(line.action_id)[:8] if line.action_id else ""
+    step = line.step_name or ""
+    return TailRow(
+        seq=seq,
+        line=line,
+        time_exact=timefmt.exact(line.created_at, millis=True),
+        level_rank=LOG_LEVEL_RANK.get(line.level, 0),
+        execution=line.execution_code or str(line.execution_id)[:8],
+        step=step,
+        action=action,
+        message_one=one,
+        message_all=message,
+        haystack=f"{message}\n{step}".lower(),
+    )
+
+
+class TailTableModel(QAbstractTableModel):
+    """The newest ``capacity`` lines of a tail (older ones may be paged in at the top)."""
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY, parent=None) -> None:
+        super().__init__(parent)
+        self._capacity = max(1, capacity)
+        self._rows: list[TailRow] = []
+        self._view: list[TailRow] = []
+        self._next_seq = 1
+        self._low_seq = 0
+        self._min_rank = 0
+        self._needle = ""
+        self._relative = False
+        self._reference = timefmt.now()
+        self._wrap = False
+        self._level_colors: dict[int, QColor] = {}
+        self.reload_colors()
+
+    # ------------------------------------------------------------- settings
+    @property
+    def capacity(self) -> int:
+        return self._capacity
+
+    def set_capacity(self, capacity: int) -> None:
+        self._capacity = max(1, capacity)
+        self.trim()
+
+    def slack(self) -> int:
+        return max(1, self._capacity // 50)
+
+    def reload_colors(self) -> None:
+        from models.vocab import LOG_LEVELS
+
+        self._level_colors = {
+            LOG_LEVEL_RANK[level]: theme.level_color(level) for level in LOG_LEVELS
+        }
+        if self._view:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._view) - 1, len(HEADERS) - 1)
+            )
+
+    def set_filter(self, min_level: str | None, text: str) -> None:
+        rank = LOG_LEVEL_RANK.get((min_level or "DEBUG").upper(), 0)
+        needle = text.strip().lower()
+        if rank == self._min_rank and needle == self._needle:
+            return
+        self.beginResetModel()
+        self._min_rank, self._needle = rank, needle
+        self._view = [r for r in self._rows if self._passes(r)]
+        self.endResetModel()
+
+    @property
+    def needle(self) -> str:
+        return self._needle
+
+    def set_relative(self, relative: bool) -> None:
+        self._relative = relative
+        self.touch_times()
+
+    def set_wrap(self, wrap: bool) -> None:
+        self._wrap = wrap
+        if self._view:
+            last = self.index(len(self._view) - 1, len(HEADERS) - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
+
+    def touch_times(self, first: int = 0, last: int | None = None) -> None:
+        """Relative times moved on: repaint the time column (of rows first..last)."""
+        self._reference = timefmt.now()
+        if not self._view:
+            return
+        last = len(self._view) - 1 if last is None else min(last, len(self._view) - 1)
+        self.dataChanged.emit(self.index(first, COL_TIME), self.index(last, COL_TIME))
+
+    def reformat_times(self) -> None:
+        """The UTC toggle changed: remake the exact time strings."""
+        for r in self._rows:
+            r.time_exact = timefmt.exact(r.line.created_at, millis=True)
+        self.touch_times()
+
+    # --------------------------------------------------------------- content
+    def _passes(self, r: TailRow) -> bool:
+        return r.level_rank >= self._min_rank and (not self._needle or self._needle in r.haystack)
+
+    def total(self) -> int:
+        """Lines held (filtered or not)."""
+        return len(self._rows)
+
+    def row_at(self, row: int) -> TailRow:
+        return self._view[row]
+
+    def rows(self) -> list[TailRow]:
+        return list(self._rows)
+
+    def append_rows(self, rows: list[TailRow]) -> None:
+        """Add a batch at the bottom (one insert), then trim the oldest if over capacity."""
+        if not rows:
+            return
+        for r in rows:
+            r.seq = self._next_seq
+            self._next_seq += 1
+        self._rows.extend(rows)
+        shown = [r for r in rows if self._passes(r)] if (self._min_rank or self._needle) else rows
+        if shown:
+            start = len(self._view)
+            self.beginInsertRows(QModelIndex(), start, start + len(shown) - 1)
+            self._view.extend(shown)
+            self.endInsertRows()
+        if len(self._rows) > self._capacity + self.slack():
+            self.trim()
+
+    def prepend_rows(self, rows: list[TailRow]) -> None:
+        """Older lines paged in at the top (oldest first)."""
+        if not rows:
+            return
+        for r in reversed(rows):
+            self._low_seq -= 1
+            r.seq = self._low_seq
+        self._rows[:0] = rows
+        shown = [r for r in rows if self._passes(r)]
+        if shown:
+            self.beginInsertRows(QModelIndex(), 0, len(shown) - 1)
+            self._view[:0] = shown
+            self.endInsertRows()
+
+    def trim(self) -> int:
+        """Drop the oldest lines down to the capacity; returns how many view rows went."""
+        excess = len(self._rows) - self._capacity
+        if excess <= 0:
+            return 0
+        cutoff = self._rows[excess - 1].seq
+        gone = bisect.bisect_right(self._view, cutoff, key=lambda r: r.seq)
+        if gone:
+            self.beginRemoveRows(QModelIndex(), 0, gone - 1)
+            del self._view[:gone]
+            del self._rows[:excess]
+            self.endRemoveRows()
+        else:
+            del self._rows[:excess]
+        return gone
+
+    def replace_rows(self, rows: list[TailRow]) -> None:
+        """Start over with ``rows`` (the newest lines after a long pause)."""
+        self.beginResetModel()
+        self._rows = []
+        self._view = []
+        self.endResetModel()
+        self.append_rows(rows[-self._capacity :])
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._rows = []
+        self._view = []
+        self.endResetModel()
+
+    def oldest(self) -> TailLine | None:
+        """The line with the smallest (created_at, id) held: where paging older starts."""
+        if not self._rows:
+            return None
+        return min((r.line for r in self._rows), key=lambda line: (line.created_at, line.id))
+
+    # ------------------------------------------------------------ Qt model
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._view)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(self, section: int, orientation, role: int = _DISPLAY) -> Any:
+        if role == _DISPLAY and orientation == Qt.Orientation.Horizontal:
+            return HEADERS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
+        role = int(role)
+        r = self._view[index.row()]
+        col = index.column()
+        if role == _DISPLAY:
+            if col == COL_MESSAGE:
+                return r.message_all if self._wrap else r.message_one
+            if col == COL_TIME:
+                if self._relative:
+                    return timefmt.relative(r.line.created_at, self._reference)
+                return r.time_exact
+            if col == COL_LEVEL:
+                return r.line.level
+            if col == COL_EXECUTION:
+                return r.execution
+            if col == COL_STEP:
+                return r.step
+            return r.action
+        if role == _FOREGROUND:
+            if col == COL_LEVEL:
+                return self._level_colors.get(r.level_rank)
+            return None
+        if role == _TOOLTIP:
+            if col == COL_TIME:
+                return timefmt.tooltip(r.line.created_at)
+            if col == COL_ACTION and r.line.action_id:
+                return str(r.line.action_id)
+            if col == COL_EXECUTION:
+                return str(r.line.execution_id)
+            if col == COL_MESSAGE and len(r.message_all) > len(r.message_one):
+                return r.message_all[:4000]
+            return None
+        if role == _ALIGN:
+            return _TOP_LEFT if self._wrap else _MID_LEFT
+        return None
+
+    def capacity_limits(self) -> tuple[int, int]:
+        return self._capacity, self._capacity + self.slack()
+
+    @staticmethod
+    def reference_time() -> datetime:
+        return timefmt.now()

@@ -1,0 +1,104 @@
+"""Runs a ``TailEngine`` on its own thread and hands its lines to the GUI thread in frames.
+
+The engine thread turns lines into display rows (``make_row``) and appends them
+to an inbox; a ~60 Hz timer on the GUI thread takes the whole inbox at once and
+emits ``rows`` with it, so the model sees one insert per frame however fast the
+lines arrive.  State changes and the end cross over by queued signals.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from console.tail.engine import Finished, TailEngine, TailError, TailOptions, TailState
+from console.tail.lines import TailLine
+from console.ui.tail.model import TailRow, make_row
+
+FRAME_MS = 16
+
+
+class TailSession(QObject):
+    """One follow: start once, stop once (stopping never blocks the GUI thread)."""
+
+    rows = Signal(list)  # list[TailRow], on the GUI thread, at most once per frame
+    state_changed = Signal(object)  # TailState
+    finished = Signal(object)  # Finished
+    failed = Signal(str)
+
+    _state_relay = Signal(object)
+    _finished_relay = Signal(object)
+    _failed_relay = Signal(str)
+
+    def __init__(
+        self, conninfo: str, options: TailOptions, listen_allowed: bool = True, parent=None
+    ) -> None:
+        super().__init__(parent)
+        options = replace(options, application_name="autopr-console-tail")
+        self.engine = TailEngine(
+            conninfo, options, self._on_lines, self._on_state, listen_allowed=listen_allowed
+        )
+        self._lock = threading.Lock()
+        self._inbox: list[TailRow] = []
+        self._thread = threading.Thread(target=self._run, name="autopr-tail", daemon=True)
+        self._timer = QTimer(self)
+        self._timer.setInterval(FRAME_MS)
+        self._timer.timeout.connect(self.flush)
+        self._state_relay.connect(self.state_changed)
+        self._finished_relay.connect(self._on_finished_gui)
+        self._failed_relay.connect(self.failed)
+        self._done = False
+
+    # -------------------------------------------------------------- control
+    def start(self) -> None:
+        self._timer.start()
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Ask the engine to stop; it closes its own connection on its thread."""
+        self.engine.stop()
+        self._timer.stop()
+        self._done = True
+
+    def is_running(self) -> bool:
+        return self._thread.is_alive()
+
+    def join(self, timeout: float = 10.0) -> bool:
+        """Tests and shutdown only: wait for the engine thread."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def flush(self) -> None:
+        """Hand everything received so far to the GUI (the frame timer calls this)."""
+        with self._lock:
+            batch, self._inbox = self._inbox, []
+        if batch and not self._done:
+            self.rows.emit(batch)
+
+    # ---------------------------------------------------------- engine thread
+    def _run(self) -> None:
+        try:
+            result = self.engine.run()
+        except TailError as exc:
+            self._failed_relay.emit(str(exc))
+            return
+        except Exception as exc:  # the window must show a line, never a trace
+            self._failed_relay.emit(f"the tail stopped: {exc}")
+            return
+        if result is not None:
+            self._finished_relay.emit(result)
+
+    def _on_lines(self, lines: list[TailLine]) -> None:
+        made = [make_row(line) for line in lines]
+        with self._lock:
+            self._inbox.extend(made)
+
+    def _on_state(self, state: TailState) -> None:
+        self._state_relay.emit(state)
+
+    def _on_finished_gui(self, result: Finished) -> None:
+        self.flush()  # every line first, then the banner
+        self._timer.stop()
+        self.finished.emit(result)

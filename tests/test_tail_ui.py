@@ -1,0 +1,360 @@
+"""The Live tail page and its model: real widgets, a real server, real writer processes."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from console.db.connection import Database, open_database
+from console.db.urls import libpq_conninfo
+from console.profiles import profile_from_url
+from console.tail.lines import TailLine
+from console.tail.loadgen import WriterPlan, insert_line, make_execution
+from console.tail.loadgen import run_writer as write
+from console.ui.pages import PageContext
+from console.ui.tail.delegate import match_spans
+from console.ui.tail.model import COL_EXECUTION, COL_MESSAGE, TailTableModel, make_row
+from console.ui.tail.page import TailPage
+from console.ui.tasks import TaskRunner
+
+WAIT = 60_000
+
+
+def line(i: int, level: str = "INFO", message: str | None = None) -> TailLine:
+    return TailLine(
+        id=uuid.uuid4(),
+        execution_id=uuid.UUID(int=1),
+        execution_code="exec-x",
+        created_at=datetime(2026, 11, 25, tzinfo=UTC) + timedelta(milliseconds=i),
+        level=level,
+        message=message or f"line {i}",
+        step_name="build",
+        action_id=None,
+        log_metadata=None,
+    )
+
+
+# -------------------------------------------------------------------------- model
+
+
+def test_model_stays_bounded_and_keeps_the_newest(qtbot):
+    model = TailTableModel(capacity=1000)
+    for batch in range(40):
+        model.append_rows([make_row(line(batch * 250 + i)) for i in range(250)])
+        assert model.total() <= model.capacity + model.slack()
+        assert model.rowCount() == model.total()
+    model.trim()
+    assert model.total() == 1000
+    held = [r.line.message for r in model.rows()]
+    assert held[-1] == "line 9999" and held[0] == "line 9000"
+    assert model.index(999, COL_MESSAGE).data() == "line 9999"
+
+
+def test_model_filters_by_level_and_text_and_trims_consistently(qtbot):
+    model = TailTableModel(capacity=100)
+    levels = ["DEBUG", "INFO", "WARNING", "ERROR"]
+    model.append_rows([make_row(line(i, levels[i % 4])) for i in range(100)])
+    model.set_filter("WARNING", "")
+    assert model.rowCount() == 50
+    model.set_filter("ERROR", "line 9")
+    assert [model.row_at(i).line.message for i in range(model.rowCount())] == [
+        "line 91",  # ERROR rows are 3, 7, 11, ...; those with "line 9" in them: 91, 95, 99, 99x
+        "line 95",
+        "line 99",
+    ]
+    model.append_rows([make_row(line(100 + i, "ERROR", f"line 9{i}x")) for i in range(10)])
+    model.trim()
+    assert model.total() == 100
+    assert all(model.row_at(i) in model.rows() for i in range(model.rowCount()))
+    assert model.rowCount() == 3 + 10
+
+
+def test_model_multiline_messages_wrap_and_page_older(qtbot):
+    model = TailTableModel(capacity=10)
+    model.append_rows([make_row(line(5, message="first\nsecond"))])
+    idx = model.index(0, COL_MESSAGE)
+    assert idx.data() == "first ⏎…"
+    model.set_wrap(True)
+    assert idx.data() == "first\nsecond"
+    model.prepend_rows([make_row(line(1)), make_row(line(2))])
+    assert [model.row_at(i).line.message for i in range(3)] == ["line 1", "line 2", "first\nsecond"]
+    assert model.oldest().message == "line 1"
+
+
+def test_match_spans_are_case_insensitive():
+    assert match_spans("Error: an ERROR", "error") == [(0, 5), (10, 15)]
+    assert match_spans("abc", "") == []
+
+
+# --------------------------------------------------------------------------- page
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = open_database(profile_from_url(db_url))
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def conninfo(db_url: str) -> str:
+    return libpq_conninfo(make_url(db_url))
+
+
+@pytest.fixture
+def runner() -> Iterator[TaskRunner]:
+    r = TaskRunner()
+    yield r
+    r.wait_idle()
+
+
+def make_page(qtbot, runner: TaskRunner, capacity: int = 100_000) -> TailPage:
+    page = TailPage(PageContext(runner=runner), capacity=capacity)
+    qtbot.addWidget(page)
+    page.resize(1200, 600)
+    page.show()
+    return page
+
+
+def shown_ids(page: TailPage) -> list[uuid.UUID]:
+    return [r.line.id for r in page.model.rows()]
+
+
+def table_ids(conninfo: str, execution: str | None = None) -> set[uuid.UUID]:
+    with psycopg.connect(conninfo) as conn:
+        if execution is None:
+            return {r[0] for r in conn.execute("SELECT id FROM execution_logs")}
+        q = "SELECT id FROM execution_logs WHERE execution_id = %s"
+        return {r[0] for r in conn.execute(q, (execution,))}
+
+
+def wait_live(qtbot, page: TailPage) -> None:
+    qtbot.waitUntil(
+        lambda: page.session is not None and page.session.engine.fetches > 0, timeout=WAIT
+    )
+
+
+def test_window_shows_every_committed_line_once_then_the_end_banner(qtbot, runner, db, conninfo):
+    a, _ = make_execution(conninfo)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        insert_line(conn, a, "before the tail started")
+    page = make_page(qtbot, runner)
+    page.set_database(db)
+    page.apply_filters({"execution_id": a})
+    wait_live(qtbot, page)
+    assert page.view.isColumnHidden(COL_EXECUTION)
+    assert page.mode_label.text() == "Live · LISTEN"
+    plans = [
+        WriterPlan(conninfo, (a,), transactions=30, long_share=0.1, long_s=1.0, seed=s)
+        for s in range(3)
+    ]
+    with multiprocessing.get_context("spawn").Pool(3) as pool:
+        pool.map(write, plans)
+    with psycopg.connect(conninfo) as conn:
+        conn.execute(
+            "UPDATE workflow_executions SET status = 'completed',"
+            " started_at = now() - interval '3 minutes 12 seconds', completed_at = now()"
+            " WHERE id = %s",
+            (a,),
+        )
+    qtbot.waitUntil(lambda: page.banner.isVisible(), timeout=WAIT)
+    ids = shown_ids(page)
+    assert len(ids) == len(set(ids))
+    assert set(ids) == table_ids(conninfo, a)
+    assert "completed in 3m12s" in page.banner.text()
+    assert page.model.rowCount() == len(ids)
+    page.grab().save("/tmp/tail-page-finished.png")
+
+
+def test_all_running_merged_with_execution_column(qtbot, runner, db, conninfo):
+    a, code_a = make_execution(conninfo)
+    b, code_b = make_execution(conninfo)
+    page = make_page(qtbot, runner)
+    page.set_database(db)
+    wait_live(qtbot, page)
+    qtbot.waitUntil(lambda: page.target.count() == 3, timeout=WAIT)  # "all" + the two
+    assert not page.view.isColumnHidden(COL_EXECUTION)
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        pool.map(write, [WriterPlan(conninfo, (a, b), transactions=20, seed=s) for s in (7, 8)])
+    expected = table_ids(conninfo)
+    qtbot.waitUntil(lambda: len(page.model.rows()) >= len(expected), timeout=WAIT)
+    ids = shown_ids(page)
+    assert len(ids) == len(set(ids)) and set(ids) == expected
+    codes = {page.model.index(i, COL_EXECUTION).data() for i in range(page.model.rowCount())}
+    assert codes == {code_a, code_b}
+
+
+def test_scrolling_up_pauses_and_the_button_jumps_back(qtbot, runner, db, conninfo):
+    a, _ = make_execution(conninfo)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        for i in range(200):
+            insert_line(conn, a, f"old {i}")
+    page = make_page(qtbot, runner)
+    page.set_database(db)
+    page.follow_execution(a)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 200, timeout=WAIT)
+    vbar = page.view.verticalScrollBar()
+    qtbot.waitUntil(lambda: vbar.value() == vbar.maximum() and vbar.maximum() > 0)
+    vbar.setValue(vbar.maximum() // 2)  # the operator scrolls up
+    assert not page.following
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        for i in range(25):
+            insert_line(conn, a, f"new {i}")
+    qtbot.waitUntil(lambda: page.jump.isVisible(), timeout=WAIT)
+    qtbot.waitUntil(lambda: page.jump.text() == "25 new lines ↓", timeout=WAIT)
+    assert page.model.rowCount() == 200  # the rows being read do not move
+    page.grab().save("/tmp/tail-page-paused.png")
+    page.jump.click()
+    assert page.following and not page.jump.isVisible()
+    assert page.model.rowCount() == 225
+    assert page.model.row_at(224).line.message == "new 24"
+    qtbot.waitUntil(lambda: vbar.value() == vbar.maximum())
+
+
+def test_scrolling_to_the_top_pages_older_lines_in(qtbot, runner, db, conninfo):
+    a, _ = make_execution(conninfo)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        for i in range(300):
+            insert_line(conn, a, f"line {i:03d}")
+    page = make_page(qtbot, runner, capacity=100)
+    page.set_database(db)
+    page.follow_execution(a)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 100, timeout=WAIT)
+    assert page.model.row_at(0).line.message == "line 200"
+    page.view.verticalScrollBar().setValue(0)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 300, timeout=WAIT)
+    assert [page.model.row_at(i).line.message for i in range(300)] == [
+        f"line {i:03d}" for i in range(300)
+    ]
+    assert len(set(shown_ids(page))) == 300
+
+
+def test_window_buffer_stays_bounded_under_a_flood(qtbot, runner, db, conninfo):
+    a, _ = make_execution(conninfo)
+    page = make_page(qtbot, runner, capacity=500)
+    page.set_database(db)
+    page.follow_execution(a)
+    wait_live(qtbot, page)
+    biggest = [0]
+
+    def after_each_frame(_rows) -> None:  # connected after the page's own slot
+        biggest[0] = max(biggest[0], page.model.total())
+
+    page.session.rows.connect(after_each_frame)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        for chunk in range(20):
+            conn.execute(
+                "INSERT INTO execution_logs (execution_id, level, message)"
+                " SELECT %s, 'INFO', 'flood ' || (%s * 250 + g) FROM generate_series(0, 249) g",
+                (a, chunk),
+            )
+    qtbot.waitUntil(lambda: page.session.engine.lines_delivered == 5000, timeout=WAIT)
+    qtbot.waitUntil(lambda: biggest[0] > 0 and not page.session._inbox, timeout=WAIT)
+    page.session.flush()
+    assert biggest[0] <= 500 + page.model.slack()
+    page.model.trim()
+    assert page.model.total() == 500
+    assert len(set(shown_ids(page))) == 500
+
+
+def test_level_and_text_filters_with_highlight(qtbot, runner, db, conninfo):
+    a, _ = make_execution(conninfo)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        insert_line(conn, a, "all good", level="INFO")
+        insert_line(conn, a, "disk ERROR on /dev/sda", level="ERROR")
+        insert_line(conn, a, "retrying after error", level="WARNING")
+    page = make_page(qtbot, runner)
+    page.set_database(db)
+    page.apply_filters({"execution_id": a, "min_level": "WARNING", "text": "error"})
+    qtbot.waitUntil(lambda: page.model.total() == 3, timeout=WAIT)
+    assert page.model.rowCount() == 2
+    assert page.count_label.text().startswith("2 of 3 lines match")
+    page.grab().save("/tmp/tail-page-filtered.png")
+    page.level.setCurrentText("ERROR")
+    assert page.model.rowCount() == 1
+    page.clear_filters()
+    assert page.model.rowCount() == 3
+    page.wrap.setChecked(True)
+    page.time_mode.setCurrentIndex(1)
+    assert page.model.index(0, 0).data() == "just now"
+
+
+def test_save_whole_log_as_text_and_jsonl_with_progress(qtbot, runner, db, conninfo, tmp_path):
+    a, _ = make_execution(conninfo)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO execution_logs (execution_id, level, message, step_name)"
+            " SELECT %s, 'INFO', 'line ' || g, 'step' FROM generate_series(1, 12000) g",
+            (a,),
+        )
+    page = make_page(qtbot, runner, capacity=1000)
+    page.set_database(db)
+    page.follow_execution(a)
+    moves: list[tuple[int, int]] = []
+    original = page._export_progress
+    page._export_progress = lambda d, t: (moves.append((d, t)), original(d, t))  # type: ignore[method-assign]
+    for fmt, name in (("text", "log.txt"), ("jsonl", "log.jsonl")):
+        target = tmp_path / name
+        page.last_export = None
+        page.save_log(target, fmt)
+        assert page.progress.isVisible()
+        qtbot.waitUntil(lambda: page.last_export is not None, timeout=WAIT)
+        assert page.last_export == (target, 12000)
+        assert not page.progress.isVisible()
+        lines = target.read_text().splitlines()
+        assert len(lines) == 12000
+        if fmt == "jsonl":
+            ids = {uuid.UUID(json.loads(x)["id"]) for x in lines}
+            assert ids == table_ids(conninfo, a)
+        else:
+            assert lines[0].endswith("step: line 1") or "step: line" in lines[0]
+    assert moves and moves[-1] == (12000, 12000)
+
+
+def test_polling_mode_is_shown_where_listen_is_not_allowed(qtbot, runner, db, conninfo):
+    db.listen_allowed = False
+    a, _ = make_execution(conninfo)
+    page = make_page(qtbot, runner)
+    page.set_database(db)
+    page.follow_execution(a)
+    qtbot.waitUntil(lambda: "polling every 1 s" in page.mode_label.text(), timeout=WAIT)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        insert_line(conn, a, "polled")
+    qtbot.waitUntil(lambda: page.model.total() == 1, timeout=WAIT)
+
+
+def test_reconnecting_is_shown_and_the_tail_resumes(qtbot, runner, db, conninfo):
+    a, _ = make_execution(conninfo)
+    page = make_page(qtbot, runner)
+    page.set_database(db)
+    page.follow_execution(a)
+    wait_live(qtbot, page)
+    seen: list[str] = []
+    page.session.state_changed.connect(lambda s: seen.append(s.phase))
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE application_name = 'autopr-console-tail' AND datname = current_database()"
+        )
+        qtbot.waitUntil(lambda: "reconnecting" in seen, timeout=WAIT)
+        insert_line(conn, a, "after the cut")
+    qtbot.waitUntil(lambda: page.model.total() == 1, timeout=WAIT)
+    assert page.mode_label.text().startswith("Live")
+
+
+def test_disconnect_stops_and_clears(qtbot, runner, db, conninfo):
+    page = make_page(qtbot, runner)
+    page.set_database(db)
+    wait_live(qtbot, page)
+    session = page.session
+    page.set_database(None)
+    assert page.session is None and page.model.rowCount() == 0
+    assert session.join(10)
+    assert page.mode_label.text() == "not connected"
