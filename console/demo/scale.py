@@ -554,8 +554,11 @@ class ScaleLoader:
             if lost:
                 raise RuntimeError(f"schema not restored: {', '.join(lost)}")
             t = time.perf_counter()
-            self._parallel(conns, [_Task(tb, f"ANALYZE {tb}") for tb in DEMO_TABLES], "analyze")
-            report.timings["analyze"] = time.perf_counter() - t
+            # VACUUM too: sets the visibility map (index-only scans) and spares the first
+            # benchmark an autovacuum pass over ten million fresh rows
+            maintenance = [_Task(tb, f"VACUUM (ANALYZE) {tb}") for tb in DEMO_TABLES]
+            self._parallel(conns, maintenance, "vacuum")
+            report.timings["vacuum analyze"] = time.perf_counter() - t
             for table in DEMO_TABLES:
                 report.rows[table] = main.execute(
                     sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))

@@ -1,0 +1,94 @@
+"""``autopr-console demo``: fills once, refuses prod without an unlock, guards --reset."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from console.cli import main
+from console.db.embedded import ServerAddress
+from console.db.urls import libpq_conninfo, normalize_url
+from tests.conftest import create_database, drop_database
+
+
+def _count(url: str, table: str = "workflows") -> int:
+    with psycopg.connect(libpq_conninfo(normalize_url(url))) as conn:
+        row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()  # type: ignore[arg-type]
+        return int(row[0]) if row else 0
+
+
+@pytest.fixture
+def named_db(pg_address: ServerAddress, template_db: str) -> Iterator:
+    """Make migrated databases with a chosen name part (prod/staging are guessed from it)."""
+    made: list[str] = []
+
+    def make(kind: str) -> str:
+        name = f"t_{kind}_{uuid.uuid4().hex[:8]}"
+        create_database(pg_address, name, template=template_db)
+        made.append(name)
+        return pg_address.url(name)
+
+    yield make
+    for name in made:
+        drop_database(pg_address, name)
+
+
+def test_demo_fills_once(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--url", db_url, "--no-simulate"]) == 0
+    assert "demo data written" in capsys.readouterr().out
+    workflows, logs = _count(db_url), _count(db_url, "execution_logs")
+    assert workflows == 30
+    assert main(["demo", "--url", db_url, "--no-simulate", "--seed", "9"]) == 0
+    assert "already present" in capsys.readouterr().out
+    assert (_count(db_url), _count(db_url, "execution_logs")) == (workflows, logs)
+
+
+def test_demo_refuses_prod_without_unlock(named_db, capsys: pytest.CaptureFixture[str]) -> None:
+    url = named_db("prod")
+    assert main(["demo", "--url", url, "--no-simulate"]) == 2
+    err = capsys.readouterr().err
+    assert "prod" in err and "--unlock" in err
+    assert _count(url) == 0
+    assert main(["demo", "--url", url, "--no-simulate", "--unlock", "wrong"]) == 2
+    assert _count(url) == 0
+    assert main(["demo", "--url", url, "--no-simulate", "--unlock", "url"]) == 0
+    assert _count(url) == 30
+
+
+def test_reset_asks_for_yes_off_dev(named_db, capsys: pytest.CaptureFixture[str]) -> None:
+    url = named_db("staging")
+    assert main(["demo", "--url", url, "--no-simulate"]) == 0
+    with psycopg.connect(libpq_conninfo(normalize_url(url))) as conn:
+        conn.execute("DELETE FROM integration_events")
+    capsys.readouterr()
+    assert main(["demo", "--url", url, "--no-simulate", "--reset"]) == 2
+    assert "--yes" in capsys.readouterr().err
+    assert _count(url, "integration_events") == 0
+    assert main(["demo", "--url", url, "--no-simulate", "--reset", "--yes"]) == 0
+    assert _count(url, "integration_events") > 0
+    assert _count(url) == 30
+
+
+def test_reset_on_dev_needs_no_yes(db_url: str) -> None:
+    assert main(["demo", "--url", db_url, "--no-simulate"]) == 0
+    with psycopg.connect(libpq_conninfo(normalize_url(db_url))) as conn:
+        conn.execute("DELETE FROM execution_logs")
+    assert main(["demo", "--url", db_url, "--no-simulate", "--reset"]) == 0
+    assert _count(db_url, "execution_logs") > 1000
+
+
+def test_scale_refuses_filled_tables_then_loads_after_reset(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--url", db_url, "--no-simulate"]) == 0
+    capsys.readouterr()
+    assert main(["demo", "--url", db_url, "--scale", "--scale-factor", "0.001"]) == 1
+    assert "--reset" in capsys.readouterr().err
+    assert main(["demo", "--url", db_url, "--scale", "--scale-factor", "0.001", "--reset"]) == 0
+    out = capsys.readouterr().out
+    assert "rows/s" in out
+    assert _count(db_url, "workflow_executions") == 1_000
+    assert _count(db_url) == 10
