@@ -144,6 +144,7 @@ class MainWindow(QMainWindow):
         self._pool_timer = QTimer(self)
         self._pool_timer.setInterval(1000)
         self._pool_timer.timeout.connect(self._update_pool_label)
+        self._pool_timer.timeout.connect(self._update_lock_actions)  # an unlock lapses by itself
         self._restore_choices()
         self.resize(1280, 800)
         self._restore_geometry()
