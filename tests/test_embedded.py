@@ -35,12 +35,24 @@ OWNER = textwrap.dedent(
 )
 
 
+def server_home() -> Path:
+    """A fresh directory outside pytest's basetemp.
+
+    Run as root, the server's OS user must traverse every parent directory, and
+    each pytest session that starts resets /tmp/pytest-of-root to mode 0700:
+    a cluster kept there cannot start while another session begins.
+    """
+    return Path(tempfile.mkdtemp(prefix="autopr-test-"))
+
+
 @pytest.fixture
-def root(tmp_path: Path) -> Iterator[Path]:
-    root = tmp_path / "embedded"
+def root() -> Iterator[Path]:
+    home = server_home()
+    root = home / "embedded"
     yield root
     # Never leave a server behind, whatever the test did.
     EmbeddedServer(root).stop(force=True)
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def _postmaster_pid(root: Path) -> int:
@@ -180,7 +192,7 @@ def test_a_second_owner_leaving_first_keeps_it_for_the_first(root: Path) -> None
 def test_a_data_dir_with_spaces_and_quotes() -> None:
     # macOS keeps user data under "~/Library/Application Support".  Short enough
     # for the socket to live inside it (long paths fall back to a temp dir).
-    base = Path(tempfile.mkdtemp(prefix="ap "))
+    base = Path(tempfile.mkdtemp(prefix="ap "))  # short: the socket must fit inside
     root = base / "Application Support" / "it's"
     server = EmbeddedServer(root)
     try:
@@ -207,3 +219,50 @@ def test_an_owner_pid_reused_by_another_program_does_not_keep_the_server(root: P
     finally:
         other.kill()
         other.wait()
+
+
+def test_a_live_server_that_does_not_answer_is_never_treated_as_stale(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from console.db import embedded
+
+    EmbeddedServer(root).start()
+    pid = _postmaster_pid(root)
+    monkeypatch.setattr(embedded, "START_TIMEOUT_S", 2)
+    os.kill(pid, signal.SIGSTOP)  # alive, but answers nobody (as if still in recovery)
+    try:
+        with pytest.raises(embedded.EmbeddedServerError, match=f"pid {pid}"):
+            EmbeddedServer(root).start()
+        assert _postmaster_pid(root) == pid  # its postmaster.pid was left alone
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert EmbeddedServer(root).is_running()
+
+
+def test_the_local_profile_needs_no_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    from console.db.connection import open_database
+    from console.profiles import resolve_profile
+
+    home = server_home()
+    monkeypatch.setenv("AUTOPR_CONSOLE_HOME", str(home))
+    profile = resolve_profile()
+    assert profile.name == "local" and profile.embedded
+    db = open_database(profile)
+    try:
+        assert db.embedded is not None
+        assert db.embedded.root.is_relative_to(home / "data")
+        assert db.database_name == "autopr_dev"
+        assert db.migration.applied and not db.read_only
+        with psycopg.connect(db.conninfo()) as conn:
+            assert conn.execute("SELECT count(*) FROM workflows").fetchone() == (0,)
+    finally:
+        db.close()
+    assert not db.embedded.is_running()  # stopped on exit
+
+    again = open_database(resolve_profile())  # restarts, finds it migrated
+    try:
+        assert again.migration.applied == [] and again.migration.state.value == "current"
+    finally:
+        again.close()
+        EmbeddedServer(home / "data" / "embedded").stop(force=True)
+        shutil.rmtree(home, ignore_errors=True)

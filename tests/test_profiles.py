@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -202,9 +204,11 @@ def test_service_profile_gives_a_service_conninfo_and_connects(
 
 # --------------------------------------------------------------------------- password auth
 @pytest.fixture(scope="module")
-def password_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerAddress]:
+def password_server() -> Iterator[ServerAddress]:
     """A throw-away embedded cluster where a role needs a password (scram-sha-256)."""
-    root = tmp_path_factory.mktemp("pwauth") / "srv"
+    # Outside pytest's basetemp: see tests/test_embedded.py:server_home.
+    home = Path(tempfile.mkdtemp(prefix="autopr-pw-"))
+    root = home / "srv"
     server = EmbeddedServer(root)
     address = server.start()
     with psycopg.connect(address.conninfo(), autocommit=True) as conn:
@@ -215,6 +219,7 @@ def password_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
         conn.execute("SELECT pg_reload_conf()")
     yield address
     server.stop(force=True)
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def _operator_profile(address: ServerAddress, **kw) -> Profile:

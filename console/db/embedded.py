@@ -316,10 +316,26 @@ class EmbeddedServer:
         return False
 
     def _clear_stale_pidfile(self) -> None:
+        """Remove a postmaster.pid whose process is gone or is another program.
+
+        Never one of a live postmaster (say, one still in crash recovery): a
+        second server on the same data directory would corrupt it.
+        """
         pidfile = self.pgdata / "postmaster.pid"
-        if pidfile.exists():
-            log.warning("removing stale %s left by a crashed server", pidfile)
-            pidfile.unlink()
+        lines = self._read_pidfile()
+        if lines is None:
+            return
+        try:
+            pid = int(lines[0])
+        except (IndexError, ValueError):
+            pid = None
+        if pid is not None and _is_postmaster(pid, self.pgdata):
+            raise EmbeddedServerError(
+                f"a PostgreSQL server (pid {pid}) holds {self.pgdata} but does not answer; "
+                "wait for it to finish starting or stop it, then try again"
+            )
+        log.warning("removing stale %s left by a crashed server", pidfile)
+        pidfile.unlink(missing_ok=True)
 
     def _pg_ctl_start(self) -> ServerAddress:
         if IS_WINDOWS:
@@ -397,19 +413,48 @@ def _started_at(pid: int) -> float | None:
 
 
 def _is_postmaster(pid: int, pgdata: Path) -> bool:
-    """True when ``pid`` is a live postgres process serving ``pgdata``."""
+    """True when ``pid`` is a live postgres process serving ``pgdata``.
+
+    When in doubt (the process is a postgres we may not inspect) the answer is
+    True: treating a live server as stale is the dangerous mistake.
+    """
     try:
         proc = psutil.Process(pid)
         if proc.status() == psutil.STATUS_ZOMBIE:
             return False
-        name = proc.name().lower()
-        if "postgres" not in name:
+        if "postgres" not in proc.name().lower():
             return False
-        cmdline = proc.cmdline()
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
+    except psutil.NoSuchProcess:
         return False
-    joined = " ".join(cmdline)
-    return str(pgdata) in joined or not cmdline
+    except psutil.AccessDenied:
+        return True
+    try:
+        # The postmaster runs in its data directory.
+        if _same_path(proc.cwd(), pgdata):
+            return True
+    except (psutil.Error, OSError):
+        pass
+    try:
+        cmdline = proc.cmdline()
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.Error:
+        return True
+    if not cmdline:
+        return True
+    # pg_ctl on Windows hands the server a path with forward slashes.
+    return _path_key(pgdata) in _path_key(" ".join(cmdline))
+
+
+def _path_key(path: str | Path) -> str:
+    return os.path.normcase(str(path)).replace("\\", "/")
+
+
+def _same_path(a: str | Path, b: str | Path) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return False
 
 
 def _tail(path: Path, lines: int = 15) -> str:
