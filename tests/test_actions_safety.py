@@ -121,3 +121,29 @@ def test_verify_committed_reads_the_audit_row(engine: Engine) -> None:
     ctx = ActionContext(dead, "x", "local", WriteGuard("x", "local"))
     assert verify_committed(ctx, [result.audit_id], attempts=1) is None
     dead.dispose()
+
+
+def test_connection_lost_after_the_server_committed_is_done(
+    engine: Engine, db_url: str, pg_address
+) -> None:
+    """COMMIT reached the server, the answer never came back: re-reading says "done"."""
+    from sqlalchemy.engine import make_url
+
+    from tests.actions_proxy import CommitCutter
+
+    ex = execution(engine, workflow(engine)["id"], "running")
+    socket_path = pg_address.socket_dir / f".s.PGSQL.{pg_address.port}"
+    proxy = CommitCutter(socket_path)
+    via_proxy = make_url(db_url).set(host="127.0.0.1", port=proxy.port, query={})
+    proxied = make_engine(via_proxy)
+    try:
+        ctx = ActionContext(proxied, "local", "local", WriteGuard("local", "local"))
+        proxy.arm()
+        result = cancel_execution(ctx, ex["execution_id"])
+        assert proxy.cut.is_set()  # the session really was cut at COMMIT
+        assert result.note == "confirmed after the connection dropped while committing"
+        assert row(engine, EX, ex["id"])["status"] == "cancelled"
+        assert [a["id"] for a in audit_rows(engine)] == [result.audit_id]
+    finally:
+        proxied.dispose()
+        proxy.close()
