@@ -266,3 +266,50 @@ def test_the_local_profile_needs_no_configuration(monkeypatch: pytest.MonkeyPatc
         again.close()
         EmbeddedServer(home / "data" / "embedded").stop(force=True)
         shutil.rmtree(home, ignore_errors=True)
+
+
+NORMAL_USER_RUN = textwrap.dedent(
+    """
+    import json, os, sys
+    import psutil, psycopg
+    from console.db.embedded import EmbeddedServer
+    server = EmbeddedServer(sys.argv[1])
+    address = server.start()
+    pid = int((server.pgdata / "postmaster.pid").read_text().split()[0])
+    with psycopg.connect(address.conninfo()) as conn:
+        one = conn.execute("SELECT 1").fetchone()[0]
+    print(json.dumps({"uid": os.geteuid(), "server_user": psutil.Process(pid).username(),
+                      "one": one, "stopped": server.stop()}))
+    """
+)
+
+
+def test_works_as_a_normal_user() -> None:
+    if os.geteuid() != 0:
+        pytest.skip("this whole file already runs as a normal user")
+    home = server_home()
+    try:
+        os.chown(home, 65534, 65534)  # nobody
+        result = subprocess.run(
+            [sys.executable, "-c", NORMAL_USER_RUN, str(home / "embedded")],
+            cwd=ROOT,
+            user=65534,
+            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home)},
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        report = json.loads(result.stdout.strip().splitlines()[-1])
+        assert report["uid"] == 65534
+        assert report["server_user"] == pwd_name(65534)
+        assert report == {**report, "one": 1, "stopped": True}
+    finally:
+        EmbeddedServer(home / "embedded").stop(force=True)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def pwd_name(uid: int) -> str:
+    import pwd
+
+    return pwd.getpwuid(uid).pw_name
