@@ -51,4 +51,25 @@ def run(profile: str | None = None, url: str | None = None) -> int:
     window.show()
     app.processEvents()  # the first paint happens before the data layer is imported
     window.start(profile, url)
+    _close_on_signals(window)
     return int(app.exec())
+
+
+def _close_on_signals(window) -> None:
+    """Ctrl+C or SIGTERM close the window properly (the embedded server stops too)."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    def handler(_signum, _frame) -> None:
+        window.close()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            signal.signal(sig, handler)
+        except (ValueError, OSError):  # not the main thread, or not on this platform
+            return
+    # Python runs signal handlers only between bytecodes: wake it up now and then.
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)

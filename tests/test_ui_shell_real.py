@@ -63,3 +63,35 @@ def test_local_embedded_profile_stops_its_server_when_the_window_closes(qtbot, t
     win.grab().save(str(tmp_path / "local.png"))
     win.close()
     assert not server.is_running()
+
+
+def test_the_app_closes_cleanly_on_sigterm(db_url, isolated_home):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(repo))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "console", "--url", db_url],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    log_file = isolated_home / "log" / "console.log"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if log_file.exists() and "connected to profile url" in log_file.read_text():
+            break
+        time.sleep(0.1)
+    assert proc.poll() is None, proc.communicate()
+    proc.send_signal(signal.SIGTERM)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    ini = (isolated_home / "config" / "console.ini").read_text()
+    assert "geometry" in ini  # the window closed through closeEvent and saved its layout

@@ -516,6 +516,14 @@ class MainWindow(QMainWindow):
     def _on_connected(self, db: Database) -> None:
         from console.actions.guard import WriteGuard
 
+        log.info(
+            "connected to profile %s (%s), database %s, PostgreSQL %s%s",
+            db.profile.name,
+            db.profile.environment,
+            db.database_name,
+            db.server_version,
+            ", read-only" if db.read_only else "",
+        )
         self.db = db
         self.profile = db.profile
         self.guard = WriteGuard(db.profile.name, db.profile.environment)
@@ -542,6 +550,8 @@ class MainWindow(QMainWindow):
 
     def _on_failed(self, profile: Profile, failure: Failure) -> None:
         from console import secrets
+
+        log.warning("connecting to profile %s failed: %s", profile.name, failure.reason)
 
         self.failure = failure
         self._set_state("failed")
