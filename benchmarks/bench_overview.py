@@ -113,8 +113,10 @@ def main() -> int:
             window = ov.make_window(key, now)
             all_stats = ov.workflow_stats(conn, window, limit=None)
             p95s = ov.p95_map(all_stats)
+            running = ov.running_executions(conn)
             cache = ov.BucketCache()
             cache.executions_by_status(conn, window)  # the full read of a long window
+            stats_cache = ov.StatsCache()
             panels: list[tuple[str, Callable[[], Any]]] = [
                 ("1 executions by status", lambda w=window: ov.executions_by_status(conn, w)),
             ]
@@ -131,13 +133,19 @@ def main() -> int:
                 ("4 integration health", lambda: ov.integration_health(conn)),
                 ("5 event queue", lambda: ov.event_queue(conn)),
                 (
-                    "6 stuck executions + events",
-                    lambda w=window, p=p95s: ov.stuck(conn, w, p95_by_workflow=p),
+                    "6 stuck (given panels 2, 3)",
+                    lambda w=window, p=p95s, r=running: ov.stuck(
+                        conn, w, running=r, p95_by_workflow=p
+                    ),
                 ),
                 (
-                    "  whole snapshot (cached)",
-                    lambda k=key, c=cache: ov.load_overview(
-                        conn, ov.OverviewParams(range_key=k), bucket_cache=c
+                    "  whole snapshot, first",
+                    lambda k=key: ov.load_overview(conn, ov.OverviewParams(range_key=k)),
+                ),
+                (
+                    "  whole snapshot, refresh",
+                    lambda k=key, c=cache, s=stats_cache: ov.load_overview(
+                        conn, ov.OverviewParams(range_key=k), bucket_cache=c, stats_cache=s
                     ),
                 ),
             ]

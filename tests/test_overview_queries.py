@@ -421,3 +421,17 @@ def test_load_overview_on_an_empty_database(engine):
 def test_snapshot_is_not_empty_with_data(engine, ds):
     with engine.connect() as conn:
         assert not ov.load_overview(conn, now=NOW).is_empty
+
+
+def test_stats_cache_recomputes_once_a_minute_or_on_a_new_range(engine, ds):
+    cache = ov.StatsCache(max_age=timedelta(seconds=60))
+    with engine.connect() as conn:
+        day = ov.make_window("24h", NOW)
+        first = cache.workflow_stats(conn, day)
+        assert first == ov.workflow_stats(conn, day, limit=None)
+        cache.workflow_stats(conn, ov.make_window("24h", NOW + timedelta(seconds=30)))
+        assert cache.reads == 1
+        cache.workflow_stats(conn, ov.make_window("1h", NOW + timedelta(seconds=31)))
+        assert cache.reads == 2
+        cache.workflow_stats(conn, ov.make_window("1h", NOW + timedelta(seconds=95)))
+        assert cache.reads == 3

@@ -248,33 +248,28 @@ class WorkflowStats:
 
 WORKFLOW_ORDERS = ("failing", "slowest")
 
+# One pass over the window's rows (their heap pages are read once): counts and
+# the percentiles of completed runs (percentile_cont ignores the NULL durations).
 _WORKFLOW_STATS_SQL = text(
     """
-    WITH c AS (  -- counts: covered by idx_workflow_executions_composite (index only)
+    WITH s AS (
         SELECT workflow_id,
                count(*) AS runs,
                count(*) FILTER (WHERE status IN :ok) AS completed,
                count(*) FILTER (WHERE status IN :bad) AS failed,
-               count(*) FILTER (WHERE status = 'running') AS running
+               count(*) FILTER (WHERE status = 'running') AS running,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY d.secs) AS p50,
+               percentile_cont(0.95) WITHIN GROUP (ORDER BY d.secs) AS p95
         FROM workflow_executions
+        CROSS JOIN LATERAL (
+            SELECT CASE WHEN status IN :ok
+                        THEN extract(epoch FROM completed_at - started_at) END AS secs
+        ) d
         WHERE started_at >= :start AND started_at < :end
         GROUP BY workflow_id
-    ),
-    p AS (  -- durations: the heap is read for completed runs only
-        SELECT workflow_id,
-               percentile_cont(0.5) WITHIN GROUP (
-                   ORDER BY extract(epoch FROM completed_at - started_at)) AS p50,
-               percentile_cont(0.95) WITHIN GROUP (
-                   ORDER BY extract(epoch FROM completed_at - started_at)) AS p95
-        FROM workflow_executions
-        WHERE status IN :ok AND started_at >= :start AND started_at < :end
-          AND completed_at IS NOT NULL
-        GROUP BY workflow_id
     )
-    SELECT c.workflow_id, w.name, c.runs, c.completed, c.failed, c.running, p.p50, p.p95
-    FROM c
-    JOIN workflows w ON w.id = c.workflow_id
-    LEFT JOIN p ON p.workflow_id = c.workflow_id
+    SELECT s.workflow_id, w.name, s.runs, s.completed, s.failed, s.running, s.p50, s.p95
+    FROM s JOIN workflows w ON w.id = s.workflow_id
     """
 ).bindparams(
     bindparam("ok", expanding=True),
@@ -332,6 +327,37 @@ def p95_map(stats: list[WorkflowStats]) -> dict[uuid.UUID, float]:
     return {s.workflow_id: s.p95_s for s in stats if s.p95_s is not None}
 
 
+class StatsCache:
+    """Per-workflow statistics recomputed at most every ``max_age`` for a range.
+
+    Percentiles read every duration in the window from the table; a dashboard
+    refreshing every few seconds does not need them fresher than a minute.
+    A different range, or a clock that went backwards, recomputes at once.
+    """
+
+    def __init__(self, max_age: timedelta = timedelta(seconds=60)) -> None:
+        self.max_age = max_age
+        self._lock = threading.Lock()
+        self._key: str | None = None
+        self._at: datetime | None = None
+        self._stats: list[WorkflowStats] = []
+        self.reads = 0
+
+    def workflow_stats(self, conn: Connection, window: Window) -> list[WorkflowStats]:
+        with self._lock:
+            if (
+                self._key == window.range.key
+                and self._at is not None
+                and timedelta(0) <= window.now - self._at < self.max_age
+            ):
+                return list(self._stats)
+        stats = workflow_stats(conn, window, limit=None)
+        with self._lock:
+            self._key, self._at, self._stats = window.range.key, window.now, stats
+            self.reads += 1
+        return list(stats)
+
+
 # --------------------------------------------------------------------------- panel 3
 
 
@@ -343,34 +369,48 @@ class RunningExecution:
     workflow_name: str
     started_at: datetime
     trigger_type: str | None
+    timeout_s: float | None = None  # workflows.config.timeout_seconds, when numeric
+
+
+# Beyond this many running executions, the stuck check looks at the oldest ones only.
+RUNNING_SCAN_CAP = 20_000
 
 
 @dataclass
 class RunningExecutions:
-    """Panel 3: the oldest running executions (up to ``limit``) and how many run in all."""
+    """Panel 3: the oldest running executions (up to ``limit``) and how many run in all.
+
+    ``scanned`` holds every running execution read (oldest first, at most
+    RUNNING_SCAN_CAP) for the stuck check, so it needs no query of its own.
+    """
 
     rows: list[RunningExecution]
     total: int
+    scanned: list[RunningExecution] = field(default_factory=list, repr=False)
 
 
 _RUNNING_SQL = text(
     """
-    SELECT e.id, e.execution_id, e.workflow_id, w.name, e.started_at, e.trigger_type
+    SELECT e.id, e.execution_id, e.workflow_id, w.name, e.started_at, e.trigger_type,
+           CASE WHEN jsonb_typeof(w.config -> 'timeout_seconds') = 'number'
+                THEN (w.config ->> 'timeout_seconds')::float8 END AS timeout
     FROM workflow_executions e JOIN workflows w ON w.id = e.workflow_id
     WHERE e.status = 'running'
     ORDER BY e.started_at, e.id
-    LIMIT :limit
+    LIMIT :cap
     """
 )
 _RUNNING_COUNT_SQL = text("SELECT count(*) FROM workflow_executions WHERE status = 'running'")
 
 
-def running_executions(conn: Connection, *, limit: int = 200) -> RunningExecutions:
-    rows = [RunningExecution(*row) for row in conn.execute(_RUNNING_SQL, {"limit": limit})]
-    total = len(rows)
-    if total >= limit:
+def running_executions(
+    conn: Connection, *, limit: int = 200, cap: int = RUNNING_SCAN_CAP
+) -> RunningExecutions:
+    scanned = [RunningExecution(*row) for row in conn.execute(_RUNNING_SQL, {"cap": cap})]
+    total = len(scanned)
+    if total >= cap:
         total = int(conn.execute(_RUNNING_COUNT_SQL).scalar_one())
-    return RunningExecutions(rows=rows, total=total)
+    return RunningExecutions(rows=scanned[:limit], total=total, scanned=scanned)
 
 
 # --------------------------------------------------------------------------- panel 4
@@ -482,31 +522,6 @@ class StuckReport:
     executions_total: int = 0
 
 
-# The p95 of each workflow comes in as two parallel arrays (from panel 2's query),
-# so the percentiles are not computed twice per snapshot.
-_STUCK_EXECUTIONS_SQL = text(
-    """
-    WITH p AS (
-        SELECT * FROM unnest(CAST(:wids AS uuid[]), CAST(:p95s AS float8[])) AS p(workflow_id, p95)
-    )
-    SELECT e.id, e.execution_id, e.workflow_id, w.name, e.started_at,
-           extract(epoch FROM :now - e.started_at)::float8 AS elapsed, p.p95, t.timeout,
-           count(*) OVER () AS total
-    FROM workflow_executions e
-    JOIN workflows w ON w.id = e.workflow_id
-    LEFT JOIN p ON p.workflow_id = e.workflow_id
-    CROSS JOIN LATERAL (
-        SELECT CASE WHEN jsonb_typeof(w.config -> 'timeout_seconds') = 'number'
-                    THEN (w.config ->> 'timeout_seconds')::float8 END AS timeout
-    ) t
-    WHERE e.status = 'running'
-      AND ((p.p95 IS NOT NULL AND :now - e.started_at > p.p95 * :factor * interval '1 second')
-        OR (t.timeout IS NOT NULL AND :now - e.started_at > t.timeout * interval '1 second'))
-    ORDER BY e.started_at, e.id
-    LIMIT :limit
-    """
-)
-
 _STUCK_EVENTS_SQL = text(
     """
     SELECT ev.id, ev.integration_id, i.name, ev.event_type, ev.created_at,
@@ -529,6 +544,7 @@ def stuck(
     conn: Connection,
     window: Window,
     *,
+    running: RunningExecutions | None = None,
     p95_by_workflow: dict[uuid.UUID, float] | None = None,
     event_after: timedelta = DEFAULT_STUCK_EVENT_AFTER,
     p95_factor: float = 1.0,
@@ -537,36 +553,33 @@ def stuck(
     """Running executions past their workflow's p95 (× ``p95_factor``) or timeout_seconds,
     and events ``processing`` since longer than ``event_after``.
 
-    ``p95_by_workflow`` comes from :func:`workflow_stats` (computed here when not given).
-    An event has no "processing since" column, so its age counts from ``created_at``.
+    ``running`` (panel 3) and ``p95_by_workflow`` (panel 2) are read here when not
+    given.  An event has no "processing since" column: its age counts from ``created_at``.
     """
+    if running is None:
+        running = running_executions(conn, limit=0)
     if p95_by_workflow is None:
         p95_by_workflow = p95_map(workflow_stats(conn, window, limit=None))
-    wids = list(p95_by_workflow)
-    rows = conn.execute(
-        _STUCK_EXECUTIONS_SQL,
-        {
-            "now": window.now,
-            "wids": wids,
-            "p95s": [p95_by_workflow[w] for w in wids],
-            "factor": p95_factor,
-            "limit": limit,
-        },
-    ).all()
-    executions = [
-        StuckExecution(
-            id=row[0],
-            execution_id=row[1],
-            workflow_id=row[2],
-            workflow_name=row[3],
-            started_at=row[4],
-            elapsed_s=float(row[5]),
-            p95_s=None if row[6] is None else float(row[6]),
-            timeout_s=None if row[7] is None else float(row[7]),
-        )
-        for row in rows
-    ]
-    executions_total = int(rows[0][8]) if rows else 0
+    flagged: list[StuckExecution] = []
+    for r in running.scanned:  # oldest first
+        elapsed = (window.now - r.started_at).total_seconds()
+        p95 = p95_by_workflow.get(r.workflow_id)
+        over_p95 = p95 is not None and elapsed > p95 * p95_factor
+        over_timeout = r.timeout_s is not None and elapsed > r.timeout_s
+        if over_p95 or over_timeout:
+            flagged.append(
+                StuckExecution(
+                    id=r.id,
+                    execution_id=r.execution_id,
+                    workflow_id=r.workflow_id,
+                    workflow_name=r.workflow_name,
+                    started_at=r.started_at,
+                    elapsed_s=elapsed,
+                    p95_s=p95,
+                    timeout_s=r.timeout_s,
+                )
+            )
+    executions, executions_total = flagged[:limit], len(flagged)
     cutoff = window.now - event_after
     events = [
         StuckEvent(
@@ -643,12 +656,21 @@ def load_overview(
     *,
     now: datetime | None = None,
     bucket_cache: BucketCache | None = None,
+    stats_cache: StatsCache | None = None,
 ) -> OverviewSnapshot:
-    """All panels, against one reference time (the server's clock unless ``now`` is given)."""
+    """All panels, against one reference time (the server's clock unless ``now`` is given).
+
+    The caches (kept by the page between refreshes) spare the two costly reads
+    of long windows and percentiles; see :class:`BucketCache` and :class:`StatsCache`.
+    """
     params = params or OverviewParams()
     now = now or server_now(conn)
     window = make_window(params.range_key, now)
-    all_stats = workflow_stats(conn, window, limit=None)
+    if stats_cache is not None:
+        all_stats = stats_cache.workflow_stats(conn, window)
+    else:
+        all_stats = workflow_stats(conn, window, limit=None)
+    running = running_executions(conn, limit=params.running_limit)
     return OverviewSnapshot(
         params=params,
         window=window,
@@ -660,12 +682,13 @@ def load_overview(
         workflows=rank_workflows(
             all_stats, order=params.workflow_order, limit=params.workflow_limit
         ),
-        running=running_executions(conn, limit=params.running_limit),
+        running=running,
         integrations=integration_health(conn),
         queue=event_queue(conn),
         stuck=stuck(
             conn,
             window,
+            running=running,
             p95_by_workflow=p95_map(all_stats),
             event_after=params.stuck_event_after,
             p95_factor=params.stuck_p95_factor,
@@ -683,6 +706,7 @@ __all__ = [
     "OverviewSnapshot",
     "RunningExecution",
     "RunningExecutions",
+    "StatsCache",
     "StatusBuckets",
     "StuckEvent",
     "StuckExecution",

@@ -38,6 +38,7 @@ from console.queries.overview import (
     OverviewParams,
     OverviewSnapshot,
     RunningExecution,
+    StatsCache,
     StuckEvent,
     StuckExecution,
     WorkflowStats,
@@ -128,6 +129,7 @@ class OverviewPage(QWidget):
         self.top_n = TOP_N
         self._offset = timedelta(0)  # server clock minus local clock
         self._bucket_cache = BucketCache()
+        self._stats_cache = StatsCache()
         self._layout_wide: bool | None = None
 
         # header
@@ -323,6 +325,7 @@ class OverviewPage(QWidget):
         self.ctx.runner.invalidate(TASK_KEY)
         self.db = db
         self._bucket_cache = BucketCache()
+        self._stats_cache = StatsCache()
         self._clear()
         if db is not None:
             self.banner.setText("Loading…")
@@ -334,11 +337,11 @@ class OverviewPage(QWidget):
             return
         engine = db.engine
         params = self.params
-        cache = self._bucket_cache
+        buckets, stats = self._bucket_cache, self._stats_cache
 
         def work() -> OverviewSnapshot:
             with engine.connect() as conn:
-                return load_overview(conn, params, bucket_cache=cache)
+                return load_overview(conn, params, bucket_cache=buckets, stats_cache=stats)
 
         self.ctx.runner.submit(work, self._loaded, self._failed, key=TASK_KEY)
 
