@@ -452,3 +452,78 @@ def test_database_at_an_unknown_revision_opens_read_only_with_a_clear_notice(
     window.retry()
     qtbot.waitUntil(lambda: window.state == "connected", timeout=CONNECT_TIMEOUT_MS)
     assert not window.banner.notice_label.isVisibleTo(window)
+
+
+def test_a_server_that_goes_away_is_noticed_and_its_return_too(qtbot, window, db_url, pg_address):
+    connect(qtbot, window, Profile("dev-x", environment="dev", url=db_url))
+    name = window.db.database_name
+    hidden = f"{name}_away"
+
+    def rename(old: str, new: str) -> None:
+        with admin_connect(pg_address) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (old,),
+            )
+            conn.execute(f'ALTER DATABASE "{old}" RENAME TO "{new}"')
+
+    rename(name, hidden)
+    try:
+        window.check_connection()
+        qtbot.waitUntil(lambda: window.connection_lost is not None, timeout=CONNECT_TIMEOUT_MS)
+        assert "Connection lost" in window.banner.notice_label.text()
+        assert window.banner.notice_label.isVisibleTo(window)
+        assert window.banner.retry_button.isVisibleTo(window)
+        assert "connection lost" in window.conn_label.text()
+    finally:
+        rename(hidden, name)
+    window.check_connection()
+    qtbot.waitUntil(lambda: window.connection_lost is None, timeout=CONNECT_TIMEOUT_MS)
+    assert not window.banner.notice_label.isVisibleTo(window)
+    assert window.state == "connected"
+
+
+def test_an_unlock_lapses_by_itself(qtbot, window, db_url):
+    connect(qtbot, window, Profile("prod-x", environment="prod", url=db_url))
+    guard = window.guard
+    guard.unlock_seconds = 1.0
+    dialog = window.request_unlock()
+    dialog.name_edit.setText("prod-x")
+    dialog.ok_button.click()
+    assert guard.may_write() and "unlocked" in window.banner.lock_label.text()
+    assert window.lock_action.isEnabled()
+    qtbot.waitUntil(lambda: "locked (read-only)" in window.banner.lock_label.text(), timeout=5000)
+    assert not guard.may_write()
+    assert window.banner.unlock_button.isVisibleTo(window)
+    qtbot.waitUntil(lambda: window.unlock_action.isEnabled(), timeout=5000)
+
+
+def test_lock_now_locks_at_once(qtbot, window, db_url):
+    connect(qtbot, window, Profile("prod-x", environment="prod", url=db_url))
+    dialog = window.request_unlock()
+    dialog.name_edit.setText("prod-x")
+    dialog.ok_button.click()
+    window.banner.lock_button.click()
+    assert not window.guard.may_write()
+    assert "locked (read-only)" in window.banner.lock_label.text()
+
+
+def test_palette_follows_the_system_colour_scheme(qtbot, qapp):
+    from PySide6.QtGui import QGuiApplication
+
+    theme.apply_theme(qapp, "system")
+    hints = QGuiApplication.styleHints()
+    try:
+        # what the platform theme emits when the desktop switches (offscreen has no desktop)
+        hints.colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+        assert theme.is_dark()
+        assert qapp.palette().window().color().lightness() < 100
+        hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)
+        assert not theme.is_dark()
+        assert qapp.palette().window().color().lightness() > 200
+        # a theme the operator forced wins over the system's
+        theme.apply_theme(qapp, "dark")
+        hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)
+        assert theme.is_dark()
+    finally:
+        theme.apply_theme(qapp, "system")

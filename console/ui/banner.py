@@ -208,6 +208,11 @@ class EnvironmentBanner(QFrame):
         self.spinner.stop()
         self.refresh_guard()
 
+    def show_lost(self, reason: str) -> None:
+        """Still connected in the window, but the server stopped answering."""
+        self._notice(f"Connection lost: {reason}. Retrying in the background…")
+        self.retry_button.setVisible(True)
+
     def _notice(self, text: str) -> None:
         self.notice_label.setText(text)
         self.notice_label.setVisible(bool(text))

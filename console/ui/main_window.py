@@ -54,6 +54,7 @@ REFRESH_CHOICES: tuple[tuple[int, str], ...] = (
     (60, "Every 60 s"),
 )
 ADHOC_PROFILES = ("url", "DATABASE_URL")
+PING_INTERVAL_MS = 10_000
 
 
 class _EmptyPages(QWidget):
@@ -145,6 +146,10 @@ class MainWindow(QMainWindow):
         self._pool_timer.setInterval(1000)
         self._pool_timer.timeout.connect(self._update_pool_label)
         self._pool_timer.timeout.connect(self._update_lock_actions)  # an unlock lapses by itself
+        self._ping_timer = QTimer(self)  # notices a server that went away while connected
+        self._ping_timer.setInterval(PING_INTERVAL_MS)
+        self._ping_timer.timeout.connect(self.check_connection)
+        self.connection_lost: str | None = None
         self._restore_choices()
         self.resize(1280, 800)
         self._restore_geometry()
@@ -489,6 +494,8 @@ class MainWindow(QMainWindow):
         self.guard = None
         self.ctx.extras.pop("write_guard", None)
         self._pool_timer.stop()
+        self._ping_timer.stop()
+        self.connection_lost = None
         if old is not None:
             for page in self.pages.values():
                 self._call(page, "set_database", None)
@@ -539,6 +546,8 @@ class MainWindow(QMainWindow):
         self.database_changed.emit(db)
         self._update_pool_label()
         self._pool_timer.start()
+        self.connection_lost = None
+        self._ping_timer.start()
         if db.migration.applied:
             self.show_status(f"Applied migrations: {', '.join(db.migration.applied)}")
         if db.read_only_reason:
@@ -695,6 +704,37 @@ class MainWindow(QMainWindow):
             f"{count} quer{'y' if count == 1 else 'ies'} running" if count else "idle"
         )
 
+    def check_connection(self) -> None:
+        """Ping the server off the GUI thread; the banner says when it is gone and back."""
+        db = self.db
+        if db is None:
+            return
+
+        def ping() -> None:
+            with db.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+
+        def ok(_result) -> None:
+            if db is self.db and self.connection_lost is not None:
+                self.connection_lost = None
+                self.banner.show_connected(db, self.guard)
+                self.conn_label.setText(f"connected: {db.profile.name} · {db.database_name}")
+                self.show_status(f"The connection to {db.profile.name} is back.")
+
+        def failed(exc: BaseException) -> None:
+            if db is not self.db:
+                return
+            from console.ui.connect import explain_failure
+
+            reason = explain_failure(exc).reason
+            if self.connection_lost is None:
+                log.warning("lost the connection to %s: %s", db.profile.name, reason)
+            self.connection_lost = reason
+            self.banner.show_lost(reason)
+            self.conn_label.setText(f"connection lost: {db.profile.name}")
+
+        self.runner.submit(ping, ok, failed, key="ping")
+
     def _update_pool_label(self) -> None:
         db = self.db
         if db is None:
@@ -754,6 +794,7 @@ class MainWindow(QMainWindow):
         self._closing = True
         self._refresh_timer.stop()
         self._pool_timer.stop()
+        self._ping_timer.stop()
         self._dismiss_migration_dialog()
         self.connector.cancel()
         self.runner.wait_idle(5_000)

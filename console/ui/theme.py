@@ -73,6 +73,7 @@ class _ThemeEvents(QObject):
 
 _events: _ThemeEvents | None = None
 _forced: str | None = None  # "light" | "dark" | None (follow the system)
+_reported: str | None = None  # last scheme the platform announced by colorSchemeChanged
 
 
 def theme_events() -> _ThemeEvents:
@@ -92,6 +93,8 @@ def system_scheme() -> str:
     if app is None:
         return "light"
     scheme = QGuiApplication.styleHints().colorScheme()
+    if scheme == Qt.ColorScheme.Unknown and _reported:
+        return _reported  # the platform said so by signal but does not answer when asked
     return "dark" if scheme == Qt.ColorScheme.Dark else "light"
 
 
@@ -191,8 +194,16 @@ def apply_theme(app: QGuiApplication, mode: str = "system") -> str:
     _apply_current(app)
     if not getattr(app, "_autopr_theme_hooked", False):
         app._autopr_theme_hooked = True  # type: ignore[attr-defined]
-        QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _s: _apply_current(app))
+        QGuiApplication.styleHints().colorSchemeChanged.connect(
+            lambda scheme: _on_system_scheme(app, scheme)
+        )
     return current_scheme()
+
+
+def _on_system_scheme(app: QGuiApplication, scheme: Qt.ColorScheme) -> None:
+    global _reported
+    _reported = "dark" if scheme == Qt.ColorScheme.Dark else "light"
+    _apply_current(app)
 
 
 def _apply_current(app: QGuiApplication) -> None:
