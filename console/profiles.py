@@ -116,12 +116,19 @@ def default_profiles() -> dict[str, Profile]:
     }
 
 
+# The names of ad-hoc profiles (--url, DATABASE_URL): never saved, so no stored
+# password can ever be sent to whatever server such a URL names.
+RESERVED_NAMES = ("url", "database_url")
+
+
 def validate_name(name: str) -> str:
     if not NAME_RE.match(name or ""):
         raise ProfileError(
             "a profile name is 1-63 letters, digits, '.', '_' or '-', starting with a "
             f"letter or digit (got {name!r:.40})"
         )
+    if name.lower() in RESERVED_NAMES:
+        raise ProfileError(f"{name!r} is reserved for --url and DATABASE_URL; pick another name")
     return name
 
 

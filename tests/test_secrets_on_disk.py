@@ -210,3 +210,33 @@ def test_connecting_with_a_keyring_password_logs_and_writes_nothing(
     assert log_to_file.stat().st_size > 0  # the log did get written
     for secret in (OPERATOR_PASSWORD, wrong):
         assert files_holding(secret, *our_dirs()) == []
+
+
+@pytest.mark.parametrize("name", ["url", "DATABASE_URL", "Url"])
+def test_ad_hoc_profile_names_cannot_be_saved(isolated_home: Path, name: str) -> None:
+    code, _out = _add(name, "--host", "db.example", "--password-stdin", stdin=PASSWORD + "\n")
+    assert code == 2
+    assert not paths.profiles_file().exists()
+
+
+def test_an_ad_hoc_url_never_borrows_a_stored_password(
+    memory_keyring: MemoryKeyring,
+    password_server: ServerAddress,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from console.profiles import profile_from_url, resolve_profile
+
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "none"))
+    # Stored passwords under the ad-hoc names (planted directly: profile add refuses them).
+    memory_keyring.set_password(secrets.KEYRING_SERVICE, "url", OPERATOR_PASSWORD)
+    memory_keyring.set_password(secrets.KEYRING_SERVICE, "DATABASE_URL", OPERATOR_PASSWORD)
+    url = (
+        f"postgresql://operator@/autopr_pw?host={password_server.socket_dir}"
+        f"&port={password_server.port}"
+    )
+    monkeypatch.setenv("DATABASE_URL", url)
+    for profile in (profile_from_url(url), resolve_profile()):
+        with pytest.raises(ConnectionFailed) as info:
+            open_database(profile)
+        assert info.value.kind == "auth"

@@ -20,7 +20,7 @@ from console.db.embedded import EmbeddedServer, EmbeddedServerError
 from console.db.engine import EngineSettings, make_engine
 from console.db.migrator import MigrationRefused, MigrationReport, SchemaState, ensure_schema
 from console.db.urls import libpq_conninfo, redact
-from console.profiles import Profile
+from console.profiles import RESERVED_NAMES, Profile
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,9 @@ def open_database(
     if profile.embedded:
         embedded, url = _start_embedded(profile)
     else:
-        password = password or secrets.get_password(profile.name)
+        if not password and profile.name.lower() not in RESERVED_NAMES:
+            # Ad-hoc URLs never borrow a stored password (it would go to their server).
+            password = secrets.get_password(profile.name)
         url = profile.sqlalchemy_url(password)
     base = settings or EngineSettings(
         connect_timeout_s=profile.connect_timeout_s,

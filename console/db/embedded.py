@@ -231,12 +231,14 @@ class EmbeddedServer:
             # Over TCP any local user could connect: require a generated password.
             pwfile = self.root / ".initpw"
             password = secrets.token_urlsafe(24)
+            # Kept before the cluster exists: a crash right after initdb must not
+            # leave a cluster whose only password is lost.
+            _store_windows_password(self.root, password)
             pwfile.write_text(password)
             try:
                 self._run("initdb", [*args, "--auth=scram-sha-256", f"--pwfile={pwfile}"])
             finally:
                 pwfile.unlink(missing_ok=True)
-            _store_windows_password(self.root, password)
         else:
             # Unix socket only, in a directory only our user can reach.
             self._run("initdb", [*args, "--auth-local=trust", "--auth-host=reject"])
