@@ -240,3 +240,56 @@ def test_an_ad_hoc_url_never_borrows_a_stored_password(
         with pytest.raises(ConnectionFailed) as info:
             open_database(profile)
         assert info.value.kind == "auth"
+
+
+def _run_on_a_terminal(argv: list[str], answer: str, timeout: float = 120) -> str:
+    """Run ``argv`` with a pseudo-terminal as its controlling tty; answer the first prompt."""
+    import pty
+    import select
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.chdir(ROOT)
+        os.execv(sys.executable, [sys.executable, *argv])
+    output = b""
+    answered = False
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 1.0)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+            if not answered and b"Password for profile" in output:
+                os.write(fd, answer.encode() + b"\n")
+                answered = True
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    assert answered, output.decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 0, output.decode(errors="replace")
+    return output.decode(errors="replace")
+
+
+def test_without_a_keyring_the_cli_asks_once_per_session_and_keeps_nothing(
+    isolated_home: Path,
+    password_server: ServerAddress,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from console.profiles import ProfileStore
+
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "none"))
+    ProfileStore().save(_operator_profile(password_server))
+    out = _run_on_a_terminal(["-m", "console", "profile", "test", "srv"], OPERATOR_PASSWORD)
+    assert "kept for this session only" in out
+    assert "ok: srv (dev) autopr_pw" in out
+    assert OPERATOR_PASSWORD not in out  # not echoed
+    assert files_holding(OPERATOR_PASSWORD, *our_dirs()) == []
