@@ -527,3 +527,13 @@ def test_palette_follows_the_system_colour_scheme(qtbot, qapp):
         assert theme.is_dark()
     finally:
         theme.apply_theme(qapp, "system")
+
+
+def test_an_unknown_profile_on_the_command_line_connects_nowhere(qtbot):
+    win = build_main_window("no-such-profile", specs=specs(), start=True)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: "no-such-profile" in win.state_panel.message.text(), timeout=30_000)
+    assert win.state == "idle" and win.db is None
+    assert win.switcher.count() >= 4  # the operator can still pick one
+    win.close()

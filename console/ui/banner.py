@@ -342,12 +342,12 @@ class StatePanel(QFrame):
         self.state = "idle"
         self.show_idle()
 
-    def show_idle(self, message: str = "Not connected") -> None:
+    def show_idle(self, message: str = "Not connected", detail: str | None = None) -> None:
         self.state = "idle"
         self.spinner.stop()
         self.title.setText(message)
-        self.message.setText("Choose a connection profile in the toolbar to start.")
-        self.hint.setText("")
+        self.message.setText(detail[:1].upper() + detail[1:] if detail else "")
+        self.hint.setText("Choose a connection profile in the toolbar to start.")
         self._controls(retry=False, password=False)
 
     def show_connecting(self, profile: Profile) -> None:

@@ -400,8 +400,10 @@ class MainWindow(QMainWindow):
 
     def start(self, profile_name: str | None = None, url: str | None = None) -> None:
         """Load the data layer and the profiles off the GUI thread, then connect."""
+        remembered = False
         if profile_name is None and url is None and self.remember:
             profile_name = settings.get("last_profile") or None
+            remembered = profile_name is not None
 
         def bootstrap():
             from console.ui.connect import preload_data_layer
@@ -423,7 +425,7 @@ class MainWindow(QMainWindow):
                 chosen = resolve_profile(profile_name, url)
             except (ProfileError, BadURLError) as exc:
                 problems.append(str(exc))
-                if profile_name and "local" in profiles:  # a remembered profile was removed
+                if remembered:  # the profile used last time was removed meanwhile
                     chosen = profiles["local"]
             return profiles, chosen, problems
 
@@ -442,7 +444,7 @@ class MainWindow(QMainWindow):
             self.show_status(" · ".join(problems))
         if chosen is None:
             self.banner.show_idle(problems[0] if problems else "Not connected")
-            self.state_panel.show_idle(problems[0] if problems else "Not connected")
+            self.state_panel.show_idle("Not connected", problems[0] if problems else None)
 
     @staticmethod
     def _import_page_specs() -> list[PageSpec] | None:
@@ -458,7 +460,7 @@ class MainWindow(QMainWindow):
         log.error("start-up failed: %s", exc)
         self.build_pages()
         self.banner.show_idle("Start-up failed")
-        self.state_panel.show_idle(f"Start-up failed: {exc}")
+        self.state_panel.show_idle("Start-up failed", str(exc))
 
     def switch_profile(self, name: str) -> None:
         """Connect to the profile ``name`` of the switcher."""
