@@ -83,6 +83,10 @@ def test_filters_and_detail(qtbot, page, dev_db, engine):
     qtbot.waitUntil(lambda: page.runner.in_flight() == 0 and len(page.model.rows) == 0)
     page.apply_filters({"action": "workflow.", "time_range": "1h"})
     qtbot.waitUntil(lambda: len(page.model.rows) == 1)
+    page.apply_filters({"time_to": "2000-01-01T00:00:00+00:00"})
+    qtbot.waitUntil(lambda: page.runner.in_flight() == 0 and len(page.model.rows) == 0)
+    page.apply_filters({"time_from": "2000-01-01T00:00:00+00:00"})
+    qtbot.waitUntil(lambda: len(page.model.rows) == 4)
 
 
 def test_fetch_audit_time_bounds(engine: Engine) -> None:

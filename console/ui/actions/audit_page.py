@@ -8,7 +8,7 @@ target table, actor, target id, time range.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -115,6 +115,7 @@ class AuditPage(QWidget):
         self._key = f"audit-{id(self)}"
         self._exhausted = False
         self._loading_more = False
+        self._bounds: tuple[datetime | None, datetime | None] = (None, None)  # time_from/to
         self.setObjectName("auditPage")
 
         bar = QHBoxLayout()
@@ -230,6 +231,7 @@ class AuditPage(QWidget):
         self._set_quietly(self.table_box, filters.get("target_table", ""))
         self.actor_edit.setText(str(filters.get("actor", "")))
         self.target_edit.setText(str(filters.get("target_id", "")))
+        self._bounds = (_aware(filters.get("time_from")), _aware(filters.get("time_to")))
         index = self.range_box.findData(filters.get("time_range", ""))
         self.range_box.blockSignals(True)
         self.range_box.setCurrentIndex(max(index, 0))
@@ -244,12 +246,16 @@ class AuditPage(QWidget):
     def current_filter(self) -> AuditFilter:
         minutes = RANGES.get(self.range_box.currentData() or "")
         since = timefmt.now() - timedelta(minutes=minutes) if minutes else None
+        start, end = self._bounds
+        if start is not None and (since is None or start > since):
+            since = start
         return AuditFilter(
             action=self.action_box.currentText().strip() or None,
             target_table=self.table_box.currentText() or None,
             actor=self.actor_edit.text().strip() or None,
             target_id=self.target_edit.text().strip() or None,
             time_from=since,
+            time_to=end,
         )
 
     def load_more(self) -> None:
@@ -329,6 +335,17 @@ class AuditPage(QWidget):
         box.blockSignals(True)
         box.setCurrentText(str(text))
         box.blockSignals(False)
+
+
+def _aware(value: Any) -> datetime | None:
+    """An ISO-8601 bound from a filter dict (naive means local time); None when absent or bad."""
+    if not value:
+        return None
+    try:
+        dt = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo is not None else dt.astimezone()
 
 
 def _pretty(value: Any) -> str:
