@@ -188,6 +188,9 @@ def test_click_through_opens_the_matching_filtered_table(qtbot, page, database):
             "time_to": (start + w.range.bucket).isoformat(),
         },
     )
+    # hovering explains the bar under the pointer
+    tip = widget.chart.describe("completed", index)
+    assert "▶ completed: 10" in tip and "click: open the completed executions" in tip
     # a click beside the bars opens nothing
     n = len(rec.calls)
     qtbot.mouseClick(widget.chart.plot.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(2, 2))

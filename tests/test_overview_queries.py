@@ -312,13 +312,13 @@ def test_integration_health_without_credentials(engine, ds):
             tiles = ov.integration_health(conn)
     finally:
         event.remove(engine, "before_cursor_execute", record)
-    assert [(t.name, t.health_status, t.enabled) for t in tiles] == [
-        ("gh", "healthy", True),
+    assert [(t.name, t.health_status, t.enabled) for t in tiles] == [  # worst first
         ("jr", "unhealthy", False),
         ("sl", "degraded", True),
+        ("gh", "healthy", True),
     ]
-    assert tiles[0].last_health_check == NOW - timedelta(minutes=5)
-    assert tiles[1].last_health_check is None
+    assert tiles[2].last_health_check == NOW - timedelta(minutes=5)
+    assert tiles[0].last_health_check is None
     assert not any("credentials_encrypted" in s for s in statements)
 
 

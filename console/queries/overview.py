@@ -426,12 +426,14 @@ class IntegrationHealth:
     last_health_check: datetime | None
 
 
-# credentials_encrypted is deliberately not selected.
+# credentials_encrypted is deliberately not selected.  Worst health first.
 _INTEGRATIONS_SQL = text(
     """
     SELECT id, name, type, enabled, health_status, last_health_check
     FROM integrations
-    ORDER BY name
+    ORDER BY CASE health_status WHEN 'unhealthy' THEN 0 WHEN 'degraded' THEN 1
+                                WHEN 'unknown' THEN 2 ELSE 3 END,
+             NOT enabled, name
     """
 )
 

@@ -485,6 +485,10 @@ class OverviewPage(QWidget):
                 else f"{len(rows)} workflow(s)"
             )
             self.workflows_note.setText(f"{shown}; started in the last {span}")
+        self.workflows_note.setToolTip(
+            "Success: completed / (completed + failed + timeout).\n"
+            "p50 / p95: duration of the completed runs, recomputed at most once a minute."
+        )
 
     def tick(self) -> None:
         """Advance elapsed times and ages by the local clock (no query)."""
