@@ -299,6 +299,10 @@ def test_range_selection_requeries_with_matching_buckets(qtbot, page, database):
     qtbot.waitUntil(lambda: widget.snapshot is not first and runner.in_flight() == 0)
     snap = widget.snapshot
     assert snap is not None and snap.window.range.key == "7d"
+    # the choice is remembered for the next window
+    again = OverviewPage(PageContext(runner=runner))
+    qtbot.addWidget(again)
+    assert again.range_box.currentData() == "7d" and again.params.range_key == "7d"
     assert len(widget.chart.bars["completed"].opts["height"]) == 28
     # the slow run from 30 h ago now shows in the bars (but not in the percentiles)
     assert sum(widget.chart.bars["completed"].opts["height"]) == 15

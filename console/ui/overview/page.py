@@ -45,7 +45,7 @@ from console.queries.overview import (
     load_overview,
     rank_workflows,
 )
-from console.ui import theme, timefmt
+from console.ui import settings, theme, timefmt
 from console.ui.overview.chart import StatusChart
 from console.ui.overview.columns import (
     RUNNING_COLUMNS,
@@ -61,6 +61,7 @@ from console.ui.pages import PageContext, PageSpec
 log = logging.getLogger(__name__)
 
 TASK_KEY = "overview"
+RANGE_SETTING = settings.page_key("overview", "range")
 WIDE = 980  # px; below this the panels stack in one column
 TOP_N = 25
 EMPTY_DB_TEXT = (
@@ -125,7 +126,6 @@ class OverviewPage(QWidget):
         self.ctx = ctx
         self.db: Database | None = None
         self.snapshot: OverviewSnapshot | None = None
-        self.params = OverviewParams(range_key=DEFAULT_RANGE, workflow_limit=None)
         self.top_n = TOP_N
         self._offset = timedelta(0)  # server clock minus local clock
         self._bucket_cache = BucketCache()
@@ -141,7 +141,11 @@ class OverviewPage(QWidget):
         self.range_box = QComboBox()
         for tr in TIME_RANGES.values():
             self.range_box.addItem(tr.label, tr.key)
-        self.range_box.setCurrentIndex(list(TIME_RANGES).index(DEFAULT_RANGE))
+        remembered = settings.get(RANGE_SETTING, DEFAULT_RANGE)
+        if remembered not in TIME_RANGES:
+            remembered = DEFAULT_RANGE
+        self.params = OverviewParams(range_key=remembered, workflow_limit=None)
+        self.range_box.setCurrentIndex(list(TIME_RANGES).index(remembered))
         self.range_box.currentIndexChanged.connect(self._range_changed)
         self.updated = QLabel("")
         self.error = QLabel("")
@@ -364,6 +368,7 @@ class OverviewPage(QWidget):
 
     def _range_changed(self, _index: int) -> None:
         key = self.range_box.currentData()
+        settings.put(RANGE_SETTING, key)
         self.params = OverviewParams(
             range_key=key,
             workflow_order=self.params.workflow_order,
@@ -388,7 +393,6 @@ class OverviewPage(QWidget):
         self._offset = snap.window.now - datetime.now(UTC)
         self.error.hide()
         self._render()
-        self.ctx.show_status("Overview updated")
 
     def _failed(self, exc: BaseException) -> None:
         first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
@@ -492,7 +496,7 @@ class OverviewPage(QWidget):
 
     def tick(self) -> None:
         """Advance elapsed times and ages by the local clock (no query)."""
-        if self.snapshot is None:
+        if self.snapshot is None or not self.isVisible():
             return
         now = self.now()
         self.running_model.tick(now)
