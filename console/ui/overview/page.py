@@ -94,7 +94,9 @@ def _section(title: str, body: QWidget) -> QGroupBox:
     return box
 
 
-def _table(model: RowsModel, height: int = 210) -> tuple[QTableView, QSortFilterProxyModel]:
+def _table(
+    model: RowsModel, height: int = 210, stretch: int = 0
+) -> tuple[QTableView, QSortFilterProxyModel]:
     proxy = QSortFilterProxyModel()
     proxy.setSourceModel(model)
     proxy.setSortRole(SORT_ROLE)
@@ -111,7 +113,7 @@ def _table(model: RowsModel, height: int = 210) -> tuple[QTableView, QSortFilter
     view.verticalHeader().setDefaultSectionSize(22)
     header = view.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     view.setMinimumHeight(120)
     view.setFixedHeight(height)
     view.setToolTip("double-click or Enter: open in its table")
@@ -177,7 +179,7 @@ class OverviewPage(QWidget):
         self.workflows_note = QLabel("")
 
         self.running_model: RowsModel[RunningExecution] = RowsModel(RUNNING_COLUMNS)
-        self.running_view, self.running_proxy = _table(self.running_model, 250)
+        self.running_view, self.running_proxy = _table(self.running_model, 250, stretch=1)
         self.running_view.activated.connect(self._running_activated)
         self.running_note = QLabel("")
 
@@ -187,7 +189,7 @@ class OverviewPage(QWidget):
         )
 
         self.stuck_exec_model: RowsModel[StuckExecution] = RowsModel(STUCK_EXECUTION_COLUMNS)
-        self.stuck_exec_view, self.stuck_exec_proxy = _table(self.stuck_exec_model, 170)
+        self.stuck_exec_view, self.stuck_exec_proxy = _table(self.stuck_exec_model, 170, stretch=1)
         self.stuck_exec_view.activated.connect(self._stuck_exec_activated)
         self.stuck_event_model: RowsModel[StuckEvent] = RowsModel(STUCK_EVENT_COLUMNS)
         self.stuck_event_view, self.stuck_event_proxy = _table(self.stuck_event_model, 170)
