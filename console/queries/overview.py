@@ -615,7 +615,7 @@ def stuck(
 class OverviewParams:
     range_key: str = DEFAULT_RANGE
     workflow_order: str = "failing"
-    workflow_limit: int = 25
+    workflow_limit: int | None = 25  # None: every workflow, ranked
     running_limit: int = 200
     stuck_event_after: timedelta = DEFAULT_STUCK_EVENT_AFTER
     stuck_p95_factor: float = 1.0
@@ -633,7 +633,6 @@ class OverviewSnapshot:
     integrations: list[IntegrationHealth]
     queue: EventQueue
     stuck: StuckReport
-    extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
 from console.queries.overview import StatusBuckets
@@ -195,7 +195,3 @@ class StatusChart(QWidget):
         w = self._data.window
         start = w.start + index * w.range.bucket
         return start, start + w.range.bucket
-
-
-def color_of(status: str) -> QColor:
-    return theme.status_color(status)

@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.exc import DBAPIError
 
-from console.db.connection import Database
+from console.db.connection import Database, explain_connection_error
 from console.queries.overview import (
     DEFAULT_RANGE,
     TIME_RANGES,
@@ -397,10 +398,13 @@ class OverviewPage(QWidget):
         self._render()
 
     def _failed(self, exc: BaseException) -> None:
-        first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
-        log.warning("overview refresh failed: %s", first or type(exc).__name__)
+        if isinstance(exc, DBAPIError):
+            reason = str(explain_connection_error(exc))  # one line, never a password
+        else:
+            reason = (str(exc).strip().splitlines() or [""])[0] or type(exc).__name__
+        log.warning("overview refresh failed: %s", reason)
         self.error.setText(
-            f"Could not refresh the Overview ({first or type(exc).__name__}). "
+            f"Could not refresh the Overview: {reason}. "
             "The figures below are from the last successful refresh."
         )
         self.error.show()
