@@ -36,7 +36,7 @@ from console.ui import settings, theme, timefmt
 from console.ui.pages import PageContext
 from console.ui.tables.clipboard import to_json, to_tsv
 from console.ui.tables.columns import Column
-from console.ui.tables.controller import WindowController, user_message
+from console.ui.tables.controller import WindowController, guarded, user_message
 from console.ui.tables.filterbar import ChipBar, Field, FilterBar, chip_labels
 
 if TYPE_CHECKING:
@@ -109,6 +109,7 @@ class TablePage(QWidget):
         self._detail_id: str | None = None
         self._detail_key = f"{self.key}:detail:{id(self)}"
         self._restoring = False
+        self._restoring_selection = False
 
         self.filter_bar = FilterBar(self.fields, self)
         self.chips = ChipBar(self)
@@ -337,7 +338,9 @@ class TablePage(QWidget):
             self.chips.set_chips(self._chips())
             self.title_changed.emit(self.title_suffix())
 
-        self.ctx.runner.submit(work, done, key=f"{self.key}:workflow-names:{id(self)}")
+        self.ctx.runner.submit(
+            work, guarded(self, done), key=f"{self.key}:workflow-names:{id(self)}"
+        )
 
     # ------------------------------------------------------------ sorting and header state
 
@@ -380,8 +383,14 @@ class TablePage(QWidget):
         self._apply(self.current_filters(), remember=False)
 
     def _restore_header(self) -> None:
+        """Column widths and order; the sort comes from our own setting, never the header's."""
         header = self.view.horizontalHeader()
-        if not settings.restore_header(self.key, header):
+        self._restoring = True
+        try:
+            restored = settings.restore_header(self.key, header)
+        finally:
+            self._restoring = False
+        if not restored:
             for i, col in enumerate(self.columns):
                 self.view.setColumnWidth(i, col.width)
         self._show_sort_indicator()
@@ -453,6 +462,13 @@ class TablePage(QWidget):
         return row.id if row is not None else None
 
     def _restore_selection(self, ids: set[str], current: str | None) -> None:
+        self._restoring_selection = True
+        try:
+            self._select_ids(ids, current)
+        finally:
+            self._restoring_selection = False
+
+    def _select_ids(self, ids: set[str], current: str | None) -> None:
         sel = self.view.selectionModel()
         sel.clearSelection()
         flags = sel.SelectionFlag.Select | sel.SelectionFlag.Rows
@@ -465,7 +481,8 @@ class TablePage(QWidget):
                 sel.setCurrentIndex(self.model.index(r, 0), sel.SelectionFlag.NoUpdate)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self._detail_timer.start()
+        if not self._restoring_selection:
+            self._detail_timer.start()
 
     def _load_current_detail(self) -> None:
         row_id = self._current_id()
@@ -478,12 +495,14 @@ class TablePage(QWidget):
         row = self.model.row_at(index.row()) if index.isValid() else None
         if row is None:
             return
+        self._detail_timer.stop()
         sizes = self.splitter.sizes()
         if len(sizes) == 2 and sizes[1] == 0:
             self.splitter.setSizes([max(1, sizes[0] * 3 // 5), max(1, sizes[0] * 2 // 5)])
         self._load_detail(row.id)
 
     def show_detail_for(self, row_id: str) -> None:
+        self._detail_timer.stop()
         self._load_detail(row_id)
 
     def _load_detail(self, row_id: str) -> None:
@@ -505,7 +524,9 @@ class TablePage(QWidget):
         def failed(exc: BaseException) -> None:
             self.detail.show_message(user_message(exc))
 
-        self.ctx.runner.submit(work, done, failed, key=self._detail_key)
+        self.ctx.runner.submit(
+            work, guarded(self, done), guarded(self, failed), key=self._detail_key
+        )
 
     # ------------------------------------------------------------ copy and context menu
 

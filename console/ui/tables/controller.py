@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 from sqlalchemy import Engine
 
@@ -27,6 +28,19 @@ log = logging.getLogger(__name__)
 _ids = itertools.count(1)
 # Tables this small are paged by OFFSET when the sort column is text (no useful histogram).
 OFFSET_OK_BELOW = 100_000
+
+
+def guarded(owner: QObject, fn: Callable[..., Any] | None) -> Callable[..., Any] | None:
+    """``fn``, skipped once ``owner`` is deleted (a page closed while its query ran)."""
+    if fn is None:
+        return None
+
+    def call(*args: Any) -> Any:
+        if shiboken6.isValid(owner):
+            return fn(*args)
+        return None
+
+    return call
 
 
 def make_rows(rows: list[dict[str, Any]], q: WindowQuery, columns: tuple[Column, ...]) -> list[Row]:
@@ -79,9 +93,10 @@ class WindowController(QObject):
         self.query: WindowQuery | None = None
         self.notes: list[str] = []
         self.loading = False
-        self._positions: dict[WindowQuery, position.PositionMap] = {}
+        self._positions: dict[tuple, position.PositionMap] = {}
         self._key = f"{spec.key}:window:{next(_ids)}"
         self._count_key = f"{self._key}:count"
+        self._load_key = f"{self._key}:load"
         self._estimate = 0
 
     # ------------------------------------------------------------ public
@@ -89,6 +104,7 @@ class WindowController(QObject):
     def set_engine(self, engine: Engine | None) -> None:
         self.engine = engine
         self.runner.invalidate(self._key)
+        self.runner.invalidate(self._load_key)
         self.runner.invalidate(self._count_key)
         self._positions.clear()
         self.query = None
@@ -131,7 +147,10 @@ class WindowController(QObject):
 
         self.loading = True
         self.runner.invalidate(self._count_key)
-        self.runner.submit(work, done, self._error, key=self._key)
+        self.runner.invalidate(self._key)  # window reads of the previous query
+        self.runner.submit(
+            work, guarded(self, done), guarded(self, self._error), key=self._load_key
+        )
 
     def refresh(self, on_done: Callable[[], None] | None = None) -> None:
         """Re-read the rows of the current window in place (new rows, changed statuses)."""
@@ -156,7 +175,9 @@ class WindowController(QObject):
             if on_done is not None:
                 on_done()
 
-        self.runner.submit(work, done, self._error, key=self._key)
+        self.runner.submit(
+            work, guarded(self, done), guarded(self, self._error), key=self._load_key
+        )
 
     def exact_count(self) -> None:
         q, engine = self.query, self.engine
@@ -172,7 +193,9 @@ class WindowController(QObject):
             self._estimate = total.rows
             self.total_changed.emit()
 
-        self.runner.submit(work, done, self._error, key=self._count_key)
+        self.runner.submit(
+            work, guarded(self, done), guarded(self, self._error), key=self._count_key
+        )
 
     def reformat(self) -> None:
         """Display strings again (UTC toggle, relative times aged)."""
@@ -200,9 +223,9 @@ class WindowController(QObject):
                     run = Plan("offset", plan.generation, plan.limit, row=plan.row)
                     rows = keyset.fetch_offset(conn, q, plan.row, plan.limit)
                 elif plan.mode == "seek":
-                    pm = positions.get(q)
+                    pm = positions.get((q.filters, q.sort))
                     if pm is None:
-                        pm = positions[q] = position.position_map(conn, q)
+                        pm = positions[(q.filters, q.sort)] = position.position_map(conn, q)
                     value = pm.value_at(plan.fraction)
                     rows = keyset.fetch_window(conn, q, "seek", plan.limit, value=value)
                 else:
@@ -219,7 +242,7 @@ class WindowController(QObject):
             self.model.failed(plan)
             self._error(exc)
 
-        self.runner.submit(work, done, error, key=self._key)
+        self.runner.submit(work, guarded(self, done), guarded(self, error), key=self._key)
 
     def _error(self, exc: BaseException) -> None:
         self.loading = False

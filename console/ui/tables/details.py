@@ -193,7 +193,9 @@ class WorkflowDetail(Pane):
 class ExecutionDetail(Pane):
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.logs = WindowController(ctx.runner, specs.LOGS, cols.LOGS[:2] + cols.LOGS[3:], 200)
+        self.logs = WindowController(
+            ctx.runner, specs.LOGS, cols.LOGS[:2] + cols.LOGS[3:], 200, parent=self
+        )
         self.logs_view = sub_table(self, self.logs)
         self.chain = chain_tree(self, ["Execution", "Status", "Started", "Retries"])
         self.chain.setToolTip("Click an execution of the retry chain to show it here")
@@ -287,7 +289,9 @@ class IntegrationDetail(Pane):
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.config = JsonTree(self)
-        self.events = WindowController(ctx.runner, specs.EVENTS, cols.EVENTS[:1] + cols.EVENTS[2:])
+        self.events = WindowController(
+            ctx.runner, specs.EVENTS, cols.EVENTS[:1] + cols.EVENTS[2:], parent=self
+        )
         self.events_view = sub_table(self, self.events)
         self.tabs.addTab(self.events_view, "Events")
         self.tabs.addTab(self.config, "Config (secrets masked)")

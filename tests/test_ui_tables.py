@@ -1,0 +1,458 @@
+"""The five table pages driven as widgets (pytest-qt, offscreen) against a real database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from sqlalchemy import Engine, text
+
+from console.db.connection import Database, open_database
+from console.profiles import profile_from_url
+from console.ui.pages import PageContext
+from console.ui.tables import base
+from console.ui.tables.base import TablePage
+from console.ui.tables.events_page import EventsPage
+from console.ui.tables.executions_page import ExecutionsPage
+from console.ui.tables.integrations_page import IntegrationsPage
+from console.ui.tables.logs_page import LogsPage
+from console.ui.tables.workflows_page import WorkflowsPage
+from console.ui.tasks import TaskRunner
+from tests.test_queries_seed import seed_engine
+
+PAGES = {
+    "workflows": WorkflowsPage,
+    "executions": ExecutionsPage,
+    "logs": LogsPage,
+    "integrations": IntegrationsPage,
+    "events": EventsPage,
+}
+
+
+@pytest.fixture
+def seeded_url(db_url: str) -> str:
+    from console.db.engine import make_engine
+
+    eng = make_engine(db_url)
+    try:
+        seed_engine(eng)
+    finally:
+        eng.dispose()
+    return db_url
+
+
+def connect(url: str) -> Database:
+    return open_database(profile_from_url(url, name="tables-test"))
+
+
+@pytest.fixture
+def db(seeded_url: str) -> Iterator[Database]:
+    database = connect(seeded_url)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def ctx(qtbot) -> Iterator[PageContext]:
+    runner = TaskRunner()
+    messages: list[str] = []
+    context = PageContext(runner=runner, show_status=messages.append)
+    context.extras["messages"] = messages
+    yield context
+    runner.wait_idle()
+
+
+def settle(qtbot, page: TablePage) -> None:
+    """Wait until no read is in flight or planned, twice in a row (paints plan new reads)."""
+    runner = page.ctx.runner
+    models = [page.model]
+    for name in ("logs", "events"):
+        sub = getattr(page.detail, name, None)
+        if sub is not None and hasattr(sub, "model"):
+            models.append(sub.model)
+
+    def idle() -> bool:
+        return runner.in_flight() == 0 and not any(m._timer.isActive() for m in models)
+
+    for _ in range(3):
+        qtbot.waitUntil(idle, timeout=15_000)
+        qtbot.wait(30)
+    qtbot.waitUntil(idle, timeout=15_000)
+
+
+def make_page(qtbot, ctx: PageContext, key: str, db: Database | None) -> TablePage:
+    page = PAGES[key](ctx)
+    qtbot.addWidget(page)
+    page.resize(1200, 700)
+    page.show()
+    page.set_database(db)
+    settle(qtbot, page)
+    return page
+
+
+def model_ids(page: TablePage) -> list[str]:
+    return [r.id for r in page.model.rows]
+
+
+def sql_ids(engine: Engine, sql: str, **params: Any) -> list[str]:
+    with engine.connect() as conn:
+        return [str(r[0]) for r in conn.execute(text(sql), params)]
+
+
+# ------------------------------------------------------------------ rows per filter
+
+
+CASES = [
+    (
+        "workflows",
+        {"status": ["active", "draft"], "json": '{"notification_channels": ["slack"]}'},
+        "SELECT id FROM workflows WHERE status IN ('active', 'draft')"
+        ' AND config @> \'{"notification_channels": ["slack"]}\' ORDER BY name, id',
+    ),
+    (
+        "executions",
+        {"status": ["failed"], "trigger_type": ["manual"], "time_range": "24h"},
+        "SELECT id FROM workflow_executions WHERE status = 'failed' AND trigger_type = 'manual'"
+        " AND started_at >= now() - interval '24 hours' ORDER BY started_at DESC, id DESC",
+    ),
+    (
+        "logs",
+        {"min_level": "CRITICAL", "time_range": "1h"},
+        "SELECT id FROM execution_logs WHERE level = 'CRITICAL'"
+        " AND created_at >= now() - interval '1 hour' ORDER BY created_at DESC, id DESC",
+    ),
+    (
+        "integrations",
+        {"integration_type": ["slack", "github", "jira"], "health": ["degraded", "unknown"]},
+        "SELECT id FROM integrations WHERE type IN ('slack', 'github', 'jira')"
+        " AND health_status IN ('degraded', 'unknown') ORDER BY name, id",
+    ),
+    (
+        "events",
+        {"status": ["pending", "processing"], "text": "push"},
+        "SELECT id FROM integration_events WHERE status IN ('pending', 'processing')"
+        " AND event_type LIKE 'push%' ORDER BY created_at DESC, id DESC",
+    ),
+]
+
+
+@pytest.mark.parametrize(("key", "filters", "sql"), CASES, ids=[c[0] for c in CASES])
+def test_page_shows_the_rows_of_its_filter(qtbot, ctx, db, key, filters, sql) -> None:
+    page = make_page(qtbot, ctx, key, db)
+    assert len(model_ids(page)) > 0  # unfiltered first window
+    page.apply_filters(filters)
+    settle(qtbot, page)
+    expected = sql_ids(db.engine, sql)
+    assert expected, "the case must select some rows"
+    assert model_ids(page) == expected
+    assert page.model.total == len(expected) and page.model.total_exact
+    assert page.count_label.text() == f"{len(expected):,} {page.noun}"
+
+
+def test_pages_show_demo_data_and_details(qtbot, ctx, demo_db_url) -> None:
+    database = connect(demo_db_url)
+    try:
+        for key in PAGES:
+            page = make_page(qtbot, ctx, key, database)
+            assert page.model.rows, key
+            page.view.setCurrentIndex(page.model.index(0, 0))
+            page.open_details()
+            settle(qtbot, page)
+            assert page.detail.stack.currentWidget() is page.detail.body, key
+            assert page.detail.title.text(), key
+    finally:
+        database.close()
+
+
+# ------------------------------------------------------------------ scale: bounded window
+
+
+def test_model_window_stays_bounded_while_scrolling_50k_logs(qtbot, ctx, db_url) -> None:
+    database = connect(db_url)
+    try:
+        with database.engine.begin() as conn:
+            conn.execute(text("INSERT INTO workflows (name) VALUES ('big')"))
+            conn.execute(
+                text(
+                    "INSERT INTO workflow_executions (workflow_id, started_at)"
+                    " SELECT w.id, now() - make_interval(hours => g) FROM workflows w,"
+                    " generate_series(1, 50) g"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO execution_logs (execution_id, level, message, created_at)"
+                    " SELECT e.id, 'INFO', 'line ' || k, e.started_at + make_interval(secs => k)"
+                    " FROM workflow_executions e, generate_series(1, 1000) k"
+                )
+            )
+            conn.execute(text("ANALYZE"))
+        newest_first = sql_ids(
+            database.engine, "SELECT id FROM execution_logs ORDER BY created_at DESC, id DESC"
+        )
+        page = make_page(qtbot, ctx, "logs", database)
+        model, bar = page.model, page.view.verticalScrollBar()
+        assert len(newest_first) == 50_000
+        assert model.total == pytest.approx(50_000, rel=0.1) and not model.total_exact
+
+        def visible_ids() -> list[str | None]:
+            first = page.view.rowAt(0)
+            last = page.view.rowAt(page.view.viewport().height() - 1)
+            last = last if last >= 0 else model.total - 1
+            return [getattr(model.row_at(r), "id", None) for r in range(first, last + 1)]
+
+        def check_visible_in_order() -> None:
+            shown = visible_ids()
+            assert shown and None not in shown
+            pos = [newest_first.index(i) for i in shown]
+            assert pos == list(range(pos[0], pos[0] + len(pos)))  # contiguous, in order
+
+        # Jump to the end: the last rows come from a reversed keyset read.
+        page.view.scrollToBottom()
+        settle(qtbot, page)
+        assert len(model.rows) <= model.max_rows
+        assert model.at_bottom and model.rows[-1].id == newest_first[-1]
+        check_visible_in_order()
+        # Far jumps: seek by time.
+        for fraction in (0.5, 0.25, 0.8):
+            bar.setValue(int(bar.maximum() * fraction))
+            settle(qtbot, page)
+            assert len(model.rows) <= model.max_rows
+            check_visible_in_order()
+            first_shown = newest_first.index(visible_ids()[0])
+            assert abs(first_shown / 50_000 - fraction) < 0.1
+        # Scroll down page by page from the top, well past one window.
+        bar.setValue(0)
+        settle(qtbot, page)
+        step = 3 * (page.view.rowAt(page.view.viewport().height() - 1) - page.view.rowAt(0))
+        peak = 0
+        for _ in range(int(3 * model.max_rows / step)):
+            bar.setValue(bar.value() + step)
+            settle(qtbot, page)
+            peak = max(peak, len(model.rows))
+            check_visible_in_order()
+        assert peak <= model.max_rows and model.start > 0  # the front of the window was dropped
+        # and back up to the top by pages again
+        while bar.value() > 0:
+            bar.setValue(max(0, bar.value() - 2 * step))
+            settle(qtbot, page)
+            assert len(model.rows) <= model.max_rows
+            check_visible_in_order()
+        assert visible_ids()[0] == newest_first[0]
+    finally:
+        database.close()
+
+
+def test_stale_answers_are_dropped(qtbot, ctx, db) -> None:
+    page = make_page(qtbot, ctx, "executions", db)
+    seen: list[list[str]] = []
+    page.controller.loaded.connect(
+        lambda: seen.append(sorted({r.raw["status"] for r in page.model.rows}))
+    )
+    page.apply_filters({"status": ["failed"]})
+    page.apply_filters({"status": ["running"]})
+    page.apply_filters({"status": ["completed"]})
+    settle(qtbot, page)
+    assert seen == [["completed"]]
+    assert page.current_filters() == {"status": ["completed"]}
+
+
+# ------------------------------------------------------------------ filters in the UI
+
+
+def test_bad_json_shows_message_and_keeps_rows(qtbot, ctx, db) -> None:
+    page = make_page(qtbot, ctx, "workflows", db)
+    before = model_ids(page)
+    edit = page.filter_bar._edits["json"]
+    edit.setText('{"max_retries": ')
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    settle(qtbot, page)
+    assert page.filter_bar.error.isVisible()
+    assert "Invalid JSON at line 1, column 16" in page.filter_bar.error.text()
+    assert model_ids(page) == before
+    edit.setText('{"max_retries": 2}')
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    settle(qtbot, page)
+    assert not page.filter_bar.error.isVisible()
+    expected = sql_ids(
+        db.engine,
+        "SELECT id FROM workflows WHERE config @> '{\"max_retries\": 2}' ORDER BY name, id",
+    )
+    assert model_ids(page) == expected
+
+
+def test_text_filter_with_quotes_and_wildcards(qtbot, ctx, db) -> None:
+    with db.engine.begin() as conn:
+        for name in ("50% done", "50_ done", "500 done", "it's \\ here"):
+            conn.execute(text("INSERT INTO workflows (name) VALUES (:n)"), {"n": name})
+    page = make_page(qtbot, ctx, "workflows", db)
+    for needle, names in (
+        ("50%", ["50% done"]),
+        ("50_", ["50_ done"]),
+        ("'s \\", ["it's \\ here"]),
+    ):
+        page.apply_filters({"text": needle})
+        settle(qtbot, page)
+        assert [r.raw["name"] for r in page.model.rows] == names
+
+
+def test_chips_title_escape_and_remembered_filters(qtbot, ctx, db) -> None:
+    page = make_page(qtbot, ctx, "executions", db)
+    titles: list[str] = []
+    page.title_changed.connect(titles.append)
+    page.apply_filters({"status": ["failed", "timeout"], "time_range": "24h", "bogus": 1})
+    settle(qtbot, page)
+    assert page.current_filters() == {"status": ["failed", "timeout"], "time_range": "24h"}
+    assert page.title_suffix() == "last 24 h · Status: failed, timeout"
+    assert titles[-1] == page.title_suffix()
+    chips = [c.text() for c in page.chips.findChildren(type(page.chips._layout.itemAt(0).widget()))]
+    assert any("Status: failed, timeout" in c for c in chips)
+    assert all(r.raw["status"] in ("failed", "timeout") for r in page.model.rows)
+    # the filters are remembered for this profile
+    again = make_page(qtbot, ctx, "executions", db)
+    assert again.current_filters() == {"status": ["failed", "timeout"], "time_range": "24h"}
+    # removing the status chip
+    page.chips.findChild(type(page.chips._layout.itemAt(0).widget()), "chip_status").click()
+    settle(qtbot, page)
+    assert page.current_filters() == {"time_range": "24h"}
+    # Esc clears everything
+    page.clear_filters()
+    settle(qtbot, page)
+    assert page.current_filters() == {} and page.title_suffix() == "" and titles[-1] == ""
+    assert not page.chips.isVisible()
+
+
+def test_empty_state_says_what_to_do(qtbot, ctx, db) -> None:
+    page = make_page(qtbot, ctx, "executions", db)
+    assert not page.empty.isVisible()
+    page.apply_filters({"text": "exec-nothing-like-this"})
+    settle(qtbot, page)
+    assert page.model.total == 0 and page.empty.isVisible()
+    assert page.empty.text() == "No executions match these filters — press Esc to clear them."
+    disconnected = make_page(qtbot, ctx, "logs", None)
+    assert "Not connected" in disconnected.empty.text()
+
+
+def test_sort_on_indexed_columns_only(qtbot, ctx, db) -> None:
+    page = make_page(qtbot, ctx, "executions", db)
+    page.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # execution_id: unique index
+    settle(qtbot, page)
+    labels = [r.raw["execution_id"] for r in page.model.rows[:5]]
+    assert labels == [f"exec-0000000{n}" for n in range(1, 6)]
+    page.view.sortByColumn(1, Qt.SortOrder.AscendingOrder)  # workflow name: no index
+    settle(qtbot, page)
+    assert page.current_sort().name == "execution_id"
+    assert any("no index" in m for m in ctx.extras["messages"])
+    again = make_page(qtbot, ctx, "executions", db)
+    assert again.current_sort().name == "execution_id" and not again.current_sort().descending
+
+
+# ------------------------------------------------------------------ refresh, copy, menu, details
+
+
+def test_refresh_keeps_selection_by_id(qtbot, ctx, db) -> None:
+    page = make_page(qtbot, ctx, "executions", db)
+    page.view.selectRow(3)
+    page.view.setCurrentIndex(page.model.index(3, 0))
+    chosen = page.selected_ids()
+    assert len(chosen) == 1
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO workflow_executions (workflow_id, started_at)"
+                " SELECT id, now() + interval '1 minute' FROM workflows LIMIT 2"
+            )
+        )
+    page.refresh()
+    settle(qtbot, page)
+
+    assert page.selected_ids() == chosen
+    assert page.model.view_row_of(chosen[0]) == 5
+    assert page.view.currentIndex().row() == 5
+
+
+def test_copy_rows_as_tsv_and_json(qtbot, ctx, db) -> None:
+    page = make_page(qtbot, ctx, "workflows", db)
+    sel = page.view.selectionModel()
+    for row in (0, 1):
+        sel.select(page.model.index(row, 0), sel.SelectionFlag.Select | sel.SelectionFlag.Rows)
+    assert len(page.selected_ids()) == 2
+    page.copy_tsv()
+    lines = QGuiApplication.clipboard().text().split("\n")
+    assert lines[0].split("\t")[:2] == ["Name", "Status"]
+    assert [line.split("\t")[0] for line in lines[1:]] == ["workflow-001", "workflow-002"]
+    page.copy_json()
+    docs = json.loads(QGuiApplication.clipboard().text())
+    assert [d["id"] for d in docs] == page.selected_ids()
+    assert docs[0]["name"] == "workflow-001" and "created_at" in docs[0]
+    page.view.setCurrentIndex(page.model.index(1, 1))
+    page.copy_cell()
+    assert QGuiApplication.clipboard().text() == page.model.rows[1].texts[1]
+
+
+def test_context_menu_calls_providers(qtbot, ctx, db) -> None:
+    calls: list[tuple[str, list[str]]] = []
+
+    def provider(page: TablePage, menu) -> None:
+        calls.append((page.key, page.selected_ids()))
+        menu.addAction("Cancel execution")
+
+    def broken(page: TablePage, menu) -> None:
+        raise RuntimeError("provider bug")
+
+    base.context_menu_providers.extend([broken, provider])
+    try:
+        page = make_page(qtbot, ctx, "executions", db)
+        page.view.selectRow(2)
+        menu = page.build_context_menu()
+        texts = [a.text() for a in menu.actions()]
+    finally:
+        base.context_menu_providers.remove(broken)
+        base.context_menu_providers.remove(provider)
+    assert texts[:4] == ["Copy cell", "Copy rows as TSV", "Copy rows as JSON", "Open details"]
+    assert texts[-1] == "Cancel execution"
+    assert calls == [("executions", [page.model.rows[2].id])]
+
+
+def test_enter_opens_execution_details_with_chain_and_logs(qtbot, ctx, db) -> None:
+    page = make_page(qtbot, ctx, "executions", db)
+    page.apply_filters({"text": "exec-00000010"})
+    settle(qtbot, page)
+    page.view.setFocus()
+    page.view.setCurrentIndex(page.model.index(0, 0))
+    qtbot.keyClick(page.view, Qt.Key.Key_Return)
+    settle(qtbot, page)
+    detail = page.detail
+    assert detail.title.text() == "exec-00000010"
+    chain = [detail.chain.topLevelItem(i).text(0) for i in range(detail.chain.topLevelItemCount())]
+    assert chain == ["↑ exec-00000004", "● exec-00000010", "  ↳ exec-00000016"]
+    assert [detail.chain.topLevelItem(i).text(3) for i in range(3)] == ["0", "1", "2"]
+    logs = sql_ids(
+        db.engine,
+        "SELECT l.id FROM execution_logs l JOIN workflow_executions e ON e.id = l.execution_id"
+        " WHERE e.execution_id = 'exec-00000010' ORDER BY l.created_at DESC, l.id DESC",
+    )
+    assert [r.id for r in detail.logs.model.rows] == logs and len(logs) == 5
+    # clicking the parent in the chain shows it in the pane
+    detail._chain_clicked(detail.chain.topLevelItem(0))
+    settle(qtbot, page)
+    assert detail.title.text() == "exec-00000004"
+
+
+def test_integration_detail_masks_secrets(qtbot, ctx, db) -> None:
+    page = make_page(qtbot, ctx, "integrations", db)
+    page.view.setCurrentIndex(page.model.index(0, 0))
+    page.open_details()
+    settle(qtbot, page)
+    config = page.detail.config.document()
+    dumped = json.dumps(config)
+    assert "tok-secret" not in dumped and "pw-" not in dumped and "CIPHERTEXT" not in dumped
+    assert config["channel"].startswith("#ops-")
+    assert page.detail.events.model.rows
+    assert {r.raw["integration_id"] for r in page.detail.events.model.rows} == {
+        page.model.rows[0].raw["id"]
+    }
