@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -242,8 +243,11 @@ def test_an_ad_hoc_url_never_borrows_a_stored_password(
         assert info.value.kind == "auth"
 
 
-def _run_on_a_terminal(argv: list[str], answer: str, timeout: float = 120) -> str:
-    """Run ``argv`` with a pseudo-terminal as its controlling tty; answer the first prompt."""
+def _run_on_a_terminal(argv: list[str], answer: str | None, timeout: float = 120) -> str:
+    """Run ``argv`` with a pseudo-terminal as its controlling tty; answer the first prompt.
+
+    ``answer`` None: no prompt is expected.
+    """
     import pty
     import select
     import time
@@ -268,17 +272,46 @@ def _run_on_a_terminal(argv: list[str], answer: str, timeout: float = 120) -> st
                 break
             output += chunk
             if not answered and b"Password for profile" in output:
+                if answer is None:  # unexpected prompt: end the child, fail below
+                    os.kill(pid, signal.SIGKILL)
+                    break
                 os.write(fd, answer.encode() + b"\n")
                 answered = True
     finally:
         _, status = os.waitpid(pid, 0)
         os.close(fd)
-    assert answered, output.decode(errors="replace")
+    assert answered == (answer is not None), output.decode(errors="replace")
     assert os.waitstatus_to_exitcode(status) == 0, output.decode(errors="replace")
     return output.decode(errors="replace")
 
 
+@pytest.mark.parametrize("kind", ["host", "url"])
 def test_without_a_keyring_the_cli_asks_once_per_session_and_keeps_nothing(
+    isolated_home: Path,
+    password_server: ServerAddress,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+) -> None:
+    from console.profiles import Profile, ProfileStore
+
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "none"))
+    profile = _operator_profile(password_server)
+    if kind == "url":
+        url = (
+            f"postgresql://operator@/autopr_pw?host={password_server.socket_dir}"
+            f"&port={password_server.port}"
+        )
+        profile = Profile("srv", environment="dev", url=url)
+    ProfileStore().save(profile)
+    out = _run_on_a_terminal(["-m", "console", "profile", "test", "srv"], OPERATOR_PASSWORD)
+    assert "kept for this session only" in out
+    assert "ok: srv (dev) autopr_pw" in out
+    assert OPERATOR_PASSWORD not in out  # not echoed
+    assert files_holding(OPERATOR_PASSWORD, *our_dirs()) == []
+
+
+def test_with_pgpass_the_cli_does_not_ask(
     isolated_home: Path,
     password_server: ServerAddress,  # noqa: F811
     tmp_path: Path,
@@ -286,10 +319,10 @@ def test_without_a_keyring_the_cli_asks_once_per_session_and_keeps_nothing(
 ) -> None:
     from console.profiles import ProfileStore
 
-    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "none"))
+    pgpass = tmp_path / "pgpass"
+    pgpass.write_text(f"*:*:*:operator:{OPERATOR_PASSWORD}\n")
+    pgpass.chmod(0o600)
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))
     ProfileStore().save(_operator_profile(password_server))
-    out = _run_on_a_terminal(["-m", "console", "profile", "test", "srv"], OPERATOR_PASSWORD)
-    assert "kept for this session only" in out
+    out = _run_on_a_terminal(["-m", "console", "profile", "test", "srv"], None)
     assert "ok: srv (dev) autopr_pw" in out
-    assert OPERATOR_PASSWORD not in out  # not echoed
-    assert files_holding(OPERATOR_PASSWORD, *our_dirs()) == []

@@ -22,18 +22,26 @@ def profile_from_args(args: argparse.Namespace) -> Profile:
 
 
 def open_from_args(args: argparse.Namespace, *, assume_yes: bool | None = None) -> Database:
-    """Open the profile of ``--profile``/``--url``; staging/prod migrate only with ``--yes``."""
+    """Open the profile of ``--profile``/``--url``; staging/prod migrate only with ``--yes``.
+
+    The password comes from the keyring, ``.pgpass`` or a service file; only when the
+    server asks for one that none of them had does a terminal user get a prompt (the
+    answer is kept in memory for this process only).
+    """
     profile = profile_from_args(args)
     yes = bool(getattr(args, "yes", False)) if assume_yes is None else assume_yes
 
     def confirm(report: MigrationReport) -> bool:
         return yes
 
-    password = None
-    if not profile.embedded and not profile.url and secrets.get_password(profile.name) is None:
-        password = _password_for_session(profile)
     try:
-        return open_database(profile, password=password, confirm_migrations=confirm)
+        try:
+            return open_database(profile, confirm_migrations=confirm)
+        except ConnectionFailed as exc:
+            password = _password_for_session(profile) if _needs_password(exc, profile) else None
+            if password is None:
+                raise
+            return open_database(profile, password=password, confirm_migrations=confirm)
     except MigrationRefused as exc:
         raise CommandError(
             f"profile {profile.name!r} ({profile.environment}) has pending migrations "
@@ -44,9 +52,13 @@ def open_from_args(args: argparse.Namespace, *, assume_yes: bool | None = None) 
         raise CommandError(str(exc)) from exc
 
 
+def _needs_password(exc: ConnectionFailed, profile: Profile) -> bool:
+    return exc.kind == "auth" and "password" in str(exc) and not profile.embedded
+
+
 def _password_for_session(profile: Profile) -> str | None:
-    """Ask once per session when there is no keyring (and no .pgpass/service entry is known)."""
-    if secrets.keyring_available() or not sys.stdin.isatty():
+    """Ask on the terminal (never when piped); keep the answer for this session only."""
+    if not sys.stdin.isatty():
         return None
     pw = getpass.getpass(f"Password for profile {profile.name} (kept for this session only): ")
     if pw:
