@@ -32,6 +32,7 @@ _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
 _TOP_LEFT = int(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 _MID_LEFT = int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft)
+_HANDLED = frozenset((_DISPLAY, _FOREGROUND, _TOOLTIP, _ALIGN))
 
 
 @dataclass(slots=True)
@@ -45,28 +46,55 @@ class TailRow:
     execution: str
     step: str
     action: str
-    message_one: str  # first line, for the unwrapped view
-    message_all: str
-    haystack: str  # lower-case text the filter searches
+    message_one: str | None  # first line + a mark, when the message has several lines
+
+    @property
+    def message_all(self) -> str:
+        return self.line.message
+
+    def matches(self, needle: str) -> bool:
+        return needle in self.line.message.lower() or needle in self.step.lower()
+
+
+_shared: dict[Any, Any] = {}
+
+
+def _share(value: Any) -> Any:
+    """One object per distinct execution id, code, level and step (100,000 rows share a few)."""
+    if value is None:
+        return None
+    found = _shared.get(value)
+    if found is None:
+        if len(_shared) > 50_000:
+            _shared.clear()
+        _shared[value] = found = value
+    return found
 
 
 def make_row(line: TailLine, seq: int = 0) -> TailRow:
+    """Display strings of ``line``; its metadata is dropped (the window does not show it)."""
     message = line.message
-    first, _, rest = message.partition("\n")
-    one = first + (" ⏎…" if rest else "")
-    action = str(line.action_id)[:8] if line.action_id else ""
-    step = line.step_name or ""
+    first, newline, _rest = message.partition("\n")
+    line = TailLine(
+        line.id,
+        _share(line.execution_id),
+        _share(line.execution_code),
+        line.created_at,
+        _share(line.level),
+        message,
+        _share(line.step_name),
+        line.action_id,
+        None,
+    )
     return TailRow(
         seq=seq,
         line=line,
         time_exact=timefmt.exact(line.created_at, millis=True),
         level_rank=LOG_LEVEL_RANK.get(line.level, 0),
-        execution=line.execution_code or str(line.execution_id)[:8],
-        step=step,
-        action=action,
-        message_one=one,
-        message_all=message,
-        haystack=f"{message}\n{step}".lower(),
+        execution=_share(line.execution_code or str(line.execution_id)[:8]),
+        step=line.step_name or "",
+        action=str(line.action_id)[:8] if line.action_id else "",
+        message_one=first + " ⏎…" if newline else None,
     )
 
 
@@ -151,7 +179,7 @@ class TailTableModel(QAbstractTableModel):
 
     # --------------------------------------------------------------- content
     def _passes(self, r: TailRow) -> bool:
-        return r.level_rank >= self._min_rank and (not self._needle or self._needle in r.haystack)
+        return r.level_rank >= self._min_rank and (not self._needle or r.matches(self._needle))
 
     def total(self) -> int:
         """Lines held (filtered or not)."""
@@ -244,11 +272,13 @@ class TailTableModel(QAbstractTableModel):
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
         role = int(role)
+        if role not in _HANDLED:
+            return None
         r = self._view[index.row()]
         col = index.column()
         if role == _DISPLAY:
             if col == COL_MESSAGE:
-                return r.message_all if self._wrap else r.message_one
+                return r.line.message if self._wrap or r.message_one is None else r.message_one
             if col == COL_TIME:
                 if self._relative:
                     return timefmt.relative(r.line.created_at, self._reference)
@@ -260,22 +290,19 @@ class TailTableModel(QAbstractTableModel):
             if col == COL_STEP:
                 return r.step
             return r.action
-        if role == _FOREGROUND:
-            if col == COL_LEVEL:
-                return self._level_colors.get(r.level_rank)
-            return None
-        if role == _TOOLTIP:
-            if col == COL_TIME:
-                return timefmt.tooltip(r.line.created_at)
-            if col == COL_ACTION and r.line.action_id:
-                return str(r.line.action_id)
-            if col == COL_EXECUTION:
-                return str(r.line.execution_id)
-            if col == COL_MESSAGE and len(r.message_all) > len(r.message_one):
-                return r.message_all[:4000]
-            return None
         if role == _ALIGN:
             return _TOP_LEFT if self._wrap else _MID_LEFT
+        if role == _FOREGROUND:
+            return self._level_colors.get(r.level_rank) if col == COL_LEVEL else None
+        # tooltip
+        if col == COL_TIME:
+            return timefmt.tooltip(r.line.created_at)
+        if col == COL_ACTION and r.line.action_id:
+            return str(r.line.action_id)
+        if col == COL_EXECUTION:
+            return str(r.line.execution_id)
+        if col == COL_MESSAGE and r.message_one is not None:
+            return r.line.message[:4000]
         return None
 
     def capacity_limits(self) -> tuple[int, int]:
