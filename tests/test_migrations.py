@@ -146,3 +146,30 @@ def test_migrate_sql_on_a_current_database_says_so(db_url: str) -> None:
     assert result.returncode == 0, result.stderr
     assert "up to date" in result.stdout
     assert "CREATE TABLE" not in result.stdout
+
+
+def test_migrate_sql_on_the_local_profile_reads_the_embedded_database() -> None:
+    import shutil
+    import tempfile
+
+    from console.db.embedded import EmbeddedServer
+
+    # Outside pytest's basetemp (see tests/test_embedded.py:server_home).
+    home = Path(tempfile.mkdtemp(prefix="autopr-mig-"))
+    env = {"AUTOPR_CONSOLE_HOME": str(home)}
+    try:
+        fresh = console_cli("migrate", "--sql", env=env)
+        assert fresh.returncode == 0, fresh.stderr
+        assert "CREATE TABLE workflows" in fresh.stdout
+
+        applied = console_cli("migrate", env=env)
+        assert applied.returncode == 0, applied.stderr
+        assert "autopr_dev" in applied.stdout
+
+        current = console_cli("migrate", "--sql", env=env)
+        assert current.returncode == 0, current.stderr
+        assert "up to date" in current.stdout and "CREATE TABLE" not in current.stdout
+        assert not EmbeddedServer(home / "data" / "embedded").is_running()
+    finally:
+        EmbeddedServer(home / "data" / "embedded").stop(force=True)
+        shutil.rmtree(home, ignore_errors=True)
