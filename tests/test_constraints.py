@@ -444,3 +444,49 @@ def test_children_need_an_existing_parent(engine: Engine) -> None:
         ),
     ):
         _refused(engine, stmt, {"m": missing}, errors.ForeignKeyViolation, constraint)
+
+
+# --------------------------------------------------------------------------- ORM
+def test_orm_relationships_work_both_ways_and_match_the_server_defaults(engine: Engine) -> None:
+    from sqlalchemy.orm import Session
+
+    from models import (
+        ExecutionLog,
+        Integration,
+        IntegrationEvent,
+        Workflow,
+        WorkflowAction,
+        WorkflowExecution,
+        WorkflowTrigger,
+    )
+
+    with Session(engine) as session:
+        wf = Workflow(name="Deploy to Production", config={"max_retries": 3})
+        act = WorkflowAction(action_type="deploy", action_name="Deploy", order_index=0)
+        wf.actions.append(act)
+        wf.triggers.append(WorkflowTrigger(trigger_type="manual"))
+        first = WorkflowExecution(status="failed")
+        retry = WorkflowExecution(status="completed", retry_count=1, parent=first)
+        wf.executions.extend([first, retry])
+        retry.logs.append(ExecutionLog(message="done", action=act))
+        integ = Integration(name="Production Slack", type="slack")
+        integ.events.append(IntegrationEvent(event_type="deployment.completed"))
+        session.add_all([wf, integ])
+        session.commit()
+        ids = (wf.id, retry.id)
+
+    with Session(engine) as session:
+        wf = session.get(Workflow, ids[0])
+        assert wf is not None and wf.status == "draft"
+        assert [a.action_name for a in wf.actions] == ["Deploy"]
+        assert wf.actions[0].workflow is wf and wf.triggers[0].workflow is wf
+        retry = session.get(WorkflowExecution, ids[1])
+        assert retry is not None and retry.workflow is wf
+        assert retry.parent is not None and retry.parent.retries == [retry]
+        assert retry.execution_id.startswith("exec-")  # the server's default
+        log = retry.logs[0]
+        assert log.execution is retry and log.action is wf.actions[0]
+        assert log.action.logs == [log]
+        integ = session.query(Integration).one()
+        assert integ.events[0].integration is integ and integ.events[0].status == "pending"
+        assert integ.health_status == "unknown" and integ.enabled is True
