@@ -175,7 +175,7 @@ def test_a_database_behind_is_brought_to_head(db_url: str) -> None:
     )
     db = open_database(Profile("dev", environment="dev", url=db_url))
     try:
-        assert db.migration.applied == ["0002", "0003"][: len(db.migration.applied)]
+        assert db.migration.applied[:2] == ["0002", "0003"]
         assert db.migration.applied[-1] == _head()
     finally:
         db.close()
@@ -233,3 +233,30 @@ def test_url_before_the_command_is_honoured(empty_db_url: str, isolated_home: Pa
     result = _cli("--url", empty_db_url, "migrate", home=isolated_home)
     assert result.returncode == 0, result.stderr
     assert _psql(empty_db_url, "SELECT version_num FROM alembic_version") == [(_head(),)]
+
+
+def test_a_failing_revision_is_explained_and_releases_the_lock(db_url: str) -> None:
+    from console.db.connection import ConnectionFailed
+
+    # At 0001 with 0002 undone, but audit_log (0003) already there: 0002 applies, 0003 fails.
+    _psql(
+        db_url,
+        "DROP TRIGGER trg_execution_logs_notify ON execution_logs",
+        "DROP FUNCTION autopr_notify_execution_logs()",
+        "UPDATE alembic_version SET version_num = '0001'",
+    )
+    with pytest.raises(ConnectionFailed) as info:
+        open_database(Profile("dev", environment="dev", url=db_url))
+    message = str(info.value)
+    assert info.value.kind == "migration"
+    assert 'relation "audit_log" already exists' in message
+    assert "now at revision 0002" in message
+    assert _psql(db_url, "SELECT version_num FROM alembic_version") == [("0002",)]
+    assert _psql(db_url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == [(0,)]
+
+    _psql(db_url, "DROP TABLE audit_log")  # the DBA fixes it; the next start finishes the job
+    db = open_database(Profile("dev", environment="dev", url=db_url))
+    try:
+        assert db.migration.applied[0] == "0003" and db.migration.applied[-1] == _head()
+    finally:
+        db.close()

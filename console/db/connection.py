@@ -18,7 +18,13 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from console import paths, secrets
 from console.db.embedded import EmbeddedServer, EmbeddedServerError
 from console.db.engine import EngineSettings, make_engine
-from console.db.migrator import MigrationRefused, MigrationReport, SchemaState, ensure_schema
+from console.db.migrator import (
+    MigrationFailed,
+    MigrationRefused,
+    MigrationReport,
+    SchemaState,
+    ensure_schema,
+)
 from console.db.urls import libpq_conninfo, redact
 from console.profiles import RESERVED_NAMES, Profile
 
@@ -32,7 +38,8 @@ class ConnectionFailed(RuntimeError):
 
     def __init__(self, reason: str, kind: str = "error") -> None:
         super().__init__(reason)
-        self.kind = kind  # unreachable | auth | missing-db | timeout | embedded | refused | error
+        # unreachable | auth | missing-db | timeout | embedded | refused | migration | error
+        self.kind = kind
 
 
 def explain_connection_error(exc: BaseException, url: URL | None = None) -> ConnectionFailed:
@@ -171,6 +178,10 @@ def open_database(
                     "pg_is_in_recovery()"
                 )
             ).one()
+    except MigrationFailed as exc:
+        if embedded is not None:
+            embedded.stop()
+        raise ConnectionFailed(str(exc), "migration") from exc
     except (OperationalError, DBAPIError) as exc:
         if embedded is not None:
             embedded.stop()

@@ -18,6 +18,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import DBAPIError
 
 import migrations
 
@@ -82,6 +83,29 @@ class MigrationRefused(RuntimeError):
             + ", ".join(report.pending)
         )
         self.report = report
+
+
+class MigrationFailed(RuntimeError):
+    """A pending revision failed; ``str()`` says why and where the database now stands.
+
+    Each revision runs in its own transaction: those before the failing one stay applied.
+    """
+
+    def __init__(
+        self, report: MigrationReport, error: BaseException, now: tuple[str, ...] | None
+    ) -> None:
+        raw = str(getattr(error, "orig", None) or error).strip()
+        reason = raw.splitlines()[0] if raw else type(error).__name__
+        if now is None:
+            where = "its revision could not be read back"
+        else:
+            where = f"it is now at revision {', '.join(now) or 'none (empty)'}"
+        super().__init__(
+            f"migrating the database to {report.head} failed: {reason}; {where}. "
+            "Check the schema or ask a DBA (autopr-console migrate --sql shows what is pending)."
+        )
+        self.report = report
+        self.now = now
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -162,16 +186,32 @@ def ensure_schema(
             report = inspect_schema(conn)  # someone else may have migrated meanwhile
             conn.commit()
             if report.needs_upgrade:
-                command.upgrade(alembic_config(conn), "head")
-                conn.commit()
+                try:
+                    command.upgrade(alembic_config(conn), "head")
+                    conn.commit()
+                except DBAPIError as exc:
+                    conn.rollback()
+                    raise MigrationFailed(report, exc, _current_or_none(conn)) from exc
                 report.applied = list(report.pending)
                 report.current = (report.head,)
                 report.pending = []
                 report.state = SchemaState.CURRENT
         finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK_KEY})
-            conn.commit()
+            if not conn.invalidated:
+                conn.rollback()  # a failed revision leaves the transaction aborted
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK_KEY})
+                conn.commit()
     return report
+
+
+def _current_or_none(conn: Connection) -> tuple[str, ...] | None:
+    """The revision the database is at now (None: cannot tell, e.g. the server went away)."""
+    try:
+        current = tuple(MigrationContext.configure(conn).get_current_heads())
+        conn.rollback()
+        return current
+    except DBAPIError:
+        return None
 
 
 def pending_sql(start: str | None = None, url: str = "postgresql+psycopg://") -> str:
