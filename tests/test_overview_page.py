@@ -395,3 +395,22 @@ def test_chart_and_tiles_follow_the_light_and_dark_palettes(qtbot, qapp, page, d
         assert seen["light"] != seen["dark"]
     finally:
         theme.apply_theme(qapp, "system")
+
+
+def test_the_stuck_event_threshold_is_configurable_and_remembered(qtbot, page, database):
+    widget, _rec, runner = page
+    ds = build_dataset(database.engine, now=datetime.now(UTC))
+    first = _connect(qtbot, widget, runner, database)
+    assert first.stuck.event_threshold == timedelta(minutes=15)
+    widget.stuck_after.setValue(4)  # both processing events (20 and 5 min old) now count
+    qtbot.waitUntil(lambda: widget.snapshot is not first and runner.in_flight() == 0)
+    model = widget.stuck_event_model
+    assert {model.row_at(r).id for r in range(model.rowCount())} == {
+        ds.events["x-20"],
+        ds.events["x-5"],
+    }
+    assert widget.stuck_event_note.text() == "2 event(s) processing for over 4 minutes"
+    again = OverviewPage(PageContext(runner=runner))
+    qtbot.addWidget(again)
+    assert again.stuck_after.value() == 4
+    assert again.params.stuck_event_after == timedelta(minutes=4)

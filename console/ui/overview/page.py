@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QScrollArea,
     QSizePolicy,
+    QSpinBox,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -34,6 +36,7 @@ from sqlalchemy.exc import DBAPIError
 from console.db.connection import Database, explain_connection_error
 from console.queries.overview import (
     DEFAULT_RANGE,
+    DEFAULT_STUCK_EVENT_AFTER,
     TIME_RANGES,
     BucketCache,
     OverviewParams,
@@ -63,6 +66,9 @@ log = logging.getLogger(__name__)
 
 TASK_KEY = "overview"
 RANGE_SETTING = settings.page_key("overview", "range")
+STUCK_SETTING = settings.page_key("overview", "stuck_event_minutes")
+DEFAULT_STUCK_MINUTES = int(DEFAULT_STUCK_EVENT_AFTER.total_seconds() // 60)
+MAX_STUCK_MINUTES = 7 * 24 * 60
 WIDE = 980  # px; below this the panels stack in one column
 TOP_N = 25
 EMPTY_DB_TEXT = (
@@ -147,7 +153,20 @@ class OverviewPage(QWidget):
         remembered = settings.get(RANGE_SETTING, DEFAULT_RANGE)
         if remembered not in TIME_RANGES:
             remembered = DEFAULT_RANGE
-        self.params = OverviewParams(range_key=remembered, workflow_limit=None)
+        minutes = settings.get_int(STUCK_SETTING, DEFAULT_STUCK_MINUTES)
+        if not 1 <= minutes <= MAX_STUCK_MINUTES:
+            minutes = DEFAULT_STUCK_MINUTES
+        self.params = OverviewParams(
+            range_key=remembered,
+            workflow_limit=None,
+            stuck_event_after=timedelta(minutes=minutes),
+        )
+        self.stuck_after = QSpinBox()
+        self.stuck_after.setRange(1, MAX_STUCK_MINUTES)
+        self.stuck_after.setValue(minutes)
+        self.stuck_after.setSuffix(" min")
+        self.stuck_after.setToolTip("An event processing for longer than this looks stuck")
+        self.stuck_after.valueChanged.connect(self._stuck_after_changed)
         self.range_box.setCurrentIndex(list(TIME_RANGES).index(remembered))
         self.range_box.currentIndexChanged.connect(self._range_changed)
         self.updated = QLabel("")
@@ -250,7 +269,13 @@ class OverviewPage(QWidget):
         stuck_layout.setContentsMargins(0, 0, 0, 0)
         stuck_layout.addWidget(self.stuck_exec_note, 0, 0)
         stuck_layout.addWidget(self.stuck_exec_view, 1, 0)
-        stuck_layout.addWidget(self.stuck_event_note, 0, 1)
+        self.stuck_event_head = QWidget()
+        head = QHBoxLayout(self.stuck_event_head)
+        head.setContentsMargins(0, 0, 0, 0)
+        head.addWidget(self.stuck_event_note, 1)
+        head.addWidget(QLabel("after"))
+        head.addWidget(self.stuck_after)
+        stuck_layout.addWidget(self.stuck_event_head, 0, 1)
         stuck_layout.addWidget(self.stuck_event_view, 1, 1)
         stuck_layout.setColumnStretch(0, 3)
         stuck_layout.setColumnStretch(1, 2)
@@ -311,14 +336,14 @@ class OverviewPage(QWidget):
             self.grid.setColumnStretch(0, 1)
             self.grid.setColumnStretch(1, 0)
         # the stuck tables sit side by side only when there is room
-        self.stuck_grid.removeWidget(self.stuck_event_note)
+        self.stuck_grid.removeWidget(self.stuck_event_head)
         self.stuck_grid.removeWidget(self.stuck_event_view)
         if wide:
-            self.stuck_grid.addWidget(self.stuck_event_note, 0, 1)
+            self.stuck_grid.addWidget(self.stuck_event_head, 0, 1)
             self.stuck_grid.addWidget(self.stuck_event_view, 1, 1)
             self.stuck_grid.setColumnStretch(1, 2)
         else:
-            self.stuck_grid.addWidget(self.stuck_event_note, 2, 0)
+            self.stuck_grid.addWidget(self.stuck_event_head, 2, 0)
             self.stuck_grid.addWidget(self.stuck_event_view, 3, 0)
             self.stuck_grid.setColumnStretch(1, 0)
         self.queue_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
@@ -372,13 +397,12 @@ class OverviewPage(QWidget):
     def _range_changed(self, _index: int) -> None:
         key = self.range_box.currentData()
         settings.put(RANGE_SETTING, key)
-        self.params = OverviewParams(
-            range_key=key,
-            workflow_order=self.params.workflow_order,
-            workflow_limit=None,
-            stuck_event_after=self.params.stuck_event_after,
-            stuck_p95_factor=self.params.stuck_p95_factor,
-        )
+        self.params = replace(self.params, range_key=key)
+        self.refresh()
+
+    def _stuck_after_changed(self, minutes: int) -> None:
+        settings.put(STUCK_SETTING, minutes)
+        self.params = replace(self.params, stuck_event_after=timedelta(minutes=minutes))
         self.refresh()
 
     def _order_changed(self, _index: int) -> None:
@@ -460,7 +484,7 @@ class OverviewPage(QWidget):
             if st.executions
             else "No execution runs past its workflow's p95 or timeout."
         )
-        threshold = timefmt.duration(st.event_threshold)
+        threshold = span_text(st.event_threshold)
         more = f" ({len(st.events)} listed)" if st.events_total > len(st.events) else ""
         self.stuck_event_note.setText(
             f"{st.events_total:,} event(s) processing for over {threshold}{more}"
