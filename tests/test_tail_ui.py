@@ -88,6 +88,18 @@ def test_model_multiline_messages_wrap_and_page_older(qtbot):
     assert model.oldest().message == "line 1"
 
 
+def test_exact_time_cache_gives_the_shells_exact_format(qtbot):
+    from console.ui import timefmt
+    from console.ui.tail.model import exact_time
+
+    base = datetime(2026, 11, 25, 9, 3, 12, tzinfo=UTC)
+    stamps = [base + timedelta(microseconds=i * 123_457) for i in range(40)]
+    for utc in (False, True):
+        timefmt.set_utc(utc)
+        assert [exact_time(t) for t in stamps] == [timefmt.exact(t, millis=True) for t in stamps]
+    timefmt.set_utc(False)
+
+
 def test_match_spans_are_case_insensitive():
     assert match_spans("Error: an ERROR", "error") == [(0, 5), (10, 15)]
     assert match_spans("abc", "") == []
@@ -358,3 +370,14 @@ def test_disconnect_stops_and_clears(qtbot, runner, db, conninfo):
     assert page.session is None and page.model.rowCount() == 0
     assert session.join(10)
     assert page.mode_label.text() == "not connected"
+
+
+def test_a_hidden_page_starts_its_tail_only_when_shown(qtbot, runner, db):
+    page = TailPage(PageContext(runner=runner))
+    qtbot.addWidget(page)
+    page.set_database(db)
+    assert page.session is None
+    page.show()
+    assert page.session is not None
+    wait_live(qtbot, page)
+    page.set_database(None)

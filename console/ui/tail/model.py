@@ -71,6 +71,25 @@ def _share(value: Any) -> Any:
     return found
 
 
+_seconds: dict[tuple[datetime, bool], tuple[str, str]] = {}
+
+
+def exact_time(dt: datetime) -> str:
+    """``timefmt.exact(dt, millis=True)``, formatting each distinct second only once.
+
+    Converting to the display zone and formatting is most of the cost of a row;
+    the lines of one second share all of it but the milliseconds.
+    """
+    key = (dt.replace(microsecond=0), timefmt.use_utc())
+    parts = _seconds.get(key)
+    if parts is None:
+        if len(_seconds) > 10_000:
+            _seconds.clear()
+        stamp, _, zone = timefmt.exact(key[0]).rpartition(" ")
+        parts = _seconds[key] = (stamp, zone)
+    return f"{parts[0]}.{dt.microsecond // 1000:03d} {parts[1]}"
+
+
 def make_row(line: TailLine, seq: int = 0) -> TailRow:
     """Display strings of ``line``; its metadata is dropped (the window does not show it)."""
     message = line.message
@@ -89,7 +108,7 @@ def make_row(line: TailLine, seq: int = 0) -> TailRow:
     return TailRow(
         seq=seq,
         line=line,
-        time_exact=timefmt.exact(line.created_at, millis=True),
+        time_exact=exact_time(line.created_at),
         level_rank=LOG_LEVEL_RANK.get(line.level, 0),
         execution=_share(line.execution_code or str(line.execution_id)[:8]),
         step=line.step_name or "",
@@ -174,7 +193,7 @@ class TailTableModel(QAbstractTableModel):
     def reformat_times(self) -> None:
         """The UTC toggle changed: remake the exact time strings."""
         for r in self._rows:
-            r.time_exact = timefmt.exact(r.line.created_at, millis=True)
+            r.time_exact = exact_time(r.line.created_at)
         self.touch_times()
 
     # --------------------------------------------------------------- content

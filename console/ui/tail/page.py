@@ -86,6 +86,7 @@ class TailPage(QWidget):
         self._export_cancel = False
         self._wrapped_rows: set[int] = set()
         self._pending_count = 0
+        self._start_when_shown = False
         self.last_export: tuple[Path, int] | None = None
         self._build()
 
@@ -233,7 +234,15 @@ class TailPage(QWidget):
             self.banner.setVisible(False)
             return
         self._load_running()
-        self._restart()
+        if self.isVisible():
+            self._restart()
+        else:
+            self._start_when_shown = True  # no tail (and no connection) until the page is seen
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._start_when_shown and self.db is not None and self.session is None:
+            self._restart()
 
     def refresh(self) -> None:
         """Reload the running executions (the tail itself is live already)."""
@@ -278,6 +287,7 @@ class TailPage(QWidget):
         return TailOptions(since=timefmt.now() - RUNNING_HISTORY, history_limit=self.model.capacity)
 
     def _restart(self) -> None:
+        self._start_when_shown = False
         self._stop_session()
         self.model.clear()
         self.pending.clear()
