@@ -288,6 +288,7 @@ def test_level_and_text_filters_with_highlight(qtbot, runner, db, conninfo):
     qtbot.waitUntil(lambda: page.model.total() == 3, timeout=WAIT)
     assert page.model.rowCount() == 2
     assert page.count_label.text().startswith("2 of 3 lines match")
+    qtbot.wait(100)
     page.grab().save("/tmp/tail-page-filtered.png")
     page.level.setCurrentText("ERROR")
     assert page.model.rowCount() == 1

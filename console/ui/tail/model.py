@@ -176,6 +176,31 @@ class TailTableModel(QAbstractTableModel):
         self._relative = relative
         self.touch_times()
 
+    @property
+    def wrapped(self) -> bool:
+        return self._wrap
+
+    highlighted_columns = frozenset((COL_MESSAGE, COL_STEP))
+
+    def cell_text(self, r: TailRow, col: int) -> str:
+        """What an unwrapped cell shows (the painter's fast path; same as DisplayRole)."""
+        if col == COL_MESSAGE:
+            return r.line.message if r.message_one is None else r.message_one
+        if col == COL_TIME:
+            if self._relative:
+                return timefmt.relative(r.line.created_at, self._reference)
+            return r.time_exact
+        if col == COL_LEVEL:
+            return r.line.level
+        if col == COL_EXECUTION:
+            return r.execution
+        if col == COL_STEP:
+            return r.step
+        return r.action
+
+    def cell_colour(self, r: TailRow, col: int) -> QColor | None:
+        return self._level_colors.get(r.level_rank) if col == COL_LEVEL else None
+
     def set_wrap(self, wrap: bool) -> None:
         self._wrap = wrap
         if self._view:

@@ -34,12 +34,11 @@ from PySide6.QtWidgets import (
 from console.tail.engine import Finished, TailOptions, TailState
 from console.ui import theme, timefmt
 from console.ui.pages import PageContext, PageSpec
-from console.ui.tail.delegate import HighlightDelegate
+from console.ui.tail.delegate import RowPainter
 from console.ui.tail.model import (
     COL_ACTION,
     COL_EXECUTION,
     COL_LEVEL,
-    COL_MESSAGE,
     COL_STEP,
     COL_TIME,
     DEFAULT_CAPACITY,
@@ -138,8 +137,8 @@ class TailPage(QWidget):
 
         self.view = QTableView()
         self.view.setModel(self.model)
-        self._delegate = HighlightDelegate(lambda: self.model.needle, self.view)
-        self.view.setItemDelegateForColumn(COL_MESSAGE, self._delegate)
+        self._painter = RowPainter(self.model, self.view)
+        self.view.setItemDelegate(self._painter)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setWordWrap(False)
         self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -155,7 +154,7 @@ class TailPage(QWidget):
         hh.setHighlightSections(False)
         for col, chars in (
             (COL_TIME, 31),
-            (COL_LEVEL, 9),
+            (COL_LEVEL, 11),
             (COL_EXECUTION, 24),
             (COL_STEP, 16),
             (COL_ACTION, 9),
