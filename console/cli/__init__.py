@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "console.cli.tail_cmd",
     "console.cli.screenshot_cmd",
     "console.cli.action_cmds",
+    "console.cli.selftest_cmd",
 )
 
 
