@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -92,3 +93,66 @@ def test_scale_refuses_filled_tables_then_loads_after_reset(
     assert "rows/s" in out
     assert _count(db_url, "workflow_executions") == 1_000
     assert _count(db_url) == 10
+
+
+def test_open_simulates_while_the_window_is_open(
+    demo_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """demo --open: the real window opens, the simulator runs, closing the window stops it."""
+    from PySide6.QtCore import QTimer
+
+    import console.app
+
+    conninfo = libpq_conninfo(normalize_url(demo_db_url))
+    sim_rows = (
+        "SELECT count(*) FROM workflow_executions WHERE trigger_data->>'source' = 'demo-simulator'"
+    )
+    sim_logs = (
+        "SELECT count(*) FROM execution_logs l JOIN workflow_executions e "
+        "ON e.id = l.execution_id WHERE e.trigger_data->>'source' = 'demo-simulator'"
+    )
+    seen = {"windows": 0, "progress": False}
+    deadline = time.monotonic() + 60
+    timers: list[QTimer] = []
+    real_make = console.app.make_application
+
+    def poll() -> None:
+        windows = [w for w in real_make().topLevelWidgets() if w.isVisible()]
+        seen["windows"] = max(int(seen["windows"]), len(windows))
+        with psycopg.connect(conninfo) as conn:
+            row = conn.execute(sim_logs).fetchone()
+        # log lines come a second or two in: by then the window's event loop runs
+        if windows and row and row[0] >= 3:
+            seen["progress"] = True
+        if windows and (seen["progress"] or time.monotonic() > deadline):
+            timers[0].stop()
+            for w in windows:
+                w.close()
+
+    def make_application(*args, **kwargs):
+        """The real application, plus a timer that closes the window once the demo moved."""
+        app = real_make(*args, **kwargs)
+        if not timers:
+            timers.append(QTimer(app))
+            timers[0].setInterval(100)
+            timers[0].timeout.connect(poll)
+            timers[0].start()
+        return app
+
+    monkeypatch.setattr(console.app, "make_application", make_application)
+    assert main(["demo", "--open", "--url", demo_db_url]) == 0
+    timers[0].stop()
+    assert seen["windows"] >= 1
+    assert seen["progress"] is True
+    with psycopg.connect(conninfo) as conn:
+        q = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+        assert q(sim_rows) >= 1
+        assert q(sim_logs) >= 3
+        assert q(sim_rows + " AND status IN ('pending', 'running')") == 0
+        assert (
+            q(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE application_name = 'autopr-demo-simulator'"
+            )
+            == 0
+        )

@@ -547,7 +547,8 @@ class _Builder:
             chain_len = 0
             if status in ("failed", "timeout") and (n < len(forced) or rng.random() < 0.35):
                 chain_len = rng.randint(1, 3)
-            self.execution_chain(wf, status, chain_len)
+            # the first forced 'running' one looks stuck (started hours ago)
+            self.execution_chain(wf, status, chain_len, stuck=n == forced.index("running"))
         # one long execution for scrolling through a few thousand lines
         long_wf = self.rows.workflows[0]
         self.add_execution(long_wf, "completed", self.ago(2 * 86400, 86400), 0, None, lines=2500)
@@ -558,10 +559,17 @@ class _Builder:
             weights=(78, 11, 4, 4, 2, 1),
         )[0]
 
-    def execution_chain(self, wf: dict[str, Any], status: str, retries: int) -> None:
-        """An execution, then ``retries`` retries, each a child of the previous attempt."""
+    def execution_chain(
+        self, wf: dict[str, Any], status: str, retries: int, stuck: bool = False
+    ) -> None:
+        """An execution, then ``retries`` retries, each a child of the previous attempt.
+
+        Running ones started in the last ten minutes, unless ``stuck`` (hours ago).
+        """
         rng = self.rng
-        if status in ("running", "pending"):
+        if stuck:
+            start = self.ago(6 * 3600, 3 * 3600)
+        elif status in ("running", "pending"):
             start = self.ago(90 if status == "pending" else 600)
         else:
             start = self.ago(7 * 86400, 3600 * (retries + 1))
@@ -574,6 +582,8 @@ class _Builder:
                 else rng.choice(("failed", "timeout"))
             )
             start = parent["completed_at"] + timedelta(seconds=rng.uniform(30, 600))
+            if child_status == "running":
+                start = max(start, self.ago(600))
             if start > self.now:
                 start = self.now - timedelta(seconds=5)
             parent = self.add_execution(wf, child_status, start, attempt, parent)
