@@ -110,6 +110,7 @@ class TablePage(QWidget):
         self._detail_key = f"{self.key}:detail:{id(self)}"
         self._restoring = False
         self._restoring_selection = False
+        self._names_pending = False
 
         self.filter_bar = FilterBar(self.fields, self)
         self.chips = ChipBar(self)
@@ -209,7 +210,7 @@ class TablePage(QWidget):
             return
         filters = self._saved_filters()
         self.filter_bar.set_filters(filters)
-        self._load_workflow_names()
+        self._names_pending = True  # after the first rows: they come first
         self._apply(filters, remember=False)
 
     def refresh(self) -> None:
@@ -401,6 +402,9 @@ class TablePage(QWidget):
     # ------------------------------------------------------------ status, empty state
 
     def _loaded(self) -> None:
+        if self._names_pending:
+            self._names_pending = False
+            self._load_workflow_names()
         self._show_sort_indicator()
         self._update_status()
         self.rows_changed.emit()

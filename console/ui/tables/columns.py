@@ -42,20 +42,23 @@ def _text(value: Any, kind: str) -> str:
     return text.replace("\n", " ⏎ ") if "\n" in text else text
 
 
-def format_row(row: dict[str, Any], columns: tuple[Column, ...]) -> tuple[tuple[str, ...], tuple]:
-    """Display strings and tooltips (None when the text says it all) of one row."""
-    texts = []
+def format_row(row: dict[str, Any], columns: tuple[Column, ...]) -> tuple[tuple[str, ...], None]:
+    """Display strings of one row (tooltips are made on first hover by :func:`tooltips`)."""
+    return tuple(_text(row.get(col.name), col.kind) for col in columns), None
+
+
+def tooltips(row: dict[str, Any], columns: tuple[Column, ...]) -> tuple[str | None, ...]:
+    """Tooltips of one row: exact times, and long texts in full."""
     tips: list[str | None] = []
     for col in columns:
         value = row.get(col.name)
-        texts.append(_text(value, col.kind))
         if isinstance(value, datetime):
             tips.append(timefmt.tooltip(value))
         elif col.kind == "text" and isinstance(value, str) and len(value) > 60:
             tips.append(value[:2000])
         else:
             tips.append(None)
-    return tuple(texts), tuple(tips)
+    return tuple(tips)
 
 
 def json_value(value: Any) -> Any:

@@ -28,7 +28,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QIcon
 
 from console.ui import theme
-from console.ui.tables.columns import Column
+from console.ui.tables.columns import Column, tooltips
 
 DISPLAY, DECORATION, TOOLTIP, ALIGN, FOREGROUND = 0, 1, 3, 7, 9
 ROW_ID_ROLE = 256  # Qt.UserRole: the row's primary key
@@ -55,7 +55,12 @@ class Row:
     __slots__ = ("anchor", "id", "raw", "texts", "tips", "tone")
 
     def __init__(
-        self, row_id: str, anchor: tuple[Any, Any], raw: dict[str, Any], texts: tuple, tips: tuple
+        self,
+        row_id: str,
+        anchor: tuple[Any, Any],
+        raw: dict[str, Any],
+        texts: tuple,
+        tips: tuple | None = None,
     ) -> None:
         self.id = row_id
         self.anchor = anchor
@@ -120,6 +125,8 @@ class WindowModel(QAbstractTableModel):
             if role == DISPLAY:
                 return row.texts[index.column()]
             if role == TOOLTIP:
+                if row.tips is None:
+                    row.tips = tooltips(row.raw, self.columns)
                 return row.tips[index.column()]
             if role == FOREGROUND:
                 if index.column() == self._tone_col:
@@ -254,10 +261,11 @@ class WindowModel(QAbstractTableModel):
 
     def want_rows(self, first: int, last: int) -> None:
         """The view needs rows ``first..last``: plan a read once the event loop is idle."""
-        if self._want is None:
-            self._want = (first, last)
+        want = self._want
+        if want is None or first > want[1] + self.page_size or last < want[0] - self.page_size:
+            self._want = (first, last)  # a new region (the view scrolled far): forget the old one
         else:
-            self._want = (min(self._want[0], first), max(self._want[1], last))
+            self._want = (min(want[0], first), max(want[1], last))
         if not self._timer.isActive():
             self._timer.start()
 
