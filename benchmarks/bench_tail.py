@@ -182,7 +182,7 @@ def sustained(conninfo: str, execution: str, seconds: float) -> None:
     tail = EngineTail(conninfo, uuid.UUID(execution))
     best = 0.0
     try:
-        for rate in (10_000, 20_000, 30_000, 40_000, 60_000):
+        for rate in (10_000, 20_000, 40_000, 60_000, 80_000, 120_000):
             tail.reset()
             written, _took = run_writer(conninfo, execution, rate, seconds)
             backlog = written - tail.count
@@ -279,6 +279,8 @@ def window_run(url: str, conninfo: str, execution: str, seconds: float, rate: fl
     sampler.setInterval(max(1000, int(seconds * 1000 / 12)))
     sampler.timeout.connect(sample)
     load = os.getloadavg()[0]
+    cpu_before = {t.id: t.user_time + t.system_time for t in proc.threads()}
+    wall = time.monotonic()
     sample()
     last[0] = clock.nsecsElapsed()
     heartbeat.start()
@@ -289,6 +291,10 @@ def window_run(url: str, conninfo: str, execution: str, seconds: float, rate: fl
     app.exec()
     if rate:
         writer_proc.join()
+    wall = time.monotonic() - wall
+    cpu_after = {t.id: t.user_time + t.system_time for t in proc.threads()}
+    gui_tid = threading.get_native_id()
+    tail_tid = session._thread.native_id
     heartbeat.stop()
     sampler.stop()
     sample()
@@ -302,6 +308,8 @@ def window_run(url: str, conninfo: str, execution: str, seconds: float, rate: fl
         "stalls": [max(0.0, g - 5) for g in gaps],
         "handler_ms": handler_ms,
         "rss": rss,
+        "gui_cpu": (cpu_after.get(gui_tid, 0) - cpu_before.get(gui_tid, 0)) / wall,
+        "tail_cpu": (cpu_after.get(tail_tid, 0) - cpu_before.get(tail_tid, 0)) / wall,
     }
     page.set_database(None)
     db.close()
@@ -311,8 +319,10 @@ def window_run(url: str, conninfo: str, execution: str, seconds: float, rate: fl
 def gui(url: str, conninfo: str, executions: tuple[str, str], seconds: float) -> None:
     print(f"\n== window (tail page, offscreen 1400x900), {seconds:.0f} s each ==")
     print(
-        f"{'lines/s':>8} {'load':>5} {'delivered':>10} {'held':>8} | {'stall max':>9}"
+        f"{'lines/s':>8} {'load':>5} {'written':>9} {'delivered':>10} {'held':>8} |"
+        f" {'stall max':>9}"
         f" {'p99.9':>7} {'p99':>6} {'>50ms':>6} | {'frame handler max':>17} {'p99':>6}"
+        f" | CPU gui / tail thread"
     )
     runs = [
         window_run(url, conninfo, executions[0], seconds, 0),
@@ -321,9 +331,11 @@ def gui(url: str, conninfo: str, executions: tuple[str, str], seconds: float) ->
     for r in runs:
         st, hm = r["stalls"], r["handler_ms"] or [0.0]
         print(
-            f"{r['rate']:>8,} {r['load']:>5.1f} {r['delivered']:>10,} {r['held']:>8,} |"
+            f"{r['rate']:>8,} {r['load']:>5.1f} {r['written']:>9,} {r['delivered']:>10,}"
+            f" {r['held']:>8,} |"
             f" {max(st):>7.1f}ms {pct(st, 0.999):>5.1f}ms {pct(st, 0.99):>4.1f}ms"
             f" {sum(x > 50 for x in st):>6} | {max(hm):>15.1f}ms {pct(hm, 0.99):>4.1f}ms"
+            f" | {r['gui_cpu']:.0%} / {r['tail_cpu']:.0%}"
         )
     print("(0 lines/s: the same page idle, the machine's own background of stalls)")
     print("RSS MiB at 10,000 lines/s: " + ", ".join(f"{t:.0f}s {m:.0f}" for t, m in runs[1]["rss"]))
