@@ -288,6 +288,10 @@ class TablePage(QWidget):
             return
         self.filter_bar.show_error(None)
         self._error = None
+        if self._detail_id is not None:
+            self.ctx.runner.invalidate(self._detail_key)
+            self._detail_id = None
+            self.detail.show_message("Select a row to see its details.")
         self.chips.set_chips(self._chips())
         self.title_changed.emit(self.title_suffix())
         if remember:

@@ -338,8 +338,11 @@ class ChipBar(QWidget):
     def set_chips(self, chips: list[tuple[str, str]]) -> None:
         while self._layout.count() > 1:
             item = self._layout.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget()
+            if widget is not None:
+                widget.hide()
+                widget.setParent(None)
+                widget.deleteLater()
         for key, label in chips:
             chip = QToolButton(self)
             chip.setObjectName(f"chip_{key}")
