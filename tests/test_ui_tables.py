@@ -456,3 +456,22 @@ def test_integration_detail_masks_secrets(qtbot, ctx, db) -> None:
     assert {r.raw["integration_id"] for r in page.detail.events.model.rows} == {
         page.model.rows[0].raw["id"]
     }
+
+
+def test_estimate_until_exact_count_is_asked(qtbot, ctx, db) -> None:
+    with db.engine.begin() as conn:  # rows the statistics do not know about yet
+        conn.execute(
+            text(
+                "INSERT INTO execution_logs (execution_id, message)"
+                " SELECT id, 'late' FROM workflow_executions LIMIT 100"
+            )
+        )
+        exact = conn.execute(text("SELECT count(*) FROM execution_logs")).scalar()
+    page = make_page(qtbot, ctx, "logs", db)
+    assert not page.model.total_exact and page.model.total == exact - 100
+    assert page.count_label.text().endswith("(estimate)") and page.exact_button.isVisible()
+    qtbot.mouseClick(page.exact_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, page)
+    assert page.model.total_exact and page.model.total == exact
+    assert page.count_label.text() == f"{exact:,} log lines"
+    assert not page.exact_button.isVisible()
