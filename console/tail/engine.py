@@ -288,10 +288,12 @@ class TailEngine:
             first = not self._tracker.started
             if first:
                 # Everything visible now at or past the horizon is history (shown or skipped).
-                self._tracker.advance(snap, floor)
-                for row_id, xid in conn.execute(
+                # Read all of it before touching the tracker: a cut half-way leaves it unstarted.
+                seeds = conn.execute(
                     sql.seed(o.execution is not None, bool(o.levels)), {**base, "floor": floor.at}
-                ):
+                ).fetchall()
+                self._tracker.advance(snap, floor)
+                for row_id, xid in seeds:
                     self._tracker.remember(row_id, xid)
             self._stream_history(conn, base)
         self._history.done = True
