@@ -382,3 +382,17 @@ def test_a_hidden_page_starts_its_tail_only_when_shown(qtbot, runner, db):
     assert page.session is not None
     wait_live(qtbot, page)
     page.set_database(None)
+
+
+def test_the_registered_page_takes_capacity_and_polling_from_settings(qtbot, runner):
+    from console.ui import settings
+    from console.ui.pages import page_specs
+
+    settings.put(settings.page_key("tail", "capacity"), 5000)
+    settings.put(settings.page_key("tail", "poll_ms"), 250)
+    spec = next(s for s in page_specs() if s.key == "tail")
+    assert spec.title == "Live tail"
+    page = spec.factory(PageContext(runner=runner))
+    qtbot.addWidget(page)
+    assert page.model.capacity == 5000
+    assert page._options().poll_interval_s == 0.25

@@ -86,6 +86,7 @@ class TailPage(QWidget):
         self._wrapped_rows: set[int] = set()
         self._pending_count = 0
         self._start_when_shown = False
+        self.poll_interval_s = 1.0
         self.last_export: tuple[Path, int] | None = None
         self._build()
 
@@ -281,9 +282,10 @@ class TailPage(QWidget):
 
     # ---------------------------------------------------------------- session
     def _options(self) -> TailOptions:
+        common = {"history_limit": self.model.capacity, "poll_interval_s": self.poll_interval_s}
         if self._target:
-            return TailOptions(execution=uuid.UUID(self._target), history_limit=self.model.capacity)
-        return TailOptions(since=timefmt.now() - RUNNING_HISTORY, history_limit=self.model.capacity)
+            return TailOptions(execution=uuid.UUID(self._target), **common)
+        return TailOptions(since=timefmt.now() - RUNNING_HISTORY, **common)
 
     def _restart(self) -> None:
         self._start_when_shown = False
@@ -619,4 +621,16 @@ def _one_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-PAGE = PageSpec("tail", "Live tail", TailPage, order=45, icon="tail")
+def _make_page(ctx: PageContext) -> TailPage:
+    """The page with the operator's settings: ``pages/tail/capacity`` (lines kept) and
+    ``pages/tail/poll_ms`` (polling interval where LISTEN is not available)."""
+    from console.ui import settings
+
+    capacity = settings.get_int(settings.page_key("tail", "capacity"), DEFAULT_CAPACITY)
+    poll_ms = settings.get_int(settings.page_key("tail", "poll_ms"), 1000)
+    page = TailPage(ctx, capacity=max(1000, capacity))
+    page.poll_interval_s = max(0.05, poll_ms / 1000)
+    return page
+
+
+PAGE = PageSpec("tail", "Live tail", _make_page, order=45, icon="tail")
