@@ -369,3 +369,30 @@ def test_unreachable_server_keeps_retrying_until_stopped(tmp_path):
     tail.wait_for(lambda: sum(s.phase == "reconnecting" for s in tail.states) >= 2)
     tail.stop()
     assert tail.error is None and tail.result is None
+
+
+class BlindEngine(TailEngine):
+    """Bookkeeping as on a hot standby, whose snapshots list no in-progress ids."""
+
+    def _connect(self) -> None:
+        super()._connect()
+        self._tracker.blind = True
+
+
+def test_standby_bookkeeping_without_in_progress_lists_is_exact_too(conninfo):
+    a, _ = make_execution(conninfo)
+    lines: list[TailLine] = []
+    engine = BlindEngine(
+        conninfo,
+        TailOptions(execution=uuid.UUID(a), listen=False, poll_interval_s=0.05),
+        lines.extend,
+    )
+    thread = threading.Thread(target=engine.run, daemon=True)
+    thread.start()
+    run_writers(adversarial_plans(conninfo, (a,), n=3))
+    finish_execution(conninfo, a)
+    thread.join(60)
+    assert engine.finished is not None
+    ids = [line.id for line in lines]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == table_ids(conninfo, a)
