@@ -22,7 +22,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
-    QTimer,
     Signal,
 )
 from PySide6.QtGui import QColor, QIcon
@@ -97,10 +96,6 @@ class WindowModel(QAbstractTableModel):
         self._inflight: Plan | None = None
         self._want: tuple[int, int] | None = None
         self._pending_want: tuple[int, int] | None = None
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(0)
-        self._timer.timeout.connect(self._flush)
         self._tone_col = next(
             (i for i, c in enumerate(columns) if c.kind in ("status", "health", "level")), -1
         )
@@ -256,18 +251,33 @@ class WindowModel(QAbstractTableModel):
         self.total_exact = exact
         self.window_changed.emit()
 
-    def next_generation(self) -> int:
-        return self.generation + 1
-
     def want_rows(self, first: int, last: int) -> None:
-        """The view needs rows ``first..last``: plan a read once the event loop is idle."""
-        want = self._want
+        """The view needs rows ``first..last``: start the read at once.
+
+        Called from ``data()`` during a paint: the read overlaps the paint of the
+        placeholders.  Rows the read in flight will bring are not asked for again.
+        """
+        if self._inflight is not None and self._covers(self._inflight, first, last):
+            self._pending_want = self._merge(self._pending_want, first, last)
+            return
+        self._want = self._merge(self._want, first, last)
+        self._flush()
+
+    def _merge(self, want: tuple[int, int] | None, first: int, last: int) -> tuple[int, int]:
         if want is None or first > want[1] + self.page_size or last < want[0] - self.page_size:
-            self._want = (first, last)  # a new region (the view scrolled far): forget the old one
-        else:
-            self._want = (min(want[0], first), max(want[1], last))
-        if not self._timer.isActive():
-            self._timer.start()
+            return (first, last)  # a new region (the view scrolled far): forget the old one
+        return (min(want[0], first), max(want[1], last))
+
+    def _covers(self, plan: Plan, first: int, last: int) -> bool:
+        """Whether the rows ``plan`` will bring (as far as known now) include first..last."""
+        s, e = self.start, self.start + len(self.rows)
+        lo, hi = {
+            "top": (0, plan.limit),
+            "bottom": (self.total - plan.limit, self.total),
+            "after": (e, e + plan.limit),
+            "before": (s - plan.limit, s),
+        }.get(plan.mode, (plan.row, plan.row + plan.limit))
+        return lo <= first and last < hi
 
     def _flush(self) -> None:
         want, self._want = self._want, None
