@@ -45,12 +45,16 @@ def run(profile: str | None = None, url: str | None = None) -> int:
 
     setup_logging()
     install_crash_dialog(app)
+    from PySide6.QtCore import QTimer
+
     from console.ui.main_window import MainWindow
 
     window = MainWindow()
+    window.closed.connect(app.quit)  # not only "last window closed": a dialog may outlive it
     window.show()
-    app.processEvents()  # the first paint happens before the data layer is imported
-    window.start(profile, url)
+    # Start once the loop runs: the first paint comes before the data layer is imported, and
+    # a close that arrives early still ends exec() (a close before exec() would not).
+    QTimer.singleShot(0, lambda: window.start(profile, url))
     _close_on_signals(window)
     return int(app.exec())
 

@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
 
     database_changed = Signal(object)  # Database | None
     connection_state_changed = Signal(str)  # idle | connecting | connected | failed
+    closed = Signal()  # the window closed and released its database
 
     def __init__(self, parent: QWidget | None = None, *, remember: bool = True) -> None:
         super().__init__(parent)
@@ -815,6 +816,7 @@ class MainWindow(QMainWindow):
         self.hide()
         self.shutdown()
         super().closeEvent(event)
+        self.closed.emit()
 
 
 def build_main_window(
