@@ -127,6 +127,8 @@ def _simulate(db: Database) -> None:
     finally:
         sim.stop()
     s = sim.stats
+    if s.last_error:
+        print(f"last simulator error: {s.last_error}")
     print(
         f"simulator stopped: {s.started} executions started, {s.finished} finished, "
         f"{s.retried} retried, {s.log_lines} log lines, {s.events_created} events"

@@ -210,6 +210,11 @@ class DemoSimulator:
                 self._conn = None
                 self._stop.wait(1.0)
                 continue
+            except Exception as exc:  # a bug, not the database: say so and stop
+                self.stats.errors += 1
+                self.stats.last_error = f"{type(exc).__name__}: {exc}"
+                log.exception("demo simulator stopped on an unexpected error")
+                return
             self._stop.wait(max(0.0, s.tick_s - (time.monotonic() - began)))
 
     def _tick(self, now: float) -> None:
