@@ -87,7 +87,13 @@ def _step_migrate(state: _State) -> None:
     missing = sorted(set(CONTRACT_TABLES) - tables)
     if missing:
         raise RuntimeError(f"tables missing after migration: {', '.join(missing)}")
-    state.report(f"  PostgreSQL {state.db.server_version}, schema {state.db.migration.state.value}")
+    report = state.db.migration
+    if not report.applied:  # a new database: the shipped revisions must have run
+        raise RuntimeError(f"no revision applied to a new database (state {report.state.value})")
+    state.report(
+        f"  PostgreSQL {state.db.server_version}, applied {', '.join(report.applied)} "
+        f"(head {report.head})"
+    )
 
 
 def _step_demo(state: _State) -> None:
