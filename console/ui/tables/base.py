@@ -406,9 +406,9 @@ class TablePage(QWidget):
     # ------------------------------------------------------------ status, empty state
 
     def _loaded(self) -> None:
-        if self._names_pending:
+        if self._names_pending:  # once the first rows are painted, not competing with them
             self._names_pending = False
-            self._load_workflow_names()
+            QTimer.singleShot(800, self._load_workflow_names)
         self._show_sort_indicator()
         self._update_status()
         self.rows_changed.emit()
