@@ -162,7 +162,7 @@ def test_window_shows_every_committed_line_once_then_the_end_banner(qtbot, runne
     page.apply_filters({"execution_id": a})
     wait_live(qtbot, page)
     assert page.view.isColumnHidden(COL_EXECUTION)
-    assert page.mode_label.text() == "Live · LISTEN"
+    qtbot.waitUntil(lambda: page.mode_label.text() == "Live · LISTEN", timeout=WAIT)
     plans = [
         WriterPlan(conninfo, (a,), transactions=30, long_share=0.1, long_s=1.0, seed=s)
         for s in range(3)
@@ -396,3 +396,21 @@ def test_the_registered_page_takes_capacity_and_polling_from_settings(qtbot, run
     qtbot.addWidget(page)
     assert page.model.capacity == 5000
     assert page._options().poll_interval_s == 0.25
+
+
+def test_a_deleted_page_leaves_the_theme_and_utc_signals_alone(qtbot, runner):
+    from PySide6.QtCore import SIGNAL
+
+    from console.ui import theme, timefmt
+
+    def receivers() -> tuple[int, int]:
+        return (
+            timefmt.time_events().receivers(SIGNAL("utc_changed(bool)")),
+            theme.theme_events().receivers(SIGNAL("changed(QString)")),
+        )
+
+    before = receivers()
+    page = TailPage(PageContext(runner=runner))
+    assert receivers() == (before[0] + 1, before[1] + 1)
+    page.deleteLater()
+    qtbot.waitUntil(lambda: receivers() == before)  # nothing left to call on a deleted page

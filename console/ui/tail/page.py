@@ -199,10 +199,17 @@ class TailPage(QWidget):
         self._clock.start()
         self._wrap_timer = QTimer(self, singleShot=True, interval=50)
         self._wrap_timer.timeout.connect(self._fit_wrapped_rows)
-        theme.theme_events().changed.connect(lambda _s: self.model.reload_colors())
-        timefmt.time_events().utc_changed.connect(lambda _u: self.model.reformat_times())
+        # Bound methods, not lambdas: Qt drops these connections when the page is deleted.
+        theme.theme_events().changed.connect(self._theme_changed)
+        timefmt.time_events().utc_changed.connect(self._utc_changed)
         self._update_columns()
         self._update_count()
+
+    def _theme_changed(self, _scheme: str) -> None:
+        self.model.reload_colors()
+
+    def _utc_changed(self, _utc: bool) -> None:
+        self.model.reformat_times()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
