@@ -409,8 +409,15 @@ def test_a_deleted_page_leaves_the_theme_and_utc_signals_alone(qtbot, runner):
             theme.theme_events().receivers(SIGNAL("changed(QString)")),
         )
 
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    def flush_deletes() -> None:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+    flush_deletes()  # pages of earlier tests
     before = receivers()
     page = TailPage(PageContext(runner=runner))
     assert receivers() == (before[0] + 1, before[1] + 1)
     page.deleteLater()
-    qtbot.waitUntil(lambda: receivers() == before)  # nothing left to call on a deleted page
+    flush_deletes()
+    assert receivers() == before  # nothing left to call on a deleted page
