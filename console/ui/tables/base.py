@@ -64,6 +64,10 @@ def configure_view(view: QTableView) -> None:
     vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
     vh.setDefaultSectionSize(ROW_HEIGHT)
     view.horizontalHeader().setStretchLastSection(True)
+    # left-aligned titles stay readable over wide columns (a message column's centre is off-screen)
+    view.horizontalHeader().setDefaultAlignment(
+        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+    )
     view.horizontalHeader().setHighlightSections(False)
 
 
@@ -398,6 +402,7 @@ class TablePage(QWidget):
         if not restored:
             for i, col in enumerate(self.columns):
                 self.view.setColumnWidth(i, col.width)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self._show_sort_indicator()
 
     def _save_header(self) -> None:
