@@ -22,6 +22,7 @@ from console.ui.pages import PageContext
 from console.ui.tail.delegate import match_spans
 from console.ui.tail.model import COL_EXECUTION, COL_MESSAGE, TailTableModel, make_row
 from console.ui.tail.page import TailPage
+from console.ui.tail.session import MAX_PER_FRAME
 from console.ui.tasks import TaskRunner
 
 WAIT = 60_000
@@ -256,8 +257,11 @@ def test_window_buffer_stays_bounded_under_a_flood(qtbot, runner, db, conninfo):
     wait_live(qtbot, page)
     biggest = [0]
 
-    def after_each_frame(_rows) -> None:  # connected after the page's own slot
+    frames: list[int] = []
+
+    def after_each_frame(rows) -> None:  # connected after the page's own slot
         biggest[0] = max(biggest[0], page.model.total())
+        frames.append(len(rows))
 
     page.session.rows.connect(after_each_frame)
     with psycopg.connect(conninfo, autocommit=True) as conn:
@@ -268,9 +272,10 @@ def test_window_buffer_stays_bounded_under_a_flood(qtbot, runner, db, conninfo):
                 (a, chunk),
             )
     qtbot.waitUntil(lambda: page.session.engine.lines_delivered == 5000, timeout=WAIT)
-    qtbot.waitUntil(lambda: biggest[0] > 0 and not page.session._inbox, timeout=WAIT)
+    qtbot.waitUntil(lambda: biggest[0] > 0 and page.session.backlog() == 0, timeout=WAIT)
     page.session.flush()
     assert biggest[0] <= 500 + page.model.slack()
+    assert max(frames) <= MAX_PER_FRAME
     page.model.trim()
     assert page.model.total() == 500
     assert len(set(shown_ids(page))) == 500

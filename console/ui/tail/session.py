@@ -1,9 +1,10 @@
 """Runs a ``TailEngine`` on its own thread and hands its lines to the GUI thread in frames.
 
 The engine thread turns lines into display rows (``make_row``) and appends them
-to an inbox; a ~60 Hz timer on the GUI thread takes the whole inbox at once and
-emits ``rows`` with it, so the model sees one insert per frame however fast the
-lines arrive.  State changes and the end cross over by queued signals.
+to an inbox; a ~60 Hz timer on the GUI thread takes what is there (at most
+``MAX_PER_FRAME``, the rest next frame) and emits ``rows`` with it, so the model
+sees one insert per frame however fast the lines arrive.  State changes and the
+end cross over by queued signals.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from console.tail.lines import TailLine
 from console.ui.tail.model import TailRow, make_row
 
 FRAME_MS = 16
+MAX_PER_FRAME = 2000  # bounds one frame's work when the tail catches up on a backlog
 
 
 class TailSession(QObject):
@@ -70,12 +72,20 @@ class TailSession(QObject):
         self._thread.join(timeout)
         return not self._thread.is_alive()
 
-    def flush(self) -> None:
-        """Hand everything received so far to the GUI (the frame timer calls this)."""
+    def flush(self, limit: int | None = MAX_PER_FRAME) -> None:
+        """Hand the rows received so far (up to ``limit``) to the GUI (the frame timer)."""
         with self._lock:
-            batch, self._inbox = self._inbox, []
+            if limit is None or len(self._inbox) <= limit:
+                batch, self._inbox = self._inbox, []
+            else:
+                batch, self._inbox = self._inbox[:limit], self._inbox[limit:]
         if batch and not self._done:
             self.rows.emit(batch)
+
+    def backlog(self) -> int:
+        """Rows received but not yet handed to the GUI."""
+        with self._lock:
+            return len(self._inbox)
 
     # ---------------------------------------------------------- engine thread
     def _run(self) -> None:
@@ -99,6 +109,6 @@ class TailSession(QObject):
         self._state_relay.emit(state)
 
     def _on_finished_gui(self, result: Finished) -> None:
-        self.flush()  # every line first, then the banner
+        self.flush(None)  # every line first, then the banner
         self._timer.stop()
         self.finished.emit(result)
