@@ -7,6 +7,8 @@ TEMPLATE``), which takes a few tens of milliseconds instead of a migration run.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,12 +29,19 @@ TEMPLATE_DB = "autopr_test_template"
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
-    """A real PostgreSQL server for the whole test session."""
-    server = EmbeddedServer(tmp_path_factory.mktemp("pg") / "server")
+def pg_server() -> Iterator[EmbeddedServer]:
+    """A real PostgreSQL server for the whole test session.
+
+    Its cluster lives outside pytest's basetemp: pytest prunes all but the three
+    newest basetemp dirs, which would pull the data dir from under a server
+    still used by a concurrent test session on the same machine.
+    """
+    root = Path(tempfile.mkdtemp(prefix="autopr-test-pg-"))
+    server = EmbeddedServer(root / "server")
     server.start()
     yield server
     server.stop(force=True)
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
