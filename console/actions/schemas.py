@@ -7,11 +7,12 @@ text the operator typed is what gets written, not a re-serialised model).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
+
+from console.jsonsafe import JsonInputError, loads_for_postgres
 
 
 class WorkflowConfig(BaseModel):
@@ -42,9 +43,9 @@ class JsonProblem(Exception):
 def parse_object(text: str, *, allow_null: bool = False) -> dict[str, Any] | None:
     """The JSON object in ``text``; :class:`JsonProblem` with a position otherwise."""
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise JsonProblem(exc.msg, exc.lineno, exc.colno) from None
+        value = loads_for_postgres(text)
+    except JsonInputError as exc:
+        raise JsonProblem(exc.message, exc.line, exc.column) from None
     if value is None and allow_null:
         return None
     if not isinstance(value, dict):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from console.jsonsafe import JsonInputError, loads_for_postgres
 from models.vocab import (
     EVENT_STATUSES,
     EXECUTION_STATUSES,
@@ -80,6 +81,19 @@ class Where:
         return " AND ".join(self.clauses) if self.clauses else "TRUE"
 
 
+def _new_where(filters: dict[str, Any]) -> Where:
+    """An empty Where, once the filter values are known to be storable text.
+
+    PostgreSQL text cannot hold NUL; refusing it here gives a message instead of a
+    driver error.
+    """
+    for key, value in filters.items():
+        items = value if isinstance(value, list | tuple | set) else [value]
+        if any(isinstance(item, str) and "\x00" in item for item in items):
+            raise FilterError(key, "Filters cannot contain the NUL character")
+    return Where()
+
+
 def escape_like(text: str) -> str:
     """Escape ``\\``, ``%`` and ``_`` for a LIKE pattern using the default escape ``\\``."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -98,11 +112,13 @@ def prefix_range(prefix: str) -> tuple[str, str]:
 def parse_json_filter(text: str) -> Any:
     """Parse the JSON of a containment filter; the error names line and column."""
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FilterError(
-            "json", f"Invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        ) from None
+        return loads_for_postgres(text)
+    except JsonInputError as exc:
+        if exc.line is not None:
+            raise FilterError(
+                "json", f"Invalid JSON at line {exc.line}, column {exc.column}: {exc.message}"
+            ) from None
+        raise FilterError("json", f"Invalid JSON: {exc.message}") from None
 
 
 def as_uuid(value: Any, field_name: str) -> str:
@@ -182,7 +198,7 @@ EXEC_ID_RE = re.compile(r"^exec-[0-9A-Za-z_-]*$")
 
 
 def workflows_where(filters: dict[str, Any], a: str = "w") -> Where:
-    where = Where()
+    where = _new_where(filters)
     _in(where, f"{a}.status", "f_status", checked_list(filters, "status", WORKFLOW_STATUSES))
     if filters.get("workflow_id"):
         where.add(f"{a}.id = :f_wf", f_wf=as_uuid(filters["workflow_id"], "workflow_id"))
@@ -200,7 +216,7 @@ def workflows_where(filters: dict[str, Any], a: str = "w") -> Where:
 
 
 def executions_where(filters: dict[str, Any], a: str = "e") -> Where:
-    where = Where()
+    where = _new_where(filters)
     _in(where, f"{a}.status", "f_status", checked_list(filters, "status", EXECUTION_STATUSES))
     if filters.get("workflow_id"):
         where.add(f"{a}.workflow_id = :f_wf", f_wf=as_uuid(filters["workflow_id"], "workflow_id"))
@@ -230,7 +246,7 @@ def executions_where(filters: dict[str, Any], a: str = "e") -> Where:
 
 
 def logs_where(filters: dict[str, Any], a: str = "l") -> Where:
-    where = Where()
+    where = _new_where(filters)
     level = filters.get("min_level")
     if level:
         if str(level).upper() not in LOG_LEVELS:
@@ -267,7 +283,7 @@ def logs_where(filters: dict[str, Any], a: str = "l") -> Where:
 
 
 def integrations_where(filters: dict[str, Any], a: str = "i") -> Where:
-    where = Where()
+    where = _new_where(filters)
     if filters.get("integration_id"):
         where.add(f"{a}.id = :f_int", f_int=as_uuid(filters["integration_id"], "integration_id"))
     _in(
@@ -287,7 +303,7 @@ def integrations_where(filters: dict[str, Any], a: str = "i") -> Where:
 
 
 def events_where(filters: dict[str, Any], a: str = "v") -> Where:
-    where = Where()
+    where = _new_where(filters)
     _in(where, f"{a}.status", "f_status", checked_list(filters, "status", EVENT_STATUSES))
     if filters.get("integration_id"):
         where.add(
