@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QMenu
 
 from console import APP_NAME, __version__, applog, paths
 from console.ui.about_dialog import AboutDialog, about_facts
-from console.ui.crash_dialog import CRASH_EXIT_CODE, CrashDialog, install_crash_dialog
+from console.ui.crash_dialog import CRASH_EXIT_CODE, install_crash_dialog
 
 
 @pytest.fixture
@@ -120,14 +120,31 @@ def test_a_second_crash_does_not_stack_dialogs(qtbot, crash_reporter) -> None:
     assert crash_reporter.dialog.summary_label.text() == "ValueError: first"
 
 
-def test_quit_ends_the_event_loop_with_an_error_status(qtbot, qapp) -> None:
-    dialog = CrashDialog("ValueError: x", "Traceback", Path("/tmp/console.log"))
-    qtbot.addWidget(dialog)
-    dialog.show()
-    codes: list[int] = []
-    from PySide6.QtCore import QTimer
+def test_quit_ends_the_event_loop_with_an_error_status(tmp_path: Path) -> None:
+    # In a process of its own: ending the application's event loop inside the
+    # test session would leave the shared QApplication unable to deliver
+    # queued signals to the tests that follow.
+    import os
+    import subprocess
 
-    QTimer.singleShot(0, dialog.quit_button.click)
-    codes.append(qapp.exec())
-    assert codes == [CRASH_EXIT_CODE]
-    assert not dialog.isVisible()
+    script = tmp_path / "quit.py"
+    script.write_text(
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from console.ui.crash_dialog import CrashDialog\n"
+        "app = QApplication([])\n"
+        "dialog = CrashDialog('ValueError: x', 'Traceback', Path('/tmp/console.log'))\n"
+        "dialog.show()\n"
+        "QTimer.singleShot(0, dialog.quit_button.click)\n"
+        "code = app.exec()\n"
+        "print('visible' if dialog.isVisible() else 'hidden')\n"
+        "sys.exit(code)\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(Path.cwd()))
+    done = subprocess.run(
+        [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == CRASH_EXIT_CODE, done.stderr
+    assert done.stdout.strip() == "hidden"
