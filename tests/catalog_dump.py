@@ -27,18 +27,23 @@ DUMP_QUERIES = (
 
 
 STORAGE_QUERY = (
-    # a rewritten or truncated table gets a new file node
-    "SELECT relname, relfilenode FROM pg_class "
+    # a rewritten or truncated table gets a new file node; any ALTER (even one that
+    # changes nothing) writes a new version of the relation's catalog row (xmin)
+    "SELECT relname, relfilenode, xmin::text FROM pg_class "
     "WHERE relnamespace = 'public'::regnamespace ORDER BY 1"
+)
+TABLES_QUERY = (
+    "SELECT quote_ident(relname) FROM pg_class "
+    "WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' ORDER BY 1"
 )
 
 
 def catalog_dump(url: str, *, storage: bool = True) -> str:
     """Schema objects of ``public`` plus the contents of ``alembic_version``, as text.
 
-    ``storage`` adds each relation's file node, which differs between databases
-    but changes within one when a table is rewritten: leave it out to compare two
-    databases' schemas.
+    ``storage`` adds each relation's file node and catalog row version and a digest
+    of every table's rows: they differ between databases but change within one
+    when anything is altered or written. Leave it out to compare two schemas.
     """
     from sqlalchemy.engine import make_url
 
@@ -50,6 +55,14 @@ def catalog_dump(url: str, *, storage: bool = True) -> str:
         for query in queries:
             out.append(query)
             out.extend(repr(row) for row in conn.execute(query))
+        if storage:
+            # every row of every table, as text
+            for (table,) in conn.execute(TABLES_QUERY).fetchall():
+                digest = conn.execute(
+                    f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), "
+                    f"'')) FROM {table} t"
+                ).fetchone()
+                out.append(f"rows {table}: {digest}")
         has_version = conn.execute("SELECT to_regclass('public.alembic_version')").fetchone()
         if has_version and has_version[0]:
             out.append("alembic_version:")
