@@ -99,10 +99,49 @@ def sub_table(parent: QWidget, controller: WindowController) -> QTableView:
     return view
 
 
-def text_box(parent: QWidget) -> QPlainTextEdit:
-    box = QPlainTextEdit(parent)
-    box.setReadOnly(True)
-    return box
+PREVIEW_CHARS = 100_000  # a longer text shows its start; the context menu copies it all
+
+
+class PreviewBox(QPlainTextEdit):
+    """A read-only text box that shows the start of a huge text and copies all of it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self._full = ""
+
+    def set_preview(self, text: str) -> None:
+        self._full = text
+        if len(text) <= PREVIEW_CHARS:
+            self.setPlainText(text)
+            return
+        rest = len(text) - PREVIEW_CHARS
+        self.setPlainText(
+            f"{text[:PREVIEW_CHARS]}\n\n… {rest:,} more characters not shown"
+            " (right-click → Copy full text)"
+        )
+
+    def full_text(self) -> str:
+        return self._full
+
+    def contextMenuEvent(self, event) -> None:
+        from PySide6.QtGui import QGuiApplication
+
+        menu = self.createStandardContextMenu()
+        menu.addSeparator()
+        menu.addAction("Copy full text").triggered.connect(
+            lambda: QGuiApplication.clipboard().setText(self._full)
+        )
+        menu.exec(event.globalPos())
+
+
+def text_box(parent: QWidget) -> PreviewBox:
+    return PreviewBox(parent)
+
+
+def full_text(box: PreviewBox) -> str:
+    """The whole text behind a (possibly cut) preview."""
+    return box.full_text()
 
 
 def chain_tree(parent: QWidget, headers: list[str]) -> QTreeWidget:
@@ -232,7 +271,7 @@ class ExecutionDetail(Pane):
         )
         self.trigger_data.set_json(ex["trigger_data"])
         self.result.set_json(ex["result"])
-        self.error.setPlainText(ex["error_message"] or "(no error)")
+        self.error.set_preview(ex["error_message"] or "(no error)")
         self.tabs.setTabText(4, "Error ⚠" if ex["error_message"] else "Error")
         self.chain.clear()
         for row in ex["ancestors"]:
@@ -281,7 +320,7 @@ class LogDetail(Pane):
             lambda _l: self.open_page.emit("executions", {"execution_id": exec_id})
         )
         self.form.addRow("", exec_label)
-        self.message_box.setPlainText(row["message"])
+        self.message_box.set_preview(row["message"])
         self.metadata.set_json(row["log_metadata"])
 
 
@@ -342,4 +381,4 @@ class EventDetail(Pane):
             ]
         )
         self.payload.set_json(row["payload"])
-        self.error.setPlainText(row["error_message"] or "(no error)")
+        self.error.set_preview(row["error_message"] or "(no error)")

@@ -10,6 +10,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu, QTreeWidget, QTreeWidgetItem, QWidget
 
 MAX_CHILDREN = 500  # a huge array shows its first items and a note
+MAX_NODES = 5_000  # a whole document shows at most this many items (copy gives the rest)
+MAX_TEXT = 1_000  # a value longer than this is cut in the tree (copy gives it in full)
 
 
 def _summary(value: Any) -> str:
@@ -17,7 +19,10 @@ def _summary(value: Any) -> str:
         return f"{{…}} {len(value)} keys" if value else "{}"
     if isinstance(value, list):
         return f"[…] {len(value)} items" if value else "[]"
-    return json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value, ensure_ascii=False)
+    if len(text) > MAX_TEXT:
+        return f"{text[:MAX_TEXT]}… ({len(text):,} characters; right-click to copy in full)"
+    return text
 
 
 class JsonTree(QTreeWidget):
@@ -30,10 +35,12 @@ class JsonTree(QTreeWidget):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
         self._doc: Any = None
+        self._budget = MAX_NODES
 
     def set_json(self, doc: Any, expand_depth: int = 2) -> None:
         self.clear()
         self._doc = doc
+        self._budget = MAX_NODES
         if doc is None:
             QTreeWidgetItem(self, ["(none)", ""])
             return
@@ -52,14 +59,20 @@ class JsonTree(QTreeWidget):
             if isinstance(value, list)
             else []
         )
-        for key, child in items[:MAX_CHILDREN]:
-            item = QTreeWidgetItem(parent, [str(key), _summary(child)])
+        shown = min(len(items), MAX_CHILDREN, max(self._budget, 0))
+        self._budget -= shown
+        for key, child in items[:shown]:
+            summary = _summary(child)
+            item = QTreeWidgetItem(parent, [str(key)[:MAX_TEXT], summary])
             item.setData(1, Qt.ItemDataRole.UserRole, child)
-            item.setToolTip(1, _summary(child)[:1000])
+            item.setToolTip(1, summary)
             if isinstance(child, dict | list):
                 self._fill(item, child)
-        if len(items) > MAX_CHILDREN:
-            QTreeWidgetItem(parent, ["…", f"{len(items) - MAX_CHILDREN} more not shown"])
+        if len(items) > shown:
+            QTreeWidgetItem(
+                parent,
+                ["…", f"{len(items) - shown:,} more not shown (right-click to copy in full)"],
+            )
 
     def _menu(self, pos) -> None:
         item = self.itemAt(pos)
