@@ -35,8 +35,6 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     # Frozen copy of models.tables.NEW_EXECUTION_ID_FUNCTION as of this revision.
     op.execute(NEW_EXECUTION_ID_FUNCTION)
-    # Frozen copy of models.tables.NEW_EXECUTION_ID_FUNCTION as of this revision.
-    op.execute(NEW_EXECUTION_ID_FUNCTION)
     op.create_table(
         "integrations",
         sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
