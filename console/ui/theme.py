@@ -77,7 +77,10 @@ _reported: str | None = None  # last scheme the platform announced by colorSchem
 
 
 def theme_events() -> _ThemeEvents:
-    """``theme_events().changed`` fires when the palette switches between light and dark."""
+    """``theme_events().changed`` fires when the palette switches between light and dark.
+
+    Connect bound methods of QObjects, never lambdas (see :func:`console.ui.timefmt.time_events`).
+    """
     global _events
     if _events is None:
         _events = _ThemeEvents()

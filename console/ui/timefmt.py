@@ -22,7 +22,11 @@ _use_utc = False
 
 
 def time_events() -> _TimeEvents:
-    """``time_events().utc_changed(bool)`` fires when the UTC toggle changes."""
+    """``time_events().utc_changed(bool)`` fires when the UTC toggle changes.
+
+    The emitter lives for the whole process: connect bound methods of QObjects (Qt drops
+    them when their object is deleted), never lambdas, which would outlive their widget.
+    """
     global _events
     if _events is None:
         _events = _TimeEvents()
