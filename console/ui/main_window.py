@@ -55,6 +55,9 @@ REFRESH_CHOICES: tuple[tuple[int, str], ...] = (
 )
 ADHOC_PROFILES = ("url", "DATABASE_URL")
 PING_INTERVAL_MS = 10_000
+# While the server is gone, retry after 1 s, 2 s, 4 s … at most every 30 s.
+RETRY_FIRST_MS = 1_000
+RETRY_MAX_MS = 30_000
 
 
 class _EmptyPages(QWidget):
@@ -151,6 +154,7 @@ class MainWindow(QMainWindow):
         self._ping_timer.setInterval(PING_INTERVAL_MS)
         self._ping_timer.timeout.connect(self.check_connection)
         self.connection_lost: str | None = None
+        self.retry_ms = 0  # the current retry delay while the server is gone (0: not lost)
         self._restore_choices()
         self.resize(1280, 800)
         self._restore_geometry()
@@ -550,6 +554,8 @@ class MainWindow(QMainWindow):
         self._update_pool_label()
         self._pool_timer.start()
         self.connection_lost = None
+        self.retry_ms = 0
+        self._ping_timer.setInterval(PING_INTERVAL_MS)
         self._ping_timer.start()
         if db.migration.applied:
             self.show_status(f"Applied migrations: {', '.join(db.migration.applied)}")
@@ -720,6 +726,11 @@ class MainWindow(QMainWindow):
         def ok(_result) -> None:
             if db is self.db and self.connection_lost is not None:
                 self.connection_lost = None
+                self.retry_ms = 0
+                self._ping_timer.setInterval(PING_INTERVAL_MS)
+                # Pages read again with their own filters, selection and scroll.
+                for page in self.pages.values():
+                    self._call(page, "refresh")
                 self.banner.show_connected(db, self.guard)
                 self.conn_label.setText(f"connected: {db.profile.name} · {db.database_name}")
                 self.show_status(f"The connection to {db.profile.name} is back.")
@@ -733,7 +744,9 @@ class MainWindow(QMainWindow):
             if self.connection_lost is None:
                 log.warning("lost the connection to %s: %s", db.profile.name, reason)
             self.connection_lost = reason
-            self.banner.show_lost(reason)
+            self.retry_ms = min(self.retry_ms * 2, RETRY_MAX_MS) or RETRY_FIRST_MS
+            self._ping_timer.setInterval(self.retry_ms)
+            self.banner.show_lost(f"{reason} (next try in {self.retry_ms // 1000} s)")
             self.conn_label.setText(f"connection lost: {db.profile.name}")
 
         self.runner.submit(ping, ok, failed, key="ping")
