@@ -11,6 +11,7 @@ beyond the :class:`~console.ui.pages.Page` protocol and a few optional hooks.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
@@ -40,6 +41,7 @@ from console.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from console.actions.guard import WriteGuard
+    from console.db.cancel import QueryCanceller
     from console.db.connection import Database
     from console.profiles import Profile
 
@@ -124,6 +126,7 @@ class MainWindow(QMainWindow):
         self.runner = TaskRunner(self)
         self.connector = Connector(self)
         self.db: Database | None = None
+        self.canceller: QueryCanceller | None = None
         self.guard: WriteGuard | None = None
         self.profile: Profile | None = None
         self.state = "idle"
@@ -259,6 +262,7 @@ class MainWindow(QMainWindow):
         self.view_menu = menu.addMenu("&View")
         self.pages_menu = self.view_menu.addMenu("Go to")
         self.view_menu.addAction(self.refresh_action)
+        self.cancel_action = self.view_menu.addAction("Cancel running queries", self.cancel_queries)
         self.view_menu.addAction(self.pause_action)
         self.view_menu.addAction(self.utc_action)
         theme_menu = self.view_menu.addMenu("Theme")
@@ -388,6 +392,20 @@ class MainWindow(QMainWindow):
         if page is not None and self.db is not None:
             self._call(page, "refresh")
 
+    def cancel_queries(self) -> None:
+        """Stop this window's running statements on the server (pages then say so)."""
+        canceller = self.canceller
+        if canceller is None:
+            return
+
+        def send() -> None:
+            # A plain thread: the task runner's workers may all be busy with the slow queries.
+            sent = canceller.cancel_all()
+            log.info("cancel requested for %d running statement(s)", sent)
+
+        threading.Thread(target=send, name="autopr-cancel", daemon=True).start()
+        self.show_status("Cancelling the running queries…")
+
     def focus_filter(self) -> None:
         page = self.current_page()
         if page is not None:
@@ -498,6 +516,9 @@ class MainWindow(QMainWindow):
         """Pages forget the database, the old one closes in the background."""
         old = self.db
         self.db = None
+        if self.canceller is not None:
+            self.canceller.close()
+            self.canceller = None
         self.guard = None
         self.ctx.extras.pop("write_guard", None)
         self._pool_timer.stop()
@@ -529,6 +550,7 @@ class MainWindow(QMainWindow):
 
     def _on_connected(self, db: Database) -> None:
         from console.actions.guard import WriteGuard
+        from console.db.cancel import QueryCanceller
 
         log.info(
             "connected to profile %s (%s), database %s, PostgreSQL %s%s",
@@ -539,6 +561,7 @@ class MainWindow(QMainWindow):
             ", read-only" if db.read_only else "",
         )
         self.db = db
+        self.canceller = QueryCanceller(db.engine)
         self.profile = db.profile
         self.guard = WriteGuard(db.profile.name, db.profile.environment)
         self.ctx.extras["write_guard"] = self.guard

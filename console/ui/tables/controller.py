@@ -64,6 +64,8 @@ def user_message(exc: BaseException) -> str:
     first = text[0] if text else type(exc).__name__
     if "statement timeout" in first:
         return "The query took too long and was stopped; narrow the filters (e.g. a time range)."
+    if "due to user request" in first:
+        return "The query was cancelled."
     if "server closed" in first or "connection" in first.lower():
         return "Lost the connection to the database; it will be retried on refresh."
     return f"The query failed: {first[:200]}"
