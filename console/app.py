@@ -50,7 +50,6 @@ def run(profile: str | None = None, url: str | None = None) -> int:
     from console.ui.main_window import MainWindow
 
     window = MainWindow()
-    window.closed.connect(app.quit)  # not only "last window closed": a dialog may outlive it
     window.show()
     # Start once the loop runs: the first paint comes before the data layer is imported, and
     # a close that arrives early still ends exec() (a close before exec() would not).
