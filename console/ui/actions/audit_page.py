@@ -200,7 +200,11 @@ class AuditPage(QWidget):
         col.addLayout(bar)
         col.addWidget(split, 1)
         col.addLayout(foot)
-        timefmt.time_events().utc_changed.connect(lambda _: self.model.restyle())
+        # A bound method (not a lambda): Qt drops the connection when the page is deleted.
+        timefmt.time_events().utc_changed.connect(self._on_utc_changed)
+
+    def _on_utc_changed(self, _utc: bool) -> None:
+        self.model.restyle()
 
     # ------------------------------------------------------------ Page protocol
 
