@@ -95,3 +95,19 @@ def test_the_app_closes_cleanly_on_sigterm(db_url, isolated_home):
     assert "Traceback" not in err
     ini = (isolated_home / "config" / "console.ini").read_text()
     assert "geometry" in ini  # the window closed through closeEvent and saved its layout
+
+
+def test_page_filters_show_in_the_window_title_and_esc_clears_them(qtbot, demo_db_url):
+    win = build_main_window()
+    win.build_pages()
+    qtbot.addWidget(win)
+    win.show()
+    win.connect_profile(Profile("demo-a", environment="dev", url=demo_db_url))
+    qtbot.waitUntil(lambda: win.state == "connected", timeout=CONNECT_TIMEOUT_MS)
+    win.open_page("executions", {"status": ["failed"], "time_range": "24h"})
+    settle(qtbot, win)
+    title = win.windowTitle()
+    assert title.startswith("Executions — ") and "failed" in title and "24 h" in title
+    win.pages["executions"].clear_filters()
+    qtbot.waitUntil(lambda: "failed" not in win.windowTitle(), timeout=CONNECT_TIMEOUT_MS)
+    win.close()

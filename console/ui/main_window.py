@@ -309,6 +309,8 @@ class MainWindow(QMainWindow):
                 log.exception("page %s failed to build", spec.key)
                 page = _BrokenPage(spec.title, exc)
             page.setObjectName(f"page_{spec.key}")
+            if hasattr(page, "title_changed"):
+                page.title_changed.connect(self._on_page_title_changed)
             self.pages[spec.key] = page
             self._page_keys.append(spec.key)
             self.page_stack.addWidget(page)
@@ -786,6 +788,9 @@ class MainWindow(QMainWindow):
         except AttributeError:
             self.pool_label.setText("pool ?")
 
+    def _on_page_title_changed(self, _suffix: str) -> None:
+        self._update_title()
+
     def _update_title(self) -> None:
         parts = [f"{APP_NAME} {__version__}"]
         key = self.current_key()
@@ -793,6 +798,9 @@ class MainWindow(QMainWindow):
             spec = next((s for s in self.specs if s.key == key), None)
             if spec:
                 parts.insert(0, spec.title)
+            suffix = getattr(self.pages.get(key), "title_suffix", lambda: "")()
+            if suffix:
+                parts.insert(1, suffix)
         if self.db is not None:
             parts.append(f"{self.db.profile.name} ({self.db.profile.environment})")
         elif self.profile is not None:
