@@ -6,6 +6,7 @@ TEMPLATE``), which takes a few tens of milliseconds instead of a migration run.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -106,6 +107,15 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng = make_engine(db_url)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _collect_on_the_gui_thread(request: pytest.FixtureRequest) -> Iterator[None]:
+    """No automatic GC during a test (it may run in a query worker and destroy Qt
+    objects from the wrong thread); collect between tests, on the main thread."""
+    gc.disable()
+    yield
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)

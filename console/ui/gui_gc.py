@@ -1,0 +1,54 @@
+"""Python's cyclic garbage collector, run on the GUI thread only.
+
+The collector runs in whichever thread happens to allocate when a threshold is
+crossed.  When that is a query worker and the garbage holds Qt objects that
+belong to the GUI thread, Qt destroys them from the wrong thread and aborts the
+process.  So automatic collection is switched off and a timer on the GUI thread
+collects instead, generation by generation, as the thresholds would have.
+"""
+
+from __future__ import annotations
+
+import gc
+
+from PySide6.QtCore import QObject, QTimer
+
+INTERVAL_MS = 500
+
+
+class GuiThreadCollector(QObject):
+    def __init__(self, parent: QObject | None = None, interval_ms: int = INTERVAL_MS) -> None:
+        super().__init__(parent)
+        self._thresholds = gc.get_threshold()
+        gc.disable()
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.check)
+        self._timer.start()
+
+    def check(self) -> int:
+        """Collect the oldest generation whose count passed its threshold; objects freed."""
+        counts = gc.get_count()
+        generation = -1
+        if counts[0] > self._thresholds[0]:
+            generation = 0
+            if counts[1] > self._thresholds[1]:
+                generation = 1
+                if counts[2] > self._thresholds[2]:
+                    generation = 2
+        return gc.collect(generation) if generation >= 0 else 0
+
+    def stop(self) -> None:
+        self._timer.stop()
+        gc.enable()
+
+
+_collector: GuiThreadCollector | None = None
+
+
+def install(app: QObject) -> GuiThreadCollector:
+    """Once per process, on the GUI thread, after the QApplication exists."""
+    global _collector
+    if _collector is None:
+        _collector = GuiThreadCollector(app)
+    return _collector
