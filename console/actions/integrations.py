@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from console.actions.context import ActionContext
-from console.actions.errors import GONE, INELIGIBLE, INVALID, ActionError, ActionResult
+from console.actions.errors import GONE, INVALID, ActionError, ActionResult
 from console.actions.masking import mask, unmask
 from console.actions.rows import as_uuid
-from console.actions.simple import update_step
+from console.actions.simple import enabled_step, update_step
 from console.actions.tx import perform
 from models.tables import Integration
 
@@ -44,23 +44,15 @@ def set_integration_enabled(
     seen: Mapping[str, Any] | None = None,
     confirmed: bool = False,
 ) -> ActionResult:
-    word = "enabled" if enabled else "disabled"
-
-    def check(row: dict[str, Any]) -> None:
-        if row["enabled"] == enabled:
-            raise ActionError(INELIGIBLE, f"integration {row['name']} is already {word}")
-
-    step = update_step(
-        action="integration.enable" if enabled else "integration.disable",
+    step = enabled_step(
+        noun="integration",
         table=INT,
         where=_where(target),
-        what=f"integration {target}",
+        target=target,
         columns=INT_COLUMNS,
         label_key="name",
-        values={"enabled": enabled},
+        enabled=enabled,
         seen=seen,
-        check=check,
-        verb=word,
     )
     return perform(ctx, step, needs_confirmation=not enabled, confirmed=confirmed)
 

@@ -64,3 +64,37 @@ def update_step(
         )
 
     return step
+
+
+def enabled_step(
+    *,
+    noun: str,
+    table: Table,
+    where: ColumnElement[bool],
+    target: str,
+    columns: Sequence[Column],
+    label_key: str,
+    enabled: bool,
+    seen: Mapping[str, Any] | None,
+) -> Step:
+    """Enable or disable one row (integrations, triggers); refuses a no-op."""
+    from console.actions.errors import INELIGIBLE, ActionError
+
+    word = "enabled" if enabled else "disabled"
+
+    def check(row: dict[str, Any]) -> None:
+        if row["enabled"] == enabled:
+            raise ActionError(INELIGIBLE, f"{noun} {row[label_key]} is already {word}")
+
+    return update_step(
+        action=f"{noun}.{'enable' if enabled else 'disable'}",
+        table=table,
+        where=where,
+        what=f"{noun} {target}",
+        columns=columns,
+        label_key=label_key,
+        values={"enabled": enabled},
+        seen=seen,
+        check=check,
+        verb=word,
+    )

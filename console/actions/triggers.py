@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from console.actions.context import ActionContext
-from console.actions.errors import INELIGIBLE, INVALID, ActionError, ActionResult
+from console.actions.errors import INVALID, ActionError, ActionResult
 from console.actions.rows import as_uuid
-from console.actions.simple import update_step
+from console.actions.simple import enabled_step, update_step
 from console.actions.tx import perform
 from models.tables import WorkflowTrigger
 
@@ -39,23 +39,15 @@ def set_trigger_enabled(
     confirmed: bool = False,
 ) -> ActionResult:
     """Disabling stops a workflow from starting: confirmed on staging/prod."""
-    word = "enabled" if enabled else "disabled"
-
-    def check(row: dict[str, Any]) -> None:
-        if row["enabled"] == enabled:
-            raise ActionError(INELIGIBLE, f"trigger {row['id']} is already {word}")
-
-    step = update_step(
-        action="trigger.enable" if enabled else "trigger.disable",
+    step = enabled_step(
+        noun="trigger",
         table=TRG,
         where=_where(trigger_id),
-        what=f"trigger {trigger_id}",
+        target=trigger_id,
         columns=TRG_COLUMNS,
         label_key="id",
-        values={"enabled": enabled},
+        enabled=enabled,
         seen=seen,
-        check=check,
-        verb=word,
     )
     return perform(ctx, step, needs_confirmation=not enabled, confirmed=confirmed)
 
