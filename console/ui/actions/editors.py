@@ -108,7 +108,27 @@ def edit_integration(controller: ActionController, integration_id: str, name: st
     )
 
 
-class WorkflowActionsDialog(QDialog):
+class _WorkflowRowsDialog(QDialog):
+    """A dialog over one workflow's child rows, re-read after every action it starts."""
+
+    def read_rows(self, engine) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def _changed(self, _result: object) -> None:
+        if self.isVisible():
+            self.reload()
+
+    def reload(self) -> None:
+        engine = self.controller.db.engine
+        self.controller.runner.submit(
+            lambda: self.read_rows(engine),
+            self._loaded,
+            self.controller._refused,
+            key=f"{type(self).__name__}-{id(self)}",
+        )
+
+
+class WorkflowActionsDialog(_WorkflowRowsDialog):
     """The actions of a workflow: drag (or move) to reorder, edit config and conditions."""
 
     def __init__(self, controller: ActionController, workflow_id: str, name: str) -> None:
@@ -152,18 +172,8 @@ class WorkflowActionsDialog(QDialog):
         self.resize(520, 420)
         self.reload()
 
-    def _changed(self, _result: object) -> None:
-        if self.isVisible():
-            self.reload()
-
-    def reload(self) -> None:
-        engine = self.controller.db.engine
-        self.controller.runner.submit(
-            lambda: reads.actions_of(engine, self.workflow_id),
-            self._loaded,
-            self.controller._refused,
-            key=f"actions-{id(self)}",
-        )
+    def read_rows(self, engine) -> list[dict[str, Any]]:
+        return reads.actions_of(engine, self.workflow_id)
 
     def _loaded(self, rows: list[dict[str, Any]]) -> None:
         self.list.clear()
@@ -217,7 +227,7 @@ class WorkflowActionsDialog(QDialog):
         )
 
 
-class TriggersDialog(QDialog):
+class TriggersDialog(_WorkflowRowsDialog):
     """The triggers of a workflow: enable, disable, edit conditions."""
 
     def __init__(self, controller: ActionController, workflow_id: str, name: str) -> None:
@@ -252,18 +262,8 @@ class TriggersDialog(QDialog):
         self.resize(560, 320)
         self.reload()
 
-    def _changed(self, _result: object) -> None:
-        if self.isVisible():
-            self.reload()
-
-    def reload(self) -> None:
-        engine = self.controller.db.engine
-        self.controller.runner.submit(
-            lambda: reads.triggers_of(engine, self.workflow_id),
-            self._loaded,
-            self.controller._refused,
-            key=f"triggers-{id(self)}",
-        )
+    def read_rows(self, engine) -> list[dict[str, Any]]:
+        return reads.triggers_of(engine, self.workflow_id)
 
     def _loaded(self, rows: list[dict[str, Any]]) -> None:
         current = self.table.currentRow()
