@@ -1,6 +1,6 @@
 """Live tail: commit-to-visible latency, sustained rate, GUI stall and memory.
 
-    python benchmarks/bench_tail.py [--seconds 8] [--gui-seconds 60] [--skip-gui]
+    python benchmarks/bench_tail.py [--seconds 8] [--gui-seconds 60] [--skip-gui | --gui-only]
 
 Runs its own embedded server in a temporary directory.  A writer process
 inserts lines at a fixed rate, stamping the client time just before each
@@ -34,6 +34,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
 
 import psycopg
+
+sys.setswitchinterval(float(os.environ.get("SWI", "0.005")))
 
 INSERT = (
     "INSERT INTO execution_logs (execution_id, level, message, log_metadata)"
@@ -230,11 +232,13 @@ def window_run(url: str, conninfo: str, execution: str, seconds: float, rate: fl
 
     from console.db.connection import open_database
     from console.profiles import profile_from_url
+    from console.ui import gui_gc
     from console.ui.pages import PageContext
     from console.ui.tail.page import TailPage
     from console.ui.tasks import TaskRunner
 
     app = QApplication.instance() or QApplication([])
+    collector = gui_gc.install(app)  # as the application does: collect on the GUI thread only
     db = open_database(profile_from_url(url))
     runner = TaskRunner()
     page = TailPage(PageContext(runner=runner))
@@ -251,6 +255,7 @@ def window_run(url: str, conninfo: str, execution: str, seconds: float, rate: fl
     page._rows_arrived = timed_arrival  # type: ignore[method-assign]
     page.set_database(db)
     page.follow_execution(execution)
+    collector.settle()  # as the main window does once connected
     session = page.session
     proc = psutil.Process()
     gaps: list[float] = []
@@ -325,7 +330,7 @@ def gui(url: str, conninfo: str, executions: tuple[str, str], seconds: float) ->
         f" | CPU gui / tail thread"
     )
     runs = [
-        window_run(url, conninfo, executions[0], seconds, 0),
+        window_run(url, conninfo, executions[0], min(seconds, 60.0), 0),
         window_run(url, conninfo, executions[1], seconds, 10_000),
     ]
     for r in runs:
@@ -338,7 +343,11 @@ def gui(url: str, conninfo: str, executions: tuple[str, str], seconds: float) ->
             f" | {r['gui_cpu']:.0%} / {r['tail_cpu']:.0%}"
         )
     print("(0 lines/s: the same page idle, the machine's own background of stalls)")
-    print("RSS MiB at 10,000 lines/s: " + ", ".join(f"{t:.0f}s {m:.0f}" for t, m in runs[1]["rss"]))
+    rss = runs[1]["rss"]
+    print("RSS MiB at 10,000 lines/s: " + ", ".join(f"{t:.0f}s {m:.0f}" for t, m in rss))
+    full = [m for t, m in rss if t >= 20]  # the 100,000-line buffer is full by then
+    if full:
+        print(f"RSS once the buffer is full (20 s on): {min(full):.0f}-{max(full):.0f} MiB")
 
 
 def main() -> None:
@@ -346,6 +355,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--gui-seconds", type=float, default=60.0)
     parser.add_argument("--skip-gui", action="store_true")
+    parser.add_argument("--gui-only", action="store_true", help="only the window runs")
     args = parser.parse_args()
 
     from console.db.embedded import EmbeddedServer
@@ -365,9 +375,10 @@ def main() -> None:
         conninfo = address.conninfo("bench_tail")
         print(f"PostgreSQL embedded, {os.cpu_count()} CPUs; writer per-run {args.seconds:g} s")
         execution, _ = make_execution(conninfo)
-        latency_table(conninfo, execution, args.seconds)
-        sustained(conninfo, execution, args.seconds)
-        drain(conninfo, execution)
+        if not args.gui_only:
+            latency_table(conninfo, execution, args.seconds)
+            sustained(conninfo, execution, args.seconds)
+            drain(conninfo, execution)
         if not args.skip_gui:
             idle, _ = make_execution(conninfo)
             busy, _ = make_execution(conninfo)

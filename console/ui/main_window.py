@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from console import APP_NAME, __version__
-from console.ui import settings, theme, timefmt
+from console.ui import gui_gc, settings, theme, timefmt
 from console.ui.banner import EnvironmentBanner, MigrationDialog, StatePanel, UnlockDialog
 from console.ui.connect import ConfirmRequest, Connector, Failure
 from console.ui.pages import PageContext, PageSpec
@@ -57,6 +57,7 @@ REFRESH_CHOICES: tuple[tuple[int, str], ...] = (
 )
 ADHOC_PROFILES = ("url", "DATABASE_URL")
 PING_INTERVAL_MS = 10_000
+SETTLE_MS = 2_000  # after connecting, before freezing the long-lived objects (gui_gc.settle)
 # While the server is gone, retry after 1 s, 2 s, 4 s … at most every 30 s.
 RETRY_FIRST_MS = 1_000
 RETRY_MAX_MS = 30_000
@@ -590,6 +591,8 @@ class MainWindow(QMainWindow):
             settings.put("last_profile", db.profile.name)
         self._update_title()
         self._update_lock_actions()
+        # After the pages' first loads have started: what exists then lives for good.
+        QTimer.singleShot(SETTLE_MS, gui_gc.settle)
 
     def _on_failed(self, profile: Profile, failure: Failure) -> None:
         from console import secrets

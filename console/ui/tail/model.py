@@ -9,8 +9,6 @@ in one ``beginRemoveRows`` once the count passes the capacity plus a slack.
 
 from __future__ import annotations
 
-import bisect
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -35,25 +33,39 @@ _MID_LEFT = int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft)
 _HANDLED = frozenset((_DISPLAY, _FOREGROUND, _TOOLTIP, _ALIGN))
 
 
-@dataclass(slots=True)
-class TailRow:
-    """One line with everything the view shows, computed once."""
+# A row is a plain tuple of atoms (str, int, datetime, None), never an object
+# of a Python class: CPython's cyclic collector stops tracking such a tuple the
+# first time it survives a collection, so 100,000 held rows add nothing to the
+# full collections that run on the GUI thread.  With a dataclass per row (and
+# its UUIDs) a full collection walked ~470,000 objects and froze the window for
+# 100-300 ms.  The fields, by index:
+(
+    R_ID,  # str(uuid) of the log line
+    R_EXECUTION_ID,  # str(uuid) of the execution (shared)
+    R_EXECUTION,  # what the execution column shows (shared)
+    R_CREATED_AT,  # datetime
+    R_LEVEL,  # "INFO", ... (shared)
+    R_MESSAGE,  # the whole message
+    R_STEP,  # step name or ""
+    R_ACTION_ID,  # str(uuid) of the action or ""
+    R_TIME_EXACT,  # the exact time as shown
+    R_RANK,  # level rank, for the level filter
+    R_MESSAGE_ONE,  # first line + a mark when the message has several lines, else None
+) = range(11)
 
-    seq: int
-    line: TailLine
-    time_exact: str
-    level_rank: int
-    execution: str
-    step: str
-    action: str
-    message_one: str | None  # first line + a mark, when the message has several lines
+TailRow = tuple
 
-    @property
-    def message_all(self) -> str:
-        return self.line.message
+_COLUMN_FIELD = {
+    COL_TIME: R_TIME_EXACT,
+    COL_LEVEL: R_LEVEL,
+    COL_EXECUTION: R_EXECUTION,
+    COL_STEP: R_STEP,
+    COL_MESSAGE: R_MESSAGE,
+}
 
-    def matches(self, needle: str) -> bool:
-        return needle in self.line.message.lower() or needle in self.step.lower()
+
+def row_matches(r: TailRow, needle: str) -> bool:
+    return needle in r[R_MESSAGE].lower() or needle in r[R_STEP].lower()
 
 
 _shared: dict[Any, Any] = {}
@@ -90,31 +102,33 @@ def exact_time(dt: datetime) -> str:
     return f"{parts[0]}.{dt.microsecond // 1000:03d} {parts[1]}"
 
 
-def make_row(line: TailLine, seq: int = 0) -> TailRow:
+def make_row(line: TailLine) -> TailRow:
     """Display strings of ``line``; its metadata is dropped (the window does not show it)."""
     message = line.message
     first, newline, _rest = message.partition("\n")
-    line = TailLine(
-        line.id,
-        _share(line.execution_id),
-        _share(line.execution_code),
+    execution_id = _share(str(line.execution_id))
+    return (
+        str(line.id),
+        execution_id,
+        _share(line.execution_code or execution_id[:8]),
         line.created_at,
         _share(line.level),
         message,
-        _share(line.step_name),
-        line.action_id,
-        None,
+        _share(line.step_name) or "",
+        str(line.action_id) if line.action_id else "",
+        exact_time(line.created_at),
+        LOG_LEVEL_RANK.get(line.level, 0),
+        first + " ⏎…" if newline else None,
     )
-    return TailRow(
-        seq=seq,
-        line=line,
-        time_exact=exact_time(line.created_at),
-        level_rank=LOG_LEVEL_RANK.get(line.level, 0),
-        execution=_share(line.execution_code or str(line.execution_id)[:8]),
-        step=line.step_name or "",
-        action=str(line.action_id)[:8] if line.action_id else "",
-        message_one=first + " ⏎…" if newline else None,
-    )
+
+
+def retime(rows: list[TailRow]) -> list[TailRow]:
+    """``rows`` with their exact times formatted again (the display zone changed)."""
+    return [(*r[:R_TIME_EXACT], exact_time(r[R_CREATED_AT]), *r[R_TIME_EXACT + 1 :]) for r in rows]
+
+
+def row_sort_key(r: TailRow) -> tuple[datetime, str]:
+    return r[R_CREATED_AT], r[R_ID]
 
 
 class TailTableModel(QAbstractTableModel):
@@ -125,8 +139,6 @@ class TailTableModel(QAbstractTableModel):
         self._capacity = max(1, capacity)
         self._rows: list[TailRow] = []
         self._view: list[TailRow] = []
-        self._next_seq = 1
-        self._low_seq = 0
         self._min_rank = 0
         self._needle = ""
         self._relative = False
@@ -185,21 +197,18 @@ class TailTableModel(QAbstractTableModel):
     def cell_text(self, r: TailRow, col: int) -> str:
         """What an unwrapped cell shows (the painter's fast path; same as DisplayRole)."""
         if col == COL_MESSAGE:
-            return r.line.message if r.message_one is None else r.message_one
+            one = r[R_MESSAGE_ONE]
+            return r[R_MESSAGE] if one is None else one
         if col == COL_TIME:
             if self._relative:
-                return timefmt.relative(r.line.created_at, self._reference)
-            return r.time_exact
-        if col == COL_LEVEL:
-            return r.line.level
-        if col == COL_EXECUTION:
-            return r.execution
-        if col == COL_STEP:
-            return r.step
-        return r.action
+                return timefmt.relative(r[R_CREATED_AT], self._reference)
+            return r[R_TIME_EXACT]
+        if col == COL_ACTION:
+            return r[R_ACTION_ID][:8]
+        return r[_COLUMN_FIELD[col]]
 
     def cell_colour(self, r: TailRow, col: int) -> QColor | None:
-        return self._level_colors.get(r.level_rank) if col == COL_LEVEL else None
+        return self._level_colors.get(r[R_RANK]) if col == COL_LEVEL else None
 
     def set_wrap(self, wrap: bool) -> None:
         self._wrap = wrap
@@ -217,13 +226,13 @@ class TailTableModel(QAbstractTableModel):
 
     def reformat_times(self) -> None:
         """The UTC toggle changed: remake the exact time strings."""
-        for r in self._rows:
-            r.time_exact = exact_time(r.line.created_at)
+        self._rows = retime(self._rows)
+        self._view = [r for r in self._rows if self._passes(r)]
         self.touch_times()
 
     # --------------------------------------------------------------- content
     def _passes(self, r: TailRow) -> bool:
-        return r.level_rank >= self._min_rank and (not self._needle or r.matches(self._needle))
+        return r[R_RANK] >= self._min_rank and (not self._needle or row_matches(r, self._needle))
 
     def total(self) -> int:
         """Lines held (filtered or not)."""
@@ -239,9 +248,6 @@ class TailTableModel(QAbstractTableModel):
         """Add a batch at the bottom (one insert), then trim the oldest if over capacity."""
         if not rows:
             return
-        for r in rows:
-            r.seq = self._next_seq
-            self._next_seq += 1
         self._rows.extend(rows)
         shown = [r for r in rows if self._passes(r)] if (self._min_rank or self._needle) else rows
         if shown:
@@ -256,9 +262,6 @@ class TailTableModel(QAbstractTableModel):
         """Older lines paged in at the top (oldest first)."""
         if not rows:
             return
-        for r in reversed(rows):
-            self._low_seq -= 1
-            r.seq = self._low_seq
         self._rows[:0] = rows
         shown = [r for r in rows if self._passes(r)]
         if shown:
@@ -271,8 +274,11 @@ class TailTableModel(QAbstractTableModel):
         excess = len(self._rows) - self._capacity
         if excess <= 0:
             return 0
-        cutoff = self._rows[excess - 1].seq
-        gone = bisect.bisect_right(self._view, cutoff, key=lambda r: r.seq)
+        # The view is the filtered rows in the same order: the first ``gone`` of it go.
+        if self._min_rank or self._needle:
+            gone = sum(1 for r in self._rows[:excess] if self._passes(r))
+        else:
+            gone = excess
         if gone:
             self.beginRemoveRows(QModelIndex(), 0, gone - 1)
             del self._view[:gone]
@@ -296,11 +302,11 @@ class TailTableModel(QAbstractTableModel):
         self._view = []
         self.endResetModel()
 
-    def oldest(self) -> TailLine | None:
-        """The line with the smallest (created_at, id) held: where paging older starts."""
+    def oldest(self) -> TailRow | None:
+        """The row with the smallest (created_at, id) held: where paging older starts."""
         if not self._rows:
             return None
-        return min((r.line for r in self._rows), key=lambda line: (line.created_at, line.id))
+        return min(self._rows, key=row_sort_key)
 
     # ------------------------------------------------------------ Qt model
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -321,32 +327,22 @@ class TailTableModel(QAbstractTableModel):
         r = self._view[index.row()]
         col = index.column()
         if role == _DISPLAY:
-            if col == COL_MESSAGE:
-                return r.line.message if self._wrap or r.message_one is None else r.message_one
-            if col == COL_TIME:
-                if self._relative:
-                    return timefmt.relative(r.line.created_at, self._reference)
-                return r.time_exact
-            if col == COL_LEVEL:
-                return r.line.level
-            if col == COL_EXECUTION:
-                return r.execution
-            if col == COL_STEP:
-                return r.step
-            return r.action
+            if col == COL_MESSAGE and self._wrap:
+                return r[R_MESSAGE]
+            return self.cell_text(r, col)
         if role == _ALIGN:
             return _TOP_LEFT if self._wrap else _MID_LEFT
         if role == _FOREGROUND:
-            return self._level_colors.get(r.level_rank) if col == COL_LEVEL else None
+            return self._level_colors.get(r[R_RANK]) if col == COL_LEVEL else None
         # tooltip
         if col == COL_TIME:
-            return timefmt.tooltip(r.line.created_at)
-        if col == COL_ACTION and r.line.action_id:
-            return str(r.line.action_id)
+            return timefmt.tooltip(r[R_CREATED_AT])
+        if col == COL_ACTION and r[R_ACTION_ID]:
+            return r[R_ACTION_ID]
         if col == COL_EXECUTION:
-            return str(r.line.execution_id)
-        if col == COL_MESSAGE and r.message_one is not None:
-            return r.line.message[:4000]
+            return r[R_EXECUTION_ID]
+        if col == COL_MESSAGE and r[R_MESSAGE_ONE] is not None:
+            return r[R_MESSAGE][:4000]
         return None
 
     def capacity_limits(self) -> tuple[int, int]:

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -34,7 +33,6 @@ from PySide6.QtWidgets import (
 from console.tail.engine import Finished, TailOptions, TailState
 from console.ui import theme, timefmt
 from console.ui.pages import PageContext, PageSpec
-from console.ui.tail.delegate import RowPainter
 from console.ui.tail.model import (
     COL_ACTION,
     COL_EXECUTION,
@@ -42,11 +40,16 @@ from console.ui.tail.model import (
     COL_STEP,
     COL_TIME,
     DEFAULT_CAPACITY,
+    R_CREATED_AT,
+    R_EXECUTION_ID,
+    R_ID,
     TailRow,
     TailTableModel,
     make_row,
+    retime,
 )
 from console.ui.tail.session import TailSession
+from console.ui.tail.view import TailView
 from models.vocab import LOG_LEVELS
 
 if TYPE_CHECKING:
@@ -136,10 +139,7 @@ class TailPage(QWidget):
         self.banner.setObjectName("tailBanner")
         self.banner.setMargin(6)
 
-        self.view = QTableView()
-        self.view.setModel(self.model)
-        self._painter = RowPainter(self.model, self.view)
-        self.view.setItemDelegate(self._painter)
+        self.view = TailView(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setWordWrap(False)
         self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -158,7 +158,7 @@ class TailPage(QWidget):
             (COL_LEVEL, 11),
             (COL_EXECUTION, 24),
             (COL_STEP, 16),
-            (COL_ACTION, 9),
+            (COL_ACTION, 10),
         ):
             hh.resizeSection(col, self.fontMetrics().averageCharWidth() * chars + 12)
         vbar = self.view.verticalScrollBar()
@@ -210,6 +210,7 @@ class TailPage(QWidget):
 
     def _utc_changed(self, _utc: bool) -> None:
         self.model.reformat_times()
+        self.pending = retime(self.pending)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -435,10 +436,10 @@ class TailPage(QWidget):
 
         conninfo = self.db.conninfo()
         execution = uuid.UUID(self._target) if self._target else None
-        executions = list({r.line.execution_id for r in self.model.rows()})
+        executions = [uuid.UUID(e) for e in {r[R_EXECUTION_ID] for r in self.model.rows()}]
         params = {
-            "before_at": oldest.created_at,
-            "before_id": oldest.id,
+            "before_at": oldest[R_CREATED_AT],
+            "before_id": uuid.UUID(oldest[R_ID]),
             "execution": execution,
             "executions": executions,
         }
