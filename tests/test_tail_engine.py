@@ -165,6 +165,38 @@ def test_late_commit_with_an_old_timestamp_is_not_lost(conninfo):
     assert_exactly(tail, table_ids(conninfo, a))
 
 
+def test_a_writer_open_longer_than_the_look_back_cap_is_not_lost(conninfo):
+    """The cap keeps fetches short, yet a transaction that outlives it still shows, once."""
+    a, _ = make_execution(conninfo)
+    with psycopg.connect(conninfo) as slow:
+        slow.execute("BEGIN")
+        insert_line(slow, a, "written early, committed after the cap")
+        with slow.transaction():  # a savepoint: its row carries a subtransaction id
+            insert_line(slow, a, "savepoint row, committed after the cap")
+        tail = Tail(conninfo, execution=uuid.UUID(a), max_lookback_s=1.0)
+        tail.live()
+        with psycopg.connect(conninfo, autocommit=True) as fast:
+            for i in range(10):
+                insert_line(fast, a, f"fast {i}")
+                time.sleep(0.25)  # the floor moves on past the slow transaction's start
+        tail.wait_for(lambda: len(tail.lines) == 10)
+        fetches = tail.engine.fetches
+        tail.wait_for(lambda: tail.engine.fetches > fetches + 2)
+        assert len(tail.lines) == 10  # nothing of the open transaction yet
+        slow.execute("COMMIT")
+    tail.wait_for(lambda: len(tail.lines) == 12)
+    time.sleep(1.0)  # later fetches must not show them again
+    with psycopg.connect(conninfo, autocommit=True) as fast:
+        insert_line(fast, a, "after")
+    tail.wait_for(lambda: len(tail.lines) == 13)
+    tail.stop()
+    assert {line.message for line in tail.lines[10:12]} == {
+        "written early, committed after the cap",
+        "savepoint row, committed after the cap",
+    }
+    assert_exactly(tail, table_ids(conninfo, a))
+
+
 def test_savepoint_rows_of_a_transaction_running_at_the_previous_fetch_are_delivered(conninfo):
     """The subtransaction case: 'visible in the previous snapshot' is wrong for a subxid."""
     a, _ = make_execution(conninfo)

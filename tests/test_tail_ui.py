@@ -442,3 +442,18 @@ def test_a_deleted_page_leaves_the_theme_and_utc_signals_alone(qtbot, runner):
     page.deleteLater()
     flush_deletes()
     assert receivers() == before  # nothing left to call on a deleted page
+
+
+def test_deleting_the_page_stops_its_tail(qtbot, runner, db, conninfo):
+    a, _ = make_execution(conninfo)
+    page = TailPage(PageContext(runner=runner))
+    page.resize(800, 400)
+    page.show()
+    page.set_database(db)
+    page.follow_execution(a)
+    wait_live(qtbot, page)
+    session = page.session
+    assert session is not None
+    page.deleteLater()
+    qtbot.waitUntil(lambda: session.engine.stopped, timeout=WAIT)
+    assert session.join(30)

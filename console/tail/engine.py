@@ -261,18 +261,39 @@ class TailEngine:
 
     def _read_floor(self) -> Floor:
         assert self._conn is not None
-        now, oldest, hidden, standby = self._conn.execute(sql.FLOOR).fetchone()  # type: ignore[misc]
         o = self.options
+        margin = timedelta(seconds=o.clock_margin_s)
+        cut_s = None if o.max_lookback_s is None else o.max_lookback_s - o.clock_margin_s
+        row = self._conn.execute(sql.FLOOR, {"cut_s": cut_s}).fetchone()
+        now, oldest, hidden, standby, long_pids, long_starts = row  # type: ignore[misc]
         exact = not standby and not hidden
         if exact:
-            at = min(now, oldest or now) - timedelta(seconds=o.clock_margin_s)
+            at = min(now, oldest or now) - margin
         else:
             at = now - timedelta(seconds=o.fallback_lookback_s)
+        uncapped = at
+        capped: tuple[tuple[int, datetime], ...] = ()
         if o.max_lookback_s is not None:
             at = max(at, now - timedelta(seconds=o.max_lookback_s))
+            if exact and at > uncapped:
+                capped = tuple(zip(long_pids, long_starts, strict=True))
         if exact != self._state.exact_floor:
             self._set_state(exact_floor=exact)
-        return Floor(at, exact)
+        return Floor(at, exact, capped, uncapped if capped else None)
+
+    def _catch_up_floor(self, conn: psycopg.Connection, floor: Floor) -> datetime | None:
+        """Inside the fetch, after its snapshot: the start of the earliest cut-off transaction
+        that has ended since the floor was read (its lines may be visible now), if any."""
+        if not floor.capped:
+            return None
+        pids = [pid for pid, _start in floor.capped]
+        still = {(pid, start) for pid, start in conn.execute(sql.STILL_OPEN, {"pids": pids})}
+        ended = [start for pid, start in floor.capped if (pid, start) not in still]
+        if not ended:
+            return None
+        since = min(ended) - timedelta(seconds=self.options.clock_margin_s)
+        log.info("a transaction open since %s ended: this fetch looks back to it", min(ended))
+        return since
 
     def _start(self) -> None:
         """History (once, resumable) and the starting snapshot."""
@@ -290,7 +311,8 @@ class TailEngine:
                 # Everything visible now at or past the horizon is history (shown or skipped).
                 # Read all of it before touching the tracker: a cut half-way leaves it unstarted.
                 seeds = conn.execute(
-                    sql.seed(o.execution is not None, bool(o.levels)), {**base, "floor": floor.at}
+                    sql.seed(o.execution is not None, bool(o.levels)),
+                    {**base, "floor": floor.lowest},
                 ).fetchall()
                 self._tracker.advance(snap, floor)
                 for row_id, xid in seeds:
@@ -337,6 +359,10 @@ class TailEngine:
             head = conn.execute(sql.HEAD, base).fetchone()
             assert head is not None
             snap = Snapshot.parse(head[0])
+            assert self._tracker.floor is not None
+            since = self._catch_up_floor(conn, self._tracker.floor)
+            if since is not None and since < params["floor"]:
+                params["floor"] = since
             with conn.cursor(name="autopr_tail_fetch") as cur:
                 cur.execute(query, params)
                 while rows := cur.fetchmany(o.batch_rows):

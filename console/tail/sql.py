@@ -15,15 +15,24 @@ ACTIVE = sql_in_list(EXECUTION_ACTIVE_STATUSES)
 
 CHANNEL = "autopr_execution_logs"
 
-# The oldest transaction start in this database, read *before* the fetch's snapshot.
+# The oldest transaction start in this database, read *before* the fetch's snapshot,
+# and the transactions older than the look-back cap (``%(cut_s)s`` seconds; NULL: no cap).
 FLOOR = """
 SELECT clock_timestamp() AS now,
        min(a.xact_start) AS oldest,
        count(*) FILTER (WHERE a.state IS NULL AND a.backend_type = 'client backend') AS hidden,
-       pg_is_in_recovery() AS standby
+       pg_is_in_recovery() AS standby,
+       coalesce(array_agg(a.pid) FILTER (WHERE a.xact_start < clock_timestamp()
+                - %(cut_s)s * interval '1 second'), '{}') AS long_pids,
+       coalesce(array_agg(a.xact_start) FILTER (WHERE a.xact_start < clock_timestamp()
+                - %(cut_s)s * interval '1 second'), '{}') AS long_starts
 FROM pg_stat_activity AS a
 WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
 """
+
+# Run after a fetch's snapshot is taken (the activity view is read once per transaction,
+# at its first use): which of the long transactions are still the same ones.
+STILL_OPEN = "SELECT pid, xact_start FROM pg_stat_activity WHERE pid = ANY(%(pids)s)"
 
 # First statement of each REPEATABLE READ fetch: fixes the snapshot.
 HEAD = """

@@ -52,10 +52,20 @@ the moment itself.  A margin covers writers that stamp a client clock.  Where
 ``pg_stat_activity`` hides other roles' sessions, or on a read replica (whose
 activity view does not show the primary's writers), the floor is a fixed
 look-back instead; the tail reports that it is exact only for transactions
-shorter than that look-back.  ``max_lookback`` caps the floor so that a session
-left idle in a transaction for hours does not make every fetch scan hours of
-lines; a writer transaction open longer than the cap is the one case where a
-line can be missed, and the cap is configurable (``None``: no cap).
+shorter than that look-back.
+
+``max_lookback`` caps the floor so that a session left idle in a transaction
+for hours does not make every fetch scan hours of lines.  The transactions the
+cap cuts off are remembered by (pid, ``xact_start``).  A row of such a
+transaction ``T`` can only become visible in a snapshot taken after ``T`` ends;
+so each fetch, right after taking its snapshot, reads the activity view again
+(first use in the transaction, hence after the snapshot): if ``T`` is still
+there, none of its rows is visible yet; if it is gone, that one fetch uses
+``T``'s own start as its floor.  By induction (a ``T`` still open after the
+snapshot of fetch ``k`` was open at the floor read of fetch ``k + 1``), no line
+is lost to the cap; a long transaction costs one longer fetch when it ends.  At
+start the seed reads ids down to the uncapped floor, so that such a fetch does
+not take history for new lines.
 
 On a hot standby ``pg_current_snapshot()`` lists no in-progress ids (the
 standby tracks them differently), so there every row with ``x >= horizon`` is
@@ -109,6 +119,14 @@ class Floor:
 
     at: datetime
     exact: bool  # True: from pg_stat_activity; False: a fixed look-back
+    # Transactions the look-back cap cut off, as (pid, xact_start), and the floor
+    # without the cap: a fetch that finds one of them ended looks back that far once.
+    capped: tuple[tuple[int, datetime], ...] = ()
+    uncapped: datetime | None = None
+
+    @property
+    def lowest(self) -> datetime:
+        return self.uncapped if self.uncapped is not None else self.at
 
 
 class SnapshotTracker:

@@ -34,16 +34,22 @@ class GuiThreadCollector(QObject):
         self._timer.start()
 
     def check(self) -> int:
-        """Collect the oldest generation whose count passed its threshold; objects freed."""
+        """Collect the young generation, and older ones as their thresholds say; objects freed.
+
+        The young one is collected on every tick whatever its count says: the count is
+        allocations minus frees, so a steady stream of long-lived objects balanced by
+        frees of old ones (the live tail: 10,000 rows in, 10,000 trimmed each second)
+        keeps it near zero while 100,000 objects pile up unexamined, and the collection
+        that finally runs walks them all (40-70 ms measured).  Collected every tick, it
+        walks what half a second made.
+        """
         counts = gc.get_count()
-        generation = -1
-        if counts[0] > self._thresholds[0]:
-            generation = 0
-            if counts[1] > self._thresholds[1]:
-                generation = 1
-                if counts[2] > self._thresholds[2]:
-                    generation = 2
-        return gc.collect(generation) if generation >= 0 else 0
+        generation = 0
+        if counts[1] > self._thresholds[1]:
+            generation = 1
+            if counts[2] > self._thresholds[2]:
+                generation = 2
+        return gc.collect(generation)
 
     def settle(self) -> bool:
         """Collect once, then leave what survives out of every later collection."""

@@ -9,6 +9,8 @@ end cross over by queued signals.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import threading
 from dataclasses import replace
 
@@ -51,7 +53,10 @@ class TailSession(QObject):
         self._state_relay.connect(self.state_changed)
         self._finished_relay.connect(self._on_finished_gui)
         self._failed_relay.connect(self.failed)
-        self._done = False
+        self._done = threading.Event()
+        # Deleted with its page while the thread still runs: stop it, and emit nothing more.
+        # (A plain function: Qt does not call a slot of the object being destroyed.)
+        self.destroyed.connect(functools.partial(_deleted, self.engine, self._done))
 
     # -------------------------------------------------------------- control
     def start(self) -> None:
@@ -62,7 +67,14 @@ class TailSession(QObject):
         """Ask the engine to stop; it closes its own connection on its thread."""
         self.engine.stop()
         self._timer.stop()
-        self._done = True
+        self._done.set()
+
+    def _relay(self, signal_name: str, value: object) -> None:
+        """Emit from the engine thread unless the session is stopped or deleted."""
+        if self._done.is_set():
+            return
+        with contextlib.suppress(RuntimeError):  # deleted between the check and the emit
+            getattr(self, signal_name).emit(value)
 
     def is_running(self) -> bool:
         return self._thread.is_alive()
@@ -79,7 +91,7 @@ class TailSession(QObject):
                 batch, self._inbox = self._inbox, []
             else:
                 batch, self._inbox = self._inbox[:limit], self._inbox[limit:]
-        if batch and not self._done:
+        if batch and not self._done.is_set():
             self.rows.emit(batch)
 
     def backlog(self) -> int:
@@ -92,13 +104,13 @@ class TailSession(QObject):
         try:
             result = self.engine.run()
         except TailError as exc:
-            self._failed_relay.emit(str(exc))
+            self._relay("_failed_relay", str(exc))
             return
         except Exception as exc:  # the window must show a line, never a trace
-            self._failed_relay.emit(f"the tail stopped: {exc}")
+            self._relay("_failed_relay", f"the tail stopped: {exc}")
             return
         if result is not None:
-            self._finished_relay.emit(result)
+            self._relay("_finished_relay", result)
 
     def _on_lines(self, lines: list[TailLine]) -> None:
         made = [make_row(line) for line in lines]
@@ -106,9 +118,14 @@ class TailSession(QObject):
             self._inbox.extend(made)
 
     def _on_state(self, state: TailState) -> None:
-        self._state_relay.emit(state)
+        self._relay("_state_relay", state)
 
     def _on_finished_gui(self, result: Finished) -> None:
         self.flush(None)  # every line first, then the banner
         self._timer.stop()
         self.finished.emit(result)
+
+
+def _deleted(engine: TailEngine, done: threading.Event, *_args) -> None:
+    done.set()
+    engine.stop()
