@@ -60,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    if args_in == ["--version"]:
+        # Answered before the sub-commands (and the data layer they import) are loaded.
+        print(f"{APP_ID} {__version__}")
+        return 0
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
