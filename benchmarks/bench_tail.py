@@ -27,6 +27,7 @@ import tempfile
 import threading
 import time
 import uuid
+from array import array
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -244,7 +245,7 @@ def window_run(url: str, conninfo: str, execution: str, seconds: float, rate: fl
     page = TailPage(PageContext(runner=runner))
     page.resize(1400, 900)
     page.show()
-    handler_ms: list[float] = []
+    handler_ms = array("d")
     arrived = page._rows_arrived
 
     def timed_arrival(rows) -> None:
@@ -258,14 +259,18 @@ def window_run(url: str, conninfo: str, execution: str, seconds: float, rate: fl
     collector.settle()  # as the main window does once connected
     session = page.session
     proc = psutil.Process()
-    gaps: list[float] = []
+    gaps = array("d")  # 8 bytes a beat: the recording must not show up in the RSS figures
+    worst: list[tuple[float, float]] = []  # (seconds into the run, stall ms) of stalls > 25 ms
     clock = QElapsedTimer()
     clock.start()
     last = [clock.nsecsElapsed()]
 
     def beat() -> None:
         now = clock.nsecsElapsed()
-        gaps.append((now - last[0]) / 1e6)
+        gap = (now - last[0]) / 1e6
+        gaps.append(gap)
+        if gap > 30:
+            worst.append((time.monotonic() - t0, gap - 5))
         last[0] = now
 
     heartbeat = QTimer()
@@ -311,6 +316,7 @@ def window_run(url: str, conninfo: str, execution: str, seconds: float, rate: fl
         "held": page.model.total(),
         "capacity": page.model.capacity,
         "stalls": [max(0.0, g - 5) for g in gaps],
+        "worst": worst,
         "handler_ms": handler_ms,
         "rss": rss,
         "gui_cpu": (cpu_after.get(gui_tid, 0) - cpu_before.get(gui_tid, 0)) / wall,
@@ -343,6 +349,10 @@ def gui(url: str, conninfo: str, executions: tuple[str, str], seconds: float) ->
             f" | {r['gui_cpu']:.0%} / {r['tail_cpu']:.0%}"
         )
     print("(0 lines/s: the same page idle, the machine's own background of stalls)")
+    worst = sorted(runs[1]["worst"], key=lambda w: -w[1])[:5]
+    if worst:
+        stalls = ", ".join(f"{ms:.0f} ms at {t:.0f} s" for t, ms in worst)
+        print(f"Largest stalls at 10,000 lines/s: {stalls}")
     rss = runs[1]["rss"]
     print("RSS MiB at 10,000 lines/s: " + ", ".join(f"{t:.0f}s {m:.0f}" for t, m in rss))
     full = [m for t, m in rss if t >= 20]  # the 100,000-line buffer is full by then
