@@ -128,7 +128,9 @@ def validate_name(name: str) -> str:
             f"letter or digit (got {name!r:.40})"
         )
     if name.lower() in RESERVED_NAMES:
-        raise ProfileError(f"{name!r} is reserved for --url and DATABASE_URL; pick another name")
+        raise ProfileError(
+            f"{name!r} is reserved for --url and DATABASE_URL; pick another profile name"
+        )
     return name
 
 

@@ -208,6 +208,9 @@ def test_text_filters_treat_quotes_backslashes_and_wildcards_literally(engine: E
 def test_like_escaping_and_prefix_range() -> None:
     assert escape_like("50%_\\x") == "50\\%\\_\\\\x"
     assert prefix_range("exec-2025") == ("exec-2025", "exec-2026")
+    assert prefix_range("a\ud7ff") == ("a\ud7ff", "a\ue000")  # past the surrogates
+    assert prefix_range("a\U0010ffff") == ("a\U0010ffff", "b")
+    assert prefix_range("\U0010ffff") == ("\U0010ffff", None)
 
 
 def test_execution_id_prefix_is_served_by_the_unique_index(engine: Engine) -> None:

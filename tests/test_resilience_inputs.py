@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -45,6 +45,8 @@ NASTY = [
     "\t\n",
     " ",
     "\ud7ff",
+    "\ud800",
+    "x\udfffy",
     "\U0010ffff",
 ]
 nasty_text = st.one_of(
@@ -226,6 +228,8 @@ def test_ids_that_are_not_uuids_are_refused_with_a_message(seeded, value, key):
 
 @settings(max_examples=200, deadline=None)
 @given(name=st.text(max_size=80))
+@example("DATABASE_URL")
+@example("url")
 def test_profile_names_are_validated(name):
     try:
         assert validate_name(name) == name

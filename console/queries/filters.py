@@ -84,14 +84,23 @@ class Where:
 def _new_where(filters: dict[str, Any]) -> Where:
     """An empty Where, once the filter values are known to be storable text.
 
-    PostgreSQL text cannot hold NUL; refusing it here gives a message instead of a
-    driver error.
+    PostgreSQL text cannot hold NUL, and UTF-8 cannot encode a lone surrogate
+    (U+D800-U+DFFF, e.g. from a broken paste); refusing them here gives a message
+    instead of a driver error.
     """
     for key, value in filters.items():
         items = value if isinstance(value, list | tuple | set) else [value]
-        if any(isinstance(item, str) and "\x00" in item for item in items):
-            raise FilterError(key, "Filters cannot contain the NUL character")
+        for item in items:
+            if not isinstance(item, str):
+                continue
+            if "\x00" in item:
+                raise FilterError(key, "Filters cannot contain the NUL character")
+            if _SURROGATE.search(item):
+                raise FilterError(key, "Filters cannot contain a lone surrogate (U+D800-U+DFFF)")
     return Where()
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def escape_like(text: str) -> str:
@@ -99,14 +108,25 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def prefix_range(prefix: str) -> tuple[str, str]:
+def prefix_range(prefix: str) -> tuple[str, str | None]:
     """Bounds ``[lo, hi)`` of the strings starting with ``prefix`` in code-point order.
 
     The range lets a plain btree index (``uq_execution_id``) serve a prefix search,
     which LIKE alone cannot outside the C collation.  The LIKE stays next to it, so
     the answer is never wrong; under a linguistic collation the range may miss rows.
+    ``hi`` skips the surrogates (U+D800-U+DFFF cannot be sent as UTF-8) and is
+    ``None`` when there is no string above the prefix (every character U+10FFFF).
     """
-    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    chars = list(prefix)
+    while chars:
+        code = ord(chars[-1]) + 1
+        if 0xD800 <= code <= 0xDFFF:
+            code = 0xE000
+        if code <= 0x10FFFF:
+            chars[-1] = chr(code)
+            return prefix, "".join(chars)
+        chars.pop()
+    return prefix, None
 
 
 def parse_json_filter(text: str) -> Any:
@@ -236,12 +256,12 @@ def executions_where(filters: dict[str, Any], a: str = "e") -> Where:
         else:
             lo, hi = prefix_range(text)
             where.add(
-                f"{a}.execution_id LIKE :f_text AND {a}.execution_id >= :f_lo"
-                f" AND {a}.execution_id < :f_hi",
+                f"{a}.execution_id LIKE :f_text AND {a}.execution_id >= :f_lo",
                 f_text=f"{escape_like(text)}%",
                 f_lo=lo,
-                f_hi=hi,
             )
+            if hi is not None:
+                where.add(f"{a}.execution_id < :f_hi", f_hi=hi)
     return where
 
 
