@@ -4,8 +4,8 @@ At 10,000 lines a second the viewport repaints every frame.  Painted through a
 delegate, each of the ~250 visible cells is a separate call from C++ into
 Python: a fresh painter/option/index wrapper each time, and the interpreter lock
 taken again each time while the tail's thread is busy with the next lines.
-Painting the rows here makes it one call per frame (6.8 ms → see the closing
-benchmark figures).  Wrapped rows (variable heights, rare) still go through
+Painting the rows here makes it one call per frame (a repaint of 40 rows × 6
+columns: 6.8 ms → 3.2 ms).  Wrapped rows (variable heights, rare) still go through
 ``QTableView``'s own painting and the highlighting delegate.
 """
 
