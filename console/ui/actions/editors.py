@@ -249,6 +249,7 @@ class TriggersDialog(_WorkflowRowsDialog):
         super().__init__(controller.parent_widget)
         self.controller = controller
         self.workflow_id = workflow_id
+        self.name = name
         self.rows: list[dict[str, Any]] = []
         self.setWindowTitle(f"Triggers of workflow {name}")
         col = QVBoxLayout(self)
@@ -303,9 +304,10 @@ class TriggersDialog(_WorkflowRowsDialog):
         trigger_id, seen = str(trigger["id"]), {"updated_at": trigger["updated_at"]}
         self.controller.single(
             "enable" if enabled else "disable",
-            "trigger",
+            f"{trigger['trigger_type']} of {self.name}",
             lambda ctx, ok: set_trigger_enabled(ctx, trigger_id, enabled, seen=seen, confirmed=ok),
             destructive=not enabled,
+            noun="trigger",
         )
 
     def edit_conditions(self) -> None:
