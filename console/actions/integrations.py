@@ -12,10 +12,11 @@ from sqlalchemy import Engine, select
 
 from console.actions.context import ActionContext
 from console.actions.errors import GONE, INVALID, ActionError, ActionResult
-from console.actions.masking import mask, unmask
 from console.actions.rows import as_uuid
+from console.actions.secret_edits import with_stored_secrets
 from console.actions.simple import enabled_step, update_step
 from console.actions.tx import perform
+from console.secret_policy import mask
 from models.tables import Integration
 
 INT = Integration.__table__
@@ -66,7 +67,7 @@ def edit_integration_config(
 ) -> ActionResult:
     """Write the edited config; masked placeholders keep the stored secret values.
 
-    The audit row records the masked before/after, never a secret.
+    The audit row records the masked before/after (see ``Tx.audit``), never a secret.
     """
     if not isinstance(masked_config, dict):
         raise ActionError(INVALID, "an integration config must be a JSON object")
@@ -77,9 +78,9 @@ def edit_integration_config(
         what=f"integration {target}",
         columns=INT_COLUMNS,
         label_key="name",
-        values=lambda row: {"config": unmask(masked_config, row["config"] or {})},
+        values=lambda row: {"config": with_stored_secrets(masked_config, row["config"], "config")},
         seen=seen,
-        shown=lambda row: {"config": mask(row["config"] or {})},
+        shown=lambda row: {"config": row["config"] or {}},
         verb="edited the config of",
     )
     return perform(ctx, step)
