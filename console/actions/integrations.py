@@ -37,6 +37,18 @@ def load_masked_config(engine: Engine, target: str) -> tuple[dict[str, Any], dic
     return mask(row["config"] or {}), {"updated_at": row["updated_at"]}
 
 
+def show_integration(engine: Engine, target: str) -> dict[str, Any]:
+    """One integration by name or id, its config masked (``integration show``)."""
+    columns = (*INT_COLUMNS, INT.c.health_status, INT.c.last_health_check)
+    with engine.connect() as conn:
+        row = conn.execute(select(*columns).where(_where(target))).mappings().first()
+    if row is None:
+        raise ActionError(GONE, f"no integration named {target!r}")
+    shown = dict(row)
+    shown["config"] = mask(shown["config"] or {})
+    return shown
+
+
 def set_integration_enabled(
     ctx: ActionContext,
     target: str,
