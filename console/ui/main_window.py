@@ -428,8 +428,16 @@ class MainWindow(QMainWindow):
 
     # ================================================================ start-up and connecting
 
-    def start(self, profile_name: str | None = None, url: str | None = None) -> None:
-        """Load the data layer and the profiles off the GUI thread, then connect."""
+    def start(
+        self,
+        profile_name: str | None = None,
+        url: str | None = None,
+        environment: str | None = None,
+    ) -> None:
+        """Load the data layer and the profiles off the GUI thread, then connect.
+
+        ``environment`` declares what an ad-hoc ``url`` is (the global --environment).
+        """
         remembered = False
         if profile_name is None and url is None and self.remember:
             profile_name = settings.get("last_profile") or None
@@ -452,7 +460,7 @@ class MainWindow(QMainWindow):
             try:
                 from console.profiles import resolve_profile
 
-                chosen = resolve_profile(profile_name, url)
+                chosen = resolve_profile(profile_name, url, environment=environment)
             except (ProfileError, BadURLError) as exc:
                 problems.append(str(exc))
                 if remembered:  # the profile used last time was removed meanwhile
@@ -570,7 +578,7 @@ class MainWindow(QMainWindow):
         self.db = db
         self.canceller = QueryCanceller(db.engine)
         self.profile = db.profile
-        self.guard = WriteGuard(db.profile.name, db.profile.environment)
+        self.guard = WriteGuard.for_profile(db.profile)
         self.ctx.extras["write_guard"] = self.guard
         self._set_state("connected")
         self.banner.show_connected(db, self.guard)
@@ -810,7 +818,7 @@ class MainWindow(QMainWindow):
             if suffix:
                 parts.insert(1, suffix)
         if self.db is not None:
-            parts.append(f"{self.db.profile.name} ({self.db.profile.environment})")
+            parts.append(f"{self.db.profile.name} ({self.db.profile.environment_label})")
         elif self.profile is not None:
             parts.append(f"{self.profile.name} — {self.state}")
         self.setWindowTitle(" — ".join(parts))

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.actions.audit_query import ACTION_NAMES, TARGET_TABLES, AuditFilter, fetch_audit
+from console.queries.filters import local_aware
 from console.ui import timefmt
 from console.ui.actions import menus
 from console.ui.freshness import FreshnessLabel
@@ -358,7 +359,7 @@ def _aware(value: Any) -> datetime | None:
         dt = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     except ValueError:
         return None
-    return dt if dt.tzinfo is not None else dt.astimezone()
+    return local_aware(dt)
 
 
 def _pretty(value: Any) -> str:

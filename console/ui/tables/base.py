@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Connection, text
 
-from console.queries.filters import FilterError, normalized
+from console.queries.filters import FilterError, normalized, usable_filters
 from console.queries.keyset import Sort
 from console.queries.specs import TableSpec
 from console.ui import settings, theme, timefmt
@@ -341,11 +341,11 @@ class TablePage(QWidget):
         profile = self._profile()
         if profile is None:
             return {}
-        saved = normalized(settings.load_filters(profile, self.key))
-        try:
-            self.spec.where(saved, self.spec.alias)
-        except FilterError:
-            return {}
+        saved, dropped = usable_filters(
+            settings.load_filters(profile, self.key), lambda f: self.spec.where(f, self.spec.alias)
+        )
+        if dropped:
+            self.ctx.show_status(f"Saved filter of {self.key} not applied: {dropped[0][1]}")
         return saved
 
     def _load_workflow_names(self) -> None:
