@@ -46,7 +46,7 @@ def common_parser(*, for_subcommand: bool = True) -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
     common = common_parser()
     parser = argparse.ArgumentParser(
         prog=APP_ID,
@@ -55,9 +55,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{APP_ID} {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in modules:
         importlib.import_module(name).register(subparsers, common)
     return parser
+
+
+def _opens_window(args: list[str]) -> bool:
+    """True for the window's command lines (no command or ``gui``, with global options).
+
+    They are parsed without importing the other commands, whose modules load the data
+    layer (SQLAlchemy, Alembic: about half a second) before the window could show.
+    """
+    parser = common_parser(for_subcommand=False)
+
+    def refuse(message: str):
+        raise ValueError(message)
+
+    parser.error = refuse  # type: ignore[method-assign]  # the full parser explains
+    try:
+        _known, rest = parser.parse_known_args(args)
+    except ValueError:
+        return False
+    return rest in ([], ["gui"])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -66,8 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Answered before the sub-commands (and the data layer they import) are loaded.
         print(f"{APP_ID} {__version__}")
         return 0
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    window = _opens_window(args_in)
+    parser = build_parser(("console.cli.gui_cmd",) if window else COMMAND_MODULES)
+    args = parser.parse_args(args_in)
     if not getattr(args, "func", None):
         from console.cli.gui_cmd import run_gui
 
