@@ -13,4 +13,8 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 def run_gui(args: argparse.Namespace) -> int:
     from console.app import run
 
-    return run(profile=getattr(args, "profile", None), url=getattr(args, "url", None))
+    return run(
+        profile=getattr(args, "profile", None),
+        url=getattr(args, "url", None),
+        environment=getattr(args, "environment", None),
+    )
