@@ -12,6 +12,7 @@ import time
 
 from console.cli import CommandError
 from console.cli.common import open_from_args, profile_from_args
+from console.cli.gui_cmd import check_window_possible
 from console.db.connection import Database
 from console.db.engine import EngineSettings, make_engine
 from console.profiles import Profile
@@ -71,6 +72,8 @@ def _check_allowed(args: argparse.Namespace, profile: Profile) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.open:  # before the demo data is written and the embedded server starts
+        check_window_possible()
     profile = profile_from_args(args)
     _check_allowed(args, profile)
     db = open_from_args(args)
