@@ -22,7 +22,8 @@ import tomli_w
 from sqlalchemy.engine import URL
 
 from console import paths
-from console.db.urls import BadURLError, normalize_url
+from console.db.urls import BadURLError, normalize_url, redact
+from console.secret_policy import url_holds_password
 
 ENVIRONMENTS = ("local", "dev", "staging", "prod")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
@@ -93,7 +94,7 @@ class Profile:
             return "embedded PostgreSQL in the user data dir"
         if self.service:
             return f"service={self.service}"
-        return self.sqlalchemy_url().render_as_string(hide_password=True)
+        return redact(self.sqlalchemy_url())
 
     def to_toml(self) -> dict:
         data = {k: v for k, v in asdict(self).items() if v not in (None, {}, "") and k != "name"}
@@ -183,6 +184,7 @@ def validate_profile(profile: Profile) -> Profile:
             f"profile {name!r}: give one of embedded, url, host or service, not "
             + " and ".join(targets)
         )
+    _refuse_password_parameter(profile)
     if profile.url:
         if profile.host or profile.port or profile.user or profile.dbname:
             raise ProfileError(
@@ -198,6 +200,16 @@ def validate_profile(profile: Profile) -> Profile:
                 "and use 'autopr-console profile add' to keep it in the keyring"
             )
     return profile
+
+
+def _refuse_password_parameter(profile: Profile) -> None:
+    """A ``password=`` anywhere in a profile (URL text or extra parameters) is refused."""
+    extra = " ".join(f"{k}={v}" for k, v in profile.extra.items())
+    if url_holds_password(profile.url or "") or url_holds_password(extra):
+        raise ProfileError(
+            f"profile {profile.name!r}: the URL or its parameters hold 'password='; remove it "
+            "and give the password when asked (kept in the OS keyring), or use .pgpass"
+        )
 
 
 def _from_toml(name: str, data: dict) -> Profile:
@@ -273,13 +285,14 @@ class ProfileStore:
         return dict(profiles)
 
     def _write(self, stored: dict[str, dict]) -> None:
+        """Write atomically, readable by the owner only (0600 from the first byte)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(
-            "# AutoPR Console connection profiles. Passwords are never stored here.\n"
-            + tomli_w.dumps({"profiles": stored}),
-            encoding="utf-8",
-        )
+        tmp.unlink(missing_ok=True)
+        text = "# AutoPR Console connection profiles. Passwords are never stored here.\n"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text + tomli_w.dumps({"profiles": stored}))
         os.replace(tmp, self.path)
 
 

@@ -34,6 +34,7 @@ from console.actions.errors import (
     BulkItem,
     BulkSummary,
 )
+from console.secret_policy import mask
 from models.audit import AuditLog
 
 AUDIT = AuditLog.__table__
@@ -54,7 +55,11 @@ class Tx:
         before: dict[str, Any] | None,
         after: dict[str, Any] | None,
     ) -> uuid.UUID:
-        """Insert the audit row of this change; same transaction, so same fate."""
+        """Insert the audit row of this change; same transaction, so same fate.
+
+        ``before``/``after`` pass the secrets policy here, whatever the caller gave:
+        the audit trail never holds a secret.
+        """
         audit_id = uuid.uuid4()
         self.conn.execute(
             insert(AUDIT).values(
@@ -65,8 +70,8 @@ class Tx:
                 action=action,
                 target_table=table,
                 target_id=str(target_id),
-                before=jsonable(before),
-                after=jsonable(after),
+                before=mask(jsonable(before)),
+                after=mask(jsonable(after)),
             )
         )
         return audit_id

@@ -1,7 +1,8 @@
 """Operator actions on the command line, through the same action layer and rules as the window.
 
 ``execution cancel|retry ID…``, ``workflow set-status NAME STATUS``,
-``integration enable|disable NAME``, ``trigger enable|disable ID``,
+``integration enable|disable NAME`` (``show``/``set-config``: console/cli/integration_cmd.py),
+``trigger enable|disable ID``,
 ``event requeue|ignore ID…``.  prod writes only with ``--unlock <profile name>``;
 staging (and prod) destructive or multi-row actions only with ``--yes``.
 
@@ -60,13 +61,18 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
         ("integration", "an integration", "integration name or UUID"),
         ("trigger", "a workflow trigger", "trigger UUID"),
     ):
-        sub = _noun(subparsers, noun, f"enable or disable {what}")
+        extra = ", show it or set its config" if noun == "integration" else ""
+        sub = _noun(subparsers, noun, f"enable or disable {what}{extra}")
         for verb in ("enable", "disable"):
             p = sub.add_parser(verb, parents=[acting], help=f"{verb} {what}")
             p.add_argument(
                 "target", metavar="NAME" if noun == "integration" else "ID", help=target_help
             )
             p.set_defaults(func=_toggle, noun=noun, enabled=verb == "enable")
+        if noun == "integration":
+            from console.cli import integration_cmd
+
+            integration_cmd.register_verbs(sub, acting, common)  # show, set-config
 
     ev = _noun(subparsers, "event", "requeue or ignore integration events")
     for verb, help_text in (

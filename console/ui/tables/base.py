@@ -13,8 +13,8 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QContextMenuEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -185,9 +185,13 @@ class TablePage(QWidget):
         header.sectionResized.connect(lambda *_: self._header_timer.start())
         header.sectionMoved.connect(lambda *_: self._header_timer.start())
         timefmt.time_events().utc_changed.connect(self._reformat)
+        self.context_menu: QMenu | None = None
+        self.view.installEventFilter(self)
         for seq, slot in (
             (QKeySequence.StandardKey.Copy, self.copy_tsv),
             (QKeySequence("Ctrl+Shift+C"), self.copy_json),
+            (QKeySequence(Qt.Key.Key_Menu), self.keyboard_context_menu),
+            (QKeySequence("Shift+F10"), self.keyboard_context_menu),
         ):
             sc = QShortcut(seq, self.view)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -597,9 +601,41 @@ class TablePage(QWidget):
         return menu
 
     def _context_menu(self, pos: QPoint) -> None:
+        """A right-click: the clicked row becomes current (selected if it was not)."""
         idx = self.view.indexAt(pos)
         if idx.isValid() and not self.view.selectionModel().isRowSelected(idx.row()):
             self.view.selectRow(idx.row())
         if idx.isValid():
             self.view.setCurrentIndex(idx)
-        self.build_context_menu().exec(self.view.viewport().mapToGlobal(pos))
+        self._popup_menu(self.view.viewport().mapToGlobal(pos))
+
+    def keyboard_context_menu(self) -> None:
+        """Menu key / Shift+F10: the menu of the current row; the selection stays as it is.
+
+        (Qt's keyboard request carries a point on the lower edge of the current
+        row, where ``indexAt`` finds the next row: it is never used here.)
+        """
+        idx = self.view.currentIndex()
+        rect = self.view.visualRect(idx) if idx.isValid() else None
+        if rect is not None and rect.isValid() and self.view.viewport().rect().intersects(rect):
+            at = QPoint(rect.left() + 24, rect.center().y())
+        else:
+            at = QPoint(24, 8)
+        self._popup_menu(self.view.viewport().mapToGlobal(at))
+
+    def _popup_menu(self, global_pos: QPoint) -> None:
+        old, self.context_menu = self.context_menu, self.build_context_menu()
+        if old is not None:
+            old.deleteLater()
+        self.context_menu.popup(global_pos)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.view
+            and event.type() == QEvent.Type.ContextMenu
+            and isinstance(event, QContextMenuEvent)
+            and event.reason() == QContextMenuEvent.Reason.Keyboard
+        ):
+            self.keyboard_context_menu()
+            return True
+        return super().eventFilter(watched, event)
