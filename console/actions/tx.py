@@ -123,12 +123,21 @@ def run_bulk(
 ) -> BulkSummary:
     """Apply ``make_step(item)`` to every item, each checked on its own.
 
-    Bulk actions always count as needing confirmation on staging and prod.
+    Bulk actions always count as needing confirmation on staging and prod.  The guard
+    is asked again before every batch: when the unlock lapses half-way, the rest of
+    the items are refused, never written.
     """
     ctx.check_may_write(needs_confirmation=True, confirmed=confirmed)
     summary = BulkSummary(action)
     for start in range(0, len(items), batch_size):
         batch = items[start : start + batch_size]
+        if start:
+            try:
+                ctx.check_may_write(needs_confirmation=True, confirmed=confirmed)
+            except ActionError as err:
+                for item in items[start:]:
+                    summary.refused.append((item.target, ActionError(err.kind, err.message)))
+                break
         outcomes = _run_batch(ctx, [make_step(item) for item in batch], isolate=True)
         for item, outcome in zip(batch, outcomes, strict=True):
             if isinstance(outcome, ActionError):

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from console import APP_ID, __version__
+from console.environments import ENVIRONMENTS
 
 COMMAND_MODULES: tuple[str, ...] = (
     "console.cli.gui_cmd",
@@ -41,6 +42,15 @@ def common_parser(*, for_subcommand: bool = True) -> argparse.ArgumentParser:
     )
     target.add_argument(
         "--url", metavar="URL", default=default, help="database URL (overrides profiles)"
+    )
+    common.add_argument(
+        "--environment",
+        choices=ENVIRONMENTS,
+        default=default,
+        help=(
+            "declare what --url / DATABASE_URL is (also AUTOPR_ENVIRONMENT); undeclared, "
+            "a server not on this machine is taken as prod"
+        ),
     )
     return common
 

@@ -19,12 +19,10 @@ from collections.abc import Callable, Sequence
 from console.actions import errors
 from console.actions.context import ActionContext
 from console.actions.errors import ActionError, ActionResult, BulkItem, BulkSummary
-from console.actions.guard import WriteGuard
 from console.cli import CommandError
 from console.cli.common import open_from_args, profile_from_args
+from console.cli.unlock import SAFETY_EXIT, unlocked_guard
 from models.vocab import WORKFLOW_STATUSES
-
-SAFETY_EXIT = 3
 
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
@@ -92,19 +90,7 @@ def _noun(subparsers, name: str, help_text: str):
 
 def _context(args: argparse.Namespace) -> tuple[object, ActionContext]:
     """Check the unlock before connecting, then open the database."""
-    profile = profile_from_args(args)
-    guard = WriteGuard(profile.name, profile.environment)
-    if args.unlock is not None and guard.needs_unlock and not guard.unlock(args.unlock):
-        raise CommandError(
-            f"--unlock {args.unlock!r} does not match the profile name {profile.name!r}",
-            SAFETY_EXIT,
-        )
-    if not guard.may_write():
-        raise CommandError(
-            f"profile {profile.name!r} is prod and read-only; repeat with --unlock {profile.name} "
-            "to write",
-            SAFETY_EXIT,
-        )
+    guard = unlocked_guard(args, profile_from_args(args))
     db = open_from_args(args, assume_yes=False)  # --yes confirms the action, not migrations
     return db, ActionContext.for_database(db, guard)
 

@@ -14,7 +14,11 @@ def run_gui(args: argparse.Namespace) -> int:
     check_window_possible()
     from console.app import run
 
-    return run(profile=getattr(args, "profile", None), url=getattr(args, "url", None))
+    return run(
+        profile=getattr(args, "profile", None),
+        url=getattr(args, "url", None),
+        environment=getattr(args, "environment", None),
+    )
 
 
 def check_window_possible() -> None:

@@ -55,7 +55,7 @@ class ActionController(QObject):
         self.parent_widget = parent
         self.runner = runner
         self.db = db
-        self.guard = guard or WriteGuard(db.profile.name, db.profile.environment)
+        self.guard = guard or WriteGuard.for_profile(db.profile)
         self._request_unlock = request_unlock
         self._status = show_status or (lambda message: None)
         self.dialog: QDialog | QMessageBox | None = None
