@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "console.cli.screenshot_cmd",
     "console.cli.action_cmds",
     "console.cli.selftest_cmd",
+    "console.cli.logs_cmd",
 )
 
 
