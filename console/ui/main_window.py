@@ -55,6 +55,7 @@ REFRESH_CHOICES: tuple[tuple[int, str], ...] = (
     (15, "Every 15 s"),
     (60, "Every 60 s"),
 )
+DEFAULT_REFRESH_S = 5  # live by default; the operator's choice is remembered
 ADHOC_PROFILES = ("url", "DATABASE_URL")
 PING_INTERVAL_MS = 10_000
 SETTLE_MS = 2_000  # after connecting, before freezing the long-lived objects (gui_gc.settle)
@@ -374,6 +375,9 @@ class MainWindow(QMainWindow):
             if self.remember:
                 settings.put("window/page", key)
             self._update_title()
+            if self.db is not None:  # live by default: what is shown is re-read when shown
+                page = self.pages[key]
+                self._call(page, "shown") or self._call(page, "refresh")
 
     def _call(self, page: QWidget, method: str, *args: Any) -> bool:
         """Call an optional page method; a page's error is logged and shown, not raised."""
@@ -731,7 +735,8 @@ class MainWindow(QMainWindow):
         self.banner.repaint_environment()
 
     def _restore_choices(self) -> None:
-        seconds = settings.get_int("auto_refresh_s", 0) if self.remember else 0
+        default = DEFAULT_REFRESH_S if self.remember else 0  # screenshots, self-test: still
+        seconds = settings.get_int("auto_refresh_s", default) if self.remember else 0
         index = max(0, self.refresh_combo.findData(seconds))
         self.refresh_combo.setCurrentIndex(index)
         self._apply_refresh_timer()

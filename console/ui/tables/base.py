@@ -29,10 +29,11 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Connection, text
 
-from console.queries.filters import FilterError, normalized
+from console.queries.filters import FilterError, normalized, usable_filters
 from console.queries.keyset import Sort
 from console.queries.specs import TableSpec
 from console.ui import settings, theme, timefmt
+from console.ui.freshness import FreshnessLabel
 from console.ui.pages import PageContext
 from console.ui.tables.clipboard import to_json, to_tsv
 from console.ui.tables.columns import Column
@@ -49,6 +50,7 @@ ContextMenuProvider = Callable[["TablePage", QMenu], None]
 context_menu_providers: list[ContextMenuProvider] = []
 
 ROW_HEIGHT = 22
+SHOWN_FRESH_S = 2.0  # a page shown again within this of its last read is not read again
 
 
 def configure_view(view: QTableView) -> None:
@@ -143,9 +145,11 @@ class TablePage(QWidget):
         self.exact_button.setFlat(True)
         self.notes_label = QLabel(self)
         self.notes_label.setStyleSheet(f"color: {theme.muted_color().name()};")
+        self.freshness = FreshnessLabel(self)
         status = QHBoxLayout()
         status.addWidget(self.count_label)
         status.addWidget(self.exact_button)
+        status.addWidget(self.freshness)
         status.addStretch(1)
         status.addWidget(self.notes_label)
 
@@ -213,6 +217,7 @@ class TablePage(QWidget):
         self.detail.set_engine(db.engine if db is not None else None)
         self.detail.show_message("Select a row to see its details.")
         self._error = None
+        self.freshness.clear()
         if db is None:
             self._update_status()
             return
@@ -239,6 +244,13 @@ class TablePage(QWidget):
             self.rows_changed.emit()
 
         self.controller.refresh(on_done=restore)
+
+    def shown(self) -> None:
+        """The page became visible: re-read unless a read is under way or just answered."""
+        age = self.freshness.age()
+        if self.controller.loading or (age is not None and age < SHOWN_FRESH_S):
+            return
+        self.refresh()
 
     def apply_filters(self, filters: dict[str, Any]) -> None:
         filters = normalized(filters)
@@ -329,11 +341,11 @@ class TablePage(QWidget):
         profile = self._profile()
         if profile is None:
             return {}
-        saved = normalized(settings.load_filters(profile, self.key))
-        try:
-            self.spec.where(saved, self.spec.alias)
-        except FilterError:
-            return {}
+        saved, dropped = usable_filters(
+            settings.load_filters(profile, self.key), lambda f: self.spec.where(f, self.spec.alias)
+        )
+        if dropped:
+            self.ctx.show_status(f"Saved filter of {self.key} not applied: {dropped[0][1]}")
         return saved
 
     def _load_workflow_names(self) -> None:
@@ -415,6 +427,7 @@ class TablePage(QWidget):
     # ------------------------------------------------------------ status, empty state
 
     def _loaded(self) -> None:
+        self.freshness.mark()
         if self._names_pending:  # once the first rows are painted, not competing with them
             self._names_pending = False
             QTimer.singleShot(800, self._load_workflow_names)
