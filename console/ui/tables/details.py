@@ -26,7 +26,7 @@ from console.ui import theme, timefmt
 from console.ui.pages import PageContext
 from console.ui.plain import make_plain, plain_tip
 from console.ui.tables import columns as cols
-from console.ui.tables.base import DetailPane, configure_view
+from console.ui.tables.base import DetailPane, apply_columns, configure_view
 from console.ui.tables.controller import WindowController
 from console.ui.tables.jsontree import JsonTree
 
@@ -99,8 +99,7 @@ def sub_table(parent: QWidget, controller: WindowController) -> QTableView:
     view = QTableView(parent)
     configure_view(view)
     view.setModel(controller.model)
-    for i, col in enumerate(controller.columns):
-        view.setColumnWidth(i, col.width)
+    apply_columns(view, controller.columns)
     return view
 
 
@@ -237,9 +236,7 @@ class WorkflowDetail(Pane):
 class ExecutionDetail(Pane):
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.logs = WindowController(
-            ctx.runner, specs.LOGS, cols.LOGS[:2] + cols.LOGS[3:], 200, parent=self
-        )
+        self.logs = WindowController(ctx.runner, specs.LOGS, cols.EXECUTION_LOGS, 200, parent=self)
         self.logs_view = sub_table(self, self.logs)
         self.chain = chain_tree(self, ["Execution", "Status", "Started", "Retries"])
         self.chain.setToolTip("Click an execution of the retry chain to show it here")
