@@ -347,7 +347,8 @@ def test_profile_add_and_profile_test_report_each_hop(servers: Servers, dbname: 
     assert "prod without sslmode=verify-full" in lines["warning"]
 
     broken = subprocess.run(
-        [*cli, "profile", "add", "tlsbad", "--host", "localhost", "--ssh", "a@@b"],
+        [*cli, "profile", "add", "tlsbad", "--environment", "dev", "--host", "localhost",
+         "--ssh", "a@@b"],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     print(broken.stderr)

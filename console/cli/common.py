@@ -16,7 +16,11 @@ from console.profiles import Profile, ProfileError, resolve_profile
 
 def profile_from_args(args: argparse.Namespace) -> Profile:
     try:
-        return resolve_profile(getattr(args, "profile", None), getattr(args, "url", None))
+        return resolve_profile(
+            getattr(args, "profile", None),
+            getattr(args, "url", None),
+            environment=getattr(args, "environment", None),
+        )
     except (ProfileError, BadURLError) as exc:
         raise CommandError(str(exc), 2) from exc
 
@@ -49,7 +53,7 @@ def open_from_args(args: argparse.Namespace, *, assume_yes: bool | None = None) 
         return open_database(profile, confirm_migrations=confirm)
     except MigrationRefused as exc:
         raise CommandError(
-            f"profile {profile.name!r} ({profile.environment}) has pending migrations "
+            f"profile {profile.name!r} ({profile.environment_label}) has pending migrations "
             f"{', '.join(exc.report.pending)}; review them with 'autopr-console migrate --sql "
             f"--profile {profile.name}' and apply with --yes"
         ) from exc
