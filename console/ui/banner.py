@@ -9,6 +9,7 @@ the central area in those two states, with room for a password prompt.
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.ui import theme
+from console.ui.plain import make_plain, plain_label, plain_tip
 
 if TYPE_CHECKING:
     from console.actions.guard import WriteGuard
@@ -148,6 +150,10 @@ class EnvironmentBanner(QFrame):
         self.detail_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.lock_label = QLabel()
         self.lock_label.setObjectName("bannerLock")
+        # Server messages, database names and versions: shown as text, never as markup.
+        make_plain(
+            self.notice_label, self.env_label, self.title_label, self.detail_label, self.lock_label
+        )
         self.unlock_button = QPushButton("Unlock…")
         self.unlock_button.setToolTip("Allow writes for 5 minutes after typing the profile name")
         self.lock_button = QPushButton("Lock now")
@@ -209,7 +215,7 @@ class EnvironmentBanner(QFrame):
         self.env_label.setText(environment_pill_text(profile))
         self.title_label.setText(f"Not connected to {profile.name}")
         self.detail_label.setText(failure.reason)
-        self.detail_label.setToolTip(failure.reason)
+        self.detail_label.setToolTip(plain_tip(failure.reason))
         self.lock_label.clear()
         self.spinner.stop()
         self._buttons(retry=True)
@@ -236,8 +242,10 @@ class EnvironmentBanner(QFrame):
             else ""
         )
         self.detail_label.setToolTip(
-            "\n".join(
-                filter(None, [profile.describe(), db.server_version, db.read_only_reason or ""])
+            plain_tip(
+                "\n".join(
+                    filter(None, [profile.describe(), db.server_version, db.read_only_reason or ""])
+                )
             )
         )
         self.spinner.stop()
@@ -343,6 +351,7 @@ class StatePanel(QFrame):
         self.hint = QLabel()
         self.hint.setProperty("role", "hint")
         self.hint.setWordWrap(True)
+        make_plain(self.title, self.message, self.hint)
         col.addWidget(self.hint)
 
         self.password_box = QWidget()
@@ -469,10 +478,11 @@ class UnlockDialog(QDialog):
         self.setWindowTitle(f"Unlock writes on {guard.profile_name}")
         col = QVBoxLayout(self)
         minutes = int(guard.unlock_seconds // 60)
+        name = html.escape(guard.profile_name)
         intro = QLabel(
-            f"<b>{guard.profile_name}</b> is a <b>{guard.environment}</b> database. Writes stay "
+            f"<b>{name}</b> is a <b>{guard.environment}</b> database. Writes stay "
             f"allowed for {minutes} minutes, then lock again by themselves.<br>"
-            f"Type the profile name <b>{guard.profile_name}</b> to unlock:"
+            f"Type the profile name <b>{name}</b> to unlock:"
         )
         intro.setWordWrap(True)
         col.addWidget(intro)
@@ -511,14 +521,14 @@ class MigrationDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(f"Pending migrations on {profile.name}")
         col = QVBoxLayout(self)
-        current = ", ".join(report.current) or "an empty database"
+        current = html.escape(", ".join(report.current) or "an empty database")  # from the db
         intro = QLabel(
-            f"<b>{profile.name}</b> ({profile.environment}) is at <b>{current}</b>; this console "
-            f"needs <b>{report.head}</b>. Apply these revisions now?"
+            f"<b>{html.escape(profile.name)}</b> ({profile.environment}) is at <b>{current}</b>; "
+            f"this console needs <b>{report.head}</b>. Apply these revisions now?"
         )
         intro.setWordWrap(True)
         col.addWidget(intro)
-        self.pending_label = QLabel("\n".join(f"  • {rev}" for rev in report.pending))
+        self.pending_label = plain_label("\n".join(f"  • {rev}" for rev in report.pending))
         self.pending_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         col.addWidget(self.pending_label)
         note = QLabel("If you decline, nothing is changed and the console does not connect.")
