@@ -89,7 +89,26 @@ def environment_pill_text(profile: Profile) -> str:
 
 def _describe_db(db: Database) -> str:
     version = db.server_version.split(" ")[0]
-    return f"database {db.database_name} · PostgreSQL {version}"
+    text = f"database {db.database_name} · PostgreSQL {version}"
+    via = getattr(db, "via", None)
+    if via:
+        text += f" · via {via}"
+    tls = getattr(db, "tls", None)
+    if tls is not None and not db.profile.embedded:
+        text += " · " + tls.summary(_sslmode(db))
+    return text
+
+
+def _sslmode(db: Database) -> str | None:
+    mode = db.url.query.get("sslmode")
+    return mode if isinstance(mode, str) else None
+
+
+def _transport_warning(db: Database) -> str:
+    """A prod profile whose server identity is not verified gets a visible warning."""
+    from console.db.transport import prod_tls_warning
+
+    return prod_tls_warning(db.profile, _sslmode(db)) or ""
 
 
 class EnvironmentBanner(QFrame):
@@ -215,7 +234,13 @@ class EnvironmentBanner(QFrame):
         elif db.read_only:
             detail += " · read-only connection"
         self.detail_label.setText(detail)
-        self._notice("Read-only: " + db.read_only_reason if db.read_only_reason else "")
+        self._notice(
+            "Read-only: " + db.read_only_reason
+            if db.read_only_reason
+            else "Warning: " + warning
+            if (warning := _transport_warning(db))
+            else ""
+        )
         self.detail_label.setToolTip(
             plain_tip(
                 "\n".join(
@@ -388,8 +413,15 @@ class StatePanel(QFrame):
         self.title.setText(f"Could not connect to {profile.name}")
         self.message.setText(failure.reason[:1].upper() + failure.reason[1:])
         self.hint.setText(_HINTS.get(failure.kind, "Check the profile, then retry."))
-        auth = failure.kind == "auth"
+        passphrase = failure.kind in PASSPHRASE_KINDS
+        auth = failure.kind == "auth" or passphrase
         self._controls(retry=True, password=auth)
+        self.password_edit.setPlaceholderText(
+            "Passphrase (kept in memory for this session, never stored)"
+            if passphrase
+            else "Password"
+        )
+        self.keyring_check.setVisible(not passphrase)
         self.keyring_check.setEnabled(keyring_available)
         self.keyring_check.setChecked(False)
         self.keyring_check.setToolTip(
@@ -413,7 +445,20 @@ class StatePanel(QFrame):
         self.password_submitted.emit(password, self.keyring_check.isChecked())
 
 
+PASSPHRASE_KINDS = ("tunnel-passphrase", "tls-passphrase")
+
 _HINTS = {
+    "tunnel-unreachable": "The SSH bastion does not answer: check its name, port, VPN, firewall.",
+    "tunnel-auth": "Load the key into ssh-agent, or set the profile's ssh key file.",
+    "tunnel-hostkey": "Compare the fingerprint with the bastion's admin before accepting it.",
+    "tunnel-passphrase": "Enter the SSH key's passphrase.",
+    "tunnel-client": "Install the OpenSSH client (ssh) on this machine.",
+    "tls-passphrase": "Enter the passphrase of the TLS client key (sslkey).",
+    "tls-ca": "Check sslrootcert: it must hold the CA that signed the server's certificate.",
+    "tls-name": "Use the host name the certificate was issued for, or ask for a new one.",
+    "tls-expired": "The server's certificate must be renewed by its admin.",
+    "tls-clientcert": "Set sslcert and sslkey to a client certificate the server trusts.",
+    "tls-files": "Check the certificate and key paths in the profile.",
     "unreachable": "Is the server running and reachable from here (host, port, VPN, firewall)?",
     "timeout": "The server did not answer: check the network path (VPN, firewall) and retry.",
     "auth": "Enter the password for this profile (and check the user name in the profile).",
