@@ -222,6 +222,7 @@ class TablePage(QWidget):
         self.exact_button.setToolTip("Count the matching rows exactly (may take a second on 10M)")
         self.exact_button.setFlat(True)
         self.notes_label = QLabel(self)
+        self.notes_label.setTextFormat(Qt.TextFormat.PlainText)  # notes quote filter values
         self.notes_label.setStyleSheet(f"color: {theme.muted_color().name()};")
         self.freshness = FreshnessLabel(self)
         status = QHBoxLayout()

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from console.ui import timefmt
+from console.ui.plain import plain_tip
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def tooltips(row: dict[str, Any], columns: tuple[Column, ...]) -> tuple[str | No
         if isinstance(value, datetime):
             tips.append(timefmt.tooltip(value))
         elif col.kind == "text" and isinstance(value, str) and len(value) > 60:
-            tips.append(value[:2000])
+            tips.append(plain_tip(value[:2000]))  # database text: never rich text
         else:
             tips.append(None)
     return tuple(tips)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 from console.queries import specs
 from console.ui import theme, timefmt
 from console.ui.pages import PageContext
+from console.ui.plain import make_plain, plain_tip
 from console.ui.tables import columns as cols
 from console.ui.tables.base import DetailPane, apply_columns, configure_view
 from console.ui.tables.controller import WindowController
@@ -60,6 +62,7 @@ class Pane(DetailPane):
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
         self.title.setFont(font)
+        make_plain(self.message, self.title)  # names and ids come from the database
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.tabs = QTabWidget(self.body)
@@ -78,11 +81,13 @@ class Pane(DetailPane):
         while self.form.rowCount():
             self.form.removeRow(0)
         for label, value, tip, color in rows:
-            field = QLabel(value or "—")
+            field = QLabel()
+            make_plain(field)
+            field.setText(value or "—")
             field.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             field.setWordWrap(True)
             if tip:
-                field.setToolTip(tip)
+                field.setToolTip(plain_tip(tip))
             if color is not None:
                 field.setStyleSheet(f"color: {color.name()}; font-weight: bold;")
             self.form.addRow(f"{label}:", field)
@@ -311,7 +316,8 @@ class LogDetail(Pane):
                 ("Action", f"{action} ({row.get('action_type')})" if action else "", "", None),
             ]
         )
-        exec_label = QLabel(f'<a href="x">Open execution {row.get("execution_label") or ""}</a>')
+        label = html.escape(row.get("execution_label") or "")
+        exec_label = QLabel(f'<a href="x">Open execution {label}</a>')
         exec_id = str(row["execution_id"])
         exec_label.linkActivated.connect(
             lambda _l: self.open_page.emit("executions", {"execution_id": exec_id})
