@@ -10,6 +10,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
@@ -88,11 +89,36 @@ class Database:
     migration: MigrationReport
     embedded: EmbeddedServer | None = None
     listen_allowed: bool = True
+    # console.db.replica.ReadRouter when the profile names a replica
+    replica: Any = None
     _closed: bool = field(default=False, repr=False)
 
     def conninfo(self) -> str:
         """A libpq conninfo for raw psycopg connections (the live tail)."""
         return libpq_conninfo(self.url)
+
+    @property
+    def reader(self) -> Engine:
+        """A stable engine handle for readers that follows the replica router (or the engine)."""
+        if self.replica is None:
+            return self.engine
+        from console.db.replica import RoutedEngine
+
+        return RoutedEngine(self.replica)  # type: ignore[return-value]
+
+    def read_engine(self) -> Engine:
+        """The engine for what only reads: the replica while it answers in time."""
+        return self.replica.read_engine() if self.replica is not None else self.engine
+
+    def read_conninfo(self) -> str:
+        """A libpq conninfo for raw reads (the live tail): the replica's when it answers."""
+        if self.replica is None:
+            return self.conninfo()
+        return self.replica.read_conninfo(self.conninfo())
+
+    def read_source(self):
+        """``console.db.replica.ReadSource`` (which server answers reads), or None."""
+        return self.replica.source() if self.replica is not None else None
 
     def writer_engine(self) -> Engine:
         """An engine that may write (prod only after an unlock; see the actions layer)."""
@@ -106,6 +132,8 @@ class Database:
             return
         self._closed = True
         self.engine.dispose()
+        if self.replica is not None:
+            self.replica.dispose()
         if self.embedded is not None:
             try:
                 self.embedded.stop()
@@ -185,12 +213,17 @@ def open_database(
     except (OperationalError, DBAPIError) as exc:
         if embedded is not None:
             embedded.stop()
-        raise explain_connection_error(exc, url) from exc
+        failure = explain_connection_error(exc, url)
+        if profile.replica_url and failure.kind in ("unreachable", "timeout", "error"):
+            from console.db.replica import open_replica_only
+
+            return open_replica_only(profile, failure, password, open_database)
+        raise failure from exc
     except BaseException:
         if embedded is not None:
             embedded.stop()
         raise
-    return Database(
+    db = Database(
         profile=profile,
         engine=engine,
         url=url,
@@ -203,6 +236,11 @@ def open_database(
         embedded=embedded,
         listen_allowed=not bool(in_recovery),
     )
+    if profile.replica_url:
+        from console.db.replica import attach_router
+
+        attach_router(db, password, base)
+    return db
 
 
 def replace_settings(settings: EngineSettings, **changes) -> EngineSettings:
