@@ -112,6 +112,7 @@ def test_detail_panes_show_database_strings_as_text(qtbot, runner, engine: Engin
         if hasattr(pane, "set_engine"):
             pane.set_engine(engine)
         pane.show_data(rows[key])
+        qtbot.wait(5)  # let the panes' deferred layout run while they exist
         labels = [pane.title, *pane.findChildren(QLabel)]
         with_evil = [lb for lb in labels if "<b>x</b>" in lb.text() or "&lt;b&gt;" in lb.text()]
         assert with_evil, key
