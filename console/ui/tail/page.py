@@ -385,7 +385,8 @@ class TailPage(QWidget):
         if state.phase == "live":
             text = f"Live · {text}"
             if not state.exact_floor:
-                text += " · late commits bounded by a look-back"
+                lookback = self._options().fallback_lookback_s
+                text += f" · late commits bounded by a {lookback:g} s look-back"
         self.mode_label.setText(text)
         colour = theme.status_color("timeout") if state.phase == "reconnecting" else None
         self.mode_label.setStyleSheet(f"color: {colour.name()};" if colour else "")
