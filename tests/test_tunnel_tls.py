@@ -247,6 +247,10 @@ def test_prod_without_verify_full_gets_a_visible_warning(
     try:
         banner.show_connected(db, None)
         print(banner.detail_label.text(), "|", banner.notice_label.text())
+        if Path("/work/shots").exists():
+            Path("/work/shots/tunnel").mkdir(exist_ok=True)
+            banner.resize(1100, 60)
+            banner.grab().save("/work/shots/tunnel/prod-banner-verify-ca-warning.png")
         assert "server CA verified, name not checked" in banner.detail_label.text()
         assert "prod without sslmode=verify-full (it is verify-ca)" in banner.notice_label.text()
     finally:
@@ -314,6 +318,33 @@ def test_ssh_key_passphrase_is_asked_once_then_the_tunnel_opens(
     finally:
         db.close()
     assert not tunnel.is_up  # closed with the profile
+
+
+def test_a_jump_chain_goes_through_the_jump_host_with_its_key_checked_too(
+    servers: Servers, dbname: str
+) -> None:
+    ssh = servers.ssh
+    # ssh refuses a chain through the same name twice: the jump is "localhost".
+    chain = f"{ssh.user}@localhost:{ssh.port},{ssh.user}@127.0.0.1:{ssh.port}"
+    db = open_database(
+        tls_profile(
+            servers, dbname, **via_bastion(servers, ssh=chain, ssh_config=str(ssh.jump_config))
+        )
+    )
+    try:
+        assert db.via == "127.0.0.1" and db.tunnel is not None
+        assert len(db.tunnel.hops) == 2 and "-J" in db.tunnel.command()
+        assert db.tls is not None and db.tls.encrypted
+    finally:
+        db.close()
+    stranger = ssh.root / "ssh_config_jump_stranger"
+    stranger.write_text(ssh.stranger_config.read_text() + f"  IdentityFile {ssh.user_key}\n")
+    unknown_jump = refused(
+        tls_profile(servers, dbname, **via_bastion(servers, ssh=chain, ssh_config=str(stranger)))
+    )
+    assert unknown_jump.kind == "tunnel-hostkey"
+    assert f"[localhost]:{ssh.port}" in str(unknown_jump)  # the jump host is the one named
+    assert ssh.host_fingerprint() in str(unknown_jump)
 
 
 def test_profile_add_and_profile_test_report_each_hop(servers: Servers, dbname: str) -> None:
@@ -454,3 +485,39 @@ def test_window_through_tunnel_and_tls_pages_tail_action_and_sshd_restart(
     qtbot.waitUntil(lambda: [r.id for r in page.model.rows] == shown, timeout=WAIT_MS)
     win.close()
     assert not tunnel.is_up  # closed with the profile
+
+
+def test_window_asks_the_ssh_key_passphrase_once_and_keeps_it_in_memory(
+    qtbot, servers: Servers, dbname: str, isolated_home: Path
+) -> None:
+    from console.ui.main_window import build_main_window
+
+    profile = tls_profile(
+        servers, dbname, name="tunnel", **via_bastion(servers, ssh_key=str(servers.ssh.locked_key))
+    )
+    win = build_main_window()
+    qtbot.addWidget(win)
+    win.resize(1100, 700)
+    win.show()
+    win.connect_profile(profile)
+    qtbot.waitUntil(lambda: win.state == "failed", timeout=WAIT_MS)
+    panel = win.state_panel
+    print(panel.message.text(), "|", panel.hint.text())
+    assert win.failure is not None and win.failure.kind == "tunnel-passphrase"
+    assert panel.password_box.isVisibleTo(win)
+    assert "never stored" in panel.password_edit.placeholderText()
+    assert not panel.keyring_check.isVisibleTo(win)  # a passphrase never goes to the keyring
+    shots = Path("/work/shots/tunnel")
+    if shots.parent.exists():
+        shots.mkdir(exist_ok=True)
+        win.grab().save(str(shots / "ssh-passphrase-asked.png"))
+    panel.password_edit.setText(SSH_KEY_PASSPHRASE)
+    panel.connect_button.click()
+    qtbot.waitUntil(lambda: win.state == "connected", timeout=WAIT_MS)
+    assert passphrases.get(passphrases.SSH, "tunnel") == SSH_KEY_PASSPHRASE
+    if shots.parent.exists():
+        win.grab().save(str(shots / "connected-via-bastion.png"))
+    win.close()
+    for path in isolated_home.rglob("*"):
+        if path.is_file():
+            assert SSH_KEY_PASSPHRASE.encode() not in path.read_bytes(), path

@@ -243,6 +243,7 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.conn_label = QLabel("not connected")
+        self.conn_label.setTextFormat(Qt.TextFormat.PlainText)  # the server's database name
         self.conn_label.setObjectName("connectionLabel")
         self.busy_label = QLabel("idle")
         self.busy_label.setObjectName("busyLabel")
