@@ -78,25 +78,30 @@ def test_five_consoles_at_once_migrate_an_empty_database_once(
     migrated = [r for r in results if r["applied"]]
     assert len(migrated) == 1, results
     assert migrated[0]["applied"][-1] == _head()
-    assert all(not r["read_only"] for r in results)
-    assert _psql(empty_db_url, "SELECT version_num FROM alembic_version") == [(_head(),)]
+    assert all(not r["read_only"] for r in results), results
+    assert _psql(empty_db_url, "SELECT version_num FROM autopr_console_version") == [(_head(),)]
 
 
 def _stamp_unknown(url: str) -> None:
-    _psql(url, "UPDATE alembic_version SET version_num = 'ffffffffffff'")
+    _psql(url, "UPDATE autopr_console_version SET version_num = 'ffffffffffff'")
 
 
-def _unmanaged(url: str) -> None:
-    _psql(url, "DROP TABLE alembic_version")
+def _mismatched(url: str) -> None:
+    _psql(
+        url,
+        "DROP TABLE autopr_console_version",
+        "ALTER TABLE workflows ALTER COLUMN name TYPE text",
+        "ALTER TABLE integrations DROP CONSTRAINT chk_integration_type",
+    )
 
 
 @pytest.mark.parametrize(
     ("prepare", "state", "words"),
     [
         (_stamp_unknown, SchemaState.AHEAD, "ffffffffffff"),
-        (_unmanaged, SchemaState.UNMANAGED, "no alembic_version"),
+        (_mismatched, SchemaState.MISMATCH, "workflows.name is text"),
     ],
-    ids=["unknown-revision", "no-alembic-version"],
+    ids=["unknown-revision", "tables-differ"],
 )
 @pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
 def test_a_database_we_do_not_understand_is_left_untouched_and_opened_read_only(
@@ -152,7 +157,7 @@ def test_staging_and_prod_refuse_pending_revisions_without_confirmation(
         assert db.read_only is (environment == "prod")
     finally:
         db.close()
-    assert _psql(empty_db_url, "SELECT version_num FROM alembic_version") == [(_head(),)]
+    assert _psql(empty_db_url, "SELECT version_num FROM autopr_console_version") == [(_head(),)]
 
 
 @pytest.mark.parametrize("environment", ["local", "dev"])
@@ -171,7 +176,7 @@ def test_a_database_behind_is_brought_to_head(db_url: str) -> None:
         "DROP TABLE audit_log",
         "DROP TRIGGER trg_execution_logs_notify ON execution_logs",
         "DROP FUNCTION autopr_notify_execution_logs()",
-        "UPDATE alembic_version SET version_num = '0001'",
+        "UPDATE autopr_console_version SET version_num = '0001'",
     )
     db = open_database(Profile("dev", environment="dev", url=db_url))
     try:
@@ -211,7 +216,7 @@ def test_cli_migrate_on_staging_refuses_without_yes_and_applies_with_it(
     applied = _cli("migrate", "--profile", "stg", "--yes", home=isolated_home)
     assert applied.returncode == 0, applied.stderr
     assert f"is at {_head()}" in applied.stdout
-    assert _psql(empty_db_url, "SELECT version_num FROM alembic_version") == [(_head(),)]
+    assert _psql(empty_db_url, "SELECT version_num FROM autopr_console_version") == [(_head(),)]
 
     again = _cli("migrate", "--profile", "stg", home=isolated_home)
     assert again.returncode == 0, again.stderr
@@ -232,29 +237,31 @@ def test_cli_migrate_refuses_a_database_it_does_not_understand(
 def test_url_before_the_command_is_honoured(empty_db_url: str, isolated_home: Path) -> None:
     result = _cli("--url", empty_db_url, "migrate", home=isolated_home)
     assert result.returncode == 0, result.stderr
-    assert _psql(empty_db_url, "SELECT version_num FROM alembic_version") == [(_head(),)]
+    assert _psql(empty_db_url, "SELECT version_num FROM autopr_console_version") == [(_head(),)]
 
 
 def test_a_failing_revision_is_explained_and_releases_the_lock(db_url: str) -> None:
     from console.db.connection import ConnectionFailed
 
-    # At 0001 with 0002 undone, but audit_log (0003) already there: 0002 applies, 0003 fails.
+    # At 0001 with 0002 undone, and a type in audit_log's way: 0002 applies, 0003 fails.
     _psql(
         db_url,
         "DROP TRIGGER trg_execution_logs_notify ON execution_logs",
         "DROP FUNCTION autopr_notify_execution_logs()",
-        "UPDATE alembic_version SET version_num = '0001'",
+        "DROP TABLE audit_log",
+        "CREATE TYPE audit_log AS (x integer)",
+        "UPDATE autopr_console_version SET version_num = '0001'",
     )
     with pytest.raises(ConnectionFailed) as info:
         open_database(Profile("dev", environment="dev", url=db_url))
     message = str(info.value)
     assert info.value.kind == "migration"
-    assert 'relation "audit_log" already exists' in message
+    assert '"audit_log" already exists' in message
     assert "now at revision 0002" in message
-    assert _psql(db_url, "SELECT version_num FROM alembic_version") == [("0002",)]
+    assert _psql(db_url, "SELECT version_num FROM autopr_console_version") == [("0002",)]
     assert _psql(db_url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == [(0,)]
 
-    _psql(db_url, "DROP TABLE audit_log")  # the DBA fixes it; the next start finishes the job
+    _psql(db_url, "DROP TYPE audit_log")  # the DBA fixes it; the next start finishes the job
     db = open_database(Profile("dev", environment="dev", url=db_url))
     try:
         assert db.migration.applied[0] == "0003" and db.migration.applied[-1] == _head()

@@ -327,7 +327,7 @@ def test_staging_with_pending_migrations_asks_first(qtbot, window, empty_db_url)
     _answer_migration(qtbot, window, apply=True)
     qtbot.waitUntil(lambda: window.state == "connected", timeout=CONNECT_TIMEOUT_MS)
     assert window.db.migration.applied
-    assert {"workflows", "execution_logs", "alembic_version"} <= _tables(empty_db_url)
+    assert {"workflows", "execution_logs", "autopr_console_version"} <= _tables(empty_db_url)
 
 
 def test_auth_failure_prompts_for_a_password_kept_in_memory_only(
@@ -438,7 +438,7 @@ def test_database_at_an_unknown_revision_opens_read_only_with_a_clear_notice(
 ):
     conninfo = db_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute("UPDATE alembic_version SET version_num = '9999_future'")
+        conn.execute("UPDATE autopr_console_version SET version_num = '9999_future'")
     connect(qtbot, window, Profile("future", environment="dev", url=db_url))
     assert window.db.read_only_reason
     assert window.banner.notice_label.isVisibleTo(window)
@@ -448,7 +448,7 @@ def test_database_at_an_unknown_revision_opens_read_only_with_a_clear_notice(
     window.grab().save(str(tmp_path / "read-only.png"))
     # the notice goes away with the next (normal) connection
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute("UPDATE alembic_version SET version_num = '0003'")
+        conn.execute("UPDATE autopr_console_version SET version_num = '0003'")
     window.retry()
     qtbot.waitUntil(lambda: window.state == "connected", timeout=CONNECT_TIMEOUT_MS)
     assert not window.banner.notice_label.isVisibleTo(window)
