@@ -330,6 +330,32 @@ def test_staging_with_pending_migrations_asks_first(qtbot, window, empty_db_url)
     assert {"workflows", "execution_logs", "autopr_console_version"} <= _tables(empty_db_url)
 
 
+def test_prod_migrations_show_their_sql_and_need_the_profile_name(
+    qtbot, window, empty_db_url, tmp_path
+):
+    profile = Profile("prod-eu", environment="prod", url=empty_db_url)
+    window.connect_profile(profile)
+
+    def visible() -> list[MigrationDialog]:
+        return [d for d in window.findChildren(MigrationDialog) if d.isVisible()]
+
+    qtbot.waitUntil(lambda: len(visible()) == 1, timeout=CONNECT_TIMEOUT_MS)
+    dialog = visible()[0]
+    assert "CREATE TABLE workflows" in dialog.sql_view.toPlainText()
+    assert dialog.name_edit is not None and not dialog.apply_button.isEnabled()
+    dialog.name_edit.setText("prod")
+    assert not dialog.apply_button.isEnabled()
+    dialog.accept()  # e.g. Enter: still refused without the name
+    assert dialog.isVisible() and "workflows" not in _tables(empty_db_url)
+    dialog.grab().save(str(tmp_path / "prod-migration.png"))
+    dialog.name_edit.setText("prod-eu")
+    assert dialog.apply_button.isEnabled()
+    dialog.apply_button.click()
+    qtbot.waitUntil(lambda: window.state == "connected", timeout=CONNECT_TIMEOUT_MS)
+    assert window.db.migration.applied and window.db.read_only
+    assert "workflows" in _tables(empty_db_url)
+
+
 def test_auth_failure_prompts_for_a_password_kept_in_memory_only(
     qtbot, window, pg_address, db_url, isolated_home
 ):

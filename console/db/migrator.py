@@ -337,7 +337,7 @@ def ensure_schema(
             report = inspect_schema(conn)  # someone else may have migrated meanwhile
             conn.commit()
             if report.needs_upgrade:
-                _apply(conn, report, progress, attempts, retry_delay_s)
+                _apply(conn, report, progress, attempts, retry_delay_s, lock_timeout_ms)
         finally:
             if not conn.invalidated:
                 conn.rollback()  # a failed revision leaves the transaction aborted
@@ -352,6 +352,7 @@ def _apply(
     progress: Progress | None,
     attempts: int,
     retry_delay_s: float,
+    lock_timeout_ms: int = DDL_LOCK_TIMEOUT_MS,
 ) -> None:
     """Run the pending work, retrying when a table lock cannot be had in time."""
     for attempt in range(1, attempts + 1):
@@ -374,7 +375,7 @@ def _apply(
             if attempt == attempts:
                 reason = (
                     f"{holders} other session(s) kept locks on the tables through {attempts} "
-                    f"tries of {DDL_LOCK_TIMEOUT_MS // 1000} s; nothing waits in their queue now"
+                    f"tries of {lock_timeout_ms / 1000:g} s; nothing waits in their queue now"
                 )
                 raise MigrationFailed(report, exc, _current_or_none(conn), reason) from exc
             if progress is not None:

@@ -291,6 +291,7 @@ class MainWindow(QMainWindow):
         c.connected.connect(self._on_connected)
         c.failed.connect(self._on_failed)
         c.confirm_requested.connect(self._on_confirm_requested)
+        c.progress.connect(self.show_status)
 
     # ================================================================ pages
 
@@ -624,7 +625,7 @@ class MainWindow(QMainWindow):
 
     def _on_confirm_requested(self, request: ConfirmRequest) -> None:
         self._dismiss_migration_dialog()
-        dialog = MigrationDialog(request.profile, request.report, self)
+        dialog = MigrationDialog(request.profile, request.report, self, sql=request.sql)
         dialog.setObjectName("migrationDialog")
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda result: self._on_migration_answer(request, result))
