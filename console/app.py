@@ -40,8 +40,8 @@ def build_main_window(*args, **kwargs):
     return build(*args, **kwargs)
 
 
-def run(profile: str | None = None, url: str | None = None) -> int:
-    """Open the console window on ``profile`` (or ``url``); returns the exit status."""
+def run(profile: str | None = None, url: str | None = None, environment: str | None = None) -> int:
+    """Open the console window on ``profile`` (or ``url``, of ``environment``); exit status."""
     app = make_application()
     from console.applog import setup_logging
     from console.ui.crash_dialog import install_crash_dialog
@@ -56,7 +56,7 @@ def run(profile: str | None = None, url: str | None = None) -> int:
     window.show()
     # Start once the loop runs: the first paint comes before the data layer is imported, and
     # a close that arrives early still ends exec() (a close before exec() would not).
-    QTimer.singleShot(0, lambda: window.start(profile, url))
+    QTimer.singleShot(0, lambda: window.start(profile, url, environment))
     _close_on_signals(window)
     return int(app.exec())
 

@@ -1,9 +1,9 @@
 """Application log files and the last-resort exception hooks.
 
 The console writes ``console.log`` in the user log dir (:func:`console.paths.log_dir`),
-rotated by size.  Every record passes a :class:`RedactingFilter` first, so a
-password inside a URL, a libpq conninfo string or an environment assignment
-never reaches a file, whatever code logged it.
+rotated by size.  Every record passes a :class:`RedactingFilter` first (the one secrets
+policy, :mod:`console.secret_policy`), so a password inside a URL, a libpq conninfo
+string or an environment assignment never reaches a file, whatever code logged it.
 
 :func:`install_excepthooks` routes unhandled exceptions (main thread and other
 threads) to the log and then to a callback, which the GUI uses to show the crash
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-import re
 import sys
 import threading
 import traceback
@@ -23,55 +22,31 @@ from pathlib import Path
 from types import TracebackType
 
 from console import paths
+from console.secret_policy import TEXT_MASK as MASK  # noqa: F401  (re-exported)
+from console.secret_policy import mask, redact_text
 
 LOG_FILE_NAME = "console.log"
 MAX_BYTES = 2 * 1024 * 1024
 BACKUP_COUNT = 5
 FORMAT = "%(asctime)s %(levelname)-8s %(process)d %(threadName)s %(name)s: %(message)s"
-MASK = "***"
 CRASH_LOGGER = "console.crash"
-
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # scheme://user:secret@host  (postgresql://, postgresql+psycopg://, redis:// ...)
-    (re.compile(r"(?P<keep>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:)[^@\s]+(?=@)"), MASK),
-    # conninfo / options / env style:  password=secret, password='a b', PGPASSWORD=x
-    (
-        re.compile(
-            r"(?P<keep>\b(?:[A-Za-z_]*pass(?:word|wd)?|secret|token)\s*=\s*)"
-            r"(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^\s&;,)]+)",
-            re.IGNORECASE,
-        ),
-        MASK,
-    ),
-    # JSON / repr style:  "password": "secret",  'password': 'secret'
-    (
-        re.compile(
-            r"(?P<keep>[\"'](?:[A-Za-z_]*pass(?:word|wd)?|secret|token)[\"']\s*:\s*)"
-            r"(?:\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')",
-            re.IGNORECASE,
-        ),
-        f"'{MASK}'",
-    ),
-)
-
-
-def redact_text(text: str) -> str:
-    """``text`` with anything that looks like a password replaced by ``***``."""
-    for pattern, mask in _PATTERNS:
-        text = pattern.sub(lambda m, mask=mask: m.group("keep") + mask, text)
-    return text
 
 
 class RedactingFilter(logging.Filter):
     """Redacts the rendered message, the traceback and the stack of every record.
 
     It renders ``msg % args`` itself (then drops ``args``) so a password passed
-    as an argument is caught too.
+    as an argument is caught too; dict and list arguments are masked by the
+    secrets policy first (a config logged whole shows ``••••••`` for its secrets).
     """
 
     _formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, dict):
+            record.args = mask(record.args)
+        elif isinstance(record.args, tuple):
+            record.args = tuple(mask(a) if isinstance(a, dict | list) else a for a in record.args)
         try:
             message = record.getMessage()
         except Exception:  # a bad format string: keep the raw parts, redacted

@@ -21,10 +21,11 @@ from pathlib import Path
 import tomli_w
 from sqlalchemy.engine import URL
 
-from console import paths
-from console.db.urls import BadURLError, normalize_url
+from console import environments, paths
+from console.db.urls import BadURLError, normalize_url, redact
+from console.environments import ENVIRONMENTS, EnvironmentDeclarationError
+from console.secret_policy import url_holds_password
 
-ENVIRONMENTS = ("local", "dev", "staging", "prod")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 ENV_URL = "DATABASE_URL"
 
@@ -48,6 +49,13 @@ class Profile:
     connect_timeout_s: int = 5
     statement_timeout_ms: int = 30_000
     extra: dict[str, str] = field(default_factory=dict)
+    # True when nobody declared the environment and the console assumed it (never saved).
+    environment_assumed: bool = False
+
+    @property
+    def environment_label(self) -> str:
+        """``prod``, or ``prod (assumed: environment not declared)``."""
+        return environments.label(self.environment, self.environment_assumed)
 
     @property
     def is_prod(self) -> bool:
@@ -93,10 +101,13 @@ class Profile:
             return "embedded PostgreSQL in the user data dir"
         if self.service:
             return f"service={self.service}"
-        return self.sqlalchemy_url().render_as_string(hide_password=True)
+        return redact(self.sqlalchemy_url())
 
     def to_toml(self) -> dict:
-        data = {k: v for k, v in asdict(self).items() if v not in (None, {}, "") and k != "name"}
+        skip = {"name", "environment_assumed"}
+        if self.environment_assumed:  # an assumption is never written down as a declaration
+            skip.add("environment")
+        data = {k: v for k, v in asdict(self).items() if v not in (None, {}, "") and k not in skip}
         for key, default in (("connect_timeout_s", 5), ("statement_timeout_ms", 30_000)):
             if data.get(key) == default:
                 data.pop(key)
@@ -183,6 +194,7 @@ def validate_profile(profile: Profile) -> Profile:
             f"profile {name!r}: give one of embedded, url, host or service, not "
             + " and ".join(targets)
         )
+    _refuse_password_parameter(profile)
     if profile.url:
         if profile.host or profile.port or profile.user or profile.dbname:
             raise ProfileError(
@@ -200,8 +212,18 @@ def validate_profile(profile: Profile) -> Profile:
     return profile
 
 
+def _refuse_password_parameter(profile: Profile) -> None:
+    """A ``password=`` anywhere in a profile (URL text or extra parameters) is refused."""
+    extra = " ".join(f"{k}={v}" for k, v in profile.extra.items())
+    if url_holds_password(profile.url or "") or url_holds_password(extra):
+        raise ProfileError(
+            f"profile {profile.name!r}: the URL or its parameters hold 'password='; remove it "
+            "and give the password when asked (kept in the OS keyring), or use .pgpass"
+        )
+
+
 def _from_toml(name: str, data: dict) -> Profile:
-    known = {f for f in Profile.__dataclass_fields__ if f != "name"}
+    known = {f for f in Profile.__dataclass_fields__ if f not in ("name", "environment_assumed")}
     unknown = set(data) - known
     if unknown:
         raise ProfileError(
@@ -209,8 +231,12 @@ def _from_toml(name: str, data: dict) -> Profile:
             f"(known: {', '.join(sorted(known))})"
         )
     _check_types(name, data)
-    env = data.get("environment") or (name if name in ENVIRONMENTS else "dev")
-    return validate_profile(Profile(name=name, **{**data, "environment": env}))
+    env, assumed = data.get("environment"), False
+    if not env:
+        # Undeclared: the built-in names declare themselves; anything else is taken as prod.
+        env, assumed = (name, False) if name in ENVIRONMENTS else ("prod", True)
+    fields = {**data, "environment": env, "environment_assumed": assumed}
+    return validate_profile(Profile(name=name, **fields))
 
 
 class ProfileStore:
@@ -273,33 +299,59 @@ class ProfileStore:
         return dict(profiles)
 
     def _write(self, stored: dict[str, dict]) -> None:
+        """Write atomically, readable by the owner only (0600 from the first byte)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(
-            "# AutoPR Console connection profiles. Passwords are never stored here.\n"
-            + tomli_w.dumps({"profiles": stored}),
-            encoding="utf-8",
-        )
+        tmp.unlink(missing_ok=True)
+        text = "# AutoPR Console connection profiles. Passwords are never stored here.\n"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text + tomli_w.dumps({"profiles": stored}))
         os.replace(tmp, self.path)
 
 
-def profile_from_url(url: str, name: str = "url") -> Profile:
-    """An ad-hoc profile for ``--url`` / ``DATABASE_URL`` (environment guessed from the db name)."""
+def profile_from_url(url: str, name: str = "url", environment: str | None = None) -> Profile:
+    """An ad-hoc profile for ``--url`` / ``DATABASE_URL``.
+
+    Its environment is ``environment`` (``--environment``), else ``AUTOPR_ENVIRONMENT``,
+    else assumed: prod unless the server is on this machine (see :mod:`console.environments`).
+    """
     parsed = normalize_url(url)
-    db = parsed.database or ""
-    env = "dev"
-    for candidate in ("prod", "staging"):
-        if candidate in db:
-            env = candidate
-    return Profile(name=name, environment=env, url=url)
+    try:
+        declared = environments.declared_environment(environment)
+    except EnvironmentDeclarationError as exc:
+        raise ProfileError(str(exc)) from exc
+    if declared:
+        return Profile(name=name, environment=declared, url=url)
+    assumed = environments.assumed_for_url(parsed)
+    return Profile(name=name, environment=assumed, url=url, environment_assumed=True)
 
 
 def resolve_profile(
-    name: str | None = None, url: str | None = None, store: ProfileStore | None = None
+    name: str | None = None,
+    url: str | None = None,
+    store: ProfileStore | None = None,
+    environment: str | None = None,
 ) -> Profile:
-    """The profile a command should use: ``--url``, then ``DATABASE_URL``, then ``--profile``."""
+    """The profile a command should use: ``--url``, then ``DATABASE_URL``, then ``--profile``.
+
+    ``environment`` (the global ``--environment``) declares an ad-hoc URL's environment;
+    given with a named profile it must agree with what that profile declares.
+    """
     if url:
-        return profile_from_url(url)
+        return profile_from_url(url, environment=environment)
     if name is None and os.environ.get(ENV_URL):
-        return profile_from_url(os.environ[ENV_URL], name="DATABASE_URL")
-    return (store or ProfileStore()).get(name or "local")
+        return profile_from_url(os.environ[ENV_URL], name="DATABASE_URL", environment=environment)
+    profile = (store or ProfileStore()).get(name or "local")
+    if environment:
+        try:
+            environments.checked_environment(environment, "--environment")
+        except EnvironmentDeclarationError as exc:
+            raise ProfileError(str(exc)) from exc
+        if environment != profile.environment:
+            raise ProfileError(
+                f"profile {profile.name!r} is {profile.environment_label}; --environment "
+                "declares --url and DATABASE_URL only (declare a profile's environment in "
+                "'autopr-console profile add --environment')"
+            )
+    return profile

@@ -1,4 +1,4 @@
-"""``autopr-console demo``: fills once, refuses prod without an unlock, guards --reset."""
+"""``autopr-console demo``: fills once, refuses staging and prod outright, resets on dev."""
 
 from __future__ import annotations
 
@@ -47,30 +47,29 @@ def test_demo_fills_once(db_url: str, capsys: pytest.CaptureFixture[str]) -> Non
     assert (_count(db_url), _count(db_url, "execution_logs")) == (workflows, logs)
 
 
-def test_demo_refuses_prod_without_unlock(named_db, capsys: pytest.CaptureFixture[str]) -> None:
-    url = named_db("prod")
-    assert main(["demo", "--url", url, "--no-simulate"]) == 2
+@pytest.mark.parametrize("kind", ["prod", "staging"])
+def test_demo_refuses_staging_and_prod_outright(
+    named_db, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = named_db(kind)
+    for extra in ([], ["--reset", "--yes"], ["--scale", "--scale-factor", "0.001"]):
+        assert main(["demo", "--url", url, "--no-simulate", *extra]) == 3
+        err = capsys.readouterr().err.strip()
+        assert f"never write to {kind}" in err and len(err.splitlines()) == 1
+        assert _count(url) == 0
+    # --unlock is no way around it (there is no such option any more).
+    with pytest.raises(SystemExit):
+        main(["demo", "--url", url, "--no-simulate", "--unlock", "url"])
+    assert _count(url) == 0
+
+
+def test_demo_refuses_a_server_not_on_this_machine_unless_declared_dev(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    remote = "postgresql://u@demo-db.example.com:1/autopr_dev"
+    assert main(["demo", "--url", remote, "--no-simulate"]) == 3
     err = capsys.readouterr().err
-    assert "prod" in err and "--unlock" in err
-    assert _count(url) == 0
-    assert main(["demo", "--url", url, "--no-simulate", "--unlock", "wrong"]) == 2
-    assert _count(url) == 0
-    assert main(["demo", "--url", url, "--no-simulate", "--unlock", "url"]) == 0
-    assert _count(url) == 30
-
-
-def test_reset_asks_for_yes_off_dev(named_db, capsys: pytest.CaptureFixture[str]) -> None:
-    url = named_db("staging")
-    assert main(["demo", "--url", url, "--no-simulate"]) == 0
-    with psycopg.connect(libpq_conninfo(normalize_url(url))) as conn:
-        conn.execute("DELETE FROM integration_events")
-    capsys.readouterr()
-    assert main(["demo", "--url", url, "--no-simulate", "--reset"]) == 2
-    assert "--yes" in capsys.readouterr().err
-    assert _count(url, "integration_events") == 0
-    assert main(["demo", "--url", url, "--no-simulate", "--reset", "--yes"]) == 0
-    assert _count(url, "integration_events") > 0
-    assert _count(url) == 30
+    assert "prod (assumed: environment not declared)" in err and "--environment dev" in err
 
 
 def test_reset_on_dev_needs_no_yes(db_url: str) -> None:

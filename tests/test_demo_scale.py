@@ -7,7 +7,7 @@ import pytest
 
 from console.db.urls import libpq_conninfo, normalize_url
 from console.demo import DEMO_TABLES
-from console.demo.scale import ScaleLoader, ScaleRefused, ScaleSize
+from console.demo.scale import LogPlan, ScaleLoader, ScaleRefused, ScaleSize
 
 CATALOG = """
 SELECT 'c', conrelid::regclass::text, conname, pg_get_constraintdef(oid)
@@ -45,9 +45,49 @@ def test_tiny_load_restores_schema_and_counts(db_url: str, drop_indexes: bool) -
     assert counts["integrations"] == size.integrations
     assert counts["workflow_executions"] == size.executions
     assert counts["integration_events"] == size.events
-    assert size.logs * 0.8 <= counts["execution_logs"] <= size.logs * 1.3
+    assert counts["execution_logs"] == size.logs
     assert 3 * size.workflows <= counts["workflow_actions"] <= 7 * size.workflows
     assert size.workflows <= counts["workflow_triggers"] <= 2 * size.workflows
+
+
+@pytest.mark.parametrize("factor", [0.0001, 0.0007, 0.003])
+def test_loader_writes_exactly_what_it_announces(db_url: str, factor: float) -> None:
+    """The totals match the announced sizes at every factor (they once grew with its square)."""
+    conninfo = libpq_conninfo(normalize_url(db_url))
+    size = ScaleSize().scaled(factor)
+    report = ScaleLoader(conninfo, size, seed=3, drop_indexes=False).run()
+    counts = _counts(conninfo)
+    announced = {
+        "workflows": size.workflows,
+        "integrations": size.integrations,
+        "workflow_executions": size.executions,
+        "execution_logs": size.logs,
+        "integration_events": size.events,
+    }
+    assert {t: counts[t] for t in announced} == announced
+    assert report.rows == counts
+    with psycopg.connect(conninfo) as conn:
+        pending_lines = conn.execute(
+            "SELECT count(*) FROM execution_logs l JOIN workflow_executions e "
+            "ON e.id = l.execution_id WHERE e.status = 'pending'"
+        ).fetchone()[0]
+        heaviest = conn.execute(
+            "SELECT max(n) FROM (SELECT count(*) n FROM execution_logs GROUP BY execution_id) s"
+        ).fetchone()[0]
+    assert pending_lines == 0
+    assert heaviest >= size.logs * 0.15 / max(1, size.executions // 100_000) / 2
+
+
+def test_plan_shares_grow_linearly_with_the_factor() -> None:
+    """Heavy executions share a fixed fraction of the lines, whatever their number."""
+    for factor in (0.1, 1, 10, 100):
+        size = ScaleSize().scaled(factor)
+        plan = LogPlan.for_size(size)
+        medium_n = size.executions // plan.medium_every
+        medium = medium_n * (plan.medium_lo + plan.medium_hi) / 2
+        assert medium <= size.logs * 0.3
+        assert plan.heavy_count == max(1, size.executions // 100_000)
+        assert plan.rest_max * (size.executions - plan.heavy_count) / 2 <= size.logs
 
 
 def test_tiny_load_looks_like_production(db_url: str) -> None:

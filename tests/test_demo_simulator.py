@@ -8,6 +8,7 @@ from collections.abc import Callable
 import psycopg
 import pytest
 
+from console.actions.guard import WriteGuard
 from console.db.urls import libpq_conninfo, normalize_url
 from console.demo.simulator import (
     APPLICATION_NAME,
@@ -28,6 +29,8 @@ FAST = SimulatorSettings(
     event_every_s=0.1,
     seed=3,
 )
+
+DEV = WriteGuard("dev", "dev")
 
 SIM_EXECS = (
     "SELECT count(*) FROM workflow_executions WHERE trigger_data->>'source' = 'demo-simulator'"
@@ -53,7 +56,7 @@ def test_simulator_makes_progress_and_stops_cleanly(demo_db_url: str) -> None:
     conninfo = libpq_conninfo(normalize_url(demo_db_url))
     logs_before = _scalar(conninfo, "SELECT count(*) FROM execution_logs")
     events_before = _scalar(conninfo, "SELECT count(*) FROM integration_events")
-    sim = DemoSimulator(conninfo, FAST)
+    sim = DemoSimulator(conninfo, FAST, guard=DEV)
     sim.start()
     try:
         assert sim.running
@@ -115,8 +118,30 @@ def test_simulator_makes_progress_and_stops_cleanly(demo_db_url: str) -> None:
     assert sim.stats.health_updates > 0
 
 
-def test_simulator_refuses_an_empty_database(db_url: str) -> None:
-    sim = DemoSimulator(libpq_conninfo(normalize_url(db_url)), FAST)
-    with pytest.raises(SimulatorError):
+def test_simulator_refuses_when_none_of_its_workflows_is_active(db_url: str) -> None:
+    conninfo = libpq_conninfo(normalize_url(db_url))
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        # A real workflow that happens to carry one of the simulator's names is not its own.
+        conn.execute(
+            "INSERT INTO workflows (name, status, config) "
+            "VALUES ('Simulated: Build and Test', 'active', '{}')"
+        )
+    first = DemoSimulator(conninfo, FAST, guard=DEV)
+    first.start()
+    first.stop()
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE workflows SET status = 'archived' WHERE config->>'demo_simulator' = 'true'"
+        )
+    sim = DemoSimulator(conninfo, FAST, guard=DEV)
+    with pytest.raises(SimulatorError, match="Simulated"):
         sim.start()
     assert not sim.running
+    assert (
+        _scalar(
+            conninfo,
+            SIM_EXECS + " AND workflow_id IN (SELECT id FROM workflows "
+            "WHERE config->>'demo_simulator' IS NULL)",
+        )
+        == 0
+    )

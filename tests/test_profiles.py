@@ -159,19 +159,20 @@ def test_cli_reports_a_bad_profiles_file_in_one_line(isolated_home: Path) -> Non
 # --------------------------------------------------------------------------- resolution
 def test_database_url_overrides_the_default_profile(monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_profile().name == "local"
-    monkeypatch.setenv("DATABASE_URL", "postgres://u@h/autopr_staging")
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@localhost/autopr_staging")
     profile = resolve_profile()
     assert profile.name == "DATABASE_URL" and profile.environment == "staging"
     assert profile.sqlalchemy_url().drivername == "postgresql+psycopg"
     # Explicit choices on the command line still win over the environment.
     assert resolve_profile("dev").name == "dev"
-    assert resolve_profile(url="postgresql://u@h/autopr_prod").environment == "prod"
+    assert resolve_profile(url="postgresql://u@localhost/autopr_prod").environment == "prod"
 
 
 def test_url_profiles_guess_their_environment_on_the_safe_side() -> None:
-    assert profile_from_url("postgresql://h/autopr_prod").is_prod
-    assert profile_from_url("postgresql://h/autopr_staging").asks_before_migrating
-    assert profile_from_url("postgresql://h/autopr_dev").environment == "dev"
+    assert profile_from_url("postgresql://localhost/autopr_prod").is_prod
+    assert profile_from_url("postgresql://localhost/autopr_staging").asks_before_migrating
+    assert profile_from_url("postgresql://localhost/autopr_dev").environment == "dev"
+    assert profile_from_url("postgresql://h/autopr_dev").is_prod  # not this machine
     with pytest.raises(BadURLError):
         profile_from_url("sqlite:///x.db")
 

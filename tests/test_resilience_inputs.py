@@ -8,7 +8,12 @@ with a message; a driver error reaching the caller is a failure.
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import json
+import os
+import time
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -17,11 +22,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from console.actions.schemas import SHAPES, JsonProblem, parse_and_check
+from console.cli.tail_cmd import parse_since
 from console.db.urls import BadURLError, normalize_url, redact
 from console.profiles import ProfileError, profile_from_url, validate_name
 from console.queries import specs
-from console.queries.filters import FilterError
+from console.queries.filters import FILTER_KEYS, FilterError, normalized, usable_filters
 from console.queries.keyset import WindowQuery, fetch_window
+from console.ui.tables.filterbar import chip_labels
 
 TABLE_SPECS = [specs.WORKFLOWS, specs.EXECUTIONS, specs.LOGS, specs.INTEGRATIONS, specs.EVENTS]
 NASTY = [
@@ -123,8 +130,15 @@ def test_ten_kilobyte_filter_text(seeded):
             assert str(exc)
 
 
+HUGE = "\ue000huge"  # stands for an integer too long for Python's int() (json.dumps refuses it)
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8)
+    | st.just("\\u0000")
+    | st.just(HUGE),
     lambda children: (
         st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4)
     ),
@@ -150,14 +164,27 @@ broken_json = st.one_of(
             '{"a": 1} trailing',
             "\u202e{}",
             "😀",
+            "1" * 5_000,
+            '{"max_retries": -%s}' % ("9" * 4_301),
+            '{"a": "\\\\u0000"}',
         ]
     ),
     st.text(max_size=30),
 )
 
 
+def _render(value, digits: int) -> str:
+    """JSON text of ``value`` with every HUGE leaf written as an integer of ``digits`` digits."""
+    return json.dumps(value).replace(json.dumps(HUGE), "-" + "9" * digits)
+
+
+json_docs = st.one_of(
+    st.builds(_render, json_values, st.integers(min_value=4_290, max_value=4_400)), broken_json
+)
+
+
 @SETTINGS
-@given(doc=st.one_of(json_values.map(json.dumps), broken_json), index=st.sampled_from([0, 3, 4]))
+@given(doc=json_docs, index=st.sampled_from([0, 3, 4]))
 def test_json_containment_filters_answer_or_explain(seeded, doc, index):
     answer = _answer_or_explain(seeded, TABLE_SPECS[index], {"json": doc}, f"json {doc[:80]!r}")
     assert isinstance(answer, list | FilterError)
@@ -169,9 +196,7 @@ def test_json_filter_matches_by_containment(seeded):
 
 
 @SETTINGS
-@given(
-    doc=st.one_of(json_values.map(json.dumps), broken_json), kind=st.sampled_from(sorted(SHAPES))
-)
+@given(doc=json_docs, kind=st.sampled_from(sorted(SHAPES)))
 def test_json_editor_checks_answer_or_explain(doc, kind):
     try:
         value = parse_and_check(kind, doc)
@@ -187,6 +212,135 @@ def test_json_editor_points_at_line_and_column():
     assert (info.value.line, info.value.column) == (3, 8)
     with pytest.raises(JsonProblem, match="max_retries"):
         parse_and_check("workflow.config", '{"max_retries": -1}')
+
+
+def test_json_integer_over_python_digit_limit_is_explained(seeded):
+    doc = '{"a": %s}' % ("9" * 5_000)
+    with pytest.raises(FilterError, match="5000 digits"):
+        _window(seeded, specs.WORKFLOWS, {"json": doc})
+    with pytest.raises(JsonProblem, match="5000 digits"):
+        parse_and_check("workflow.config", '{"max_retries": %s}' % ("9" * 5_000))
+    # 4,300 digits still fit: such a number is compared by PostgreSQL, not refused
+    assert _window(seeded, specs.WORKFLOWS, {"json": '{"a": %s}' % ("9" * 4_300)}) == []
+
+
+def test_backslash_u0000_text_is_not_nul(seeded):
+    """Six characters '\u0000' are legal text and legal jsonb; only the JSON escape is NUL."""
+    six = "\\u0000"
+    with seeded.begin() as conn:
+        conn.execute(
+            text("INSERT INTO workflows (name, config) VALUES (:n, CAST(:c AS jsonb))"),
+            {"n": f"path C:{six}x", "c": json.dumps({"note": six})},
+        )
+    assert [r["name"] for r in _window(seeded, specs.WORKFLOWS, {"text": six})] == [
+        f"path C:{six}x"
+    ]
+    rows = _window(seeded, specs.WORKFLOWS, {"json": json.dumps({"note": six})})
+    assert [r["name"] for r in rows] == [f"path C:{six}x"]
+    assert parse_and_check("action.config", json.dumps({"note": six})) == {"note": six}
+    with pytest.raises(FilterError, match="jsonb cannot store"):
+        _window(seeded, specs.WORKFLOWS, {"json": '{"note": "\\u0000"}'})
+
+
+EXTREME_DATES = [
+    "0001-01-01",
+    "9999-12-31",
+    "0001-01-01T00:00:00",
+    "9999-12-31T23:59:59.999999",
+    "0001-01-01T00:00:00+14:00",
+    "9999-12-31T23:59:59-12:00",
+]
+ZONES = ["UTC", "Pacific/Kiritimati", "America/Los_Angeles", "Pacific/Pago_Pago"]
+dates = st.one_of(
+    st.sampled_from(EXTREME_DATES),
+    st.datetimes().map(datetime.isoformat),
+    st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=-12))])).map(
+        datetime.isoformat
+    ),
+)
+
+
+@contextlib.contextmanager
+def local_zone(name: str):
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = name
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+
+
+@SETTINGS
+@given(
+    start=dates,
+    end=st.none() | dates,
+    zone=st.sampled_from(ZONES),
+    index=st.integers(min_value=0, max_value=len(TABLE_SPECS) - 1),
+)
+@example(start="0001-01-01", end="9999-12-31", zone="UTC", index=1)
+@example(start="0001-01-01", end="9999-12-31T23:59:59", zone="America/Los_Angeles", index=2)
+def test_extreme_dates_answer_or_explain(seeded, start, end, zone, index):
+    filters = {"time_from": start, "time_to": end}
+    with local_zone(zone):
+        answer = _answer_or_explain(seeded, TABLE_SPECS[index], filters, f"{filters} in {zone}")
+        labels = chip_labels(normalized(filters))
+    assert isinstance(answer, list | FilterError)
+    assert labels and all(label for _, label in labels)
+
+
+def test_first_and_last_day_cover_everything(seeded):
+    for zone in ZONES:
+        with local_zone(zone):
+            for spec in TABLE_SPECS:
+                everything = _window(seeded, spec, {})
+                wide = {"time_from": "0001-01-01", "time_to": "9999-12-31"}
+                assert _window(seeded, spec, wide) == everything, (zone, spec.key)
+
+
+saved_values = st.one_of(
+    json_values.filter(lambda v: HUGE not in json.dumps(v)), st.sampled_from(EXTREME_DATES)
+)
+saved_filters = st.dictionaries(st.sampled_from(FILTER_KEYS), saved_values, max_size=5)
+
+
+@SETTINGS
+@given(filters=saved_filters, index=st.integers(min_value=0, max_value=len(TABLE_SPECS) - 1))
+@example(filters={"status": 5}, index=0)
+@example(filters={"time_range": {"a": 1}}, index=1)
+@example(filters={"status": [["x"]], "text": 3}, index=3)
+def test_wrongly_typed_filters_answer_or_explain(seeded, filters, index):
+    """Saved filters come back from console.ini as any JSON: each one works or is explained."""
+    spec = TABLE_SPECS[index]
+    answer = _answer_or_explain(seeded, spec, normalized(filters), f"filters {filters!r}")
+    assert isinstance(answer, list | FilterError)
+    kept, dropped = usable_filters(filters, lambda f: spec.where(f, spec.alias))
+    assert _window(seeded, spec, kept) is not None
+    assert all(k in filters and why for k, why in dropped)
+    assert set(kept) | {k for k, _ in dropped} >= set(normalized(filters))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    amount=st.one_of(
+        st.integers(min_value=0, max_value=10**30).map(str),
+        st.sampled_from(["10000000", "1e3", "9" * 400, "99999999999999.5"]),
+    ),
+    unit=st.sampled_from(["", "s", "m", "h", "d", "w", "D"]),
+)
+@example(amount="10000000", unit="d")
+def test_tail_since_any_duration_is_a_time(amount, unit):
+    now = datetime.now(UTC)
+    try:
+        when = parse_since(f"{amount}{unit}", now)
+    except argparse.ArgumentTypeError as exc:
+        assert "duration" in str(exc)
+        return
+    assert when.tzinfo is not None and when <= now
 
 
 ids = st.one_of(

@@ -113,7 +113,7 @@ def _add(*args: str, stdin: str) -> tuple[int, str]:
         out = io.StringIO()
         old_out, sys.stdout = sys.stdout, out
         try:
-            code = main(["profile", "add", *args])
+            code = main(["profile", "add", *args, "--environment", "dev"])
         finally:
             sys.stdout = old_out
     finally:
@@ -133,7 +133,7 @@ def test_profile_add_without_a_keyring_says_so_and_writes_nothing(isolated_home:
     assert env["PYTHON_KEYRING_BACKEND"] == "keyring.backends.fail.Keyring"
     result = subprocess.run(
         [
-            *(sys.executable, "-m", "console", "profile", "add", "srv"),
+            *(sys.executable, "-m", "console", "profile", "add", "srv", "--environment", "dev"),
             *("--host", "db.example", "--user", "ops", "--dbname", "autopr_dev"),
             "--password-stdin",
         ],

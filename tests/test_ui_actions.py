@@ -247,13 +247,14 @@ def test_bulk_retry_summary_offers_override(qtbot, runner, dev_db: Database, eng
         lambda ctx, its, ok: bulk_retry(ctx, its, confirmed=ok),
         override=lambda ctx, its, ok: bulk_retry(ctx, its, confirmed=ok, override_max_retries=True),
     )
+    qtbot.waitUntil(lambda: isinstance(controller.dialog, ConfirmDialog))
     controller.dialog.ok_button.click()
     qtbot.waitUntil(lambda: isinstance(controller.dialog, BulkSummaryDialog))
     summary_dialog = controller.dialog
     assert summary_dialog.extra_button is not None
     assert summary_dialog.extra_button.text() == "Retry 1 anyway…"
     summary_dialog.extra_button.click()
-    assert isinstance(controller.dialog, ConfirmDialog)
+    qtbot.waitUntil(lambda: isinstance(controller.dialog, ConfirmDialog))
     controller.dialog.ok_button.click()
     qtbot.waitUntil(
         lambda: (

@@ -77,7 +77,7 @@ def _wait_rows(qtbot, page, n: int) -> None:
 
 def _menu_action(menu: QMenu, prefix: str):
     for act in menu.actions():
-        if act.text().startswith(prefix):
+        if act.text().replace("&", "").startswith(prefix):
             return act
     raise AssertionError(f"no {prefix!r} in {[a.text() for a in menu.actions()]}")
 
@@ -95,8 +95,10 @@ def test_cancel_selected_from_the_executions_menu(qtbot, runner, dev_db, engine:
     assert cancel.isEnabled() and retry.isEnabled()
     cancel.trigger()
     controller = page._action_controller
-    assert isinstance(controller.dialog, ConfirmDialog)
+    qtbot.waitUntil(lambda: isinstance(controller.dialog, ConfirmDialog))
     assert controller.dialog.count == 3
+    # the already finished one is named as refused before confirming
+    assert "1 will be refused (1 already finished)" in controller.dialog.refusals_label.text()
     controller.dialog.ok_button.click()
     qtbot.waitUntil(lambda: isinstance(controller.dialog, BulkSummaryDialog))
     assert len(controller.dialog.summary.done) == 3
@@ -110,6 +112,11 @@ def test_all_matching_the_filter_counts_only_eligible_rows(qtbot, runner, dev_db
     execution(engine, wf["id"], "running")
     page = _page(qtbot, runner, dev_db, "console.ui.tables.executions_page", "ExecutionsPage")
     _wait_rows(qtbot, page, 7)
+    # without a filter "matching the filter" would mean every row: not offered, and says why
+    unfiltered = _menu_action(page.build_context_menu(), "Retry all failed/timeout/cancelled")
+    assert not unfiltered.isEnabled() and "set a filter first" in unfiltered.text()
+    page.apply_filters({"workflow_id": str(wf["id"])})
+    _wait_rows(qtbot, page, 7)
     menu = page.build_context_menu()
     _menu_action(menu, "Retry all failed/timeout/cancelled matching").trigger()
     controller = page._action_controller
@@ -119,6 +126,7 @@ def test_all_matching_the_filter_counts_only_eligible_rows(qtbot, runner, dev_db
     qtbot.waitUntil(lambda: isinstance(controller.dialog, BulkSummaryDialog))
     assert len(controller.dialog.summary.done) == 6
     _wait_rows(qtbot, page, 13)  # the page refreshed and shows the 6 new pending retries
+    assert controller.dialog.open_button.text() == "Show the 6 new executions"
 
 
 def test_workflow_menu_reorders_and_edits_config(qtbot, runner, dev_db, engine):
@@ -214,3 +222,135 @@ def test_triggers_dialog(qtbot, runner, dev_db, engine):
     with qtbot.waitSignal(editor.saved):
         editor.try_save()
     assert row(engine, TRG, trg["id"])["conditions"] == {"branch": "release"}
+
+
+def _popup(qtbot, page, key, modifier=None):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    page.activateWindow()
+    page.view.setFocus()
+    qtbot.waitUntil(page.view.hasFocus)
+    before = page.context_menu
+    QTest.keyClick(page.view, key, modifier or Qt.KeyboardModifier.NoModifier)
+    qtbot.waitUntil(lambda: page.context_menu is not None and page.context_menu is not before)
+    qtbot.waitUntil(page.context_menu.isVisible)
+    return page.context_menu
+
+
+@pytest.mark.parametrize("keys", ["menu", "shift+f10"])
+def test_keyboard_context_menu_acts_on_the_current_row(qtbot, runner, dev_db, engine, keys):
+    """The Menu key and Shift+F10 open the current row's menu; the selection is untouched."""
+    from PySide6.QtCore import Qt
+
+    wf = workflow(engine, "ship", config={"max_retries": 5})
+    for _ in range(4):
+        execution(engine, wf["id"], "failed", completed_at=datetime.now(UTC))
+    page = _page(qtbot, runner, dev_db, "console.ui.tables.executions_page", "ExecutionsPage")
+    _wait_rows(qtbot, page, 4)
+    page.view.selectRow(1)
+    chosen = page.model.row_at(1).raw
+    key, mod = (
+        (Qt.Key.Key_Menu, None)
+        if keys == "menu"
+        else (Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
+    )
+    menu = _popup(qtbot, page, key, mod)
+    assert page.selected_ids() == [str(chosen["id"])]  # not the row below
+    assert page.view.currentIndex().row() == 1
+    _menu_action(menu, "Retry 1 selected").trigger()
+    menu.close()
+    controller = page._action_controller
+    qtbot.waitUntil(lambda: isinstance(controller.dialog, ConfirmDialog))
+    confirm = controller.dialog
+    assert [t.label for t in confirm.targets] == [chosen["execution_id"]]
+    assert confirm.table is None  # one target, eligible: named in the question itself
+    assert chosen["execution_id"] in confirm.question.text()
+    confirm.ok_button.click()
+    qtbot.waitUntil(lambda: isinstance(controller.dialog, BulkSummaryDialog))
+    [done] = controller.dialog.summary.done
+    assert done.target_id == str(chosen["id"])
+    with engine.connect() as conn:
+        from sqlalchemy import text
+
+        parents = conn.execute(
+            text("SELECT parent_execution_id FROM workflow_executions WHERE retry_count = 1")
+        ).scalars()
+        assert list(parents) == [chosen["id"]]
+
+
+def test_confirmation_names_targets_refusals_and_override(qtbot, runner, dev_db, engine):
+    """Up to 20 named with their workflow, the rest counted with the filter; refusals first."""
+    wf = workflow(engine, "deploy", config={"max_retries": 1})
+    spent = [
+        execution(engine, wf["id"], "failed", completed_at=datetime.now(UTC), retry_count=1)
+        for _ in range(2)
+    ]
+    for _ in range(22):
+        execution(engine, wf["id"], "timeout", completed_at=datetime.now(UTC))
+    page = _page(qtbot, runner, dev_db, "console.ui.tables.executions_page", "ExecutionsPage")
+    _wait_rows(qtbot, page, 24)
+    page.apply_filters({"workflow_id": str(wf["id"])})
+    _wait_rows(qtbot, page, 24)
+    qtbot.waitUntil(lambda: "deploy" in page.title_suffix(), timeout=5000)  # names load later
+    _menu_action(page.build_context_menu(), "Retry all failed/timeout/cancelled").trigger()
+    controller = page._action_controller
+    qtbot.waitUntil(lambda: isinstance(controller.dialog, ConfirmDialog))
+    confirm = controller.dialog
+    confirm.grab().save("/tmp/ui_actions_confirm_targets.png")
+    assert confirm.table.rowCount() == 20
+    labels = {confirm.table.item(i, 0).text() for i in range(20)}
+    assert {confirm.table.item(i, 1).text() for i in range(20)} == {"deploy"}
+    assert "…and 4 more matching the filter: Workflow: deploy" in confirm.more_label.text()
+    assert "2 will be refused (2 max retries reached)" in confirm.refusals_label.text()
+    refused_rows = [
+        confirm.table.item(i, 2).text()
+        for i in range(20)
+        if confirm.table.item(i, 0).text() in {s["execution_id"] for s in spent}
+    ]
+    assert all(r == "refused: max retries reached (1 of 1)" for r in refused_rows)
+    assert len(labels) == 20
+    assert confirm.ok_button.text() == "Retry 22 executions"
+    confirm.override_box.setChecked(True)  # the override lives in the same dialog
+    assert confirm.ok_button.text() == "Retry 24 executions"
+    confirm.ok_button.click()
+    qtbot.waitUntil(lambda: isinstance(controller.dialog, BulkSummaryDialog))
+    assert (len(controller.dialog.summary.done), len(controller.dialog.summary.refused)) == (24, 0)
+    assert {row(engine, EX, s["id"])["status"] for s in spent} == {"failed"}
+    with engine.connect() as conn:
+        from sqlalchemy import text
+
+        overridden = conn.execute(
+            text(
+                "SELECT count(*) FROM workflow_executions "
+                "WHERE (trigger_data ->> 'max_retries_override')::boolean"
+            )
+        ).scalar()
+    assert overridden == 2
+
+
+def test_retry_offers_to_open_the_new_execution(qtbot, runner, dev_db, engine):
+    wf = workflow(engine, "ship")
+    ex = execution(engine, wf["id"], "failed", completed_at=datetime.now(UTC))
+    opened: list = []
+    page = _page(qtbot, runner, dev_db, "console.ui.tables.executions_page", "ExecutionsPage")
+    page.ctx.open_page = lambda key, filters: opened.append((key, filters))
+    _wait_rows(qtbot, page, 1)
+    page.view.selectRow(0)
+    _menu_action(page.build_context_menu(), "Retry 1 selected").trigger()
+    controller = page._action_controller
+    qtbot.waitUntil(lambda: isinstance(controller.dialog, ConfirmDialog))
+    controller.dialog.ok_button.click()
+    qtbot.waitUntil(lambda: isinstance(controller.dialog, BulkSummaryDialog))
+    summary = controller.dialog
+    assert summary.open_button.text() == "Open the new execution"
+    summary.open_button.click()
+    [(key, filters)] = opened
+    with engine.connect() as conn:
+        from sqlalchemy import text
+
+        child = conn.execute(
+            text("SELECT id FROM workflow_executions WHERE parent_execution_id = :p"),
+            {"p": ex["id"]},
+        ).scalar()
+    assert (key, filters) == ("executions", {"execution_id": str(child)})

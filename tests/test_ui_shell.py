@@ -412,9 +412,14 @@ def test_page_shortcuts_refresh_filters_and_click_through(qtbot, window, db_url)
 
 def test_auto_refresh_refreshes_visible_page_and_pauses(qtbot, window, db_url):
     connect(qtbot, window, Profile("dev-x", environment="dev", url=db_url))
-    window.show_page("events")
+    # live by default: every 5 s, and a page is read again when it is shown
+    assert window.auto_refresh_active() and window.refresh_interval() == 5
     page = window.pages["events"]
     hidden = window.pages["workflows"]
+    shown_before = page.refreshes
+    window.show_page("events")
+    assert page.refreshes == shown_before + 1
+    window.refresh_combo.setCurrentIndex(window.refresh_combo.findData(0))
     assert not window.auto_refresh_active()
     window.refresh_combo.setCurrentIndex(window.refresh_combo.findData(5))
     assert window.auto_refresh_active()

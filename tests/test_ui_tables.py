@@ -475,3 +475,29 @@ def test_estimate_until_exact_count_is_asked(qtbot, ctx, db) -> None:
     assert page.model.total_exact and page.model.total == exact
     assert page.count_label.text() == f"{exact:,} log lines"
     assert not page.exact_button.isVisible()
+
+
+def test_each_table_says_how_old_its_rows_are(qtbot, ctx, db) -> None:
+    """ "updated just now" after a read, ticking while shown; shown() re-reads old data only."""
+    from console.ui.freshness import age_text
+
+    assert [age_text(s) for s in (0.4, 3.2, 125, 7300)] == [
+        "updated just now",
+        "updated 3 s ago",
+        "updated 2 min ago",
+        "updated 2 h ago",
+    ]
+    page = make_page(qtbot, ctx, "executions", db)
+    assert page.freshness.text() == "updated just now"
+    assert page.freshness.isVisible() and page.freshness.toolTip().startswith("Read at ")
+    qtbot.waitUntil(lambda: page.freshness.text() == "updated 2 s ago", timeout=4000)
+    loads: list[int] = []
+    page.controller.loaded.connect(lambda: loads.append(1))
+    page.shown()  # 2 s old: read again
+    settle(qtbot, page)
+    assert loads == [1] and page.freshness.text() == "updated just now"
+    page.shown()  # just read: not again
+    settle(qtbot, page)
+    assert loads == [1]
+    page.set_database(None)
+    assert page.freshness.text() == ""

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, select, tuple_
 
+from console.secret_policy import mask
 from models.audit import AuditLog
 
 AUDIT = AuditLog.__table__
@@ -81,7 +82,11 @@ def fetch_audit(
     after: tuple[datetime, uuid.UUID] | None = None,
     limit: int = 200,
 ) -> list[dict[str, Any]]:
-    """One page of audit rows, newest first; ``after`` is the last row's (occurred_at, id)."""
+    """One page of audit rows, newest first; ``after`` is the last row's (occurred_at, id).
+
+    ``before``/``after`` pass the secrets policy again: rows written by older
+    consoles or by other tools are shown masked too.
+    """
     conds = _conditions(f)
     if after is not None:
         conds.append(tuple_(AUDIT.c.occurred_at, AUDIT.c.id) < tuple_(*after))
@@ -92,7 +97,10 @@ def fetch_audit(
         .limit(limit)
     )
     with engine.connect() as conn:
-        return [dict(r) for r in conn.execute(stmt).mappings()]
+        rows = [dict(r) for r in conn.execute(stmt).mappings()]
+    for row in rows:
+        row["before"], row["after"] = mask(row["before"]), mask(row["after"])
+    return rows
 
 
 def audit_for_target(engine: Engine, table: str, target_id: str, limit: int = 50):

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from console.actions.errors import CONFIRM, LOCKED, ActionError
 from console.actions.guard import WriteGuard
 
 if TYPE_CHECKING:
@@ -44,7 +43,7 @@ class ActionContext:
 
     @classmethod
     def for_database(cls, db: Database, guard: WriteGuard | None = None) -> ActionContext:
-        guard = guard or WriteGuard(db.profile.name, db.profile.environment)
+        guard = guard or WriteGuard.for_profile(db.profile)
         return cls(
             engine=db.engine,
             profile=db.profile.name,
@@ -54,17 +53,9 @@ class ActionContext:
         )
 
     def check_may_write(self, *, needs_confirmation: bool, confirmed: bool) -> None:
-        """Refuse before touching the database when writing is not allowed."""
-        if self.read_only_reason:
-            raise ActionError(LOCKED, f"this database is open read-only: {self.read_only_reason}")
-        if not self.guard.may_write():
-            raise ActionError(
-                LOCKED,
-                f"profile {self.profile!r} is {self.environment} and locked (read-only); "
-                f"unlock it by typing its name first",
-            )
-        if needs_confirmation and self.guard.confirms_destructive and not confirmed:
-            raise ActionError(
-                CONFIRM,
-                f"on {self.environment} this action needs an explicit confirmation",
-            )
+        """Refuse before touching the database when writing is not allowed (see the guard)."""
+        self.guard.check(
+            needs_confirmation=needs_confirmation,
+            confirmed=confirmed,
+            read_only_reason=self.read_only_reason,
+        )

@@ -12,10 +12,11 @@ from sqlalchemy import Engine, select
 
 from console.actions.context import ActionContext
 from console.actions.errors import GONE, INVALID, ActionError, ActionResult
-from console.actions.masking import mask, unmask
 from console.actions.rows import as_uuid
+from console.actions.secret_edits import with_stored_secrets
 from console.actions.simple import enabled_step, update_step
 from console.actions.tx import perform
+from console.secret_policy import mask
 from models.tables import Integration
 
 INT = Integration.__table__
@@ -34,6 +35,18 @@ def load_masked_config(engine: Engine, target: str) -> tuple[dict[str, Any], dic
     if row is None:
         raise ActionError(GONE, f"integration {target} no longer exists")
     return mask(row["config"] or {}), {"updated_at": row["updated_at"]}
+
+
+def show_integration(engine: Engine, target: str) -> dict[str, Any]:
+    """One integration by name or id, its config masked (``integration show``)."""
+    columns = (*INT_COLUMNS, INT.c.health_status, INT.c.last_health_check)
+    with engine.connect() as conn:
+        row = conn.execute(select(*columns).where(_where(target))).mappings().first()
+    if row is None:
+        raise ActionError(GONE, f"no integration named {target!r}")
+    shown = dict(row)
+    shown["config"] = mask(shown["config"] or {})
+    return shown
 
 
 def set_integration_enabled(
@@ -66,7 +79,7 @@ def edit_integration_config(
 ) -> ActionResult:
     """Write the edited config; masked placeholders keep the stored secret values.
 
-    The audit row records the masked before/after, never a secret.
+    The audit row records the masked before/after (see ``Tx.audit``), never a secret.
     """
     if not isinstance(masked_config, dict):
         raise ActionError(INVALID, "an integration config must be a JSON object")
@@ -77,9 +90,9 @@ def edit_integration_config(
         what=f"integration {target}",
         columns=INT_COLUMNS,
         label_key="name",
-        values=lambda row: {"config": unmask(masked_config, row["config"] or {})},
+        values=lambda row: {"config": with_stored_secrets(masked_config, row["config"], "config")},
         seen=seen,
-        shown=lambda row: {"config": mask(row["config"] or {})},
+        shown=lambda row: {"config": row["config"] or {}},
         verb="edited the config of",
     )
     return perform(ctx, step)

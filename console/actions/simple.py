@@ -10,6 +10,7 @@ from sqlalchemy import Column, ColumnElement, Table, func, update
 from console.actions.errors import ActionResult
 from console.actions.rows import check_seen, lock_row
 from console.actions.tx import Step, Tx
+from console.secret_policy import mask
 
 Values = Mapping[str, Any] | Callable[[dict[str, Any]], Mapping[str, Any]]
 
@@ -28,7 +29,7 @@ def update_step(
     shown: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     verb: str = "updated",
 ) -> Step:
-    """A step that updates one row; ``shown`` picks (and masks) what the audit row keeps."""
+    """A step that updates one row; ``shown`` picks what the audit row keeps (masked)."""
 
     def step(tx: Tx) -> ActionResult:
         row = lock_row(tx, table, columns, where, what)
@@ -50,7 +51,7 @@ def update_step(
             .one()
         )
         pick = shown or (lambda r: {k: r[k] for k in new_values if k in r})
-        before_s, after_s = pick(row), pick(dict(after))
+        before_s, after_s = mask(pick(row)), mask(pick(dict(after)))
         audit_id = tx.audit(action, table.name, row["id"], before_s, after_s)
         return ActionResult(
             action,

@@ -8,6 +8,7 @@ from typing import Any
 from console.actions.context import ActionContext
 from console.actions.errors import INVALID, ActionError, ActionResult
 from console.actions.rows import as_uuid
+from console.actions.secret_edits import with_stored_secrets
 from console.actions.simple import enabled_step, update_step
 from console.actions.tx import perform
 from models.tables import WorkflowTrigger
@@ -68,7 +69,9 @@ def edit_trigger_conditions(
         what=f"trigger {trigger_id}",
         columns=TRG_COLUMNS,
         label_key="id",
-        values={"conditions": conditions},
+        values=lambda row: {
+            "conditions": with_stored_secrets(conditions, row["conditions"], "conditions")
+        },
         seen=seen,
         verb="edited the conditions of",
     )

@@ -34,6 +34,7 @@ from console.actions.errors import (
     BulkItem,
     BulkSummary,
 )
+from console.secret_policy import mask
 from models.audit import AuditLog
 
 AUDIT = AuditLog.__table__
@@ -54,7 +55,11 @@ class Tx:
         before: dict[str, Any] | None,
         after: dict[str, Any] | None,
     ) -> uuid.UUID:
-        """Insert the audit row of this change; same transaction, so same fate."""
+        """Insert the audit row of this change; same transaction, so same fate.
+
+        ``before``/``after`` pass the secrets policy here, whatever the caller gave:
+        the audit trail never holds a secret.
+        """
         audit_id = uuid.uuid4()
         self.conn.execute(
             insert(AUDIT).values(
@@ -65,8 +70,8 @@ class Tx:
                 action=action,
                 target_table=table,
                 target_id=str(target_id),
-                before=jsonable(before),
-                after=jsonable(after),
+                before=mask(jsonable(before)),
+                after=mask(jsonable(after)),
             )
         )
         return audit_id
@@ -118,12 +123,21 @@ def run_bulk(
 ) -> BulkSummary:
     """Apply ``make_step(item)`` to every item, each checked on its own.
 
-    Bulk actions always count as needing confirmation on staging and prod.
+    Bulk actions always count as needing confirmation on staging and prod.  The guard
+    is asked again before every batch: when the unlock lapses half-way, the rest of
+    the items are refused, never written.
     """
     ctx.check_may_write(needs_confirmation=True, confirmed=confirmed)
     summary = BulkSummary(action)
     for start in range(0, len(items), batch_size):
         batch = items[start : start + batch_size]
+        if start:
+            try:
+                ctx.check_may_write(needs_confirmation=True, confirmed=confirmed)
+            except ActionError as err:
+                for item in items[start:]:
+                    summary.refused.append((item.target, ActionError(err.kind, err.message)))
+                break
         outcomes = _run_batch(ctx, [make_step(item) for item in batch], isolate=True)
         for item, outcome in zip(batch, outcomes, strict=True):
             if isinstance(outcome, ActionError):

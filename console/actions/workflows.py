@@ -12,6 +12,7 @@ from console.actions.context import ActionContext
 from console.actions.errors import CONFLICT, INELIGIBLE, INVALID, ActionError, ActionResult
 from console.actions.rows import as_uuid, check_seen, lock_row
 from console.actions.schemas import JsonProblem, check_workflow_config
+from console.actions.secret_edits import with_stored_secrets
 from console.actions.simple import update_step
 from console.actions.tx import Step, Tx, perform
 from models.tables import Workflow, WorkflowAction
@@ -77,20 +78,29 @@ def edit_workflow(
     config: dict[str, Any] = UNCHANGED,
     seen: Mapping[str, Any] | None = None,
 ) -> ActionResult:
-    """Change the description and/or the config (validated against WorkflowConfig)."""
+    """Change the description and/or the config (validated against WorkflowConfig).
+
+    Masked secrets in ``config`` keep their stored values (see :mod:`console.secret_policy`).
+    """
     new: dict[str, Any] = {}
     if description is not UNCHANGED:
         new["description"] = description
     if config is not UNCHANGED:
         if not isinstance(config, dict):
             raise ActionError(INVALID, "the workflow config must be a JSON object")
-        try:
-            check_workflow_config(config)
-        except JsonProblem as exc:
-            raise ActionError(INVALID, f"config: {exc}") from None
         new["config"] = config
     if not new:
         raise ActionError(INVALID, "nothing to change")
+
+    def values(row: dict[str, Any]) -> dict[str, Any]:
+        out = _with_stored_secrets(new, row)
+        if "config" in out:
+            try:
+                check_workflow_config(out["config"])
+            except JsonProblem as exc:
+                raise ActionError(INVALID, f"config: {exc}") from None
+        return out
+
     step = update_step(
         action="workflow.edit",
         table=WF,
@@ -98,7 +108,7 @@ def edit_workflow(
         what=f"workflow {target}",
         columns=WF_COLUMNS,
         label_key="name",
-        values=new,
+        values=values,
         seen=seen,
         verb="edited",
     )
@@ -113,7 +123,10 @@ def edit_action(
     conditions: dict[str, Any] | None = UNCHANGED,
     seen: Mapping[str, Any] | None = None,
 ) -> ActionResult:
-    """Change a workflow action's config (an object) and/or conditions (an object or null)."""
+    """Change a workflow action's config (an object) and/or conditions (an object or null).
+
+    Masked secrets keep their stored values (see :mod:`console.secret_policy`).
+    """
     new: dict[str, Any] = {}
     if config is not UNCHANGED:
         if not isinstance(config, dict):
@@ -132,7 +145,7 @@ def edit_action(
         what=f"action {action_id}",
         columns=ACT_COLUMNS,
         label_key="action_name",
-        values=new,
+        values=lambda row: _with_stored_secrets(new, row),
         seen=seen,
         verb="edited",
     )
@@ -225,6 +238,14 @@ def reorder_step(
         )
 
     return step
+
+
+def _with_stored_secrets(new: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+    """JSON columns of ``new`` with their masked secrets put back from the locked ``row``."""
+    return {
+        k: with_stored_secrets(v, row[k], k) if k in ("config", "conditions") else v
+        for k, v in new.items()
+    }
 
 
 def _entry(action_id: Any, name: str, index: int) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from console import APP_ID, __version__
+from console.environments import ENVIRONMENTS
 
 COMMAND_MODULES: tuple[str, ...] = (
     "console.cli.gui_cmd",
@@ -23,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "console.cli.screenshot_cmd",
     "console.cli.action_cmds",
     "console.cli.selftest_cmd",
+    "console.cli.logs_cmd",
 )
 
 
@@ -42,10 +44,19 @@ def common_parser(*, for_subcommand: bool = True) -> argparse.ArgumentParser:
     target.add_argument(
         "--url", metavar="URL", default=default, help="database URL (overrides profiles)"
     )
+    common.add_argument(
+        "--environment",
+        choices=ENVIRONMENTS,
+        default=default,
+        help=(
+            "declare what --url / DATABASE_URL is (also AUTOPR_ENVIRONMENT); undeclared, "
+            "a server not on this machine is taken as prod"
+        ),
+    )
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
     common = common_parser()
     parser = argparse.ArgumentParser(
         prog=APP_ID,
@@ -54,9 +65,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{APP_ID} {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in modules:
         importlib.import_module(name).register(subparsers, common)
     return parser
+
+
+def _opens_window(args: list[str]) -> bool:
+    """True for the window's command lines (no command or ``gui``, with global options).
+
+    They are parsed without importing the other commands, whose modules load the data
+    layer (SQLAlchemy, Alembic: about half a second) before the window could show.
+    """
+    parser = common_parser(for_subcommand=False)
+
+    def refuse(message: str):
+        raise ValueError(message)
+
+    parser.error = refuse  # type: ignore[method-assign]  # the full parser explains
+    try:
+        _known, rest = parser.parse_known_args(args)
+    except ValueError:
+        return False
+    return rest in ([], ["gui"])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -65,14 +95,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Answered before the sub-commands (and the data layer they import) are loaded.
         print(f"{APP_ID} {__version__}")
         return 0
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
+    window = _opens_window(args_in)
+    parser = build_parser(("console.cli.gui_cmd",) if window else COMMAND_MODULES)
+    args = parser.parse_args(args_in)
+    func = getattr(args, "func", None)
+    if func is None:
         from console.cli.gui_cmd import run_gui
 
-        return run_gui(args)
+        func = run_gui
     try:
-        return int(args.func(args) or 0)
+        return int(func(args) or 0)
     except KeyboardInterrupt:
         return 130
     except CommandError as exc:

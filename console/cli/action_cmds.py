@@ -1,7 +1,8 @@
 """Operator actions on the command line, through the same action layer and rules as the window.
 
 ``execution cancel|retry ID…``, ``workflow set-status NAME STATUS``,
-``integration enable|disable NAME``, ``trigger enable|disable ID``,
+``integration enable|disable NAME`` (``show``/``set-config``: console/cli/integration_cmd.py),
+``trigger enable|disable ID``,
 ``event requeue|ignore ID…``.  prod writes only with ``--unlock <profile name>``;
 staging (and prod) destructive or multi-row actions only with ``--yes``.
 
@@ -18,12 +19,10 @@ from collections.abc import Callable, Sequence
 from console.actions import errors
 from console.actions.context import ActionContext
 from console.actions.errors import ActionError, ActionResult, BulkItem, BulkSummary
-from console.actions.guard import WriteGuard
 from console.cli import CommandError
 from console.cli.common import open_from_args, profile_from_args
+from console.cli.unlock import SAFETY_EXIT, unlocked_guard
 from models.vocab import WORKFLOW_STATUSES
-
-SAFETY_EXIT = 3
 
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
@@ -60,13 +59,18 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
         ("integration", "an integration", "integration name or UUID"),
         ("trigger", "a workflow trigger", "trigger UUID"),
     ):
-        sub = _noun(subparsers, noun, f"enable or disable {what}")
+        extra = ", show it or set its config" if noun == "integration" else ""
+        sub = _noun(subparsers, noun, f"enable or disable {what}{extra}")
         for verb in ("enable", "disable"):
             p = sub.add_parser(verb, parents=[acting], help=f"{verb} {what}")
             p.add_argument(
                 "target", metavar="NAME" if noun == "integration" else "ID", help=target_help
             )
             p.set_defaults(func=_toggle, noun=noun, enabled=verb == "enable")
+        if noun == "integration":
+            from console.cli import integration_cmd
+
+            integration_cmd.register_verbs(sub, acting, common)  # show, set-config
 
     ev = _noun(subparsers, "event", "requeue or ignore integration events")
     for verb, help_text in (
@@ -86,19 +90,7 @@ def _noun(subparsers, name: str, help_text: str):
 
 def _context(args: argparse.Namespace) -> tuple[object, ActionContext]:
     """Check the unlock before connecting, then open the database."""
-    profile = profile_from_args(args)
-    guard = WriteGuard(profile.name, profile.environment)
-    if args.unlock is not None and guard.needs_unlock and not guard.unlock(args.unlock):
-        raise CommandError(
-            f"--unlock {args.unlock!r} does not match the profile name {profile.name!r}",
-            SAFETY_EXIT,
-        )
-    if not guard.may_write():
-        raise CommandError(
-            f"profile {profile.name!r} is prod and read-only; repeat with --unlock {profile.name} "
-            "to write",
-            SAFETY_EXIT,
-        )
+    guard = unlocked_guard(args, profile_from_args(args))
     db = open_from_args(args, assume_yes=False)  # --yes confirms the action, not migrations
     return db, ActionContext.for_database(db, guard)
 

@@ -17,7 +17,11 @@ from console.profiles import Profile, ProfileError, resolve_profile
 
 def profile_from_args(args: argparse.Namespace) -> Profile:
     try:
-        return resolve_profile(getattr(args, "profile", None), getattr(args, "url", None))
+        return resolve_profile(
+            getattr(args, "profile", None),
+            getattr(args, "url", None),
+            environment=getattr(args, "environment", None),
+        )
     except (ProfileError, BadURLError) as exc:
         raise CommandError(str(exc), 2) from exc
 
@@ -55,7 +59,7 @@ def open_from_args(
             )
     except MigrationRefused as exc:
         raise CommandError(
-            f"profile {profile.name!r} ({profile.environment}) has pending migrations "
+            f"profile {profile.name!r} ({profile.environment_label}) has pending migrations "
             f"{', '.join(exc.report.pending)}; review them with 'autopr-console migrate --sql "
             f"--profile {profile.name}' and apply with --yes"
         ) from exc

@@ -1,8 +1,12 @@
 """``autopr-console demo``: fill a database with demo data and keep it moving.
 
-autopr-console demo [--profile P | --url URL] [--seed N] [--reset [--yes]]
-                    [--no-simulate] [--open] [--unlock NAME]
+autopr-console demo [--profile P | --url URL] [--seed N] [--reset]
+                    [--no-simulate] [--open]
 autopr-console demo --scale [--scale-factor F] [--workers N] [--keep-indexes]
+
+Demo data goes to local and dev databases only: staging and prod (declared, or
+assumed because an ad-hoc URL's server is not on this machine) are refused
+outright, by the same write guard as every other write.
 """
 
 from __future__ import annotations
@@ -10,13 +14,14 @@ from __future__ import annotations
 import argparse
 import time
 
+from console.actions.guard import WriteGuard
 from console.cli import CommandError
 from console.cli.common import open_from_args, profile_from_args
+from console.cli.gui_cmd import check_window_possible
+from console.cli.unlock import demo_guard
 from console.db.connection import Database
 from console.db.engine import EngineSettings, make_engine
-from console.profiles import Profile
-
-SAFE_ENVIRONMENTS = ("local", "dev")
+from console.profiles import RESERVED_NAMES
 
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
@@ -30,13 +35,10 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
         ),
     )
     p.add_argument("--seed", type=int, default=None, help="random seed (same seed, same data)")
-    p.add_argument(
-        "--reset", action="store_true", help="empty the seven tables first (asks --yes off dev)"
-    )
-    p.add_argument("--yes", "-y", action="store_true", help="confirm --reset / migrations")
+    p.add_argument("--reset", action="store_true", help="empty the seven tables first")
+    p.add_argument("--yes", "-y", action="store_true", help="confirm migrations")
     p.add_argument("--no-simulate", action="store_true", help="fill only, do not simulate")
     p.add_argument("--open", action="store_true", help="open the console window while simulating")
-    p.add_argument("--unlock", metavar="NAME", help="allow writing to a prod profile by naming it")
     scale = p.add_argument_group("benchmark volumes")
     scale.add_argument(
         "--scale",
@@ -55,24 +57,11 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=run)
 
 
-def _check_allowed(args: argparse.Namespace, profile: Profile) -> None:
-    if profile.is_prod and args.unlock != profile.name:
-        raise CommandError(
-            f"refusing to write demo data to prod profile {profile.name!r}; "
-            f"pass --unlock {profile.name} if you really mean it",
-            2,
-        )
-    if args.reset and profile.environment not in SAFE_ENVIRONMENTS and not args.yes:
-        raise CommandError(
-            f"--reset empties the seven tables of {profile.name!r} ({profile.environment}); "
-            "add --yes to confirm",
-            2,
-        )
-
-
 def run(args: argparse.Namespace) -> int:
+    if args.open:  # before the demo data is written and the embedded server starts
+        check_window_possible()
     profile = profile_from_args(args)
-    _check_allowed(args, profile)
+    guard = demo_guard(profile)  # before connecting: staging and prod are refused outright
     db = open_from_args(args)
     try:
         if db.read_only_reason:
@@ -81,9 +70,9 @@ def run(args: argparse.Namespace) -> int:
             return _scale(args, db)
         _fill(args, db)
         if args.open:
-            return _open_with_simulator(args, db)
+            return _open_with_simulator(args, db, guard)
         if not args.no_simulate:
-            _simulate(db)
+            _simulate(db, guard)
         return 0
     finally:
         db.close()
@@ -105,10 +94,10 @@ def _fill(args: argparse.Namespace, db: Database) -> None:
         print(f"demo data already present in {db.database_name} (use --reset to refill)")
 
 
-def _simulator(db: Database):
+def _simulator(db: Database, guard: WriteGuard):
     from console.demo.simulator import DemoSimulator, SimulatorError
 
-    sim = DemoSimulator(db.conninfo())
+    sim = DemoSimulator(db.conninfo(), guard=guard)
     try:
         sim.start()
     except SimulatorError as exc:
@@ -116,8 +105,8 @@ def _simulator(db: Database):
     return sim
 
 
-def _simulate(db: Database) -> None:
-    sim = _simulator(db)
+def _simulate(db: Database, guard: WriteGuard) -> None:
+    sim = _simulator(db, guard)
     print("simulating the engine (executions, logs, events); Ctrl+C to stop")
     try:
         while sim.running:
@@ -135,12 +124,27 @@ def _simulate(db: Database) -> None:
     )
 
 
-def _open_with_simulator(args: argparse.Namespace, db: Database) -> int:
-    sim = _simulator(db) if not args.no_simulate else None
+def _open_with_simulator(args: argparse.Namespace, db: Database, guard: WriteGuard) -> int:
+    """The window on the database being simulated; on close the simulator stops first.
+
+    Order matters on the embedded server: the window's own handle goes, then the
+    simulator cancels what it left running, then ``run`` closes ``db`` (and with
+    it the server, when nobody else uses it).
+    """
+    sim = _simulator(db, guard) if not args.no_simulate else None
     try:
         from console.app import run as run_app
 
-        return int(run_app(profile=args.profile, url=args.url) or 0)
+        profile = db.profile
+        adhoc = profile.url if profile.name.lower() in RESERVED_NAMES else None
+        return int(
+            run_app(
+                profile=None if adhoc else profile.name,
+                url=adhoc,
+                environment=None if profile.environment_assumed else profile.environment,
+            )
+            or 0
+        )
     finally:
         if sim is not None:
             sim.stop()

@@ -9,6 +9,7 @@ import sys
 from console import secrets
 from console.cli import CommandError
 from console.db.urls import normalize_url
+from console.environments import looks_like_prod
 from console.profiles import ENVIRONMENTS, Profile, ProfileError, ProfileStore, validate_name
 
 
@@ -35,7 +36,8 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     add.add_argument(
         "--environment",
         choices=ENVIRONMENTS,
-        help="local, dev, staging or prod (default: from the name, else dev)",
+        default=argparse.SUPPRESS,  # the global --environment before 'profile' counts too
+        help="local, dev, staging or prod (required unless the name is one of these)",
     )
     pw = add.add_mutually_exclusive_group()
     pw.add_argument(
@@ -64,7 +66,7 @@ def run_list(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from exc
     width = max(len(n) for n in profiles)
     for name, profile in sorted(profiles.items()):
-        print(f"{name:<{width}}  {profile.environment:<8} {profile.describe()}")
+        print(f"{name:<{width}}  {profile.environment_label:<8} {profile.describe()}")
     return 0
 
 
@@ -75,7 +77,13 @@ def run_add(args: argparse.Namespace) -> int:
         if args.profile_url:
             # A password typed into the URL goes to the keyring like any other, never the file.
             url_password = normalize_url(args.profile_url).password
-        env = args.environment or (name if name in ENVIRONMENTS else "dev")
+        env = getattr(args, "environment", None) or (name if name in ENVIRONMENTS else None)
+        if env is None:
+            raise ProfileError(
+                f"say which environment {name!r} is: add --environment "
+                f"{{{','.join(ENVIRONMENTS)}}} (only a profile named local, dev, staging or "
+                "prod declares it by its name)"
+            )
         profile = Profile(
             name=name,
             environment=env,
@@ -93,6 +101,8 @@ def run_add(args: argparse.Namespace) -> int:
     except (ProfileError, ValueError) as exc:
         raise CommandError(str(exc), 2) from exc
     print(f"saved profile {name!r} ({env}): {profile.describe()}")
+    if env != "prod" and looks_like_prod(name):
+        print(f"note: the name {name!r} reads like production, but it is declared {env}")
     if args.embedded or args.no_password:
         return 0
     if args.password_stdin:
@@ -134,7 +144,7 @@ def run_test(args: argparse.Namespace) -> int:
     try:
         mode = "read-only" if db.read_only else "read-write"
         print(
-            f"ok: {db.profile.name} ({db.profile.environment}) {db.database_name} "
+            f"ok: {db.profile.name} ({db.profile.environment_label}) {db.database_name} "
             f"PostgreSQL {db.server_version}, schema {db.migration.state.value} "
             f"at {db.migration.head}, {mode}"
         )

@@ -27,7 +27,10 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
     match = _DURATION.match(text)
     if match:
         seconds = float(match.group(1)) * _UNITS[(match.group(2) or "s").lower()]
-        return now - timedelta(seconds=seconds)
+        try:
+            return now - timedelta(seconds=seconds)
+        except OverflowError:  # longer ago than 0001-01-01: the whole log
+            return datetime.min.replace(tzinfo=UTC)
     try:
         when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:

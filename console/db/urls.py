@@ -24,16 +24,15 @@ def normalize_url(raw: str | URL) -> URL:
 
 
 def redact(url: str | URL) -> str:
-    """The URL as text with any password replaced by ``***``."""
-    if isinstance(url, URL):
-        return url.render_as_string(hide_password=True)
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        # Not parseable: hide everything between '://' user ':' and '@'.
-        import re
+    """The URL as text with any password (``:pw@``, ``?password=``) replaced by ``***``."""
+    from console.secret_policy import redact_url
 
-        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+    if isinstance(url, URL):
+        return redact_url(url.render_as_string(hide_password=True))
+    try:
+        return redact_url(make_url(url).render_as_string(hide_password=True))
+    except Exception:
+        return redact_url(url)  # not parseable: the policy's text rules still apply
 
 
 def libpq_conninfo(url: URL) -> str:

@@ -60,15 +60,26 @@ class ScaleSize:
 
 @dataclass(frozen=True)
 class LogPlan:
-    """How log lines spread over executions: a few huge, some large, many small."""
+    """How log lines spread over executions: a few huge, some large, many small.
+
+    The small and large counts are hash-based; the huge ("heavy") executions
+    then share exactly what is left of ``ScaleSize.logs`` (``heavy_total``,
+    fixed by :meth:`ScaleLoader._plan_heavy` once the others are summed), so
+    the loader writes exactly the number of lines it announces at every scale.
+    Each share is a fixed fraction of the total, never a fraction per
+    execution: the total grows linearly with the scale factor.
+    """
 
     heavy_every: int
-    heavy_lo: int
-    heavy_hi: int
+    heavy_count: int
     medium_every: int
     medium_lo: int
     medium_hi: int
     rest_max: int  # small executions get 0..rest_max lines, uniformly
+    heavy_total: int = 0
+
+    HEAVY_SHARE = 0.15
+    MEDIUM_SHARE = 0.225
 
     @property
     def heavy_offset(self) -> int:
@@ -82,22 +93,23 @@ class LogPlan:
     @classmethod
     def for_size(cls, size: ScaleSize) -> LogPlan:
         e, n = size.executions, size.logs
-        heavy_n = max(1, e // 100_000)
-        heavy_lo, heavy_hi = max(10, n // 100), max(20, n // 50)
+        heavy_every = max(1, e // max(1, e // 100_000))
+        offset = (heavy_every // 2) // 50 * 50 + 1
+        heavy_count = (e - offset) // heavy_every + 1 if offset <= e else 0
         medium_n = max(1, e // 2_000)
-        medium_hi = min(10_000, max(20, int(n * 0.3 / medium_n)))
+        # medium counts are uniform in [hi/2, hi): their mean is 3/4 of hi
+        medium_hi = min(10_000, max(20, int(n * cls.MEDIUM_SHARE / 0.75 / medium_n)))
         medium_lo = min(1_000, medium_hi // 2)
-        planned = heavy_n * (heavy_lo + heavy_hi) / 2 + medium_n * (medium_lo + medium_hi) / 2
-        rest_n = max(1, e - heavy_n - medium_n - e // 500)  # pending ones log nothing
+        planned = n * cls.HEAVY_SHARE + medium_n * (medium_lo + medium_hi) / 2
+        rest_n = max(1, e - heavy_count - medium_n - e // 500)  # pending ones log nothing
         avg = max(0.0, (n - planned) / rest_n)
         return cls(
-            heavy_every=max(1, e // heavy_n),
-            heavy_lo=heavy_lo,
-            heavy_hi=heavy_hi,
+            heavy_every=heavy_every,
+            heavy_count=heavy_count,
             medium_every=max(1, e // medium_n),
             medium_lo=medium_lo,
             medium_hi=medium_hi,
-            rest_max=max(0, round(2 * avg)),
+            rest_max=max(0, int(2 * avg)),
         )
 
 
@@ -169,6 +181,7 @@ def _macros(seed: int, size: ScaleSize, plan: LogPlan) -> dict[str, str]:
     load twenty times slower.  ``{0}``, ``{1}``… are the arguments.
     """
     s = int(seed)
+    hc = max(1, plan.heavy_count)
     return {
         # uniform [0,1) from (row number, salt)
         "u": f"((hashint8extended(({{0}})::bigint, ({{1}}) + {s * 1000}) & 2147483647)::float8"
@@ -185,7 +198,7 @@ def _macros(seed: int, size: ScaleSize, plan: LogPlan) -> dict[str, str]:
             WHEN (({0}) - 1) % 50 = 48 THEN 'failed'
             WHEN (({0}) - 1) % 50 = 49 THEN 'completed'
             WHEN pg_temp.u({0}, 1) < 0.003 THEN 'running'
-            WHEN pg_temp.u({0}, 1) < 0.005 THEN 'pending'
+            WHEN pg_temp.u({0}, 1) < 0.005 AND NOT pg_temp.heavy({0}) THEN 'pending'
             WHEN pg_temp.u({0}, 1) < 0.855 THEN 'completed'
             WHEN pg_temp.u({0}, 1) < 0.935 THEN 'failed'
             WHEN pg_temp.u({0}, 1) < 0.955 THEN 'timeout'
@@ -201,11 +214,15 @@ def _macros(seed: int, size: ScaleSize, plan: LogPlan) -> dict[str, str]:
                  + pg_temp.rc({0}) * interval '65 minutes'
           END)""".replace("DAYS", str(int(size.days))),
         "dur": "(CASE WHEN ({1}) = 'timeout' THEN 3600 ELSE 5 + 1800 * pg_temp.u({0}, 4) ^ 3 END)",
+        "heavy": f"((({{0}}) % {plan.heavy_every}) = {plan.heavy_offset})",
+        # lines of the first r heavy executions: floor(H * W(r)) with W(0) = 0, W(count) = 1
+        # and W' from 1/2 to 3/2 of the mean, so the differences sum to exactly H
+        "hshare": f"(({plan.heavy_total}::bigint * ({{0}}) * ({hc} + ({{0}}))) / {2 * hc * hc})",
         "lines": f"""(CASE
             WHEN ({{1}}) = 'pending' THEN 0
-            WHEN ({{0}}) % {plan.heavy_every} = {plan.heavy_offset}
-              THEN {plan.heavy_lo}
-                   + floor(pg_temp.u({{0}}, 5) * {plan.heavy_hi - plan.heavy_lo})::int
+            WHEN pg_temp.heavy({{0}})
+              THEN (pg_temp.hshare((({{0}}) - {plan.heavy_offset}) / {plan.heavy_every} + 1)
+                    - pg_temp.hshare((({{0}}) - {plan.heavy_offset}) / {plan.heavy_every}))::int
             WHEN ({{0}}) % {plan.medium_every} = {plan.medium_offset}
               THEN {plan.medium_lo}
                    + floor(pg_temp.u({{0}}, 5) * {plan.medium_hi - plan.medium_lo})::int
@@ -593,12 +610,60 @@ class ScaleLoader:
             for lo, hi in _chunks(size.events, ev_chunk)
         ]
         self._parallel(conns, children, "rows")
+        self._plan_heavy(conns)
         log_chunk = 50 * max(1, size.executions // (50 * 40) or 1)
         logs = [
             _Task("execution_logs", _logs_sql(), lo, hi)
             for lo, hi in _chunks(size.executions, log_chunk)
         ]
         self._parallel(conns, logs, "rows")
+
+    def _plan_heavy(self, conns: list[psycopg.Connection]) -> None:
+        """Sum the hash-based line counts, give the heavy executions exactly the rest.
+
+        If the others already exceed the target (rounding at tiny sizes), the
+        small executions' maximum is lowered until the heavy share is positive.
+        """
+        size, plan = self.size, self.plan
+        statement = """
+            SELECT coalesce(sum(pg_temp.lines(i, pg_temp.status(i))), 0)
+            FROM generate_series(%(lo)s::bigint, %(hi)s::bigint) i
+            WHERE NOT pg_temp.heavy(i)"""
+        chunk = max(10_000, size.executions // (4 * len(conns)) + 1)
+        tasks = [_Task("plan", statement, lo, hi) for lo, hi in _chunks(size.executions, chunk)]
+        while True:
+            others = sum(self._sum_parallel(conns, tasks))
+            heavy = size.logs - others
+            if plan.heavy_count == 0 or heavy >= 0:
+                break
+            if plan.rest_max == 0:
+                raise ValueError(f"{size.logs:,} log lines are too few for this plan")
+            plan = replace(plan, rest_max=plan.rest_max - 1)
+            self._macros = _macros(self.seed, size, plan)
+        if plan.heavy_count == 0 and heavy != 0:
+            raise ValueError("no heavy execution to take the remaining log lines")
+        self.plan = replace(plan, heavy_total=heavy)
+        self._macros = _macros(self.seed, size, self.plan)
+        self.progress(
+            f"  log plan: {others:,} lines in small and large executions, "
+            f"{heavy:,} in {plan.heavy_count} heavy ones"
+        )
+
+    def _sum_parallel(self, conns: list[psycopg.Connection], tasks: list[_Task]) -> list[int]:
+        free = list(conns)
+        free_lock = threading.Lock()
+
+        def run(task: _Task) -> int:
+            with free_lock:
+                conn = free.pop()
+            try:
+                return int(conn.execute(self._bind(task)).fetchone()[0])
+            finally:
+                with free_lock:
+                    free.append(conn)
+
+        with ThreadPoolExecutor(max_workers=len(conns)) as pool:
+            return list(pool.map(run, tasks))
 
     def _restore(self, conns: list[psycopg.Connection], snap: snapshot.SchemaSnapshot) -> list[str]:
         present = snapshot.existing_names(conns[0])

@@ -6,8 +6,14 @@ log lines due (so one NOTIFY per tick), executions going pending → running →
 completed / failed / timeout, failed ones sometimes retried as a child
 execution, integration health flipping, and new events drained through the queue.
 
-Old stuck events and the demo's historic rows are left alone; executions still
-running when the simulator stops are marked cancelled so none is left hanging.
+It only ever touches rows it created, each marked and every statement filtered
+on the mark: its own workflows and integrations (``config.demo_simulator``),
+executions (``trigger_data.source`` and ``trigger_data.simulator_run``) and
+events (``payload.source``).  Nobody else's workflow gets an execution, no other
+integration's health changes, no real event is drained.  Executions still
+pending or running when it stops (or left by a simulator that died) are
+cancelled, so none is left hanging.  It writes only where the write guard allows
+demo data (local and dev).
 """
 
 from __future__ import annotations
@@ -23,11 +29,30 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from console.actions.guard import WriteGuard
 from models.vocab import HEALTH_STATUSES, LOG_LEVELS
 
 log = logging.getLogger(__name__)
 
 APPLICATION_NAME = "autopr-demo-simulator"
+SOURCE = "demo-simulator"  # trigger_data.source of its executions, payload.source of its events
+MARK = "demo_simulator"  # config key marking its workflows and integrations
+
+# The simulator's own workflows: (name, [(action_type, action_name), ...]).
+SIM_WORKFLOWS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    ("Simulated: Build and Test", (("checkout", "Checkout"), ("test", "Run tests"))),
+    (
+        "Simulated: Deploy Preview",
+        (("build", "Build image"), ("deploy", "Deploy preview"), ("verify", "Smoke test")),
+    ),
+    ("Simulated: PR Review", (("analyze", "Analyze diff"), ("notify", "Post review"))),
+    ("Simulated: Nightly Scan", (("scan", "Dependency scan"), ("report", "Write report"))),
+)
+SIM_INTEGRATIONS: tuple[tuple[str, str], ...] = (
+    ("Simulated GitHub", "github"),
+    ("Simulated Slack", "slack"),
+    ("Simulated Sentry", "sentry"),
+)
 
 MESSAGES: dict[str, tuple[str, ...]] = {
     "DEBUG": ("Resolved step config", "Cache hit for dependencies", "Spawned runner process"),
@@ -95,14 +120,26 @@ class _Catalog:
 
 
 class SimulatorError(RuntimeError):
-    """The database holds nothing to simulate (no active workflow)."""
+    """The simulator cannot run here (none of its workflows could be made active)."""
 
 
 class DemoSimulator:
-    """Runs in a background thread between :meth:`start` and :meth:`stop`."""
+    """Runs in a background thread between :meth:`start` and :meth:`stop`.
 
-    def __init__(self, conninfo: str, settings: SimulatorSettings | None = None) -> None:
+    ``guard`` is the write guard of the database behind ``conninfo``: the simulator
+    refuses to start unless it allows demo data (local and dev only).
+    """
+
+    def __init__(
+        self,
+        conninfo: str,
+        settings: SimulatorSettings | None = None,
+        *,
+        guard: WriteGuard,
+    ) -> None:
         self.conninfo = conninfo
+        self.guard = guard
+        self.run_id = str(uuid.uuid4())  # trigger_data.simulator_run of this run's executions
         self.settings = settings or SimulatorSettings()
         self.stats = SimulatorStats()
         self._rng = random.Random(self.settings.seed)
@@ -115,9 +152,10 @@ class DemoSimulator:
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
-        """Connect, check there is something to simulate, then run in a daemon thread."""
+        """Ask the guard, connect, make its own rows, then run in a daemon thread."""
         if self._thread is not None:
             return
+        self.guard.check_demo()
         self._connect()
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="demo-simulator", daemon=True)
@@ -137,6 +175,7 @@ class DemoSimulator:
 
     def run_until_stopped(self) -> None:
         """Run in the calling thread until :meth:`stop` (or Ctrl+C)."""
+        self.guard.check_demo()
         self._connect()
         try:
             self._loop()
@@ -147,30 +186,60 @@ class DemoSimulator:
     def _connect(self) -> None:
         if self._conn is not None and not self._conn.closed:
             return
-        self._conn = psycopg.connect(
-            self.conninfo, autocommit=True, application_name=APPLICATION_NAME, connect_timeout=5
-        )
+        self._conn = self._open()
         self._load_catalog()
 
+    def _open(self) -> psycopg.Connection:
+        return psycopg.connect(
+            self.conninfo, autocommit=True, application_name=APPLICATION_NAME, connect_timeout=5
+        )
+
     def _close(self) -> None:
-        conn = self._conn
-        if conn is None:
-            return
+        """Cancel what this run left pending/running (on a new connection if need be), close."""
+        conn, self._conn = self._conn, None
         try:
-            if not conn.closed and self._runs:
-                self._cancel_leftovers(conn)
+            if conn is None or conn.closed:
+                if not self.stats.started:
+                    return
+                conn = self._open()
+            self._cancel_leftovers(conn)
         except psycopg.Error as exc:
             log.warning("could not cancel running demo executions: %s", exc)
         finally:
-            conn.close()
-            self._conn = None
+            if conn is not None:
+                conn.close()
 
     def _load_catalog(self) -> None:
-        assert self._conn is not None
-        rows = self._conn.execute(
+        """Make (once) and load the simulator's own workflows and integrations."""
+        conn = self._conn
+        assert conn is not None
+        with conn.transaction():
+            self._cancel_orphans(conn)
+            for name, steps in SIM_WORKFLOWS:
+                made = conn.execute(
+                    "INSERT INTO workflows (name, description, status, config, created_by) "
+                    "VALUES (%s, 'Made by the demo simulator', 'active', %s, %s) "
+                    "ON CONFLICT (name) DO NOTHING RETURNING id",
+                    (name, Jsonb({MARK: True, "max_retries": 3, "timeout_seconds": 60}), SOURCE),
+                ).fetchone()
+                for order, (atype, aname) in enumerate(steps if made else ()):
+                    conn.execute(
+                        "INSERT INTO workflow_actions (workflow_id, action_type, action_name, "
+                        "config, order_index) VALUES (%s, %s, %s, %s, %s)",
+                        (made[0], atype, aname, Jsonb({MARK: True}), order),
+                    )
+            for name, itype in SIM_INTEGRATIONS:
+                conn.execute(
+                    "INSERT INTO integrations (name, type, config, enabled, health_status) "
+                    "VALUES (%s, %s, %s, true, 'healthy') ON CONFLICT (name) DO NOTHING",
+                    (name, itype, Jsonb({MARK: True})),
+                )
+        # Selected by the mark, never by name: a real row of the same name is left alone.
+        rows = conn.execute(
             "SELECT w.id, a.id, a.action_type FROM workflows w "
             "LEFT JOIN workflow_actions a ON a.workflow_id = w.id "
-            "WHERE w.status = 'active' ORDER BY w.created_at, w.id, a.order_index LIMIT 5000"
+            f"WHERE w.status = 'active' AND w.config->>'{MARK}' = 'true' "
+            "ORDER BY w.name, a.order_index"
         ).fetchall()
         by_wf: dict[uuid.UUID, list[tuple[uuid.UUID, str]]] = {}
         for wf_id, action_id, action_type in rows:
@@ -178,11 +247,35 @@ class DemoSimulator:
             if action_id is not None:
                 steps.append((action_id, action_type))
         if not by_wf:
-            raise SimulatorError("no active workflow to run: fill the demo data first")
+            raise SimulatorError(
+                "none of the simulator's own workflows is active (they are named "
+                "'Simulated: …'); activate one or remove them to have them made again"
+            )
         self._catalog.workflows = list(by_wf.items())
         self._catalog.integrations = [
-            r[0] for r in self._conn.execute("SELECT id FROM integrations ORDER BY name")
+            r[0]
+            for r in conn.execute(
+                f"SELECT id FROM integrations WHERE config->>'{MARK}' = 'true' ORDER BY name"
+            )
         ]
+
+    def _cancel_orphans(self, conn: psycopg.Connection) -> None:
+        """Cancel simulated executions left pending/running by a simulator that is gone."""
+        others = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s "
+            "AND datname = current_database() AND pid <> pg_backend_pid()",
+            (APPLICATION_NAME,),
+        ).fetchone()
+        if others and others[0]:
+            return  # another simulator runs here: its executions are its own business
+        conn.execute(
+            "UPDATE workflow_executions SET status = 'cancelled', "
+            "completed_at = greatest(clock_timestamp(), started_at), "
+            "error_message = 'Cancelled: demo simulator stopped' "
+            "WHERE trigger_data->>'source' = %s AND status IN ('pending', 'running') "
+            "AND trigger_data->>'simulator_run' IS DISTINCT FROM %s",
+            (SOURCE, self.run_id),
+        )
 
     # -- main loop ------------------------------------------------------------------------
     def _loop(self) -> None:
@@ -231,8 +324,8 @@ class DemoSimulator:
                 with conn.transaction():
                     conn.execute(
                         "UPDATE workflow_executions SET status = 'running', started_at = now() "
-                        "WHERE id = %s AND status = 'pending'",
-                        (run.id,),
+                        "WHERE id = %s AND status = 'pending' AND trigger_data->>'source' = %s",
+                        (run.id, SOURCE),
                     )
                 run.running_since = now
         # log lines for every running execution, one statement
@@ -283,13 +376,10 @@ class DemoSimulator:
     def _insert_pending(self, conn: psycopg.Connection, run: _Run, now: float) -> None:
         parent = run.parent
         trigger_type = "manual" if parent else self._rng.choice(("event", "schedule", "webhook"))
-        trigger_data: dict[str, Any] = {"source": "demo-simulator"}
+        trigger_data: dict[str, Any] = {"source": SOURCE, "simulator_run": self.run_id}
         if parent is not None:
-            trigger_data = {
-                "source": "demo-simulator",
-                "retry_of": parent.execution_id,
-                "attempt": run.retry_count + 1,
-            }
+            trigger_data["retry_of"] = parent.execution_id
+            trigger_data["attempt"] = run.retry_count + 1
         with conn.transaction():
             row = conn.execute(
                 "INSERT INTO workflow_executions (id, workflow_id, status, retry_count, "
@@ -348,8 +438,15 @@ class DemoSimulator:
             conn.execute(
                 "UPDATE workflow_executions SET status = %s, "
                 "completed_at = greatest(clock_timestamp(), started_at), "
-                "result = %s, error_message = %s WHERE id = %s AND status = 'running'",
-                (run.outcome, Jsonb(result) if result is not None else None, error, run.id),
+                "result = %s, error_message = %s WHERE id = %s AND status = 'running' "
+                "AND trigger_data->>'source' = %s",
+                (
+                    run.outcome,
+                    Jsonb(result) if result is not None else None,
+                    error,
+                    run.id,
+                    SOURCE,
+                ),
             )
         self.stats.log_lines += 1
         self.stats.finished += 1
@@ -363,16 +460,18 @@ class DemoSimulator:
             self.stats.retried += 1
 
     def _cancel_leftovers(self, conn: psycopg.Connection) -> None:
-        ids = list(self._runs)
+        """Cancel every execution of this run still pending or running (tracked or not)."""
         with conn.transaction():
             conn.execute(
                 "UPDATE workflow_executions SET status = 'cancelled', "
                 "completed_at = greatest(clock_timestamp(), started_at), "
                 "error_message = 'Cancelled: demo simulator stopped' "
-                "WHERE id = ANY(%s) AND status IN ('pending', 'running')",
-                (ids,),
+                "WHERE trigger_data->>'source' = %s AND trigger_data->>'simulator_run' = %s "
+                "AND status IN ('pending', 'running')",
+                (SOURCE, self.run_id),
             )
         self._runs.clear()
+        self._retry_queue.clear()
 
     # -- integrations ---------------------------------------------------------------------
     def _update_health(self) -> None:
@@ -385,7 +484,7 @@ class DemoSimulator:
         with conn.transaction():
             conn.execute(
                 "UPDATE integrations SET health_status = %s, last_health_check = now(), "
-                "updated_at = now() WHERE id = %s",
+                f"updated_at = now() WHERE id = %s AND config->>'{MARK}' = 'true'",
                 (health, target),
             )
         self.stats.health_updates += 1
@@ -397,24 +496,25 @@ class DemoSimulator:
         if not self._catalog.integrations:
             return
         with conn.transaction():
-            # finish what this simulator started processing; recent events only, so the
-            # demo's deliberately stuck queue entries stay stuck
+            # only its own events (its integrations, its payload mark) move through the queue
+            own = (
+                "SELECT id FROM integration_events WHERE integration_id = ANY(%s) "
+                "AND payload->>'source' = %s AND status = %s ORDER BY created_at LIMIT 2 "
+                "FOR UPDATE SKIP LOCKED"
+            )
+            mine = self._catalog.integrations
             done = rng.choices(("completed", "failed", "ignored"), weights=(85, 10, 5))[0]
             cur = conn.execute(
                 "UPDATE integration_events SET status = %s, processed_at = now(), "
                 "error_message = CASE WHEN %s = 'failed' THEN 'HTTP 500 from receiver' END, "
                 "retry_count = retry_count + CASE WHEN %s = 'failed' THEN 1 ELSE 0 END "
-                "WHERE id IN (SELECT id FROM integration_events WHERE status = 'processing' "
-                "AND created_at > now() - interval '10 minutes' ORDER BY created_at LIMIT 2 "
-                "FOR UPDATE SKIP LOCKED)",
-                (done, done, done),
+                f"WHERE id IN ({own})",
+                (done, done, done, mine, SOURCE, "processing"),
             )
             self.stats.events_processed += max(cur.rowcount, 0)
             conn.execute(
-                "UPDATE integration_events SET status = 'processing' WHERE id IN ("
-                "SELECT id FROM integration_events WHERE status = 'pending' "
-                "AND created_at > now() - interval '10 minutes' ORDER BY created_at LIMIT 2 "
-                "FOR UPDATE SKIP LOCKED)"
+                f"UPDATE integration_events SET status = 'processing' WHERE id IN ({own})",
+                (mine, SOURCE, "pending"),
             )
             for _ in range(rng.randint(1, 2)):
                 conn.execute(
@@ -424,7 +524,9 @@ class DemoSimulator:
                         rng.choice(self._catalog.integrations),
                         rng.choice(("push", "pull_request.opened", "issue.created")),
                         f"sim-{rng.getrandbits(32):08x}",
-                        Jsonb({"repository": "codeflow-engine", "branch": "main"}),
+                        Jsonb(
+                            {"source": SOURCE, "repository": "codeflow-engine", "branch": "main"}
+                        ),
                     ),
                 )
                 self.stats.events_created += 1

@@ -1,7 +1,8 @@
 """Queries of the detail panes: one workflow, execution, log line, integration or event.
 
 Columns are named; ``integrations.credentials_encrypted`` is never selected and
-integration configurations are masked before they leave this module.
+every JSON column (configs, conditions, payloads, trigger data, results, log
+metadata) passes the secrets policy before it leaves this module.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from console.queries.masking import mask_secrets
+from console.secret_policy import mask
 
 RECENT_EXECUTIONS = 20
 CHAIN_DEPTH = 25
@@ -25,6 +26,13 @@ def _all(conn: Connection, sql: str, **params: Any) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(text(sql), params).mappings()]
 
 
+def _masked(rows: list[dict[str, Any]], *keys: str) -> list[dict[str, Any]]:
+    for row in rows:
+        for key in keys:
+            row[key] = mask(row[key])
+    return rows
+
+
 def workflow_detail(conn: Connection, workflow_id: str) -> dict[str, Any] | None:
     wf = _one(
         conn,
@@ -34,18 +42,26 @@ def workflow_detail(conn: Connection, workflow_id: str) -> dict[str, Any] | None
     )
     if wf is None:
         return None
-    wf["actions"] = _all(
-        conn,
-        "SELECT id, order_index, action_type, action_name, config, conditions"
-        " FROM workflow_actions WHERE workflow_id = CAST(:id AS uuid) ORDER BY order_index",
-        id=workflow_id,
+    wf["config"] = mask(wf["config"])
+    wf["actions"] = _masked(
+        _all(
+            conn,
+            "SELECT id, order_index, action_type, action_name, config, conditions"
+            " FROM workflow_actions WHERE workflow_id = CAST(:id AS uuid) ORDER BY order_index",
+            id=workflow_id,
+        ),
+        "config",
+        "conditions",
     )
-    wf["triggers"] = _all(
-        conn,
-        "SELECT id, trigger_type, enabled, conditions, created_at"
-        " FROM workflow_triggers WHERE workflow_id = CAST(:id AS uuid)"
-        " ORDER BY trigger_type, created_at",
-        id=workflow_id,
+    wf["triggers"] = _masked(
+        _all(
+            conn,
+            "SELECT id, trigger_type, enabled, conditions, created_at"
+            " FROM workflow_triggers WHERE workflow_id = CAST(:id AS uuid)"
+            " ORDER BY trigger_type, created_at",
+            id=workflow_id,
+        ),
+        "conditions",
     )
     wf["recent_executions"] = _all(
         conn,
@@ -76,6 +92,7 @@ def execution_detail(conn: Connection, execution_id: str) -> dict[str, Any] | No
     )
     if ex is None:
         return None
+    ex["trigger_data"], ex["result"] = mask(ex["trigger_data"]), mask(ex["result"])
     ex["ancestors"] = _all(
         conn,
         f"WITH RECURSIVE up AS ("
@@ -108,7 +125,7 @@ def execution_detail(conn: Connection, execution_id: str) -> dict[str, Any] | No
 
 
 def log_detail(conn: Connection, log_id: str) -> dict[str, Any] | None:
-    return _one(
+    row = _one(
         conn,
         "SELECT l.id, l.created_at, l.level, l.message, l.log_metadata, l.step_name,"
         " l.execution_id, e.execution_id AS execution_label, l.action_id,"
@@ -119,6 +136,9 @@ def log_detail(conn: Connection, log_id: str) -> dict[str, Any] | None:
         " WHERE l.id = CAST(:id AS uuid)",
         id=log_id,
     )
+    if row is not None:
+        row["log_metadata"] = mask(row["log_metadata"])
+    return row
 
 
 def integration_detail(conn: Connection, integration_id: str) -> dict[str, Any] | None:
@@ -130,7 +150,7 @@ def integration_detail(conn: Connection, integration_id: str) -> dict[str, Any] 
     )
     if row is None:
         return None
-    row["config"] = mask_secrets(row["config"])
+    row["config"] = mask(row["config"])
     counts = _all(
         conn,
         "SELECT status, count(*) AS n FROM integration_events"
@@ -142,7 +162,7 @@ def integration_detail(conn: Connection, integration_id: str) -> dict[str, Any] 
 
 
 def event_detail(conn: Connection, event_id: str) -> dict[str, Any] | None:
-    return _one(
+    row = _one(
         conn,
         "SELECT v.id, v.created_at, v.event_type, v.event_id, v.payload, v.status,"
         " v.processed_at, v.error_message, v.retry_count, v.integration_id,"
@@ -151,3 +171,6 @@ def event_detail(conn: Connection, event_id: str) -> dict[str, Any] | None:
         " WHERE v.id = CAST(:id AS uuid)",
         id=event_id,
     )
+    if row is not None:
+        row["payload"] = mask(row["payload"])
+    return row

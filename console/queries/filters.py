@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -53,6 +54,15 @@ FILTER_KEYS: tuple[str, ...] = (
     "text",
     "json",
 )
+# The type each filter value must have (filters saved in console.ini come back as any JSON).
+_MULTI = ("status", "trigger_type", "integration_type", "health")
+_TYPES: dict[str, tuple[type, ...]] = {
+    **{key: (str, list) for key in _MULTI},
+    **{key: (str, uuid.UUID) for key in ("workflow_id", "execution_id", "integration_id")},
+    "time_from": (str, datetime),
+    "time_to": (str, datetime),
+    **{key: (str,) for key in ("time_range", "min_level", "text", "json")},
+}
 # Without an index on the column, a containment or text search reads at most this far back.
 UNINDEXED_SEARCH_SPAN = timedelta(hours=24)
 
@@ -89,6 +99,7 @@ def _new_where(filters: dict[str, Any]) -> Where:
     instead of a driver error.
     """
     for key, value in filters.items():
+        _check_type(key, value)
         items = value if isinstance(value, list | tuple | set) else [value]
         for item in items:
             if not isinstance(item, str):
@@ -101,6 +112,42 @@ def _new_where(filters: dict[str, Any]) -> Where:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_type(key: str, value: Any) -> None:
+    allowed = _TYPES.get(key)
+    if allowed is None or value is None:
+        return
+    if isinstance(value, tuple | set) and list in allowed:
+        value = list(value)
+    wanted = "text or a list of text" if list in allowed else "text"
+    if not isinstance(value, allowed) or isinstance(value, bool):
+        raise FilterError(key, f"{key} must be {wanted}, not {type(value).__name__}")
+    if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+        raise FilterError(key, f"{key} must be {wanted}, not a list holding other values")
+
+
+def usable_filters(
+    filters: Any, where: Callable[[dict[str, Any]], Where]
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """The filters ``where`` accepts, and (key, message) for each one it had to drop.
+
+    For filters read back from settings: a hand-edited or outdated entry loses only
+    its own key, never the page (``where`` is the page's condition builder).
+    """
+    kept = normalized(filters) if isinstance(filters, dict) else {}
+    dropped: list[tuple[str, str]] = []
+    while True:
+        try:
+            where(kept)
+        except FilterError as exc:
+            if exc.field not in kept:
+                dropped.extend((key, str(exc)) for key in kept)
+                return {}, dropped
+            kept.pop(exc.field)
+            dropped.append((exc.field, str(exc)))
+            continue
+        return kept, dropped
 
 
 def escape_like(text: str) -> str:
@@ -164,9 +211,21 @@ def as_datetime(value: Any, field_name: str) -> datetime:
             dt = datetime.fromisoformat(str(value).strip())
         except ValueError:
             raise FilterError(field_name, f"Not a date and time: {str(value)[:60]!r}") from None
-    if dt.tzinfo is None:
-        dt = dt.astimezone()  # local time, as the operator typed it
-    return dt
+    return local_aware(dt)
+
+
+def local_aware(dt: datetime) -> datetime:
+    """``dt`` as typed: naive means the machine's local time.
+
+    ``astimezone()`` looks the zone up a day either side and fails near
+    0001-01-01 and 9999-12-31; there the zone's offset of today is used.
+    """
+    if dt.tzinfo is not None:
+        return dt
+    try:
+        return dt.astimezone()
+    except (OverflowError, ValueError, OSError):
+        return dt.replace(tzinfo=datetime.now().astimezone().tzinfo)
 
 
 def checked_list(filters: dict[str, Any], key: str, allowed: tuple[str, ...]) -> list[str]:

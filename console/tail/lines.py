@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from console.secret_policy import mask
+
 
 @dataclass(frozen=True, slots=True)
 class TailLine:
@@ -27,6 +29,7 @@ class TailLine:
         return cls(*row[:9])
 
     def to_json(self) -> dict[str, Any]:
+        """The line as a JSON object (``log_metadata`` masked by the secrets policy)."""
         return {
             "id": str(self.id),
             "execution_id": str(self.execution_id),
@@ -36,7 +39,7 @@ class TailLine:
             "message": self.message,
             "step_name": self.step_name,
             "action_id": str(self.action_id) if self.action_id else None,
-            "log_metadata": self.log_metadata,
+            "log_metadata": mask(self.log_metadata),
         }
 
 

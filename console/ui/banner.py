@@ -76,6 +76,16 @@ class Spinner(QWidget):
         p.end()
 
 
+def environment_pill_text(profile: Profile) -> str:
+    """``PROD``, or ``PROD (assumed: environment not declared)`` when nobody declared it."""
+    text = profile.environment.upper()
+    if profile.environment_assumed:
+        from console.environments import ASSUMED_NOTE
+
+        text += f" ({ASSUMED_NOTE})"
+    return text
+
+
 def _describe_db(db: Database) -> str:
     version = db.server_version.split(" ")[0]
     return f"database {db.database_name} · PostgreSQL {version}"
@@ -165,7 +175,7 @@ class EnvironmentBanner(QFrame):
         self._notice("")
         self._guard = None
         self._paint(profile.environment)
-        self.env_label.setText(profile.environment.upper())
+        self.env_label.setText(environment_pill_text(profile))
         self.title_label.setText(f"Connecting to {profile.name}…")
         name = profile.database_name()
         self.detail_label.setText(f"database {name}" if name else profile.describe())
@@ -178,7 +188,7 @@ class EnvironmentBanner(QFrame):
         self._notice("")
         self._guard = None
         self._paint(profile.environment)
-        self.env_label.setText(profile.environment.upper())
+        self.env_label.setText(environment_pill_text(profile))
         self.title_label.setText(f"Not connected to {profile.name}")
         self.detail_label.setText(failure.reason)
         self.detail_label.setToolTip(failure.reason)
@@ -192,7 +202,7 @@ class EnvironmentBanner(QFrame):
         self._schema_read_only = bool(db.read_only_reason)
         profile = db.profile
         self._paint(profile.environment)
-        self.env_label.setText(profile.environment.upper())
+        self.env_label.setText(environment_pill_text(profile))
         self.title_label.setText(profile.name)
         detail = _describe_db(db)
         if db.read_only_reason:
@@ -355,7 +365,7 @@ class StatePanel(QFrame):
         self.state = "connecting"
         self.spinner.set_color(self.palette().color(self.palette().ColorRole.Highlight))
         self.spinner.start()
-        self.title.setText(f"Connecting to {profile.name} ({profile.environment})…")
+        self.title.setText(f"Connecting to {profile.name} ({profile.environment_label})…")
         self.message.setText(profile.describe())
         self.hint.setText(
             "Starting the embedded server and checking the schema."

@@ -55,6 +55,7 @@ REFRESH_CHOICES: tuple[tuple[int, str], ...] = (
     (15, "Every 15 s"),
     (60, "Every 60 s"),
 )
+DEFAULT_REFRESH_S = 5  # live by default; the operator's choice is remembered
 ADHOC_PROFILES = ("url", "DATABASE_URL")
 PING_INTERVAL_MS = 10_000
 SETTLE_MS = 2_000  # after connecting, before freezing the long-lived objects (gui_gc.settle)
@@ -375,6 +376,9 @@ class MainWindow(QMainWindow):
             if self.remember:
                 settings.put("window/page", key)
             self._update_title()
+            if self.db is not None:  # live by default: what is shown is re-read when shown
+                page = self.pages[key]
+                self._call(page, "shown") or self._call(page, "refresh")
 
     def _call(self, page: QWidget, method: str, *args: Any) -> bool:
         """Call an optional page method; a page's error is logged and shown, not raised."""
@@ -425,8 +429,16 @@ class MainWindow(QMainWindow):
 
     # ================================================================ start-up and connecting
 
-    def start(self, profile_name: str | None = None, url: str | None = None) -> None:
-        """Load the data layer and the profiles off the GUI thread, then connect."""
+    def start(
+        self,
+        profile_name: str | None = None,
+        url: str | None = None,
+        environment: str | None = None,
+    ) -> None:
+        """Load the data layer and the profiles off the GUI thread, then connect.
+
+        ``environment`` declares what an ad-hoc ``url`` is (the global --environment).
+        """
         remembered = False
         if profile_name is None and url is None and self.remember:
             profile_name = settings.get("last_profile") or None
@@ -449,7 +461,7 @@ class MainWindow(QMainWindow):
             try:
                 from console.profiles import resolve_profile
 
-                chosen = resolve_profile(profile_name, url)
+                chosen = resolve_profile(profile_name, url, environment=environment)
             except (ProfileError, BadURLError) as exc:
                 problems.append(str(exc))
                 if remembered:  # the profile used last time was removed meanwhile
@@ -567,7 +579,7 @@ class MainWindow(QMainWindow):
         self.db = db
         self.canceller = QueryCanceller(db.engine)
         self.profile = db.profile
-        self.guard = WriteGuard(db.profile.name, db.profile.environment)
+        self.guard = WriteGuard.for_profile(db.profile)
         self.ctx.extras["write_guard"] = self.guard
         self._set_state("connected")
         self.banner.show_connected(db, self.guard)
@@ -724,7 +736,8 @@ class MainWindow(QMainWindow):
         self.banner.repaint_environment()
 
     def _restore_choices(self) -> None:
-        seconds = settings.get_int("auto_refresh_s", 0) if self.remember else 0
+        default = DEFAULT_REFRESH_S if self.remember else 0  # screenshots, self-test: still
+        seconds = settings.get_int("auto_refresh_s", default) if self.remember else 0
         index = max(0, self.refresh_combo.findData(seconds))
         self.refresh_combo.setCurrentIndex(index)
         self._apply_refresh_timer()
@@ -806,7 +819,7 @@ class MainWindow(QMainWindow):
             if suffix:
                 parts.insert(1, suffix)
         if self.db is not None:
-            parts.append(f"{self.db.profile.name} ({self.db.profile.environment})")
+            parts.append(f"{self.db.profile.name} ({self.db.profile.environment_label})")
         elif self.profile is not None:
             parts.append(f"{self.profile.name} — {self.state}")
         self.setWindowTitle(" — ".join(parts))

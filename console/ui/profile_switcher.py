@@ -60,7 +60,7 @@ class ProfileSwitcher(QComboBox):
                 index = self.count() - 1
                 self.setItemData(
                     index,
-                    f"{profile.environment}: {profile.describe()}",
+                    f"{profile.environment_label}: {profile.describe()}",
                     Qt.ItemDataRole.ToolTipRole,
                 )
             self.setEnabled(bool(names))

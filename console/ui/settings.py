@@ -2,21 +2,24 @@
 
 Window layout, the chosen profile, auto-refresh interval, UTC toggle, and per
 page / per profile state (column widths, sort order, last filters).  Passwords
-and secrets never go here: keys or values that look like one are refused.
+and secrets never go here: keys or values that look like one are refused (the
+secrets policy of :mod:`console.secret_policy`), and a remembered filter that
+holds a secret is left out.  The file is readable by its owner only (0600).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
 from console import paths
+from console.secret_policy import holds_secret, is_secret_key, redact_text
 
-_SECRET_KEY = re.compile(r"pass(word)?|secret|token|credential", re.IGNORECASE)
-_SECRET_URL = re.compile(r"://[^/@\s:]+:[^/@\s]+@")  # user:password@ in a URL
+FILE_MODE = 0o600
 
 
 class SecretRefused(ValueError):
@@ -29,14 +32,41 @@ def settings_file() -> str:
 
 def store() -> QSettings:
     """A QSettings on ``console.ini`` (re-created per call; QSettings is cheap and syncs)."""
+    _owner_only(settings_file())
     return QSettings(settings_file(), QSettings.Format.IniFormat)
 
 
+def _owner_only(path: str) -> None:
+    """Create ``path`` as 0600 (or narrow it): QSettings' atomic save keeps the mode it finds."""
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, FILE_MODE)
+        try:
+            if os.fstat(fd).st_mode & 0o777 != FILE_MODE:
+                os.fchmod(fd, FILE_MODE)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass  # a read-only config dir: QSettings reports its own status
+
+
 def _check(key: str, value: Any) -> None:
-    if _SECRET_KEY.search(key):
+    if is_secret_key(key.rsplit("/", 1)[-1]):
         raise SecretRefused(f"refusing to store {key!r} in the settings file")
-    if isinstance(value, str) and _SECRET_URL.search(value):
-        raise SecretRefused(f"refusing to store a URL with a password under {key!r}")
+    if isinstance(value, str) and redact_text(value) != value:
+        raise SecretRefused(f"refusing to store something like a password under {key!r}")
+
+
+def _holds_secret(value: Any) -> bool:
+    """A filter value (text or JSON text) that carries a secret."""
+    if not isinstance(value, str):
+        return holds_secret(value)
+    if redact_text(value) != value or holds_secret(value):
+        return True
+    try:
+        return holds_secret(json.loads(value))
+    except (ValueError, RecursionError):
+        return False
 
 
 def get(key: str, default: Any = None) -> Any:
@@ -87,8 +117,9 @@ def page_key(page: str, key: str, profile: str | None = None) -> str:
 
 
 def save_filters(profile: str, page: str, filters: dict[str, Any]) -> None:
-    """Remember a page's filters for a profile (JSON text)."""
-    put(page_key(page, "filters", profile), json.dumps(filters, sort_keys=True, default=str))
+    """Remember a page's filters for a profile (JSON text), leaving out any holding a secret."""
+    kept = {k: v for k, v in filters.items() if not _holds_secret(v)}
+    put(page_key(page, "filters", profile), json.dumps(kept, sort_keys=True, default=str))
 
 
 def load_filters(profile: str, page: str) -> dict[str, Any]:

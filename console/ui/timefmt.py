@@ -57,7 +57,10 @@ def _aware(dt: datetime) -> datetime:
 def to_display_tz(dt: datetime) -> datetime:
     """``dt`` in the zone the operator chose (UTC or the machine's local zone)."""
     dt = _aware(dt)
-    return dt.astimezone(UTC) if _use_utc else dt.astimezone()
+    try:
+        return dt.astimezone(UTC) if _use_utc else dt.astimezone()
+    except (OverflowError, ValueError, OSError):
+        return dt  # within a day of 0001-01-01 or 9999-12-31: shown in its own zone
 
 
 def exact(dt: datetime | None, *, millis: bool = False) -> str:
@@ -65,10 +68,10 @@ def exact(dt: datetime | None, *, millis: bool = False) -> str:
     if dt is None:
         return ""
     local = to_display_tz(dt)
-    text = local.strftime("%Y-%m-%d %H:%M:%S")
+    text = local.isoformat(sep=" ", timespec="seconds")[:19]  # strftime writes year 1 as "1"
     if millis:
         text += f".{local.microsecond // 1000:03d}"
-    zone = "UTC" if _use_utc else (local.tzname() or local.strftime("%z"))
+    zone = "UTC" if _use_utc and local.utcoffset() == timedelta(0) else _zone_name(local)
     return f"{text} {zone}"
 
 
@@ -82,7 +85,11 @@ def short(dt: datetime | None, reference: datetime | None = None) -> str:
         return local.strftime("%H:%M:%S")
     if local.year == ref.year:
         return local.strftime("%b %d %H:%M")
-    return local.strftime("%Y-%m-%d")
+    return local.date().isoformat()
+
+
+def _zone_name(dt: datetime) -> str:
+    return dt.tzname() or dt.strftime("%z")
 
 
 def relative(dt: datetime | None, reference: datetime | None = None) -> str:
@@ -105,7 +112,7 @@ def relative(dt: datetime | None, reference: datetime | None = None) -> str:
     elif secs < 30 * 86400:
         amount = f"{int(secs // 86400)} d"
     else:
-        return to_display_tz(dt).strftime("%Y-%m-%d")
+        return to_display_tz(dt).date().isoformat()
     return f"in {amount}" if future else f"{amount} ago"
 
 

@@ -28,8 +28,10 @@ from PySide6.QtWidgets import (
 )
 
 from console.actions.audit_query import ACTION_NAMES, TARGET_TABLES, AuditFilter, fetch_audit
+from console.queries.filters import local_aware
 from console.ui import timefmt
 from console.ui.actions import menus
+from console.ui.freshness import FreshnessLabel
 from console.ui.pages import PageContext, PageSpec
 from console.ui.tasks import TaskRunner
 
@@ -182,8 +184,10 @@ class AuditPage(QWidget):
         self.status_label = QLabel()
         self.more_button = QPushButton("Load older")
         self.more_button.clicked.connect(self.load_more)
+        self.freshness = FreshnessLabel()
         foot = QHBoxLayout()
-        foot.addWidget(self.status_label, 1)
+        foot.addWidget(self.status_label)
+        foot.addWidget(self.freshness, 1)
         foot.addWidget(self.more_button)
 
         split = QSplitter(Qt.Orientation.Vertical)
@@ -214,6 +218,11 @@ class AuditPage(QWidget):
         self.model.reset([])
         self._clear_detail()
         if db is not None:
+            self.refresh()
+
+    def shown(self) -> None:
+        age = self.freshness.age()
+        if age is None or age >= 2.0:
             self.refresh()
 
     def refresh(self) -> None:
@@ -283,6 +292,7 @@ class AuditPage(QWidget):
 
     def _landed(self, rows: list[dict[str, Any]], keep: Any) -> None:
         self._loading_more = False
+        self.freshness.mark()
         self.model.reset(rows)
         if rows:
             self.view.resizeColumnsToContents()
@@ -349,7 +359,7 @@ def _aware(value: Any) -> datetime | None:
         dt = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     except ValueError:
         return None
-    return dt if dt.tzinfo is not None else dt.astimezone()
+    return local_aware(dt)
 
 
 def _pretty(value: Any) -> str:

@@ -18,6 +18,7 @@ from console.actions import errors
 from console.actions.context import ActionContext
 from console.actions.errors import ActionError, ActionResult, BulkItem, BulkSummary
 from console.actions.guard import WriteGuard
+from console.actions.preview import Target
 from console.ui.actions.dialogs import BulkSummaryDialog, ConfirmDialog
 from console.ui.actions.json_editor import operator_message
 from console.ui.tasks import TaskRunner
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
 SingleFn = Callable[[ActionContext, bool], ActionResult]  # (ctx, confirmed)
 BulkFn = Callable[[ActionContext, list[BulkItem], bool], BulkSummary]
 Loader = Callable[[], list[BulkItem]]
+Previewer = Callable[[Any, list[BulkItem]], list[Target]]  # (engine, items), off the GUI thread
+OpenCreated = Callable[[list[str]], None]  # ids of the rows an action created
+
+OVERRIDE_LABEL = "Also retry the {n} that reached their workflow's max retries (override)"
 
 
 class ActionController(QObject):
@@ -50,7 +55,7 @@ class ActionController(QObject):
         self.parent_widget = parent
         self.runner = runner
         self.db = db
-        self.guard = guard or WriteGuard(db.profile.name, db.profile.environment)
+        self.guard = guard or WriteGuard.for_profile(db.profile)
         self._request_unlock = request_unlock
         self._status = show_status or (lambda message: None)
         self.dialog: QDialog | QMessageBox | None = None
@@ -69,8 +74,9 @@ class ActionController(QObject):
         *,
         destructive: bool = False,
         override: SingleFn | None = None,
+        noun: str = "",
     ) -> None:
-        """Act on one row; ``override`` is offered when max_retries refuses."""
+        """Act on one row (``noun`` ``label``); ``override`` is offered when max_retries refuses."""
 
         def run(confirmed: bool) -> None:
             self.runner.submit(
@@ -81,7 +87,7 @@ class ActionController(QObject):
 
         def confirm() -> None:
             if destructive and self.guard.confirms_destructive:
-                self._confirm(verb, 1, label, lambda: run(True))
+                self._confirm(verb, 1, noun, lambda: run(True), [Target(label, label)])
             else:
                 run(destructive and self.guard.confirms_destructive)
 
@@ -93,7 +99,7 @@ class ActionController(QObject):
         if isinstance(exc, ActionError) and exc.kind == errors.MAX_RETRIES and override:
             box = QMessageBox(
                 QMessageBox.Icon.Warning,
-                "max_retries reached",
+                "Max retries reached",
                 f"{exc}\n\nRetry anyway?",
                 QMessageBox.StandardButton.Cancel,
                 self.parent_widget,
@@ -118,30 +124,60 @@ class ActionController(QObject):
         fn: BulkFn,
         *,
         override: BulkFn | None = None,
+        preview: Previewer | None = None,
+        filter_text: str | None = None,
+        open_created: OpenCreated | None = None,
     ) -> None:
-        """Count the rows (exactly), confirm that count, act on each, show the summary."""
+        """Count the rows (exactly), name them, confirm, act on each, show the summary.
 
-        def counted(items: list[BulkItem]) -> None:
+        ``preview`` (read off the GUI thread) names each target and predicts its
+        refusals, shown in the confirmation with the ``override`` as a check box;
+        ``open_created`` is offered in the summary when the action created rows.
+        """
+        engine = self.db.engine
+
+        def load_and_preview() -> tuple[list[BulkItem], list[Target] | None]:
+            items = list(load()) if callable(load) else list(load)
+            return items, (preview(engine, items) if preview is not None and items else None)
+
+        def counted(answer: tuple[list[BulkItem], list[Target] | None]) -> None:
+            items, targets = answer
             if not items:
                 self._status(f"no {noun}s to {verb}")
                 return
-            self._confirm(verb, len(items), noun, lambda: run(items))
+            labels = {t.id: t.label for t in targets or ()}
+            dialog = ConfirmDialog(
+                verb,
+                len(items),
+                noun,
+                self.guard.profile_name,
+                self.guard.environment,
+                self.parent_widget,
+                targets=targets,
+                filter_text=filter_text,
+                override_label=OVERRIDE_LABEL if override is not None else None,
+            )
+            dialog.accepted.connect(
+                lambda: run(items, labels, override if dialog.override_chosen() else fn)
+            )
+            self._show(dialog)
 
-        def run(items: list[BulkItem]) -> None:
+        def run(items: list[BulkItem], labels: dict[str, str], act: BulkFn) -> None:
             self._status(f"{verb}: {len(items):,} {noun}s…")
             self.runner.submit(
-                lambda: fn(self.ctx, items, True),
-                lambda summary: self._summarize(summary, items, noun, override),
+                lambda: act(self.ctx, items, True),
+                lambda summary: self._summarize(
+                    summary,
+                    items,
+                    noun,
+                    None if act is override else override,
+                    labels,
+                    open_created,
+                ),
                 self._refused,
             )
 
-        def start() -> None:
-            if callable(load):
-                self.runner.submit(load, counted, self._refused)
-            else:
-                counted(list(load))
-
-        self.when_writable(start)
+        self.when_writable(lambda: self.runner.submit(load_and_preview, counted, self._refused))
 
     def _summarize(
         self,
@@ -149,6 +185,8 @@ class ActionController(QObject):
         items: list[BulkItem],
         noun: str,
         override: BulkFn | None,
+        labels: dict[str, str] | None = None,
+        open_created: OpenCreated | None = None,
     ) -> None:
         self._status(summary.headline())
         if summary.done:
@@ -160,18 +198,31 @@ class ActionController(QObject):
 
             def retry_anyway() -> None:
                 self._confirm(
-                    "retry (override max_retries)",
+                    "retry (override max retries)",
                     len(again),
                     noun,
                     lambda: self.runner.submit(
                         lambda: override(self.ctx, again, True),
-                        lambda s: self._summarize(s, again, noun, None),
+                        lambda s: self._summarize(s, again, noun, None, labels, open_created),
                         self._refused,
                     ),
                 )
 
             extra = (f"Retry {len(again):,} anyway…", retry_anyway)
-        self._show(BulkSummaryDialog(summary, self.parent_widget, extra=extra))
+        created = [r.created_id for r in summary.done if r.created_id]
+        offer = None
+        if created and open_created is not None:
+            label = (
+                "Open the new execution"
+                if len(created) == 1
+                else (f"Show the {len(created):,} new executions")
+            )
+            offer = (label, lambda: open_created(created))
+        self._show(
+            BulkSummaryDialog(
+                summary, self.parent_widget, extra=extra, labels=labels, open_created=offer
+            )
+        )
 
     # ------------------------------------------------------------ shared steps
 
@@ -192,9 +243,22 @@ class ActionController(QObject):
             self.dialog = dialog
         dialog.accepted.connect(lambda: self.guard.may_write() and proceed())
 
-    def _confirm(self, verb: str, count: int, noun: str, proceed: Callable[[], None]) -> None:
+    def _confirm(
+        self,
+        verb: str,
+        count: int,
+        noun: str,
+        proceed: Callable[[], None],
+        targets: list[Target] | None = None,
+    ) -> None:
         dialog = ConfirmDialog(
-            verb, count, noun, self.guard.profile_name, self.guard.environment, self.parent_widget
+            verb,
+            count,
+            noun,
+            self.guard.profile_name,
+            self.guard.environment,
+            self.parent_widget,
+            targets=targets,
         )
         dialog.accepted.connect(proceed)
         self._show(dialog)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
@@ -15,7 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.actions import preview
 from console.actions.errors import BulkSummary
+from console.actions.preview import Target
 
 REASON_TEXT = {
     "conflict": "changed meanwhile",
@@ -34,7 +39,14 @@ def rows_text(count: int, noun: str) -> str:
 
 
 class ConfirmDialog(QDialog):
-    """States exactly what will happen to how many rows, and where."""
+    """States exactly what will happen to which rows, and where.
+
+    With ``targets`` (see :mod:`console.actions.preview`) it names up to
+    :data:`~console.actions.preview.SHOWN` of them with their workflow or
+    integration, says beyond that how many more and which filter they match,
+    lists beforehand the ones that will be refused and why, and offers the
+    max-retries override in the same dialog (``override_label``).
+    """
 
     def __init__(
         self,
@@ -45,15 +57,28 @@ class ConfirmDialog(QDialog):
         environment: str,
         parent: QWidget | None = None,
         detail: str | None = None,
+        *,
+        targets: list[Target] | None = None,
+        filter_text: str | None = None,
+        override_label: str | None = None,
     ) -> None:
         super().__init__(parent)
-        self.count = count
-        self.setWindowTitle(f"{verb.capitalize()} {rows_text(count, noun)}?")
+        self.verb, self.noun = verb, noun
+        self.targets = targets
+        self.count = count if targets is None else sum(t.ok for t in targets)
+        self.overridable = [t for t in targets or () if t.refusal == preview.MAX_RETRIES]
+        self.where = profile if profile == environment else f"{profile} ({environment})"
+        self.setObjectName("confirmDialog")
         col = QVBoxLayout(self)
-        where = profile if profile == environment else f"{profile} ({environment})"
-        self.question = QLabel(f"<b>{verb.capitalize()} {rows_text(count, noun)}</b> on {where}?")
+        self.question = QLabel()
         self.question.setObjectName("confirmQuestion")
+        self.question.setTextFormat(Qt.TextFormat.RichText)
         col.addWidget(self.question)
+        self.table: QTableWidget | None = None
+        self.more_label: QLabel | None = None
+        self.refusals_label: QLabel | None = None
+        if targets is not None and not (len(targets) == 1 and targets[0].ok):
+            self._add_targets(col, targets, filter_text)
         info = QLabel(
             detail
             or "Each row is checked again just before it changes: rows that changed "
@@ -61,15 +86,113 @@ class ConfirmDialog(QDialog):
         )
         info.setWordWrap(True)
         col.addWidget(info)
+        self.override_box: QCheckBox | None = None
+        if self.overridable and override_label:
+            n = len(self.overridable)
+            self.override_box = QCheckBox(override_label.format(n=n, s="" if n == 1 else "s"))
+            self.override_box.setObjectName("overrideBox")
+            self.override_box.toggled.connect(self._update)
+            col.addWidget(self.override_box)
         buttons = QDialogButtonBox()
-        self.ok_button = buttons.addButton(
-            f"{verb.capitalize()} {rows_text(count, noun)}", QDialogButtonBox.ButtonRole.AcceptRole
-        )
+        self.ok_button = buttons.addButton("", QDialogButtonBox.ButtonRole.AcceptRole)
         self.back_button = buttons.addButton("Back", QDialogButtonBox.ButtonRole.RejectRole)
         self.back_button.setDefault(True)  # Enter does not confirm by accident
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         col.addWidget(buttons)
+        self._update()
+        if self.table is not None:
+            self.resize(680, min(560, 220 + 24 * self.table.rowCount()))
+
+    def override_chosen(self) -> bool:
+        return self.override_box is not None and self.override_box.isChecked()
+
+    def acting_count(self) -> int:
+        return self.count + (len(self.overridable) if self.override_chosen() else 0)
+
+    def _update(self) -> None:
+        n = self.acting_count()
+        what = rows_text(n, self.noun)
+        single = self.targets is not None and len(self.targets) == 1 and n == 1
+        if single:
+            what = f"{self.noun} {self.targets[0].label}".strip()  # type: ignore[index]
+        verb = self.verb.capitalize()
+        self.setWindowTitle(f"{verb} {what}?")
+        self.question.setText(f"<b>{escape(verb)} {escape(what)}</b> on {escape(self.where)}?")
+        self.ok_button.setText(f"{verb} {what}")
+        self.ok_button.setEnabled(n > 0)
+        if n == 0:
+            self.question.setText(
+                f"<b>Nothing to {escape(self.verb)}</b> on {escape(self.where)}: "
+                "every target would be refused."
+            )
+
+    def _add_targets(
+        self, col: QVBoxLayout, targets: list[Target], filter_text: str | None
+    ) -> None:
+        # the ones that will be refused first: the operator decides on them
+        shown = sorted(targets, key=lambda t: t.ok)[: preview.SHOWN]
+        first, second = TARGET_HEADERS.get(self.noun, ("Target", ""))
+        self.table = QTableWidget(len(shown), 3, self)
+        self.table.setObjectName("confirmTargets")
+        self.table.setAccessibleName(f"{first}s this will act on")
+        self.table.setHorizontalHeaderLabels([first, second, "Outcome"])
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        for i, t in enumerate(shown):
+            outcome = f"will be {past(self.verb)}" if t.ok else f"refused: {t.reason}"
+            if t.ok and " " in self.verb:
+                outcome = "will change"
+            for j, value in enumerate((t.label, t.context, outcome)):
+                item = QTableWidgetItem(value)
+                item.setToolTip(value)
+                self.table.setItem(i, j, item)
+        self.table.resizeColumnsToContents()
+        self.table.setColumnHidden(1, not second)
+        col.addWidget(self.table, 1)
+        beyond = len(targets) - len(shown)
+        if beyond > 0:
+            text = f"…and {beyond:,} more"
+            if filter_text:
+                text += f" matching the filter: {filter_text}"
+            self.more_label = QLabel(text)
+            self.more_label.setObjectName("confirmMore")
+            self.more_label.setWordWrap(True)
+            col.addWidget(self.more_label)
+        refused = preview.counts(targets)
+        if refused:
+            n = sum(refused.values())
+            parts = ", ".join(
+                f"{k:,} {preview.REFUSAL_TEXT.get(kind, kind)}"
+                for kind, k in sorted(refused.items())
+            )
+            self.refusals_label = QLabel(f"{n:,} will be refused ({parts}) and left as they are.")
+            self.refusals_label.setObjectName("confirmRefusals")
+            self.refusals_label.setWordWrap(True)
+            col.addWidget(self.refusals_label)
+
+
+TARGET_HEADERS = {
+    "execution": ("Execution", "Workflow"),
+    "event": ("Event", "Integration"),
+    "workflow": ("Workflow", ""),
+    "integration": ("Integration", ""),
+}
+
+
+def past(verb: str) -> str:
+    """cancel → cancelled, retry → retried, requeue → requeued, ignore → ignored."""
+    if verb.endswith("y"):
+        return verb[:-1] + "ied"
+    if verb.endswith("e"):
+        return verb + "d"
+    if verb.endswith("l"):
+        return verb + "led"
+    return verb + "ed"
 
 
 class BulkSummaryDialog(QDialog):
@@ -80,10 +203,15 @@ class BulkSummaryDialog(QDialog):
         summary: BulkSummary,
         parent: QWidget | None = None,
         extra: tuple[str, Callable[[], None]] | None = None,
+        *,
+        labels: dict[str, str] | None = None,
+        open_created: tuple[str, Callable[[], None]] | None = None,
     ) -> None:
         super().__init__(parent)
         self.summary = summary
         self.extra_button = None
+        self.open_button = None
+        labels = labels or {}
         self.setWindowTitle(f"{summary.action.capitalize()}: summary")
         col = QVBoxLayout(self)
         self.headline = QLabel(
@@ -99,11 +227,12 @@ class BulkSummaryDialog(QDialog):
             col.addWidget(QLabel(f"Refused: {reasons}"))
         self.table = QTableWidget(len(summary.refused), 2)
         self.table.setHorizontalHeaderLabels(["Row", "Why it was refused"])
+        self.table.setAccessibleName("Refused rows")
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         for i, (target, err) in enumerate(summary.refused):
-            self.table.setItem(i, 0, QTableWidgetItem(target))
+            self.table.setItem(i, 0, QTableWidgetItem(labels.get(target, target)))
             reason = QTableWidgetItem(str(err))
             reason.setToolTip(str(err))
             self.table.setItem(i, 1, reason)
@@ -116,5 +245,10 @@ class BulkSummaryDialog(QDialog):
             label, handler = extra
             self.extra_button = buttons.addButton(label, QDialogButtonBox.ButtonRole.ActionRole)
             self.extra_button.clicked.connect(lambda: (self.accept(), handler()))
+        if open_created is not None:  # e.g. "Open the new execution"
+            label, handler = open_created
+            self.open_button = buttons.addButton(label, QDialogButtonBox.ButtonRole.ActionRole)
+            self.open_button.setDefault(True)
+            self.open_button.clicked.connect(lambda: (self.accept(), handler()))
         col.addWidget(buttons)
         self.resize(640, 360 if summary.refused else 140)

@@ -1,7 +1,9 @@
 """Editors opened from the table pages: JSON columns, description, action order, triggers.
 
 Every load runs on the TaskRunner; every save goes through the action layer
-(with the ``updated_at`` the operator loaded as what was seen).
+(with the ``updated_at`` the operator loaded as what was seen).  JSON documents
+are shown masked (:mod:`console.secret_policy`); the action puts the stored
+secrets back by key path when it saves.
 """
 
 from __future__ import annotations
@@ -28,9 +30,9 @@ from PySide6.QtWidgets import (
 
 from console.actions import reads
 from console.actions.integrations import edit_integration_config, load_masked_config
-from console.actions.masking import MASK
 from console.actions.triggers import edit_trigger_conditions, set_trigger_enabled
 from console.actions.workflows import edit_action, edit_workflow, reorder_actions
+from console.secret_policy import MASK, mask
 from console.ui.actions.controller import ActionController
 from console.ui.actions.json_editor import PLAIN_TEXT, JsonEditorDialog
 
@@ -41,10 +43,24 @@ def _pretty(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)
 
 
+SECRETS_NOTE = (
+    f"Secret values show as {MASK}: leave them to keep the stored value, "
+    "or replace them with a new one."
+)
+
+
 def open_json_editor(
     controller: ActionController, title: str, kind: str, value: Any, save, note: str | None = None
 ) -> None:
-    """Open the editor once writing is allowed (prod asks for the unlock first)."""
+    """Open the editor once writing is allowed (prod asks for the unlock first).
+
+    A JSON ``value`` is shown masked; the save callback gets the edited (masked) document.
+    """
+    if kind != PLAIN_TEXT:
+        shown = mask(value)
+        if note is None and shown != value:
+            note = SECRETS_NOTE
+        value = shown
 
     def show() -> None:
         text = value if kind == PLAIN_TEXT else _pretty(value)
@@ -99,8 +115,7 @@ def edit_integration(controller: ActionController, integration_id: str, name: st
             "integration.config",
             config,
             lambda v: edit_integration_config(controller.ctx, integration_id, v, seen=seen),
-            note=f"Secret values show as {MASK}: leave them to keep the stored value, "
-            "or replace them with a new one.",
+            note=SECRETS_NOTE,
         )
 
     controller.runner.submit(
@@ -234,6 +249,7 @@ class TriggersDialog(_WorkflowRowsDialog):
         super().__init__(controller.parent_widget)
         self.controller = controller
         self.workflow_id = workflow_id
+        self.name = name
         self.rows: list[dict[str, Any]] = []
         self.setWindowTitle(f"Triggers of workflow {name}")
         col = QVBoxLayout(self)
@@ -272,7 +288,8 @@ class TriggersDialog(_WorkflowRowsDialog):
         for i, r in enumerate(rows):
             self.table.setItem(i, 0, QTableWidgetItem(r["trigger_type"]))
             self.table.setItem(i, 1, QTableWidgetItem("yes" if r["enabled"] else "no"))
-            self.table.setItem(i, 2, QTableWidgetItem(json.dumps(r["conditions"])))
+            shown = json.dumps(mask(r["conditions"]), ensure_ascii=False)
+            self.table.setItem(i, 2, QTableWidgetItem(shown))
         if 0 <= current < len(rows):
             self.table.selectRow(current)
 
@@ -287,9 +304,10 @@ class TriggersDialog(_WorkflowRowsDialog):
         trigger_id, seen = str(trigger["id"]), {"updated_at": trigger["updated_at"]}
         self.controller.single(
             "enable" if enabled else "disable",
-            "trigger",
+            f"{trigger['trigger_type']} of {self.name}",
             lambda ctx, ok: set_trigger_enabled(ctx, trigger_id, enabled, seen=seen, confirmed=ok),
             destructive=not enabled,
+            noun="trigger",
         )
 
     def edit_conditions(self) -> None:

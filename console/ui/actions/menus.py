@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QMenu
 
-from console.actions import events, executions, integrations, workflows
+from console.actions import events, executions, integrations, preview, workflows
 from console.actions.errors import BulkItem
 from console.actions.selection import matching_items
 from console.ui.actions.controller import ActionController
@@ -62,13 +62,13 @@ def controller_for(page: Any) -> ActionController | None:
 
 
 def selected_rows(page: Any) -> list[dict[str, Any]]:
-    rows = sorted(i.row() for i in page.view.selectionModel().selectedRows())
-    found = (page.model.row_at(r) for r in rows)
+    """The selected rows, or the current row when none is selected."""
+    found = (page.model.row_at(r) for r in page._selected_rows())
     return [row.raw for row in found if row is not None]
 
 
 def items_of(
-    page_key: str, rows: list[dict[str, Any]], statuses: tuple[str, ...]
+    page_key: str, rows: list[dict[str, Any]], statuses: tuple[str, ...] = ()
 ) -> list[BulkItem]:
     keys = SEEN[page_key]
     return [
@@ -93,6 +93,34 @@ def _matching(page: Any, statuses: tuple[str, ...]) -> Callable[[], list[BulkIte
     return load
 
 
+def _add_matching(
+    page: Any, menu: QMenu, label: str, statuses: tuple[str, ...], start: Callable[..., None]
+) -> None:
+    """ "… matching the filter": only with a filter set (without one it means every row)."""
+    if not page.current_filters():
+        act = menu.addAction(f"{label} matching the filter… (set a filter first)")
+        act.setEnabled(False)
+        act.setToolTip("Without a filter this would act on every row of the table")
+        return
+    text = page.title_suffix()
+    menu.addAction(f"{label} matching the filter…", lambda: start(_matching(page, statuses), text))
+
+
+def open_executions(page: Any) -> Callable[[list[str]], None]:
+    """Opens the executions an action created on the Executions page."""
+
+    def open_ids(ids: list[str]) -> None:
+        if len(ids) == 1:
+            page.ctx.open_page("executions", {"execution_id": ids[0]})
+        else:  # the retries just made: manual, pending, in the last quarter hour
+            page.ctx.open_page(
+                "executions",
+                {"status": ["pending"], "trigger_type": ["manual"], "time_range": "15m"},
+            )
+
+    return open_ids
+
+
 def table_actions(page: Any, menu: QMenu) -> None:
     """The context-menu provider: adds the page's actions to ``menu``."""
     builder = _BUILDERS.get(getattr(page, "key", ""))
@@ -103,8 +131,9 @@ def table_actions(page: Any, menu: QMenu) -> None:
 
 
 def _executions(page, menu: QMenu, c: ActionController, rows) -> None:
-    cancellable = items_of("executions", rows, EXECUTION_ACTIVE_STATUSES)
-    retryable = items_of("executions", rows, EXECUTION_RETRYABLE_STATUSES)
+    chosen = items_of("executions", rows)
+    n_cancel = len(items_of("executions", rows, EXECUTION_ACTIVE_STATUSES))
+    n_retry = len(items_of("executions", rows, EXECUTION_RETRYABLE_STATUSES))
 
     def bulk_cancel(ctx, items, ok):
         return executions.bulk_cancel(ctx, items, confirmed=ok)
@@ -115,56 +144,77 @@ def _executions(page, menu: QMenu, c: ActionController, rows) -> None:
     def bulk_retry_override(ctx, items, ok):
         return executions.bulk_retry(ctx, items, confirmed=ok, override_max_retries=True)
 
-    act = menu.addAction(f"Cancel {len(cancellable)} selected…")
-    act.setEnabled(bool(cancellable))
-    act.triggered.connect(lambda: c.bulk("cancel", "execution", cancellable, bulk_cancel))
-    act = menu.addAction(f"Retry {len(retryable)} selected…")
-    act.setEnabled(bool(retryable))
-    act.triggered.connect(
-        lambda: c.bulk("retry", "execution", retryable, bulk_retry, override=bulk_retry_override)
-    )
-    menu.addAction(
-        "Cancel all pending/running matching the filter…",
-        lambda: c.bulk(
-            "cancel", "execution", _matching(page, EXECUTION_ACTIVE_STATUSES), bulk_cancel
-        ),
-    )
-    menu.addAction(
-        "Retry all failed/timeout/cancelled matching the filter…",
-        lambda: c.bulk(
+    def cancel(load, filter_text=None):
+        c.bulk(
+            "cancel",
+            "execution",
+            load,
+            bulk_cancel,
+            preview=lambda engine, items: preview.executions(engine, "cancel", items),
+            filter_text=filter_text,
+        )
+
+    def retry(load, filter_text=None):
+        c.bulk(
             "retry",
             "execution",
-            _matching(page, EXECUTION_RETRYABLE_STATUSES),
+            load,
             bulk_retry,
             override=bulk_retry_override,
-        ),
+            preview=lambda engine, items: preview.executions(engine, "retry", items),
+            filter_text=filter_text,
+            open_created=open_executions(page),
+        )
+
+    act = menu.addAction(f"&Cancel {n_cancel} selected…")
+    act.setEnabled(bool(n_cancel))
+    act.triggered.connect(lambda: cancel(chosen))
+    act = menu.addAction(f"&Retry {n_retry} selected…")
+    act.setEnabled(bool(n_retry))
+    act.triggered.connect(lambda: retry(chosen))
+    _add_matching(page, menu, "Cancel all pending/running", EXECUTION_ACTIVE_STATUSES, cancel)
+    _add_matching(
+        page, menu, "Retry all failed/timeout/cancelled", EXECUTION_RETRYABLE_STATUSES, retry
     )
 
 
 def _events(page, menu: QMenu, c: ActionController, rows) -> None:
-    requeueable = items_of("events", rows, events.REQUEUEABLE)
-    ignorable = items_of("events", rows, events.IGNORABLE)
+    chosen = items_of("events", rows)
+    n_requeue = len(items_of("events", rows, events.REQUEUEABLE))
+    n_ignore = len(items_of("events", rows, events.IGNORABLE))
 
-    def requeue(ctx, items, ok):
-        return events.bulk_requeue(ctx, items, confirmed=ok)
+    def requeue(load, filter_text=None):
+        c.bulk(
+            "requeue",
+            "event",
+            load,
+            lambda ctx, items, ok: events.bulk_requeue(ctx, items, confirmed=ok),
+            preview=lambda engine, items: preview.events(
+                engine, events.REQUEUEABLE, "requeued", items
+            ),
+            filter_text=filter_text,
+        )
 
-    def ignore(ctx, items, ok):
-        return events.bulk_ignore(ctx, items, confirmed=ok)
+    def ignore(load, filter_text=None):
+        c.bulk(
+            "ignore",
+            "event",
+            load,
+            lambda ctx, items, ok: events.bulk_ignore(ctx, items, confirmed=ok),
+            preview=lambda engine, items: preview.events(
+                engine, events.IGNORABLE, "ignored", items
+            ),
+            filter_text=filter_text,
+        )
 
-    act = menu.addAction(f"Requeue {len(requeueable)} failed…")
-    act.setEnabled(bool(requeueable))
-    act.triggered.connect(lambda: c.bulk("requeue", "event", requeueable, requeue))
-    act = menu.addAction(f"Ignore {len(ignorable)} selected…")
-    act.setEnabled(bool(ignorable))
-    act.triggered.connect(lambda: c.bulk("ignore", "event", ignorable, ignore))
-    menu.addAction(
-        "Requeue all failed matching the filter…",
-        lambda: c.bulk("requeue", "event", _matching(page, events.REQUEUEABLE), requeue),
-    )
-    menu.addAction(
-        "Ignore all pending/failed matching the filter…",
-        lambda: c.bulk("ignore", "event", _matching(page, events.IGNORABLE), ignore),
-    )
+    act = menu.addAction(f"Re&queue {n_requeue} failed…")
+    act.setEnabled(bool(n_requeue))
+    act.triggered.connect(lambda: requeue(chosen))
+    act = menu.addAction(f"&Ignore {n_ignore} selected…")
+    act.setEnabled(bool(n_ignore))
+    act.triggered.connect(lambda: ignore(chosen))
+    _add_matching(page, menu, "Requeue all failed", events.REQUEUEABLE, requeue)
+    _add_matching(page, menu, "Ignore all pending/failed", events.IGNORABLE, ignore)
 
 
 def _workflows(page, menu: QMenu, c: ActionController, rows) -> None:
@@ -185,6 +235,7 @@ def _workflows(page, menu: QMenu, c: ActionController, rows) -> None:
                     ctx, wf_id, s, seen=seen, confirmed=ok
                 ),
                 destructive=s in workflows.STOPPING,
+                noun="workflow",
             )
         )
     menu.addAction("Edit description…", lambda: edit_workflow_field(c, wf_id, "description"))
@@ -210,6 +261,7 @@ def _integrations(page, menu: QMenu, c: ActionController, rows) -> None:
                 ctx, integ_id, not enabled, seen=seen, confirmed=ok
             ),
             destructive=enabled,
+            noun="integration",
         ),
     )
     menu.addAction("Edit config…", lambda: edit_integration(c, integ_id, name))

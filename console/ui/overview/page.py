@@ -50,6 +50,7 @@ from console.queries.overview import (
     rank_workflows,
 )
 from console.ui import settings, theme, timefmt
+from console.ui.freshness import FreshnessLabel
 from console.ui.overview.chart import StatusChart
 from console.ui.overview.columns import (
     RUNNING_COLUMNS,
@@ -169,7 +170,7 @@ class OverviewPage(QWidget):
         self.stuck_after.valueChanged.connect(self._stuck_after_changed)
         self.range_box.setCurrentIndex(list(TIME_RANGES).index(remembered))
         self.range_box.currentIndexChanged.connect(self._range_changed)
-        self.updated = QLabel("")
+        self.updated = FreshnessLabel()
         self.error = QLabel("")
         self.error.setWordWrap(True)
         self.error.hide()
@@ -377,6 +378,12 @@ class OverviewPage(QWidget):
 
         self.ctx.runner.submit(work, self._loaded, self._failed, key=TASK_KEY)
 
+    def shown(self) -> None:
+        """Shown again: re-read unless the last read is a second old."""
+        age = self.updated.age()
+        if age is None or age >= 2.0:
+            self.refresh()
+
     def apply_filters(self, filters: dict[str, Any]) -> None:
         key = filters.get("time_range")
         if key in TIME_RANGES:
@@ -441,8 +448,7 @@ class OverviewPage(QWidget):
         w = snap.window
         self.banner.setVisible(snap.is_empty)
         self.banner.setText(EMPTY_DB_TEXT)
-        self.updated.setText(f"updated {timefmt.short(w.now)}")
-        self.updated.setToolTip(timefmt.exact(w.now))
+        self.updated.mark()
         label = w.range.label.lower()
         bucket = span_text(w.range.bucket).removeprefix("1 ")
         self.chart_box.setTitle(f"Executions started, by status — {label}, per {bucket}")
@@ -551,7 +557,7 @@ class OverviewPage(QWidget):
         self.stuck_event_note.setText("")
         self.stuck_summary.setText("")
         self.totals.setText("")
-        self.updated.setText("")
+        self.updated.clear()
         self.error.hide()
         self.banner.setText(DISCONNECTED_TEXT)
         self.banner.setVisible(True)

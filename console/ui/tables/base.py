@@ -13,8 +13,8 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QContextMenuEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -29,10 +29,11 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Connection, text
 
-from console.queries.filters import FilterError, normalized
+from console.queries.filters import FilterError, normalized, usable_filters
 from console.queries.keyset import Sort
 from console.queries.specs import TableSpec
 from console.ui import settings, theme, timefmt
+from console.ui.freshness import FreshnessLabel
 from console.ui.pages import PageContext
 from console.ui.tables.clipboard import to_json, to_tsv
 from console.ui.tables.columns import Column
@@ -49,6 +50,7 @@ ContextMenuProvider = Callable[["TablePage", QMenu], None]
 context_menu_providers: list[ContextMenuProvider] = []
 
 ROW_HEIGHT = 22
+SHOWN_FRESH_S = 2.0  # a page shown again within this of its last read is not read again
 
 
 def configure_view(view: QTableView) -> None:
@@ -143,9 +145,11 @@ class TablePage(QWidget):
         self.exact_button.setFlat(True)
         self.notes_label = QLabel(self)
         self.notes_label.setStyleSheet(f"color: {theme.muted_color().name()};")
+        self.freshness = FreshnessLabel(self)
         status = QHBoxLayout()
         status.addWidget(self.count_label)
         status.addWidget(self.exact_button)
+        status.addWidget(self.freshness)
         status.addStretch(1)
         status.addWidget(self.notes_label)
 
@@ -185,9 +189,13 @@ class TablePage(QWidget):
         header.sectionResized.connect(lambda *_: self._header_timer.start())
         header.sectionMoved.connect(lambda *_: self._header_timer.start())
         timefmt.time_events().utc_changed.connect(self._reformat)
+        self.context_menu: QMenu | None = None
+        self.view.installEventFilter(self)
         for seq, slot in (
             (QKeySequence.StandardKey.Copy, self.copy_tsv),
             (QKeySequence("Ctrl+Shift+C"), self.copy_json),
+            (QKeySequence(Qt.Key.Key_Menu), self.keyboard_context_menu),
+            (QKeySequence("Shift+F10"), self.keyboard_context_menu),
         ):
             sc = QShortcut(seq, self.view)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -209,6 +217,7 @@ class TablePage(QWidget):
         self.detail.set_engine(db.engine if db is not None else None)
         self.detail.show_message("Select a row to see its details.")
         self._error = None
+        self.freshness.clear()
         if db is None:
             self._update_status()
             return
@@ -235,6 +244,13 @@ class TablePage(QWidget):
             self.rows_changed.emit()
 
         self.controller.refresh(on_done=restore)
+
+    def shown(self) -> None:
+        """The page became visible: re-read unless a read is under way or just answered."""
+        age = self.freshness.age()
+        if self.controller.loading or (age is not None and age < SHOWN_FRESH_S):
+            return
+        self.refresh()
 
     def apply_filters(self, filters: dict[str, Any]) -> None:
         filters = normalized(filters)
@@ -325,11 +341,11 @@ class TablePage(QWidget):
         profile = self._profile()
         if profile is None:
             return {}
-        saved = normalized(settings.load_filters(profile, self.key))
-        try:
-            self.spec.where(saved, self.spec.alias)
-        except FilterError:
-            return {}
+        saved, dropped = usable_filters(
+            settings.load_filters(profile, self.key), lambda f: self.spec.where(f, self.spec.alias)
+        )
+        if dropped:
+            self.ctx.show_status(f"Saved filter of {self.key} not applied: {dropped[0][1]}")
         return saved
 
     def _load_workflow_names(self) -> None:
@@ -411,6 +427,7 @@ class TablePage(QWidget):
     # ------------------------------------------------------------ status, empty state
 
     def _loaded(self) -> None:
+        self.freshness.mark()
         if self._names_pending:  # once the first rows are painted, not competing with them
             self._names_pending = False
             QTimer.singleShot(800, self._load_workflow_names)
@@ -597,9 +614,41 @@ class TablePage(QWidget):
         return menu
 
     def _context_menu(self, pos: QPoint) -> None:
+        """A right-click: the clicked row becomes current (selected if it was not)."""
         idx = self.view.indexAt(pos)
         if idx.isValid() and not self.view.selectionModel().isRowSelected(idx.row()):
             self.view.selectRow(idx.row())
         if idx.isValid():
             self.view.setCurrentIndex(idx)
-        self.build_context_menu().exec(self.view.viewport().mapToGlobal(pos))
+        self._popup_menu(self.view.viewport().mapToGlobal(pos))
+
+    def keyboard_context_menu(self) -> None:
+        """Menu key / Shift+F10: the menu of the current row; the selection stays as it is.
+
+        (Qt's keyboard request carries a point on the lower edge of the current
+        row, where ``indexAt`` finds the next row: it is never used here.)
+        """
+        idx = self.view.currentIndex()
+        rect = self.view.visualRect(idx) if idx.isValid() else None
+        if rect is not None and rect.isValid() and self.view.viewport().rect().intersects(rect):
+            at = QPoint(rect.left() + 24, rect.center().y())
+        else:
+            at = QPoint(24, 8)
+        self._popup_menu(self.view.viewport().mapToGlobal(at))
+
+    def _popup_menu(self, global_pos: QPoint) -> None:
+        old, self.context_menu = self.context_menu, self.build_context_menu()
+        if old is not None:
+            old.deleteLater()
+        self.context_menu.popup(global_pos)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.view
+            and event.type() == QEvent.Type.ContextMenu
+            and isinstance(event, QContextMenuEvent)
+            and event.reason() == QContextMenuEvent.Reason.Keyboard
+        ):
+            self.keyboard_context_menu()
+            return True
+        return super().eventFilter(watched, event)

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from console.secret_policy import mask
 from console.ui.tables.columns import json_value
 
 
@@ -23,7 +24,7 @@ def to_tsv(headers: Sequence[str] | None, rows: Sequence[Sequence[str]]) -> str:
 
 
 def to_json(rows: Sequence[dict[str, Any]]) -> str:
-    """A JSON array of objects (one object alone when there is one row)."""
-    docs = [{k: json_value(v) for k, v in row.items()} for row in rows]
+    """A JSON array of objects (one object alone when there is one row), secrets masked."""
+    docs = [mask({k: json_value(v) for k, v in row.items()}) for row in rows]
     payload: Any = docs[0] if len(docs) == 1 else docs
     return json.dumps(payload, indent=2, ensure_ascii=False, default=str)

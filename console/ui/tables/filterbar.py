@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.queries.filters import TIME_RANGE_LABELS, as_datetime
+from console.queries.filters import TIME_RANGE_LABELS, as_datetime, local_aware
 from console.ui import theme, timefmt
 
 
@@ -115,8 +115,8 @@ class CustomRangeDialog(QDialog):
         form.addRow(buttons)
 
     def range(self) -> tuple[str, str]:
-        start = self.start.dateTime().toPython().astimezone()
-        end = self.end.dateTime().toPython().astimezone()
+        start = local_aware(self.start.dateTime().toPython())
+        end = local_aware(self.end.dateTime().toPython())
         return start.isoformat(), end.isoformat()
 
 

@@ -1,0 +1,246 @@
+"""The one secrets policy: what counts as a secret, how it is masked, how it is kept on save.
+
+Every value the console shows, edits, audits, exports, logs or saves goes through
+this module:
+
+* :func:`mask` for JSON documents (integration config, action configs, trigger
+  conditions, event payloads, ``trigger_data``/``result``, log metadata,
+  workflow config, audit before/after).  Everything under a secret-named key is
+  replaced *whole* by :data:`MASK` (strings, numbers, lists, objects); a URL
+  carrying credentials under an innocent key keeps its scheme, host and path.
+* :func:`restore` for a document edited from its masked form: a placeholder
+  gets back the stored value *at the same key path* (identity), never the one
+  at the same list position; when a list change makes it ambiguous which
+  stored secret belongs where, :class:`SecretRestoreError` asks the operator to
+  type the secret again.
+* :func:`redact_text` for free text (log records, error messages, tracebacks).
+* :func:`url_holds_password` / :func:`redact_url` for database URLs.
+
+Passwords themselves (keyring, session memory) are kept by :mod:`console.secrets`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+MASK = "••••••"
+"""The placeholder of a secret value in JSON documents (shown, edited, audited)."""
+TEXT_MASK = "***"
+"""What replaces a password in free text (logs, messages)."""
+
+SECRET_KEY_RE = re.compile(
+    r"(token|secret|passw|pwd|passphrase|credential|api[_-]?key|apikey|private[_-]?key|"
+    r"access[_-]?key|signing|webhook|auth(?!or)|cookie|session|dsn|"
+    r"(^|[_-])pass($|[_-])|(^|[_-])pw($|[_-])|(^|[_-])key$|^keys?$|^key[_-])",
+    re.IGNORECASE,
+)
+SECRET_QUERY_RE = re.compile(r"(token|secret|passw|pwd|key|sig|signature|auth|code)", re.IGNORECASE)
+
+
+class SecretRestoreError(ValueError):
+    """An edited document whose placeholders cannot be matched to stored secrets.
+
+    ``path`` names the place (``endpoints[0].token``); the message is safe to show.
+    """
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path or 'the document'}: {message}")
+        self.path = path
+
+
+def is_secret_key(key: str) -> bool:
+    """True when a value stored under ``key`` is a secret (token, password, webhook, …)."""
+    return bool(SECRET_KEY_RE.search(key))
+
+
+# ---------------------------------------------------------------- masking
+
+
+def mask_url(value: str) -> str | None:
+    """A masked form of a URL carrying credentials (``user:pw@``, ``?token=``), else None."""
+    if "://" not in value:
+        return None
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.scheme or not parts.netloc:
+        return None
+    if port:
+        host = f"{host}:{port}"
+    has_userinfo = "@" in parts.netloc
+    secret_query = any(
+        SECRET_QUERY_RE.search(item.split("=", 1)[0]) for item in parts.query.split("&") if item
+    )
+    if not has_userinfo and not secret_query:
+        return None
+    user = f"{parts.username}:{MASK}@" if has_userinfo and parts.username else ""
+    query = f"?{MASK}" if secret_query else ""
+    return f"{parts.scheme}://{user}{host}{parts.path}{query}"
+
+
+def _maskable(value: Any) -> bool:
+    """Whether a value under a secret key hides anything (null, booleans and empties do not)."""
+    return value is not None and not isinstance(value, bool) and value not in ("", [], {})
+
+
+def mask(doc: Any) -> Any:
+    """A copy of ``doc`` with every secret masked (see the module docstring)."""
+    if isinstance(doc, dict):
+        return {k: _shown(v, is_secret_key(str(k))) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [mask(v) for v in doc]
+    if isinstance(doc, str):
+        masked = mask_url(doc)
+        return masked if masked is not None else doc
+    return doc
+
+
+def _shown(value: Any, secret: bool) -> Any:
+    """How the console shows ``value`` (``secret``: it sits under a secret-named key)."""
+    if secret:
+        return MASK if _maskable(value) else value
+    return mask(value)
+
+
+def holds_secret(doc: Any) -> bool:
+    """True when masking would change ``doc`` (it carries a secret somewhere)."""
+    return mask(doc) != doc
+
+
+# ---------------------------------------------------------------- restoring on save
+
+_MISSING: Any = object()
+
+
+def _has_placeholder(value: Any) -> bool:
+    if isinstance(value, str):
+        return MASK in value
+    if isinstance(value, dict):
+        return any(_has_placeholder(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_placeholder(v) for v in value)
+    return False
+
+
+def _join(path: str, key: Any) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+def restore(edited: Any, stored: Any) -> Any:
+    """``edited`` (a document the operator changed from its masked form) with secrets put back.
+
+    A placeholder gets the stored value at the same key path.  In a list an
+    element is identified by its non-secret content: it may move, and the
+    others may be added or removed, as long as exactly one stored element looks
+    like it.  Otherwise :class:`SecretRestoreError` is raised: the operator has
+    to type the secret again.
+    """
+    return _restore(edited, stored, False, "")
+
+
+def _restore(edited: Any, stored: Any, secret: bool, path: str) -> Any:
+    if not _has_placeholder(edited):
+        return edited
+    if stored is not _MISSING and edited == _shown(stored, secret):
+        return stored  # unchanged since it was shown: keep what is stored
+    if stored is _MISSING:
+        raise SecretRestoreError(
+            path,
+            f"holds the placeholder {MASK} but nothing is stored there; type the value itself",
+        )
+    if isinstance(edited, dict) and not secret:
+        old = stored if isinstance(stored, dict) else {}
+        return {
+            k: _restore(v, old.get(k, _MISSING), is_secret_key(str(k)), _join(path, k))
+            for k, v in edited.items()
+        }
+    if isinstance(edited, list) and not secret:
+        return _restore_list(edited, stored if isinstance(stored, list) else [], path)
+    raise SecretRestoreError(
+        path,
+        f"holds the placeholder {MASK} but is not the masked value that was shown; "
+        "type the whole value again",
+    )
+
+
+def _restore_list(edited: list, stored: list, path: str) -> list:
+    shown = [mask(s) for s in stored]
+    same_shape = len(edited) == len(stored)
+    out: list[Any] = []
+    taken: set[int] = set()
+    for i, value in enumerate(edited):
+        where = f"{path}[{i}]"
+        if not _has_placeholder(value):
+            out.append(value)
+            continue
+        matches = [j for j, s in enumerate(shown) if s == value]
+        if len(matches) == 1 and matches[0] not in taken:
+            taken.add(matches[0])
+            out.append(stored[matches[0]])
+            continue
+        others_in_place = same_shape and all(
+            edited[k] == shown[k] for k in range(len(edited)) if k != i
+        )
+        if not matches and others_in_place:
+            # Only this element changed, in place: its secrets are the ones of the same slot.
+            taken.add(i)
+            out.append(_restore(value, stored[i], False, where))
+            continue
+        raise SecretRestoreError(
+            where,
+            "the list changed (reordered, shortened or edited) and the console cannot tell "
+            f"which stored secret belongs here; replace {MASK} with the secret itself",
+        )
+    return out
+
+
+# ---------------------------------------------------------------- free text and URLs
+
+_TEXT_SECRET_WORDS = r"[A-Za-z_]*(?:pass(?:word|wd)?|secret|token|api[_-]?key|credential)"
+_TEXT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # scheme://user:secret@host  (postgresql://, postgresql+psycopg://, redis:// ...)
+    (re.compile(r"(?P<keep>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:)[^@\s]+(?=@)"), TEXT_MASK),
+    # conninfo / options / env / query style:  password=secret, password='a b', PGPASSWORD=x
+    (
+        re.compile(
+            rf"(?P<keep>\b{_TEXT_SECRET_WORDS}\s*=\s*)"
+            r"(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^\s&;,)]+)",
+            re.IGNORECASE,
+        ),
+        TEXT_MASK,
+    ),
+    # JSON / repr style:  "password": "secret",  'password': 'secret'
+    (
+        re.compile(
+            rf"(?P<keep>[\"']{_TEXT_SECRET_WORDS}[\"']\s*:\s*)"
+            r"(?:\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')",
+            re.IGNORECASE,
+        ),
+        f"'{TEXT_MASK}'",
+    ),
+)
+
+
+def redact_text(text: str) -> str:
+    """``text`` with anything that looks like a password replaced by ``***``."""
+    for pattern, replacement in _TEXT_PATTERNS:
+        text = pattern.sub(lambda m, r=replacement: m.group("keep") + r, text)
+    return text
+
+
+_PASSWORD_PARAM = re.compile(r"password\s*=", re.IGNORECASE)
+
+
+def url_holds_password(url: str) -> bool:
+    """True when ``password=`` appears anywhere in ``url`` (plain or percent-encoded)."""
+    return bool(_PASSWORD_PARAM.search(url) or _PASSWORD_PARAM.search(unquote(url)))
+
+
+def redact_url(url: str) -> str:
+    """A database URL as text with the password (``:pw@`` or any secret parameter) hidden."""
+    return redact_text(url)

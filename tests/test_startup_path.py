@@ -1,0 +1,51 @@
+"""What the window's first paint loads: not the data layer, the charts or the other commands."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+HEAVY = ("sqlalchemy", "psycopg", "alembic", "pydantic", "pyqtgraph", "numpy")
+
+
+def _run(code: str) -> list[str]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+def test_the_gui_command_line_is_parsed_without_the_other_commands():
+    code = (
+        "import sys\n"
+        "import console.app\n"
+        "console.app.run = lambda profile=None, url=None, **kw: print('run', profile, url) or 0\n"
+        "from console.cli import main\n"
+        "print(main(['--url', 'postgresql://u@h/db', 'gui']))\n"
+        "print(main(['-p', 'staging']))\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('console.cli.')))\n"
+    )
+    assert _run(code) == [
+        "run None postgresql://u@h/db",
+        "0",
+        "run staging None",
+        "0",
+        "[]",
+        "['console.cli.gui_cmd']",
+    ]
+
+
+def test_other_commands_still_parse_with_every_command_registered():
+    code = (
+        "from console.cli import main\n"
+        "try:\n"
+        "    main(['profile', '--help'])\n"
+        "except SystemExit as exc:\n"
+        "    print('exit', exc.code)\n"
+    )
+    out = _run(code)
+    assert out[-1] == "exit 0" and any("usage: autopr-console profile" in line for line in out)
