@@ -66,5 +66,7 @@ def catalog_dump(url: str, *, storage: bool = True) -> str:
         has_version = conn.execute("SELECT to_regclass('public.autopr_console_version')").fetchone()
         if has_version and has_version[0]:
             out.append("autopr_console_version:")
-            out.extend(repr(r) for r in conn.execute("SELECT * FROM autopr_console_version ORDER BY 1"))
+            out.extend(
+                repr(r) for r in conn.execute("SELECT * FROM autopr_console_version ORDER BY 1")
+            )
     return "\n".join(out)

@@ -96,7 +96,7 @@ def _live_tables(conn: Connection) -> set[str]:
     rows = conn.execute(
         text(
             "SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace "
-            "AND c.relkind IN ('r', 'p')"
+            "AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
         )
     )
     return {r[0] for r in rows}
@@ -134,6 +134,14 @@ def _live_constraints(conn: Connection, table: str) -> list[tuple[str, str, str,
         {"t": f"public.{table}"},
     )
     return [(r[0], r[1], r[2], list(r[3])) for r in rows]
+
+
+def _partitioned(conn: Connection, table: str) -> bool:
+    """A partitioned table's key must hold the partition column too."""
+    kind = conn.execute(
+        text("SELECT relkind FROM pg_class WHERE oid = to_regclass(:t)"), {"t": f"public.{table}"}
+    ).scalar()
+    return kind == "p"
 
 
 def _live_unique_indexes(conn: Connection, table: str) -> set[tuple[str, ...]]:
@@ -185,7 +193,7 @@ def compare_schema(conn: Connection) -> SchemaComparison:
     contract = _contract()
     result.present = live_tables & set(contract)
     known = set(contract) | {"audit_log", "alembic_version", "autopr_console_version"}
-    result.extra_tables = sorted(t for t in live_tables - known if not _is_partition(t))
+    result.extra_tables = sorted(live_tables - known)
     if result.empty:
         return result
     for name in CONTRACT_TABLES:
@@ -194,10 +202,6 @@ def compare_schema(conn: Connection) -> SchemaComparison:
             continue
         _compare_table(conn, contract[name], result)
     return result
-
-
-def _is_partition(name: str) -> bool:
-    return bool(re.fullmatch(r"execution_logs_\w+", name))
 
 
 def _compare_table(conn: Connection, table: Table, out: SchemaComparison) -> None:
@@ -235,7 +239,9 @@ def _compare_table(conn: Connection, table: Table, out: SchemaComparison) -> Non
     constraints = _live_constraints(conn, name)
     pk = [cols for _n, kind, _d, cols in constraints if kind == "p"]
     want_pk = [c.name for c in table.primary_key.columns]
-    if pk != [want_pk]:
+    if len(pk) == 1 and pk[0][: len(want_pk)] == want_pk and _partitioned(conn, name):
+        out.notes.append(f"{name} is partitioned; its primary key is ({', '.join(pk[0])})")
+    elif pk != [want_pk]:
         out.differences.append(f"{name}: primary key is {pk or 'missing'}, expected {want_pk}")
 
     uniques = {tuple(cols) for _n, kind, _d, cols in constraints if kind == "u"}

@@ -47,13 +47,17 @@ def _tables_made_by_console() -> bool:
     """Tables this revision created have execution_id default to our function."""
     if context.is_offline_mode():
         return not context.config.attributes.get("contract_tables_exist")
-    default = op.get_bind().execute(
-        sa.text(
-            "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d "
-            "JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum "
-            "WHERE d.adrelid = to_regclass('workflow_executions') AND a.attname = 'execution_id'"
+    default = (
+        op.get_bind()
+        .execute(
+            sa.text(
+                "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d "
+                "JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum "
+                "WHERE d.adrelid = to_regclass('workflow_executions') AND a.attname = 'execution_id'"
+            )
         )
-    ).scalar()
+        .scalar()
+    )
     return bool(default) and "autopr_new_execution_id" in default
 
 

@@ -9,7 +9,8 @@ removed (its execution still owns it) and lets the documented cascade complete.
 Only tables this console created are changed (their ``execution_id`` defaults to
 ``autopr_new_execution_id()``); a database whose tables the engine made keeps the
 engine's definition.  The constraint is added NOT VALID and validated after, so
-the validation scan does not block writers.
+the validation scan does not block writers (a month-partitioned
+``execution_logs`` takes no NOT VALID key: there it is added and checked at once).
 
 Revision ID: 0004
 Revises: 0003
@@ -42,8 +43,15 @@ def _replace_fk(on_delete: str) -> None:
         f"""
         DO $$
         BEGIN
-            IF {_MADE_BY_CONSOLE} THEN
-                ALTER TABLE execution_logs DROP CONSTRAINT IF EXISTS execution_logs_action_id_fkey;
+            IF NOT {_MADE_BY_CONSOLE} THEN
+                RETURN;
+            END IF;
+            ALTER TABLE execution_logs DROP CONSTRAINT IF EXISTS execution_logs_action_id_fkey;
+            IF (SELECT relkind FROM pg_class WHERE oid = to_regclass('execution_logs')) = 'p' THEN
+                -- a partitioned table takes no NOT VALID foreign key
+                ALTER TABLE execution_logs ADD CONSTRAINT execution_logs_action_id_fkey
+                    FOREIGN KEY (action_id) REFERENCES workflow_actions(id) {on_delete};
+            ELSE
                 ALTER TABLE execution_logs ADD CONSTRAINT execution_logs_action_id_fkey
                     FOREIGN KEY (action_id) REFERENCES workflow_actions(id) {on_delete} NOT VALID;
                 ALTER TABLE execution_logs VALIDATE CONSTRAINT execution_logs_action_id_fkey;
