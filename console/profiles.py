@@ -22,6 +22,7 @@ import tomli_w
 from sqlalchemy.engine import URL
 
 from console import environments, paths
+from console.db import transport
 from console.db.urls import BadURLError, normalize_url, redact
 from console.environments import ENVIRONMENTS, EnvironmentDeclarationError
 from console.secret_policy import url_holds_password
@@ -49,6 +50,14 @@ class Profile:
     connect_timeout_s: int = 5
     statement_timeout_ms: int = 30_000
     extra: dict[str, str] = field(default_factory=dict)
+    # How the server is reached (see console.db.transport): an SSH tunnel through
+    # ``ssh = "user@bastion:22"`` and TLS files for verify-ca/verify-full and client certs.
+    ssh: str | None = None
+    ssh_key: str | None = None
+    ssh_config: str | None = None
+    sslrootcert: str | None = None
+    sslcert: str | None = None
+    sslkey: str | None = None
     # True when nobody declared the environment and the console assumed it (never saved).
     environment_assumed: bool = False
 
@@ -84,6 +93,7 @@ class Profile:
             query["sslmode"] = self.sslmode
         if self.service:
             query["service"] = self.service
+        query.update(transport.tls_query(self))
         query.update(self.extra)
         return URL.create(
             "postgresql+psycopg",
@@ -99,9 +109,10 @@ class Profile:
         """Where the profile points, with no password."""
         if self.embedded:
             return "embedded PostgreSQL in the user data dir"
+        via = f" via ssh {self.ssh}" if self.ssh else ""
         if self.service:
-            return f"service={self.service}"
-        return redact(self.sqlalchemy_url())
+            return f"service={self.service}{via}"
+        return redact(self.sqlalchemy_url()) + via
 
     def to_toml(self) -> dict:
         skip = {"name", "environment_assumed"}
@@ -147,6 +158,7 @@ def validate_name(name: str) -> str:
 
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 _STR_KEYS = ("environment", "url", "host", "dbname", "user", "sslmode", "service")
+_STR_KEYS += ("ssh", "ssh_key", "ssh_config", *transport.TLS_FILE_KEYS)
 _INT_KEYS = {"port": (1, 65535), "connect_timeout_s": (1, 3600), "statement_timeout_ms": (0, None)}
 
 
@@ -209,6 +221,10 @@ def validate_profile(profile: Profile) -> Profile:
                 f"profile {name!r}: the URL holds a password; remove it from profiles.toml "
                 "and use 'autopr-console profile add' to keep it in the keyring"
             )
+    try:
+        transport.check_transport(profile)
+    except transport.TransportError as exc:
+        raise ProfileError(str(exc)) from exc
     return profile
 
 

@@ -39,13 +39,18 @@ def open_from_args(args: argparse.Namespace, *, assume_yes: bool | None = None) 
         return yes
 
     try:
-        try:
-            return open_database(profile, confirm_migrations=confirm)
-        except ConnectionFailed as exc:
-            password = _password_for_session(profile) if _needs_password(exc, profile) else None
-            if password is None:
-                raise
-            return open_database(profile, password=password, confirm_migrations=confirm)
+        for _ in range(3):  # an SSH key passphrase, a TLS key passphrase, a password
+            try:
+                return open_database(profile, confirm_migrations=confirm)
+            except ConnectionFailed as exc:
+                if not _ask_key_passphrase(exc, profile):
+                    password = (
+                        _password_for_session(profile) if _needs_password(exc, profile) else None
+                    )
+                    if password is None:
+                        raise
+                    return open_database(profile, password=password, confirm_migrations=confirm)
+        return open_database(profile, confirm_migrations=confirm)
     except MigrationRefused as exc:
         raise CommandError(
             f"profile {profile.name!r} ({profile.environment_label}) has pending migrations "
@@ -54,6 +59,22 @@ def open_from_args(args: argparse.Namespace, *, assume_yes: bool | None = None) 
         ) from exc
     except ConnectionFailed as exc:
         raise CommandError(str(exc)) from exc
+
+
+def _ask_key_passphrase(exc: ConnectionFailed, profile: Profile) -> bool:
+    """Ask a terminal user for the SSH or TLS key passphrase; memory only, never stored."""
+    from console.db import passphrases
+
+    which = {"tunnel-passphrase": passphrases.SSH, "tls-passphrase": passphrases.TLS}.get(exc.kind)
+    if which is None or not sys.stdin.isatty():
+        return False
+    print(str(exc), file=sys.stderr)
+    label = "SSH key" if which == passphrases.SSH else "TLS client key"
+    answer = getpass.getpass(f"Passphrase for the {label} of {profile.name} (not stored): ")
+    if not answer:
+        return False
+    passphrases.remember(which, profile.name, answer)
+    return True
 
 
 def _needs_password(exc: ConnectionFailed, profile: Profile) -> bool:

@@ -9,6 +9,7 @@ the central area in those two states, with room for a password prompt.
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.ui import theme
+from console.ui.plain import make_plain, plain_label, plain_tip
 
 if TYPE_CHECKING:
     from console.actions.guard import WriteGuard
@@ -87,7 +89,26 @@ def environment_pill_text(profile: Profile) -> str:
 
 def _describe_db(db: Database) -> str:
     version = db.server_version.split(" ")[0]
-    return f"database {db.database_name} · PostgreSQL {version}"
+    text = f"database {db.database_name} · PostgreSQL {version}"
+    via = getattr(db, "via", None)
+    if via:
+        text += f" · via {via}"
+    tls = getattr(db, "tls", None)
+    if tls is not None and not db.profile.embedded:
+        text += " · " + tls.summary(_sslmode(db))
+    return text
+
+
+def _sslmode(db: Database) -> str | None:
+    mode = db.url.query.get("sslmode")
+    return mode if isinstance(mode, str) else None
+
+
+def _transport_warning(db: Database) -> str:
+    """A prod profile whose server identity is not verified gets a visible warning."""
+    from console.db.transport import prod_tls_warning
+
+    return prod_tls_warning(db.profile, _sslmode(db)) or ""
 
 
 class EnvironmentBanner(QFrame):
@@ -129,6 +150,10 @@ class EnvironmentBanner(QFrame):
         self.detail_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.lock_label = QLabel()
         self.lock_label.setObjectName("bannerLock")
+        # Server messages, database names and versions: shown as text, never as markup.
+        make_plain(
+            self.notice_label, self.env_label, self.title_label, self.detail_label, self.lock_label
+        )
         self.unlock_button = QPushButton("Unlock…")
         self.unlock_button.setToolTip("Allow writes for 5 minutes after typing the profile name")
         self.lock_button = QPushButton("Lock now")
@@ -190,7 +215,7 @@ class EnvironmentBanner(QFrame):
         self.env_label.setText(environment_pill_text(profile))
         self.title_label.setText(f"Not connected to {profile.name}")
         self.detail_label.setText(failure.reason)
-        self.detail_label.setToolTip(failure.reason)
+        self.detail_label.setToolTip(plain_tip(failure.reason))
         self.lock_label.clear()
         self.spinner.stop()
         self._buttons(retry=True)
@@ -209,10 +234,18 @@ class EnvironmentBanner(QFrame):
         elif db.read_only:
             detail += " · read-only connection"
         self.detail_label.setText(detail)
-        self._notice("Read-only: " + db.read_only_reason if db.read_only_reason else "")
+        self._notice(
+            "Read-only: " + db.read_only_reason
+            if db.read_only_reason
+            else "Warning: " + warning
+            if (warning := _transport_warning(db))
+            else ""
+        )
         self.detail_label.setToolTip(
-            "\n".join(
-                filter(None, [profile.describe(), db.server_version, db.read_only_reason or ""])
+            plain_tip(
+                "\n".join(
+                    filter(None, [profile.describe(), db.server_version, db.read_only_reason or ""])
+                )
             )
         )
         self.spinner.stop()
@@ -318,6 +351,7 @@ class StatePanel(QFrame):
         self.hint = QLabel()
         self.hint.setProperty("role", "hint")
         self.hint.setWordWrap(True)
+        make_plain(self.title, self.message, self.hint)
         col.addWidget(self.hint)
 
         self.password_box = QWidget()
@@ -379,8 +413,15 @@ class StatePanel(QFrame):
         self.title.setText(f"Could not connect to {profile.name}")
         self.message.setText(failure.reason[:1].upper() + failure.reason[1:])
         self.hint.setText(_HINTS.get(failure.kind, "Check the profile, then retry."))
-        auth = failure.kind == "auth"
+        passphrase = failure.kind in PASSPHRASE_KINDS
+        auth = failure.kind == "auth" or passphrase
         self._controls(retry=True, password=auth)
+        self.password_edit.setPlaceholderText(
+            "Passphrase (kept in memory for this session, never stored)"
+            if passphrase
+            else "Password"
+        )
+        self.keyring_check.setVisible(not passphrase)
         self.keyring_check.setEnabled(keyring_available)
         self.keyring_check.setChecked(False)
         self.keyring_check.setToolTip(
@@ -404,7 +445,20 @@ class StatePanel(QFrame):
         self.password_submitted.emit(password, self.keyring_check.isChecked())
 
 
+PASSPHRASE_KINDS = ("tunnel-passphrase", "tls-passphrase")
+
 _HINTS = {
+    "tunnel-unreachable": "The SSH bastion does not answer: check its name, port, VPN, firewall.",
+    "tunnel-auth": "Load the key into ssh-agent, or set the profile's ssh key file.",
+    "tunnel-hostkey": "Compare the fingerprint with the bastion's admin before accepting it.",
+    "tunnel-passphrase": "Enter the SSH key's passphrase.",
+    "tunnel-client": "Install the OpenSSH client (ssh) on this machine.",
+    "tls-passphrase": "Enter the passphrase of the TLS client key (sslkey).",
+    "tls-ca": "Check sslrootcert: it must hold the CA that signed the server's certificate.",
+    "tls-name": "Use the host name the certificate was issued for, or ask for a new one.",
+    "tls-expired": "The server's certificate must be renewed by its admin.",
+    "tls-clientcert": "Set sslcert and sslkey to a client certificate the server trusts.",
+    "tls-files": "Check the certificate and key paths in the profile.",
     "unreachable": "Is the server running and reachable from here (host, port, VPN, firewall)?",
     "timeout": "The server did not answer: check the network path (VPN, firewall) and retry.",
     "auth": "Enter the password for this profile (and check the user name in the profile).",
@@ -424,10 +478,11 @@ class UnlockDialog(QDialog):
         self.setWindowTitle(f"Unlock writes on {guard.profile_name}")
         col = QVBoxLayout(self)
         minutes = int(guard.unlock_seconds // 60)
+        name = html.escape(guard.profile_name)
         intro = QLabel(
-            f"<b>{guard.profile_name}</b> is a <b>{guard.environment}</b> database. Writes stay "
+            f"<b>{name}</b> is a <b>{guard.environment}</b> database. Writes stay "
             f"allowed for {minutes} minutes, then lock again by themselves.<br>"
-            f"Type the profile name <b>{guard.profile_name}</b> to unlock:"
+            f"Type the profile name <b>{name}</b> to unlock:"
         )
         intro.setWordWrap(True)
         col.addWidget(intro)
@@ -466,14 +521,14 @@ class MigrationDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(f"Pending migrations on {profile.name}")
         col = QVBoxLayout(self)
-        current = ", ".join(report.current) or "an empty database"
+        current = html.escape(", ".join(report.current) or "an empty database")  # from the db
         intro = QLabel(
-            f"<b>{profile.name}</b> ({profile.environment}) is at <b>{current}</b>; this console "
-            f"needs <b>{report.head}</b>. Apply these revisions now?"
+            f"<b>{html.escape(profile.name)}</b> ({profile.environment}) is at <b>{current}</b>; "
+            f"this console needs <b>{report.head}</b>. Apply these revisions now?"
         )
         intro.setWordWrap(True)
         col.addWidget(intro)
-        self.pending_label = QLabel("\n".join(f"  • {rev}" for rev in report.pending))
+        self.pending_label = plain_label("\n".join(f"  • {rev}" for rev in report.pending))
         self.pending_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         col.addWidget(self.pending_label)
         note = QLabel("If you decline, nothing is changed and the console does not connect.")

@@ -62,6 +62,10 @@ def explain_failure(exc: BaseException) -> Failure:
         )
     if isinstance(exc, ConnectionFailed):
         return Failure(str(exc), exc.kind)
+    from console.db.tunnel import TunnelFailed
+
+    if isinstance(exc, TunnelFailed):  # a tunnel that dropped and could not be reopened
+        return Failure(str(exc), exc.kind)
     try:
         from sqlalchemy.exc import DBAPIError
 

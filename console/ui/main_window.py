@@ -255,6 +255,7 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.conn_label = QLabel("not connected")
+        self.conn_label.setTextFormat(Qt.TextFormat.PlainText)  # the server's database name
         self.conn_label.setObjectName("connectionLabel")
         self.busy_label = QLabel("idle")
         self.busy_label.setObjectName("busyLabel")
@@ -649,6 +650,15 @@ class MainWindow(QMainWindow):
 
         if self.profile is None:
             return
+        kind = self.failure.kind if self.failure is not None else ""
+        if kind in ("tunnel-passphrase", "tls-passphrase"):
+            from console.db import passphrases
+
+            # A key passphrase: in memory for this session, never on disk or in the keyring.
+            which = passphrases.SSH if kind == "tunnel-passphrase" else passphrases.TLS
+            passphrases.remember(which, self.profile.name, password)
+            self.connect_profile(self.profile)
+            return
         if store:
             if not secrets.store_password(self.profile.name, password):
                 self.show_status("No system keyring: the password is kept for this session only.")
@@ -783,8 +793,7 @@ class MainWindow(QMainWindow):
             return
 
         def ping() -> None:
-            with db.engine.connect() as conn:
-                conn.exec_driver_sql("SELECT 1")
+            db.ping()  # through the SSH tunnel too, reopened if it dropped
 
         def ok(_result) -> None:
             if db is self.db and self.connection_lost is not None:

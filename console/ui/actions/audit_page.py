@@ -7,6 +7,7 @@ target table, actor, target id, time range.
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,6 +34,7 @@ from console.ui import timefmt
 from console.ui.actions import menus
 from console.ui.freshness import FreshnessLabel
 from console.ui.pages import PageContext, PageSpec
+from console.ui.plain import plain_label
 from console.ui.tasks import TaskRunner
 
 PAGE_SIZE = 200
@@ -180,8 +182,9 @@ class AuditPage(QWidget):
             col.addWidget(edit)
             detail.addWidget(box)
         self.detail_title = QLabel()
+        self.detail_title.setTextFormat(Qt.TextFormat.RichText)  # its parts are escaped
 
-        self.status_label = QLabel()
+        self.status_label = plain_label()  # may show a server error message
         self.more_button = QPushButton("Load older")
         self.more_button.clicked.connect(self.load_more)
         self.freshness = FreshnessLabel()
@@ -332,9 +335,10 @@ class AuditPage(QWidget):
             return
         r = self.model.rows[current.row()]
         when = timefmt.exact(r["occurred_at"], millis=True)
+        e = html.escape  # every part comes from the audit row: shown as text
         self.detail_title.setText(
-            f"<b>{r['action']}</b> on {r['target_table']} {r['target_id'] or ''} — "
-            f"{r['actor']}@{r['actor_host'] or '?'} on {r['profile'] or '?'}, {when}"
+            f"<b>{e(r['action'])}</b> on {e(r['target_table'])} {e(r['target_id'] or '')} — "
+            f"{e(r['actor'])}@{e(r['actor_host'] or '?')} on {e(r['profile'] or '?')}, {when}"
         )
         self.before_text.setPlainText(_pretty(r["before"]))
         self.after_text.setPlainText(_pretty(r["after"]))

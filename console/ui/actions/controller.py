@@ -21,6 +21,7 @@ from console.actions.guard import WriteGuard
 from console.actions.preview import Target
 from console.ui.actions.dialogs import BulkSummaryDialog, ConfirmDialog
 from console.ui.actions.json_editor import operator_message
+from console.ui.plain import make_plain
 from console.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -104,6 +105,7 @@ class ActionController(QObject):
                 QMessageBox.StandardButton.Cancel,
                 self.parent_widget,
             )
+            make_plain(box)  # the reason names rows from the database
             anyway = box.addButton("Retry anyway", QMessageBox.ButtonRole.AcceptRole)
             anyway.clicked.connect(
                 lambda: self.runner.submit(
@@ -285,6 +287,7 @@ class ActionController(QObject):
             QMessageBox.StandardButton.Ok,
             self.parent_widget,
         )
+        make_plain(box)  # server messages and row names: shown as text
         self._show(box)
 
     def _show(self, dialog: QDialog) -> None:

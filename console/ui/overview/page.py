@@ -172,6 +172,7 @@ class OverviewPage(QWidget):
         self.range_box.currentIndexChanged.connect(self._range_changed)
         self.updated = FreshnessLabel()
         self.error = QLabel("")
+        self.error.setTextFormat(Qt.TextFormat.PlainText)  # quotes the server's message
         self.error.setWordWrap(True)
         self.error.hide()
         self.banner = QLabel(DISCONNECTED_TEXT)

@@ -10,6 +10,7 @@ page state remembered in QSettings (filters per profile, column widths, sort).
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -23,6 +24,8 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QSplitter,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -50,7 +53,9 @@ ContextMenuProvider = Callable[["TablePage", QMenu], None]
 context_menu_providers: list[ContextMenuProvider] = []
 
 ROW_HEIGHT = 22
+DETAIL_TOGGLE = "Ctrl+D"  # show / hide the detail pane
 SHOWN_FRESH_S = 2.0  # a page shown again within this of its last read is not read again
+DETAIL_MIN, DETAIL_MAX_DEFAULT = 280, 460  # the pane's width until the operator drags it
 
 
 def configure_view(view: QTableView) -> None:
@@ -71,6 +76,76 @@ def configure_view(view: QTableView) -> None:
         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
     )
     view.horizontalHeader().setHighlightSections(False)
+
+
+class MiddleElide(QStyledItemDelegate):
+    """Ids keep both ends: ``exec-2026…547-9c4e3d`` (retry chains differ in the suffix)."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Any) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle
+
+
+class _Stretch(QObject):
+    """Gives one column the width the others leave, never less than its minimum.
+
+    (QHeaderView's Stretch mode squeezes it to a few pixels when the view is
+    narrow; here the table scrolls sideways instead.)
+    """
+
+    def __init__(self, view: QTableView, index: int, least: int) -> None:
+        super().__init__(view)
+        self.view, self.index, self.least = view, index, least
+        self.header = view.horizontalHeader()
+        view.viewport().installEventFilter(self)
+        self.header.sectionResized.connect(self._other_resized)
+        self.header.setStretchLastSection(False)
+        QTimer.singleShot(0, self.fit)
+
+    def fit(self) -> None:
+        header = self.header
+        others = sum(
+            header.sectionSize(i)
+            for i in range(header.count())
+            if i != self.index and not header.isSectionHidden(i)
+        )
+        want = max(self.least, self.view.viewport().width() - others)
+        if header.sectionSize(self.index) != want:
+            header.resizeSection(self.index, want)
+
+    def _other_resized(self, index: int, _old: int, _new: int) -> None:
+        if index != self.index:
+            self.fit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.fit()
+        return False
+
+
+def apply_columns(view: QTableView, columns: tuple[Column, ...], *, widths: bool = True) -> None:
+    """Widths, the stretched column, ids elided in the middle, minimum widths kept."""
+    header = view.horizontalHeader()
+    delegate: MiddleElide | None = None
+    for i, col in enumerate(columns):
+        if col.kind == "id":
+            delegate = delegate or MiddleElide(view)
+            view.setItemDelegateForColumn(i, delegate)
+        if widths:
+            view.setColumnWidth(i, max(col.width, col.min_width))
+    minimums = {i: c.min_width for i, c in enumerate(columns) if c.min_width}
+
+    def keep_minimum(index: int, _old: int, new: int) -> None:
+        least = minimums.get(index, 0)
+        if new < least:
+            QTimer.singleShot(0, lambda: header.resizeSection(index, least))
+
+    if minimums:
+        header.sectionResized.connect(keep_minimum)
+    stretch = next((i for i, c in enumerate(columns) if c.stretch), None)
+    if stretch is not None:
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Interactive)
+        view._stretch = _Stretch(view, stretch, columns[stretch].min_width)  # type: ignore[attr-defined]
 
 
 class DetailPane(QWidget):
@@ -132,6 +207,9 @@ class TablePage(QWidget):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        self.detail.hide()  # until a row is opened (Enter, double-click, Ctrl+D)
+        self.splitter.splitterMoved.connect(lambda *_: self._remember_detail_width())
         self.empty = QLabel(self.view.viewport())
         self.empty.setObjectName("emptyState")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -144,6 +222,7 @@ class TablePage(QWidget):
         self.exact_button.setToolTip("Count the matching rows exactly (may take a second on 10M)")
         self.exact_button.setFlat(True)
         self.notes_label = QLabel(self)
+        self.notes_label.setTextFormat(Qt.TextFormat.PlainText)  # notes quote filter values
         self.notes_label.setStyleSheet(f"color: {theme.muted_color().name()};")
         self.freshness = FreshnessLabel(self)
         status = QHBoxLayout()
@@ -195,6 +274,7 @@ class TablePage(QWidget):
             (QKeySequence.StandardKey.Copy, self.copy_tsv),
             (QKeySequence("Ctrl+Shift+C"), self.copy_json),
             (QKeySequence(Qt.Key.Key_Menu), self.keyboard_context_menu),
+            (QKeySequence(DETAIL_TOGGLE), self.toggle_details),
             (QKeySequence("Shift+F10"), self.keyboard_context_menu),
         ):
             sc = QShortcut(seq, self.view)
@@ -412,17 +492,20 @@ class TablePage(QWidget):
         header = self.view.horizontalHeader()
         self._restoring = True
         try:
-            restored = settings.restore_header(self.key, header)
+            restored = settings.restore_header(self._header_key(), header)
         finally:
             self._restoring = False
-        if not restored:
-            for i, col in enumerate(self.columns):
-                self.view.setColumnWidth(i, col.width)
+        apply_columns(self.view, self.columns, widths=not restored)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self._show_sort_indicator()
 
+    def _header_key(self) -> str:
+        """Widths saved for one set of columns: a new layout starts from its defaults."""
+        names = ",".join(c.name for c in self.columns)
+        return f"{self.key}-{zlib.crc32(names.encode()):08x}"
+
     def _save_header(self) -> None:
-        settings.save_header(self.key, self.view.horizontalHeader())
+        settings.save_header(self._header_key(), self.view.horizontalHeader())
 
     # ------------------------------------------------------------ status, empty state
 
@@ -511,7 +594,7 @@ class TablePage(QWidget):
                 sel.setCurrentIndex(self.model.index(r, 0), sel.SelectionFlag.NoUpdate)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if not self._restoring_selection:
+        if not self._restoring_selection and self.detail.isVisible():
             self._detail_timer.start()
 
     def _load_current_detail(self) -> None:
@@ -526,10 +609,41 @@ class TablePage(QWidget):
         if row is None:
             return
         self._detail_timer.stop()
-        sizes = self.splitter.sizes()
-        if len(sizes) == 2 and sizes[1] == 0:
-            self.splitter.setSizes([max(1, sizes[0] * 3 // 5), max(1, sizes[0] * 2 // 5)])
+        self.show_details(True)
         self._load_detail(row.id)
+
+    def details_shown(self) -> bool:
+        return not self.detail.isHidden()
+
+    def show_details(self, on: bool) -> None:
+        """Show or hide the detail pane; its width is remembered per page."""
+        if on == self.details_shown():
+            return
+        if not on:
+            self._remember_detail_width()
+            self.detail.hide()
+            self.view.setFocus()
+            return
+        total = max(1, sum(self.splitter.sizes()))
+        saved = settings.get_int(settings.page_key(self.key, "detail_width"), 0)
+        default = min(DETAIL_MAX_DEFAULT, max(DETAIL_MIN, total * 2 // 5))
+        width = saved if DETAIL_MIN <= saved <= total - 200 else default
+        self.detail.show()
+        self.splitter.setSizes([max(1, total - width), width])
+
+    def toggle_details(self) -> None:
+        """Ctrl+D: the pane of the current row, or the table alone."""
+        if self.details_shown():
+            self.show_details(False)
+        elif self.view.currentIndex().isValid():
+            self.open_details()
+        else:
+            self.show_details(True)
+
+    def _remember_detail_width(self) -> None:
+        sizes = self.splitter.sizes()
+        if self.details_shown() and len(sizes) == 2 and sizes[1] > 0:
+            settings.put(settings.page_key(self.key, "detail_width"), sizes[1])
 
     def show_detail_for(self, row_id: str) -> None:
         self._detail_timer.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from typing import Any
 
@@ -23,8 +24,9 @@ from PySide6.QtWidgets import (
 from console.queries import specs
 from console.ui import theme, timefmt
 from console.ui.pages import PageContext
+from console.ui.plain import make_plain, plain_tip
 from console.ui.tables import columns as cols
-from console.ui.tables.base import DetailPane, configure_view
+from console.ui.tables.base import DetailPane, apply_columns, configure_view
 from console.ui.tables.controller import WindowController
 from console.ui.tables.jsontree import JsonTree
 
@@ -60,6 +62,7 @@ class Pane(DetailPane):
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
         self.title.setFont(font)
+        make_plain(self.message, self.title)  # names and ids come from the database
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.tabs = QTabWidget(self.body)
@@ -78,11 +81,13 @@ class Pane(DetailPane):
         while self.form.rowCount():
             self.form.removeRow(0)
         for label, value, tip, color in rows:
-            field = QLabel(value or "—")
+            field = QLabel()
+            make_plain(field)
+            field.setText(value or "—")
             field.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             field.setWordWrap(True)
             if tip:
-                field.setToolTip(tip)
+                field.setToolTip(plain_tip(tip))
             if color is not None:
                 field.setStyleSheet(f"color: {color.name()}; font-weight: bold;")
             self.form.addRow(f"{label}:", field)
@@ -94,8 +99,7 @@ def sub_table(parent: QWidget, controller: WindowController) -> QTableView:
     view = QTableView(parent)
     configure_view(view)
     view.setModel(controller.model)
-    for i, col in enumerate(controller.columns):
-        view.setColumnWidth(i, col.width)
+    apply_columns(view, controller.columns)
     return view
 
 
@@ -232,9 +236,7 @@ class WorkflowDetail(Pane):
 class ExecutionDetail(Pane):
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.logs = WindowController(
-            ctx.runner, specs.LOGS, cols.LOGS[:2] + cols.LOGS[3:], 200, parent=self
-        )
+        self.logs = WindowController(ctx.runner, specs.LOGS, cols.EXECUTION_LOGS, 200, parent=self)
         self.logs_view = sub_table(self, self.logs)
         self.chain = chain_tree(self, ["Execution", "Status", "Started", "Retries"])
         self.chain.setToolTip("Click an execution of the retry chain to show it here")
@@ -314,7 +316,8 @@ class LogDetail(Pane):
                 ("Action", f"{action} ({row.get('action_type')})" if action else "", "", None),
             ]
         )
-        exec_label = QLabel(f'<a href="x">Open execution {row.get("execution_label") or ""}</a>')
+        label = html.escape(row.get("execution_label") or "")
+        exec_label = QLabel(f'<a href="x">Open execution {label}</a>')
         exec_id = str(row["execution_id"])
         exec_label.linkActivated.connect(
             lambda _l: self.open_page.emit("executions", {"execution_id": exec_id})

@@ -60,6 +60,25 @@ OLDER_PAGE = 2000
 RUNNING_HISTORY = timedelta(hours=1)
 
 
+class TargetBox(QComboBox):
+    """The target list; it does not change under the operator while its popup is open."""
+
+    closed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.popup_open = False
+
+    def showPopup(self) -> None:
+        self.popup_open = True
+        super().showPopup()
+
+    def hidePopup(self) -> None:
+        super().hidePopup()
+        self.popup_open = False
+        self.closed.emit()
+
+
 class _Progress(QObject):
     """Crosses export progress from the worker thread to the GUI thread."""
 
@@ -89,13 +108,18 @@ class TailPage(QWidget):
         self._wrapped_rows: set[int] = set()
         self._pending_count = 0
         self._start_when_shown = False
+        self._labels: dict[str, str] = {}  # execution UUID -> its execution_id, once seen
+        self._deferred_targets: tuple[list[Any], Any] | None = None
         self.poll_interval_s = 1.0
         self.last_export: tuple[Path, int] | None = None
         self._build()
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
-        self.target = QComboBox()
+        self.target = TargetBox()
+        self.target.setObjectName("tailTarget")
+        self.target.setAccessibleName("Execution to follow")
+        self.target.closed.connect(self._apply_deferred_targets)
         self.target.setMinimumContentsLength(28)
         self.target.setToolTip("Follow one execution, or every running execution merged")
         self.target.addItem("All running executions", ALL_RUNNING)
@@ -280,10 +304,13 @@ class TailPage(QWidget):
         if execution_id:
             execution_id = str(uuid.UUID(execution_id))
             if self.target.findData(execution_id) < 0:
-                self.target.addItem(execution_id, execution_id)
+                label = self._labels.get(execution_id, execution_id)
+                self.target.addItem(label, execution_id)
         self.target.setCurrentIndex(max(0, self.target.findData(execution_id)))
         self._target = execution_id
         self._restart()
+        if execution_id and self.target.currentText() == execution_id:
+            self._load_running()  # names it (and says whether it still runs)
 
     def screenshot_states(self) -> list[tuple[str, Any]]:
         return [("filtered", lambda: self.text_filter.setText("error"))]
@@ -520,31 +547,64 @@ class TailPage(QWidget):
         if self.db is None:
             return
         conninfo = self.db.conninfo()
+        current = self._target
 
         def work():
             import psycopg
 
-            from console.tail.resolve import running_executions
+            from console.tail.resolve import (
+                ExecutionNotFound,
+                resolve_execution,
+                running_executions,
+            )
 
             with psycopg.connect(conninfo, application_name="autopr-console-tail-list") as c:
-                return running_executions(c)
-
-        def done(refs) -> None:
-            current = self._target
-            self.target.blockSignals(True)
-            while self.target.count() > 1:
-                self.target.removeItem(1)
-            for ref in refs:
-                self.target.addItem(ref.label(), str(ref.id))
-            if current and self.target.findData(current) < 0:
-                self.target.addItem(f"{current} (not running)", current)
-            self.target.setCurrentIndex(max(0, self.target.findData(current)))
-            self.target.blockSignals(False)
+                refs = running_executions(c)
+                extra = None
+                if current and all(str(r.id) != current for r in refs):
+                    try:  # a finished target keeps its execution id and says how it ended
+                        extra = resolve_execution(c, current)
+                    except ExecutionNotFound:
+                        extra = None
+                return refs, extra
 
         def failed(exc: BaseException) -> None:
             self.ctx.show_status(f"Could not list running executions: {_one_line(exc)}")
 
-        self.ctx.runner.submit(work, done, failed, key="tail-running")
+        self.ctx.runner.submit(work, self._running_loaded, failed, key="tail-running")
+
+    def _running_loaded(self, answer: tuple[list[Any], Any]) -> None:
+        if self.target.popup_open:  # the list stays still under the operator's pointer
+            self._deferred_targets = answer
+            return
+        refs, extra = answer
+        for ref in [*refs, *([extra] if extra is not None else [])]:
+            self._labels[str(ref.id)] = ref.code
+        current = self._target
+        items = [(ref.label(), str(ref.id)) for ref in refs]
+        if current and all(data != current for _, data in items):
+            if extra is not None and str(extra.id) == current:
+                items.append((f"{extra.code} ({extra.status})", current))
+            else:
+                items.append((f"{self._labels.get(current, current)} (not running)", current))
+        shown = [
+            (self.target.itemText(i), self.target.itemData(i))
+            for i in range(1, self.target.count())
+        ]
+        if shown == items:
+            return
+        self.target.blockSignals(True)
+        while self.target.count() > 1:
+            self.target.removeItem(1)
+        for text, data in items:
+            self.target.addItem(text, data)
+        self.target.setCurrentIndex(max(0, self.target.findData(current)))
+        self.target.blockSignals(False)
+
+    def _apply_deferred_targets(self) -> None:
+        answer, self._deferred_targets = self._deferred_targets, None
+        if answer is not None:
+            QTimer.singleShot(0, lambda: self._running_loaded(answer))
 
     def _update_columns(self) -> None:
         self.view.setColumnHidden(COL_EXECUTION, bool(self._target))
