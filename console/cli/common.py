@@ -5,22 +5,27 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from dataclasses import replace
 
 from console import secrets
 from console.cli import CommandError
 from console.db.connection import ConnectionFailed, Database, open_database
 from console.db.migrator import MigrationRefused, MigrationReport
 from console.db.urls import BadURLError
-from console.profiles import Profile, ProfileError, resolve_profile
+from console.profiles import Profile, ProfileError, resolve_profile, validate_profile
 
 
 def profile_from_args(args: argparse.Namespace) -> Profile:
     try:
-        return resolve_profile(
+        profile = resolve_profile(
             getattr(args, "profile", None),
             getattr(args, "url", None),
             environment=getattr(args, "environment", None),
         )
+        replica = getattr(args, "replica_url", None)
+        if replica:
+            profile = validate_profile(replace(profile, replica_url=replica))
+        return profile
     except (ProfileError, BadURLError) as exc:
         raise CommandError(str(exc), 2) from exc
 

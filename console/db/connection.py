@@ -10,6 +10,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
@@ -128,6 +129,8 @@ class Database:
     tunnel: SSHTunnel | None = None
     tls: SessionTLS | None = None
     _sslpassword: str | None = field(default=None, repr=False)
+    # console.db.replica.ReadRouter when the profile names a replica
+    replica: Any = None
     _closed: bool = field(default=False, repr=False)
 
     def conninfo(self) -> str:
@@ -153,6 +156,29 @@ class Database:
         """The bastion the connection goes through, or None."""
         return self.tunnel.bastion.bare_host if self.tunnel is not None else None
 
+    @property
+    def reader(self) -> Engine:
+        """A stable engine handle for readers that follows the replica router (or the engine)."""
+        if self.replica is None:
+            return self.engine
+        from console.db.replica import RoutedEngine
+
+        return RoutedEngine(self.replica)  # type: ignore[return-value]
+
+    def read_engine(self) -> Engine:
+        """The engine for what only reads: the replica while it answers in time."""
+        return self.replica.read_engine() if self.replica is not None else self.engine
+
+    def read_conninfo(self) -> str:
+        """A libpq conninfo for raw reads (the live tail): the replica's when it answers."""
+        if self.replica is None:
+            return self.conninfo()
+        return self.replica.read_conninfo(self.conninfo())
+
+    def read_source(self):
+        """``console.db.replica.ReadSource`` (which server answers reads), or None."""
+        return self.replica.source() if self.replica is not None else None
+
     def writer_engine(self) -> Engine:
         """An engine that may write (prod only after an unlock; see the actions layer)."""
         if self.read_only_reason:
@@ -167,6 +193,8 @@ class Database:
         self.engine.dispose()
         if self.tunnel is not None:
             self.tunnel.close()
+        if self.replica is not None:
+            self.replica.dispose()
         if self.embedded is not None:
             try:
                 self.embedded.stop()
@@ -270,11 +298,16 @@ def open_database(
         raise _failed(profile, ConnectionFailed(str(exc), exc.kind)) from exc
     except (OperationalError, DBAPIError) as exc:
         _stop(embedded, tunnel)
-        raise _failed(profile, explain_connection_error(exc, url, tunnel)) from exc
+        failure = _failed(profile, explain_connection_error(exc, url, tunnel))
+        if profile.replica_url and failure.kind in ("unreachable", "timeout", "error"):
+            from console.db.replica import open_replica_only
+
+            return open_replica_only(profile, failure, password, open_database)
+        raise failure from exc
     except BaseException:
         _stop(embedded, tunnel)
         raise
-    return Database(
+    db = Database(
         profile=profile,
         engine=engine,
         url=url,
@@ -290,6 +323,11 @@ def open_database(
         tls=tls,
         _sslpassword=sslpassword,
     )
+    if profile.replica_url:
+        from console.db.replica import attach_router
+
+        attach_router(db, password, base)
+    return db
 
 
 def _failed(profile: Profile, failure: ConnectionFailed) -> ConnectionFailed:

@@ -148,6 +148,13 @@ class EnvironmentBanner(QFrame):
         self.detail_label.setObjectName("bannerDetail")
         self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.detail_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.reads_label = QLabel()  # which server answers reads, when a replica is set
+        self.reads_label.setObjectName("bannerReads")
+        self.reads_label.hide()
+        self._db: Database | None = None
+        self._reads_timer = QTimer(self)
+        self._reads_timer.setInterval(2000)
+        self._reads_timer.timeout.connect(self.refresh_reads)
         self.lock_label = QLabel()
         self.lock_label.setObjectName("bannerLock")
         # Server messages, database names and versions: shown as text, never as markup.
@@ -169,6 +176,7 @@ class EnvironmentBanner(QFrame):
         row.addWidget(self.spinner)
         row.addWidget(self.title_label)
         row.addWidget(self.detail_label, 1)
+        row.addWidget(self.reads_label)
         row.addWidget(self.lock_label)
         row.addWidget(self.unlock_button)
         row.addWidget(self.lock_button)
@@ -250,6 +258,22 @@ class EnvironmentBanner(QFrame):
         )
         self.spinner.stop()
         self.refresh_guard()
+        self._db = db
+        self.refresh_reads()
+
+    def refresh_reads(self) -> None:
+        """'reads: replica, lag 0.4 s' or 'reads: primary (replica 25 s behind, …)'."""
+        db = self._db if self.state == "connected" else None
+        source = db.read_source() if db is not None else None
+        if source is None:
+            self.reads_label.hide()
+            self._reads_timer.stop()
+            return
+        self.reads_label.setText(source.text())
+        self.reads_label.setToolTip(f"replica: {db.replica.describe_replica()}")
+        self.reads_label.show()
+        if not self._reads_timer.isActive():
+            self._reads_timer.start()
 
     def show_lost(self, reason: str) -> None:
         """Still connected in the window, but the server stopped answering."""
