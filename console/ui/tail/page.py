@@ -462,7 +462,7 @@ class TailPage(QWidget):
         from console.tail import sql
         from console.tail.lines import TailLine
 
-        conninfo = self.db.conninfo()
+        conninfo = self.db.read_conninfo()
         execution = uuid.UUID(self._target) if self._target else None
         executions = [uuid.UUID(e) for e in {r[R_EXECUTION_ID] for r in self.model.rows()}]
         params = {
@@ -547,7 +547,7 @@ class TailPage(QWidget):
     def _load_running(self) -> None:
         if self.db is None:
             return
-        conninfo = self.db.conninfo()
+        conninfo = self.db.read_conninfo()
         current = self._target
 
         def work():
@@ -639,7 +639,7 @@ class TailPage(QWidget):
             return
         from console.tail.export import ExportCancelled, export_execution_log
 
-        conninfo = self.db.conninfo()
+        conninfo = self.db.read_conninfo()
         execution = uuid.UUID(self._target)
         relay = _Progress(self)
         relay.moved.connect(self._export_progress)
