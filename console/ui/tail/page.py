@@ -337,7 +337,7 @@ class TailPage(QWidget):
         if self.db is None:
             return
         self.session = TailSession(
-            self.db.conninfo(), self._options(), self.db.listen_allowed, self
+            self.db.read_conninfo(), self._options(), self.db.listen_allowed, self
         )
         self.session.rows.connect(self._rows_arrived)
         self.session.state_changed.connect(self._state_changed)
