@@ -58,6 +58,9 @@ class Profile:
     sslrootcert: str | None = None
     sslcert: str | None = None
     sslkey: str | None = None
+    # a streaming replica that answers the reads (see console/db/replica.py)
+    replica_url: str | None = None
+    replica_max_lag_s: int = 10
     # True when nobody declared the environment and the console assumed it (never saved).
     environment_assumed: bool = False
 
@@ -119,7 +122,11 @@ class Profile:
         if self.environment_assumed:  # an assumption is never written down as a declaration
             skip.add("environment")
         data = {k: v for k, v in asdict(self).items() if v not in (None, {}, "") and k not in skip}
-        for key, default in (("connect_timeout_s", 5), ("statement_timeout_ms", 30_000)):
+        for key, default in (
+            ("connect_timeout_s", 5),
+            ("statement_timeout_ms", 30_000),
+            ("replica_max_lag_s", 10),
+        ):
             if data.get(key) == default:
                 data.pop(key)
         if data.get("embedded") is False:
@@ -158,8 +165,13 @@ def validate_name(name: str) -> str:
 
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 _STR_KEYS = ("environment", "url", "host", "dbname", "user", "sslmode", "service")
-_STR_KEYS += ("ssh", "ssh_key", "ssh_config", *transport.TLS_FILE_KEYS)
-_INT_KEYS = {"port": (1, 65535), "connect_timeout_s": (1, 3600), "statement_timeout_ms": (0, None)}
+_STR_KEYS += ("ssh", "ssh_key", "ssh_config", *transport.TLS_FILE_KEYS, "replica_url")
+_INT_KEYS = {
+    "port": (1, 65535),
+    "connect_timeout_s": (1, 3600),
+    "statement_timeout_ms": (0, None),
+    "replica_max_lag_s": (0, 86400),
+}
 
 
 def _check_types(name: str, data: dict) -> None:
@@ -207,6 +219,16 @@ def validate_profile(profile: Profile) -> Profile:
             + " and ".join(targets)
         )
     _refuse_password_parameter(profile)
+    if profile.replica_url:
+        try:
+            replica = normalize_url(profile.replica_url)
+        except BadURLError as exc:
+            raise ProfileError(f"profile {name!r}: replica_url: {exc}") from exc
+        if replica.password or url_holds_password(profile.replica_url):
+            raise ProfileError(
+                f"profile {name!r}: replica_url holds a password; the replica uses the "
+                "profile's password (keyring or .pgpass)"
+            )
     if profile.url:
         if profile.host or profile.port or profile.user or profile.dbname:
             raise ProfileError(

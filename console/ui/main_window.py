@@ -99,6 +99,18 @@ class _BrokenPage(_EmptyPages):
         pass
 
 
+class _Pages(dict):
+    """Key -> page widget; a page not built yet is built when first asked for."""
+
+    def __init__(self, build) -> None:
+        super().__init__()
+        self._build = build
+
+    def __missing__(self, key: str) -> QWidget:
+        page = self[key] = self._build(key)
+        return page
+
+
 def page_shortcuts(keys: list[str]) -> dict[str, str]:
     """Page key -> shortcut text: Ctrl+1..5 for the primary pages, Ctrl+6.. for the rest."""
     result: dict[str, str] = {}
@@ -137,7 +149,7 @@ class MainWindow(QMainWindow):
             runner=self.runner, open_page=self.open_page, show_status=self.show_status, extras={}
         )
         self.specs: list[PageSpec] = []
-        self.pages: dict[str, QWidget] = {}
+        self.pages: dict[str, QWidget] = _Pages(self._build_page)  # the pages built so far
         self._page_keys: list[str] = []
         self._migration_dialog: MigrationDialog | None = None
         self._closing = False
@@ -293,11 +305,16 @@ class MainWindow(QMainWindow):
         c.connected.connect(self._on_connected)
         c.failed.connect(self._on_failed)
         c.confirm_requested.connect(self._on_confirm_requested)
+        c.progress.connect(self.show_status)
 
     # ================================================================ pages
 
     def build_pages(self, specs: list[PageSpec] | None = None) -> None:
-        """Create the pages (once) from ``specs`` or :func:`page_specs`."""
+        """List the pages (once) from ``specs`` or :func:`page_specs`; build the shown one.
+
+        A page is built when it is first shown or asked for (``pages[key]``): the
+        window paints and the first page loads without the widgets of the others.
+        """
         if self.specs:
             return
         if specs is None:
@@ -306,17 +323,7 @@ class MainWindow(QMainWindow):
         keys = [spec.key for spec in self.specs]
         shortcuts = page_shortcuts(keys)
         for spec in self.specs:
-            try:
-                page = spec.factory(self.ctx)
-            except Exception as exc:
-                log.exception("page %s failed to build", spec.key)
-                page = _BrokenPage(spec.title, exc)
-            page.setObjectName(f"page_{spec.key}")
-            if hasattr(page, "title_changed"):
-                page.title_changed.connect(self._on_page_title_changed)
-            self.pages[spec.key] = page
             self._page_keys.append(spec.key)
-            self.page_stack.addWidget(page)
             item = QListWidgetItem(theme.icon(spec.icon or spec.key), spec.title)
             item.setData(Qt.ItemDataRole.UserRole, spec.key)
             seq = shortcuts.get(spec.key)
@@ -330,11 +337,27 @@ class MainWindow(QMainWindow):
             if seq:
                 action.setShortcut(QKeySequence(seq))
                 action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # QShortcut acts
-            if self.db is not None:
-                self._call(page, "set_database", self.db)
-        if self.pages:
+        if self._page_keys:
             last = settings.get("window/page") if self.remember else None
-            self.show_page(last if last in self.pages else self._page_keys[0])
+            self.show_page(last if last in self._page_keys else self._page_keys[0])
+
+    def _build_page(self, key: str) -> QWidget:
+        """Build page ``key`` (``pages[key]`` calls this the first time)."""
+        spec = next((s for s in self.specs if s.key == key), None)
+        if spec is None:
+            raise KeyError(key)
+        try:
+            page = spec.factory(self.ctx)
+        except Exception as exc:
+            log.exception("page %s failed to build", spec.key)
+            page = _BrokenPage(spec.title, exc)
+        page.setObjectName(f"page_{spec.key}")
+        if hasattr(page, "title_changed"):
+            page.title_changed.connect(self._on_page_title_changed)
+        self.page_stack.addWidget(page)
+        if self.db is not None:
+            self._call(page, "set_database", self.db)
+        return page
 
     def _load_specs(self) -> list[PageSpec]:
         from console.ui import pages as pages_module
@@ -357,7 +380,7 @@ class MainWindow(QMainWindow):
         return self.pages.get(key) if key else None
 
     def show_page(self, key: str) -> bool:
-        if key not in self.pages:
+        if key not in self._page_keys:
             return False
         self.nav.setCurrentRow(self._page_keys.index(key))
         return True
@@ -541,7 +564,7 @@ class MainWindow(QMainWindow):
         self._ping_timer.stop()
         self.connection_lost = None
         if old is not None:
-            for page in self.pages.values():
+            for page in list(self.pages.values()):
                 self._call(page, "set_database", None)
             self.database_changed.emit(None)
             self.connector.close_async(old)
@@ -584,10 +607,10 @@ class MainWindow(QMainWindow):
         self._set_state("connected")
         self.banner.show_connected(db, self.guard)
         self.content.setCurrentWidget(self.page_stack)
-        if not self.pages:
+        if not self._page_keys:
             self.page_stack.setCurrentWidget(self.empty_pages)
         self.conn_label.setText(f"connected: {db.profile.name} · {db.database_name}")
-        for page in self.pages.values():
+        for page in list(self.pages.values()):
             self._call(page, "set_database", db)
         self.database_changed.emit(db)
         self._update_pool_label()
@@ -646,7 +669,7 @@ class MainWindow(QMainWindow):
 
     def _on_confirm_requested(self, request: ConfirmRequest) -> None:
         self._dismiss_migration_dialog()
-        dialog = MigrationDialog(request.profile, request.report, self)
+        dialog = MigrationDialog(request.profile, request.report, self, sql=request.sql)
         dialog.setObjectName("migrationDialog")
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda result: self._on_migration_answer(request, result))
@@ -779,7 +802,7 @@ class MainWindow(QMainWindow):
                 self.retry_ms = 0
                 self._ping_timer.setInterval(PING_INTERVAL_MS)
                 # Pages read again with their own filters, selection and scroll.
-                for page in self.pages.values():
+                for page in list(self.pages.values()):
                     self._call(page, "refresh")
                 self.banner.show_connected(db, self.guard)
                 self.conn_label.setText(f"connected: {db.profile.name} · {db.database_name}")
@@ -872,7 +895,7 @@ class MainWindow(QMainWindow):
         self.runner.wait_idle(5_000)
         db, self.db = self.db, None
         if db is not None:
-            for page in self.pages.values():
+            for page in list(self.pages.values()):
                 self._call(page, "set_database", None)
             try:
                 db.close()

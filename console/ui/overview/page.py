@@ -369,7 +369,7 @@ class OverviewPage(QWidget):
         db = self.db
         if db is None:
             return
-        engine = db.engine
+        engine = db.reader
         params = self.params
         buckets, stats = self._bucket_cache, self._stats_cache
 

@@ -1,0 +1,263 @@
+"""Reads from a streaming replica, writes to the primary.
+
+A profile may name a replica (``replica_url``).  The console then has two
+engines: :attr:`Database.engine`, the primary, for writes, the read-before-write
+of actions and migrations; and the replica for what only reads (table pages,
+details, the Overview, search, exports, the live tail).  :class:`ReadRouter`
+decides per read which one answers: the replica while it is reachable and its
+replay lag is under the threshold (``replica_max_lag_s``, default 10 s),
+otherwise the primary, and :meth:`ReadRouter.source` says which and why, for
+the banner.
+
+When the primary cannot be reached but the replica can, the profile still
+opens: read-only, reading the replica, saying why (:func:`open_replica_only`).
+
+Replay lag is measured on the replica: zero when everything received has been
+replayed, else the age of the last replayed transaction (an idle primary sends
+nothing, so the timestamp alone would grow without any lag).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
+
+from console.db.engine import EngineSettings, make_engine
+from console.db.urls import libpq_conninfo, normalize_url, redact
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_LAG_S = 10.0
+CHECK_EVERY_S = 2.0
+
+LAG_SQL = """
+SELECT pg_is_in_recovery(),
+       CASE WHEN NOT pg_is_in_recovery() THEN 0
+            WHEN pg_last_wal_receive_lsn() IS NOT NULL
+                 AND pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0
+            ELSE coalesce(extract(epoch FROM clock_timestamp()
+                                  - pg_last_xact_replay_timestamp()), 0)
+       END::float8
+"""
+
+
+@dataclass(frozen=True)
+class ReadSource:
+    """Which server answers reads, and why."""
+
+    server: str  # "replica" | "primary"
+    lag_s: float | None = None  # the replica's replay lag when it was last measured
+    reason: str = ""  # why the primary answers although a replica is configured
+
+    def text(self) -> str:
+        if self.server == "replica":
+            lag = f", lag {self.lag_s:.1f} s" if self.lag_s is not None else ""
+            return f"reads: replica{lag}"
+        return f"reads: primary ({self.reason})" if self.reason else "reads: primary"
+
+
+def measure_lag(engine: Engine) -> float:
+    """The replica's replay lag in seconds (0 for a server that is not a standby)."""
+    with engine.connect() as conn:
+        _recovery, lag = conn.execute(text(LAG_SQL)).one()
+    return max(0.0, float(lag or 0.0))
+
+
+class ReadRouter:
+    """Chooses the engine that answers a read; re-checks the replica every few seconds."""
+
+    def __init__(
+        self,
+        primary: Engine | None,
+        replica: Engine,
+        replica_url: URL,
+        *,
+        max_lag_s: float = DEFAULT_MAX_LAG_S,
+        check_every_s: float = CHECK_EVERY_S,
+        clock: Callable[[], float] = time.monotonic,
+        primary_down_reason: str = "",
+    ) -> None:
+        self.primary = primary
+        self.replica = replica
+        self.replica_url = replica_url
+        self.max_lag_s = max_lag_s
+        self.check_every_s = check_every_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._checked_at: float | None = None
+        self._source = ReadSource("replica")
+        self.primary_down_reason = primary_down_reason
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    @property
+    def replica_conninfo(self) -> str:
+        return libpq_conninfo(self.replica_url)
+
+    def describe_replica(self) -> str:
+        return redact(self.replica_url)
+
+    def source(self) -> ReadSource:
+        """What the last check decided; never waits for a server (safe on the GUI thread).
+
+        Without a checker thread (:meth:`start`), a check older than ``check_every_s``
+        is repeated first.
+        """
+        if self._thread is None:
+            with self._lock:
+                stale = self._checked_at is None or (
+                    self._clock() - self._checked_at >= self.check_every_s
+                )
+            if stale:
+                self.check()
+        return self._source
+
+    def start(self) -> None:
+        """Check once now, then every ``check_every_s`` on a daemon thread."""
+        self.check()
+        self._thread = threading.Thread(target=self._loop, name="replica-check", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.check_every_s):
+            try:
+                self.check()
+            except Exception as exc:  # never let the checker die silently with a stale answer
+                log.warning("replica check failed: %s", exc)
+
+    def check(self) -> ReadSource:
+        if self.primary is None:  # nothing to fall back to: the replica answers, whatever lag
+            try:
+                lag = measure_lag(self.replica)
+            except DBAPIError as exc:
+                log.info("replica check failed: %s", exc)
+                lag = None
+            src = ReadSource("replica", lag, self.primary_down_reason)
+        else:
+            try:
+                lag = measure_lag(self.replica)
+            except DBAPIError as exc:
+                log.info("replica unreachable: %s", exc)
+                src = ReadSource("primary", None, "replica unreachable")
+            else:
+                if lag > self.max_lag_s:
+                    src = ReadSource(
+                        "primary", lag, f"replica {lag:.0f} s behind, over {self.max_lag_s:g} s"
+                    )
+                else:
+                    src = ReadSource("replica", lag)
+        with self._lock:
+            self._source = src
+            self._checked_at = self._clock()
+        return src
+
+    def read_engine(self) -> Engine:
+        src = self.source()
+        if src.server == "replica" or self.primary is None:
+            return self.replica
+        return self.primary
+
+    def read_conninfo(self, primary_conninfo: str) -> str:
+        """A libpq conninfo for raw reads (the tail): the replica's when it answers."""
+        src = self.source()
+        if src.server == "replica" or self.primary is None:
+            return self.replica_conninfo
+        return primary_conninfo
+
+    def dispose(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self.check_every_s + 1)
+        self.replica.dispose()
+
+
+def replica_url_for(profile, password: str | None) -> URL:
+    url = normalize_url(profile.replica_url)
+    if password and not url.password:
+        url = url.set(password=password)
+    return url
+
+
+def replica_engine(url: URL, settings: EngineSettings) -> Engine:
+    # Reads only: read-only transactions whatever the environment.
+    return make_engine(
+        url, replace(settings, read_only=True, application_name="autopr-console-replica")
+    )
+
+
+def attach_router(db, password: str | None, settings: EngineSettings) -> None:
+    """Give an opened primary ``db`` its replica router (a lazy engine: no connection yet)."""
+    profile = db.profile
+    if not getattr(profile, "replica_url", None):
+        return
+    url = replica_url_for(profile, password)
+    db.replica = ReadRouter(
+        db.engine,
+        replica_engine(url, settings),
+        url,
+        max_lag_s=float(getattr(profile, "replica_max_lag_s", DEFAULT_MAX_LAG_S)),
+    )
+    db.replica.start()
+
+
+def open_replica_only(profile, primary_error: Exception, password: str | None, opener):
+    """The primary is down: open the replica read-only, saying why; re-raise if it fails too.
+
+    ``opener`` is :func:`console.db.connection.open_database` (passed in to avoid a cycle).
+    """
+    from console.profiles import Profile
+
+    standby = Profile(
+        name=profile.name,
+        environment=profile.environment,
+        url=profile.replica_url,
+        connect_timeout_s=profile.connect_timeout_s,
+        statement_timeout_ms=profile.statement_timeout_ms,
+    )
+    try:
+        db = opener(standby, password=password, confirm_migrations=None)
+    except Exception:
+        raise primary_error from None
+    reason = (
+        f"the primary cannot be reached ({primary_error}); reading from the replica "
+        f"{redact(db.url)}, nothing can be changed"
+    )
+    db.profile = profile
+    db.read_only = True
+    db.read_only_reason = reason
+    db.replica = ReadRouter(
+        None,
+        db.engine,
+        db.url,
+        max_lag_s=float(getattr(profile, "replica_max_lag_s", DEFAULT_MAX_LAG_S)),
+        primary_down_reason="primary unreachable",
+    )
+    db.replica.start()
+    return db
+
+
+class RoutedEngine:
+    """Engine-like handle for readers: each ``connect()`` goes where the router says now.
+
+    Pages keep one engine for their lifetime; through this handle their reads move
+    to the primary when the replica lags or vanishes, and back when it recovers.
+    """
+
+    def __init__(self, router: ReadRouter) -> None:
+        self._router = router
+
+    def connect(self):
+        return self._router.read_engine().connect()
+
+    def begin(self):
+        return self._router.read_engine().begin()
+
+    def __getattr__(self, name: str):
+        return getattr(self._router.read_engine(), name)
