@@ -42,6 +42,7 @@ from console.profiles import RESERVED_NAMES, Profile
 log = logging.getLogger(__name__)
 
 ConfirmMigrations = Callable[[MigrationReport], bool]
+Progress = Callable[[str], None]
 
 
 class ConnectionFailed(RuntimeError):
@@ -148,8 +149,15 @@ class Database:
         """One round trip; a dropped tunnel is reopened first (so its error is the one shown)."""
         if self.tunnel is not None:
             self.tunnel.ensure_open()
-        with self.engine.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except Exception:
+            if self.tunnel is not None:
+                # ssh may be exiting right now (the bastion went away): then its reason
+                # is the one to show, not the refused local port it leaves behind.
+                self.tunnel.recheck()
+            raise
 
     @property
     def via(self) -> str | None:
@@ -220,13 +228,17 @@ def open_database(
     password: str | None = None,
     confirm_migrations: ConfirmMigrations | None = None,
     settings: EngineSettings | None = None,
+    progress: Progress | None = None,
 ) -> Database:
     """Connect to ``profile`` and bring its schema up to date per the profile's rules.
 
     * local/dev apply pending revisions by themselves;
-    * staging/prod call ``confirm_migrations`` (no callback: refuse, raising
-      :class:`MigrationRefused`);
-    * a database ahead of us, or unmanaged, is opened read-only and left untouched;
+    * staging/prod call ``confirm_migrations`` (the callback enforces staging's
+      confirmation and prod's unlock; no callback: refuse).  A declined empty
+      database raises :class:`MigrationRefused`; declined work on tables that match
+      opens read-only, with every read working;
+    * a database ahead of us, or whose tables differ, is opened read-only and left untouched;
+    * ``progress`` hears "waiting for N sessions" while DDL waits for a table lock;
     * prod connects with read-only transactions enforced by the server.
     """
     embedded: EmbeddedServer | None = None
@@ -272,7 +284,7 @@ def open_database(
         if tunnel is not None:
             bind_to_engine(migrate_engine, tunnel)
         try:
-            report = _migrate(migrate_engine, profile, confirm_migrations)
+            report = _migrate(migrate_engine, profile, confirm_migrations, progress)
         finally:
             migrate_engine.dispose()
         reason = report.read_only_reason
@@ -354,15 +366,21 @@ def replace_settings(settings: EngineSettings, **changes) -> EngineSettings:
 
 
 def _migrate(
-    engine: Engine, profile: Profile, confirm: ConfirmMigrations | None
+    engine: Engine,
+    profile: Profile,
+    confirm: ConfirmMigrations | None,
+    progress: Progress | None = None,
 ) -> MigrationReport:
     ask_first = profile.asks_before_migrating
     try:
-        return ensure_schema(engine, apply=not ask_first)
+        return ensure_schema(engine, apply=not ask_first, progress=progress)
     except MigrationRefused as refused:
         if confirm is None or not confirm(refused.report):
-            raise
-        return ensure_schema(engine, apply=True)
+            if refused.report.state is SchemaState.EMPTY:
+                raise
+            refused.report.declined = True  # reads work; writes wait for the confirmation
+            return refused.report
+        return ensure_schema(engine, apply=True, progress=progress)
 
 
 __all__ = [

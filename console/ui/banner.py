@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -539,23 +540,51 @@ class UnlockDialog(QDialog):
 
 
 class MigrationDialog(QDialog):
-    """Lists the pending revisions of a staging/prod database and asks before applying them."""
+    """Shows the pending work and its SQL, then asks; prod also needs the profile's name.
 
-    def __init__(self, profile: Profile, report, parent: QWidget | None = None) -> None:
+    Staging: a confirmation.  Prod: the same unlock as every other prod write
+    (typing the profile name), without which Apply stays disabled.
+    """
+
+    def __init__(
+        self, profile: Profile, report, parent: QWidget | None = None, sql: str = ""
+    ) -> None:
         super().__init__(parent)
+        self.profile = profile
         self.setWindowTitle(f"Pending migrations on {profile.name}")
         col = QVBoxLayout(self)
-        current = html.escape(", ".join(report.current) or "an empty database")  # from the db
+        current = ", ".join(report.current) or "no console history"
         intro = QLabel(
-            f"<b>{html.escape(profile.name)}</b> ({profile.environment}) is at <b>{current}</b>; "
-            f"this console needs <b>{report.head}</b>. Apply these revisions now?"
+            f"{profile.name} ({profile.environment}) is at {current}; this console needs "
+            f"{report.head}. Read the SQL below, then apply it or not."
         )
+        intro.setTextFormat(Qt.TextFormat.PlainText)
         intro.setWordWrap(True)
         col.addWidget(intro)
-        self.pending_label = plain_label("\n".join(f"  • {rev}" for rev in report.pending))
+        steps = getattr(report, "steps", None) or [f"revision {rev}" for rev in report.pending]
+        self.pending_label = plain_label("\n".join(f"  • {step}" for step in steps))
+        self.pending_label.setWordWrap(True)
         self.pending_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         col.addWidget(self.pending_label)
-        note = QLabel("If you decline, nothing is changed and the console does not connect.")
+        self.sql_view = QPlainTextEdit()
+        self.sql_view.setObjectName("migrationSql")
+        self.sql_view.setReadOnly(True)
+        self.sql_view.setPlainText(sql or "-- (the SQL could not be prepared)")
+        self.sql_view.setMinimumHeight(180)
+        col.addWidget(self.sql_view)
+        self.name_edit: QLineEdit | None = None
+        if profile.is_prod:
+            ask = QLabel(f"prod: type the profile name {profile.name} to unlock this migration:")
+            ask.setTextFormat(Qt.TextFormat.PlainText)
+            ask.setWordWrap(True)
+            col.addWidget(ask)
+            self.name_edit = QLineEdit()
+            self.name_edit.setPlaceholderText(profile.name)
+            col.addWidget(self.name_edit)
+        note = QLabel(
+            "If you decline, nothing is changed; a database whose tables match still opens, "
+            "read-only."
+        )
         note.setProperty("role", "hint")
         note.setWordWrap(True)
         col.addWidget(note)
@@ -568,4 +597,15 @@ class MigrationDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         col.addWidget(buttons)
-        self.resize(460, self.sizeHint().height())
+        if self.name_edit is not None:
+            self.apply_button.setEnabled(False)
+            self.name_edit.textChanged.connect(self._name_changed)
+        self.resize(640, self.sizeHint().height())
+
+    def _name_changed(self, typed: str) -> None:
+        self.apply_button.setEnabled(typed.strip() == self.profile.name)
+
+    def accept(self) -> None:
+        if self.name_edit is not None and self.name_edit.text().strip() != self.profile.name:
+            return  # prod: never without the unlock
+        super().accept()

@@ -283,3 +283,6 @@ def install() -> None:
 
     if table_actions not in context_menu_providers:
         context_menu_providers.append(table_actions)
+    from console.ui.actions import retention
+
+    retention.install()

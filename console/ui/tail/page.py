@@ -386,7 +386,8 @@ class TailPage(QWidget):
         if state.phase == "live":
             text = f"Live · {text}"
             if not state.exact_floor:
-                text += " · late commits bounded by a look-back"
+                lookback = self._options().fallback_lookback_s
+                text += f" · late commits bounded by a {lookback:g} s look-back"
         self.mode_label.setText(text)
         colour = theme.status_color("timeout") if state.phase == "reconnecting" else None
         self.mode_label.setStyleSheet(f"color: {colour.name()};" if colour else "")
@@ -462,7 +463,7 @@ class TailPage(QWidget):
         from console.tail import sql
         from console.tail.lines import TailLine
 
-        conninfo = self.db.conninfo()
+        conninfo = self.db.read_conninfo()
         execution = uuid.UUID(self._target) if self._target else None
         executions = [uuid.UUID(e) for e in {r[R_EXECUTION_ID] for r in self.model.rows()}]
         params = {
@@ -547,7 +548,7 @@ class TailPage(QWidget):
     def _load_running(self) -> None:
         if self.db is None:
             return
-        conninfo = self.db.conninfo()
+        conninfo = self.db.read_conninfo()
         current = self._target
 
         def work():
@@ -639,7 +640,7 @@ class TailPage(QWidget):
             return
         from console.tail.export import ExportCancelled, export_execution_log
 
-        conninfo = self.db.conninfo()
+        conninfo = self.db.read_conninfo()
         execution = uuid.UUID(self._target)
         relay = _Progress(self)
         relay.moved.connect(self._export_progress)
