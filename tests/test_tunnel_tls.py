@@ -521,3 +521,54 @@ def test_window_asks_the_ssh_key_passphrase_once_and_keeps_it_in_memory(
     for path in isolated_home.rglob("*"):
         if path.is_file():
             assert SSH_KEY_PASSPHRASE.encode() not in path.read_bytes(), path
+
+
+def test_the_window_profile_editor_saves_tls_and_ssh_settings_and_connects(
+    qtbot, servers: Servers, dbname: str
+) -> None:
+    from console.ui.main_window import build_main_window
+
+    win = build_main_window()
+    qtbot.addWidget(win)
+    win.show()
+    editor = win.edit_profile(new=True)
+    editor.name_edit.setText("tunnel")
+    editor.environment.setCurrentText("prod")
+    assert "prod without sslmode=verify-full" in editor.warning.text()  # before saving
+    values = {
+        "host": "localhost",
+        "port": "not a port",
+        "dbname": dbname,
+        "user": TLS_ROLE,
+        "sslrootcert": str(servers.pki.ca),
+        **via_bastion(servers),
+        "ssh": "ops@@bastion",
+    }
+    for key, value in values.items():
+        editor.edits[key].setText(value)
+    editor.sslmode.setCurrentText("verify-full")
+    assert not editor.warning.isVisibleTo(editor)
+    editor.buttons.button(editor.buttons.StandardButton.Save).click()
+    print(editor.error.text())
+    assert editor.error.text() == "port must be a number, not 'not a port'"
+    editor.edits["port"].setText(str(servers.pg.port))
+    editor.buttons.button(editor.buttons.StandardButton.Save).click()
+    print(editor.error.text())
+    assert "ssh must be user@host[:port]" in editor.error.text()
+    assert editor.edits["dbname"].text() == dbname  # nothing typed is lost
+    shots = Path("/work/shots/tunnel")
+    if shots.parent.exists():
+        shots.mkdir(exist_ok=True)
+        editor.grab().save(str(shots / "profile-editor-error.png"))
+    editor.edits["ssh"].setText(via_bastion(servers)["ssh"])
+    editor.buttons.button(editor.buttons.StandardButton.Save).click()
+    assert editor.error.text() == ""
+    saved = ProfileStore().get("tunnel")
+    assert saved.ssh == via_bastion(servers)["ssh"] and saved.sslmode == "verify-full"
+    assert saved.environment == "prod"
+    qtbot.waitUntil(lambda: win.state == "connected", timeout=WAIT_MS)
+    assert win.db is not None and win.db.via == "127.0.0.1"
+    again = win.edit_profile()
+    assert again.name_edit.isReadOnly() and again.edits["ssh"].text() == saved.ssh
+    again.reject()
+    win.close()

@@ -149,8 +149,15 @@ class Database:
         """One round trip; a dropped tunnel is reopened first (so its error is the one shown)."""
         if self.tunnel is not None:
             self.tunnel.ensure_open()
-        with self.engine.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except Exception:
+            if self.tunnel is not None:
+                # ssh may be exiting right now (the bastion went away): then its reason
+                # is the one to show, not the refused local port it leaves behind.
+                self.tunnel.recheck()
+            raise
 
     @property
     def via(self) -> str | None:
