@@ -32,11 +32,13 @@ TEXT_MASK = "***"
 
 SECRET_KEY_RE = re.compile(
     r"(token|secret|passw|pwd|passphrase|credential|api[_-]?key|apikey|private[_-]?key|"
-    r"access[_-]?key|signing|webhook|auth(?!or)|cookie|session|dsn|"
+    r"access[_-]?key|signing|signature|hmac|bearer|jwt|webhook|auth(?!ors?(?:$|[_-]))|cookie|session|dsn|"
     r"(^|[_-])pass($|[_-])|(^|[_-])pw($|[_-])|(^|[_-])key$|^keys?$|^key[_-])",
     re.IGNORECASE,
 )
 SECRET_QUERY_RE = re.compile(r"(token|secret|passw|pwd|key|sig|signature|auth|code)", re.IGNORECASE)
+# Webhook URLs whose path is the secret (Slack, Discord, Teams, generic /hooks/…).
+SECRET_PATH_RE = re.compile(r"/(hooks|webhooks?|webhookb2)(/|$)", re.IGNORECASE)
 
 
 class SecretRestoreError(ValueError):
@@ -59,7 +61,12 @@ def is_secret_key(key: str) -> bool:
 
 
 def mask_url(value: str) -> str | None:
-    """A masked form of a URL carrying credentials (``user:pw@``, ``?token=``), else None."""
+    """A masked form of a URL carrying credentials, else None.
+
+    Credentials are ``user:pw@``, a secret-looking query parameter (``?token=``)
+    or a webhook path (``https://hooks.slack.com/services/…``): the masked form
+    keeps the scheme and host (and the path when it is not the secret).
+    """
     if "://" not in value:
         return None
     try:
@@ -76,11 +83,16 @@ def mask_url(value: str) -> str | None:
     secret_query = any(
         SECRET_QUERY_RE.search(item.split("=", 1)[0]) for item in parts.query.split("&") if item
     )
-    if not has_userinfo and not secret_query:
+    secret_path = bool(SECRET_PATH_RE.search(parts.path)) or parts.hostname in _WEBHOOK_HOSTS
+    if not has_userinfo and not secret_query and not secret_path:
         return None
     user = f"{parts.username}:{MASK}@" if has_userinfo and parts.username else ""
-    query = f"?{MASK}" if secret_query else ""
-    return f"{parts.scheme}://{user}{host}{parts.path}{query}"
+    path = f"/{MASK}" if secret_path else parts.path
+    query = f"?{MASK}" if secret_query or (secret_path and parts.query) else ""
+    return f"{parts.scheme}://{user}{host}{path}{query}"
+
+
+_WEBHOOK_HOSTS = frozenset({"hooks.slack.com", "hooks.zapier.com", "events.pagerduty.com"})
 
 
 def _maskable(value: Any) -> bool:

@@ -57,7 +57,22 @@ def test_secret_named_keys_are_masked_whole_whatever_the_value() -> None:
 
 
 @pytest.mark.parametrize(
-    "key", ["token", "tokens", "api_key", "apiKey", "pass", "db_pass", "password", "auth", "DSN"]
+    "key",
+    [
+        "token",
+        "tokens",
+        "api_key",
+        "apiKey",
+        "pass",
+        "db_pass",
+        "password",
+        "auth",
+        "Authorization",
+        "DSN",
+        "bearer_token",
+        "jwt",
+        "signature",
+    ],
 )
 def test_secret_key_names(key: str) -> None:
     assert is_secret_key(key)
@@ -148,3 +163,16 @@ def test_free_text_and_urls() -> None:
     assert url_holds_password("postgresql://u@h/db?PASSWORD=x")
     assert url_holds_password("postgresql://u@h/db?options=-c%20password%3Dx")
     assert not url_holds_password("postgresql://u@h/db?sslmode=require")
+
+
+def test_webhook_urls_under_innocent_keys_hide_their_path() -> None:
+    doc = {
+        "notify": {"url": "https://hooks.slack.com/services/T0/B0/xyz-slack"},
+        "discord": "https://discord.com/api/webhooks/123/xyz-discord",
+        "docs": "https://example.com/guide/hooks-and-more",
+    }
+    masked = mask(doc)
+    assert masked["notify"]["url"] == f"https://hooks.slack.com/{MASK}"
+    assert masked["discord"] == f"https://discord.com/{MASK}"
+    assert masked["docs"] == doc["docs"]  # not a webhook path
+    assert restore(masked, doc) == doc

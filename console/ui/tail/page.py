@@ -159,6 +159,7 @@ class TailPage(QWidget):
         bar.addWidget(self.save_button)
 
         self.banner = QLabel()
+        self.banner.setTextFormat(Qt.TextFormat.PlainText)  # names an execution from the db
         self.banner.setVisible(False)
         self.banner.setObjectName("tailBanner")
         self.banner.setMargin(6)
@@ -195,6 +196,7 @@ class TailPage(QWidget):
         self.jump.clicked.connect(self.jump_to_newest)
 
         self.mode_label = QLabel("not connected")
+        self.mode_label.setTextFormat(Qt.TextFormat.PlainText)  # may quote a server message
         self.mode_label.setMinimumWidth(self.fontMetrics().averageCharWidth() * 48)
         self.count_label = QLabel("")
         self.progress = QProgressBar()
@@ -355,6 +357,7 @@ class TailPage(QWidget):
                 self.session.failed,
             ):
                 signal.disconnect()
+            self.session.deleteLater()  # its thread ends by itself; it emits nothing more
             self.session = None
 
     def closeEvent(self, event) -> None:
