@@ -357,6 +357,7 @@ class TailPage(QWidget):
                 self.session.failed,
             ):
                 signal.disconnect()
+            self.session.deleteLater()  # its thread ends by itself; it emits nothing more
             self.session = None
 
     def closeEvent(self, event) -> None:
