@@ -124,6 +124,36 @@ def holds_secret(doc: Any) -> bool:
     return mask(doc) != doc
 
 
+def changed_secrets(old: Any, new: Any, path: str = "") -> list[str]:
+    """Key paths of the secrets that differ between ``old`` and ``new``.
+
+    Masked, a changed secret looks unchanged; the audit trail records these paths
+    so that "the token was replaced" stays visible without the token.
+    """
+    if old == new:
+        return []
+    if isinstance(old, dict) and isinstance(new, dict):
+        out: list[str] = []
+        for key in sorted(old.keys() | new.keys(), key=str):
+            where = _join(path, key)
+            before, after = old.get(key), new.get(key)
+            if is_secret_key(str(key)):
+                if before != after and (_maskable(before) or _maskable(after)):
+                    out.append(where)
+            else:
+                out.extend(changed_secrets(before, after, where))
+        return out
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [
+            p
+            for i, (a, b) in enumerate(zip(old, new, strict=True))
+            for p in changed_secrets(a, b, f"{path}[{i}]")
+        ]
+    if mask(old) == mask(new):
+        return [path]  # e.g. the password inside a URL
+    return []
+
+
 # ---------------------------------------------------------------- restoring on save
 
 _MISSING: Any = object()

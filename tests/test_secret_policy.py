@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from console.secret_policy import (
     MASK,
     SecretRestoreError,
+    changed_secrets,
     holds_secret,
     is_secret_key,
     mask,
@@ -151,6 +153,16 @@ def test_a_placeholder_that_is_not_the_shown_value_is_refused(edited, path: str)
     with pytest.raises(SecretRestoreError) as info:
         restore(edited, STORED)
     assert info.value.path == path
+
+
+def test_changed_secrets_are_named_by_path() -> None:
+    new = copy.deepcopy(STORED)
+    new["auth"] = {"user": "bot", "pass": "other"}
+    new["endpoints"][1]["token"] = "tok-B2"
+    new["mirror"] = "https://bot:new-pw@git.example.com/repo.git"
+    new["channel"] = "#elsewhere"  # visible anyway: not listed
+    assert changed_secrets(STORED, new) == ["auth", "endpoints[1].token", "mirror"]
+    assert changed_secrets(STORED, STORED) == []
 
 
 def test_free_text_and_urls() -> None:
