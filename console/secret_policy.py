@@ -32,7 +32,8 @@ TEXT_MASK = "***"
 
 SECRET_KEY_RE = re.compile(
     r"(token|secret|passw|pwd|passphrase|credential|api[_-]?key|apikey|private[_-]?key|"
-    r"access[_-]?key|signing|signature|hmac|bearer|jwt|webhook|auth(?!ors?(?:$|[_-]))|cookie|session|dsn|"
+    r"access[_-]?key|signing|signature|hmac|bearer|jwt|webhook|cookie|session|dsn|"
+    r"auth(?!ors?(?:$|[_-]))|"  # auth, oauth, Authorization; not author(s)
     r"(^|[_-])pass($|[_-])|(^|[_-])pw($|[_-])|(^|[_-])key$|^keys?$|^key[_-])",
     re.IGNORECASE,
 )
