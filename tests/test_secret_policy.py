@@ -165,6 +165,16 @@ def test_changed_secrets_are_named_by_path() -> None:
     assert changed_secrets(STORED, STORED) == []
 
 
+def test_a_document_too_deep_to_walk_is_hidden_whole() -> None:
+    deep: dict = {"token": "sk-deep"}
+    for _ in range(3000):
+        deep = {"a": deep}
+    assert mask(deep) == MASK
+    assert mask({"ok": 1}) == {"ok": 1}  # and the next document is walked as usual
+    with pytest.raises(SecretRestoreError, match="nested too deeply"):
+        restore({"x": deep, "y": MASK}, {"x": deep, "y": "s"})
+
+
 def test_free_text_and_urls() -> None:
     assert redact_text("postgresql://u:pw1@h/db") == "postgresql://u:***@h/db"
     assert "s3" not in redact_text("host=h password=s3 user=u")
