@@ -58,6 +58,10 @@ class Profile:
     sslrootcert: str | None = None
     sslcert: str | None = None
     sslkey: str | None = None
+    # streaming replicas that answer the reads (see console/db/replica.py); several are
+    # separated by spaces here and written as a list in profiles.toml
+    replica_url: str | None = None
+    replica_max_lag_s: int = 10
     # True when nobody declared the environment and the console assumed it (never saved).
     environment_assumed: bool = False
 
@@ -65,6 +69,10 @@ class Profile:
     def environment_label(self) -> str:
         """``prod``, or ``prod (assumed: environment not declared)``."""
         return environments.label(self.environment, self.environment_assumed)
+
+    @property
+    def replica_urls(self) -> list[str]:
+        return (self.replica_url or "").split()
 
     @property
     def is_prod(self) -> bool:
@@ -119,11 +127,17 @@ class Profile:
         if self.environment_assumed:  # an assumption is never written down as a declaration
             skip.add("environment")
         data = {k: v for k, v in asdict(self).items() if v not in (None, {}, "") and k not in skip}
-        for key, default in (("connect_timeout_s", 5), ("statement_timeout_ms", 30_000)):
+        for key, default in (
+            ("connect_timeout_s", 5),
+            ("statement_timeout_ms", 30_000),
+            ("replica_max_lag_s", 10),
+        ):
             if data.get(key) == default:
                 data.pop(key)
         if data.get("embedded") is False:
             data.pop("embedded")
+        if len(self.replica_urls) > 1:
+            data["replica_url"] = self.replica_urls
         return data
 
 
@@ -158,8 +172,13 @@ def validate_name(name: str) -> str:
 
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 _STR_KEYS = ("environment", "url", "host", "dbname", "user", "sslmode", "service")
-_STR_KEYS += ("ssh", "ssh_key", "ssh_config", *transport.TLS_FILE_KEYS)
-_INT_KEYS = {"port": (1, 65535), "connect_timeout_s": (1, 3600), "statement_timeout_ms": (0, None)}
+_STR_KEYS += ("ssh", "ssh_key", "ssh_config", *transport.TLS_FILE_KEYS, "replica_url")
+_INT_KEYS = {
+    "port": (1, 65535),
+    "connect_timeout_s": (1, 3600),
+    "statement_timeout_ms": (0, None),
+    "replica_max_lag_s": (0, 86400),
+}
 
 
 def _check_types(name: str, data: dict) -> None:
@@ -207,6 +226,16 @@ def validate_profile(profile: Profile) -> Profile:
             + " and ".join(targets)
         )
     _refuse_password_parameter(profile)
+    for text_url in profile.replica_urls:
+        try:
+            replica = normalize_url(text_url)
+        except BadURLError as exc:
+            raise ProfileError(f"profile {name!r}: replica_url: {exc}") from exc
+        if replica.password or url_holds_password(text_url):
+            raise ProfileError(
+                f"profile {name!r}: replica_url holds a password; the replica uses the "
+                "profile's password (keyring or .pgpass)"
+            )
     if profile.url:
         if profile.host or profile.port or profile.user or profile.dbname:
             raise ProfileError(
@@ -246,6 +275,9 @@ def _from_toml(name: str, data: dict) -> Profile:
             f"profile {name!r}: unknown keys {', '.join(sorted(unknown))} "
             f"(known: {', '.join(sorted(known))})"
         )
+    replicas = data.get("replica_url")
+    if isinstance(replicas, list) and all(isinstance(u, str) for u in replicas):
+        data = {**data, "replica_url": " ".join(replicas)}
     _check_types(name, data)
     env, assumed = data.get("environment"), False
     if not env:

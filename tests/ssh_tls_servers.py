@@ -278,6 +278,7 @@ class SSHServer:
         self.client_config = root / "ssh_config"  # known_hosts above, no agent
         self.stranger_config = root / "ssh_config_empty"  # an empty known_hosts
         self.changed_config = root / "ssh_config_changed"  # another key for this host
+        self.jump_config = root / "ssh_config_jump"  # the user key for every hop
         self.proc: subprocess.Popen | None = None
 
     def prepare(self) -> None:
@@ -299,7 +300,12 @@ class SSHServer:
         )
         self.authorized.chmod(0o600)
         host_pub = Path(str(self.host_key) + ".pub").read_text().split()
-        self.known_hosts.write_text(f"[127.0.0.1]:{self.port} {host_pub[0]} {host_pub[1]}\n")
+        self.known_hosts.write_text(
+            "".join(
+                f"[{name}]:{self.port} {host_pub[0]} {host_pub[1]}\n"
+                for name in ("127.0.0.1", "localhost")  # localhost: the jump host's name
+            )
+        )
         (self.root / "known_hosts_empty").write_text("")
         # The bastion's name with another key: what a changed (or spoofed) host looks like.
         other = Path(str(self.stranger_key) + ".pub").read_text().split()
@@ -322,6 +328,10 @@ class SSHServer:
                 f"Host *\n  UserKnownHostsFile {known}\n  GlobalKnownHostsFile /dev/null\n"
                 "  IdentityAgent none\n  CheckHostIP no\n"
             )
+        # A jump host takes its key from the config (-i applies to the last hop only).
+        self.jump_config.write_text(
+            self.client_config.read_text() + f"  IdentityFile {self.user_key}\n"
+        )
         if os.geteuid() == 0:
             Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
 

@@ -10,7 +10,9 @@ constraints from "Constraints & Validation" and the cascade list from
 
 from __future__ import annotations
 
+import json
 import re
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +23,7 @@ SPEC = Path(__file__).parent / "spec" / "DATABASE_SCHEMA.md"
 UPSTREAM_SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "DATABASE_SCHEMA.md"
 # The console's own tables (besides Alembic's bookkeeping); nothing else may exist.
 CONSOLE_TABLES = {"audit_log"}
-ALEMBIC_TABLE = "alembic_version"
+ALEMBIC_TABLE = "autopr_console_version"
 
 DOC_TYPES = {
     "UUID": ("uuid", None),
@@ -440,6 +442,8 @@ def test_foreign_keys_and_cascades(conn: Connection, spec: Spec) -> None:
         for fk in table.foreign_keys.values():
             assert fk.cascade == ((table.name, fk.column) in spec.cascades)
             rule = "c" if fk.cascade else "a"  # CASCADE / NO ACTION
+            if (table.name, fk.column) == ("execution_logs", "action_id"):
+                rule = "n"  # SET NULL, revision 0004: the documented cascade must complete
             documented[(table.name, fk.column)] = (fk.ref_table, fk.ref_column, rule)
 
     live = catalog_foreign_keys(conn)
@@ -447,7 +451,92 @@ def test_foreign_keys_and_cascades(conn: Connection, spec: Spec) -> None:
     cascading = {k for k, v in live.items() if v[2] == "c"}
     assert cascading == spec.cascades
     assert live[("workflow_executions", "parent_execution_id")][2] == "a"
-    assert live[("execution_logs", "action_id")][2] == "a"
+    assert live[("execution_logs", "action_id")][2] == "n"
+
+
+# --------------------------------------------------------------------------- the cascades
+def example_rows(doc: str) -> dict[str, dict]:
+    """Each core table's **Example:** JSON object from the document."""
+    core = _section(doc, "Core Tables")
+    rows = {}
+    for m in re.finditer(r"^### \d+\. (\w+)\n(.*?)(?=^### |\Z)", core, re.M | re.S):
+        ex = re.search(r"\*\*Example:\*\*\n```json\n(.*?)\n```", m.group(2), re.S)
+        assert ex, f"{m.group(1)}: no example"
+        rows[m.group(1)] = json.loads(ex.group(1))
+    return rows
+
+
+def _insert(conn: Connection, table: str, row: dict) -> None:
+    cols = list(row)
+    values = ", ".join(
+        f"CAST(:{c} AS jsonb)" if isinstance(row[c], dict | list) else f":{c}" for c in cols
+    )
+    params = {c: json.dumps(v) if isinstance(v, dict | list) else v for c, v in row.items()}
+    conn.execute(text(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({values})"), params)
+
+
+def _load_examples(conn: Connection) -> dict[str, dict]:
+    """The document's example rows, plus a retry chain and logs naming the action."""
+    rows = example_rows(SPEC.read_text(encoding="utf-8"))
+    order = (
+        "workflows",
+        "workflow_actions",
+        "workflow_triggers",
+        "workflow_executions",
+        "execution_logs",
+        "integrations",
+        "integration_events",
+    )
+    for table in order:
+        _insert(conn, table, rows[table])
+    parent = rows["workflow_executions"]
+    retry_of_retry = None
+    for attempt in (1, 2):  # a chain of two retries, each naming the one before
+        child = {
+            **parent,
+            "id": str(uuid.uuid4()),
+            "execution_id": f"{parent['execution_id']}-r{attempt}",
+            "retry_count": attempt,
+            "parent_execution_id": retry_of_retry or parent["id"],
+        }
+        _insert(conn, "workflow_executions", child)
+        log = {**rows["execution_logs"], "id": str(uuid.uuid4()), "execution_id": child["id"]}
+        _insert(conn, "execution_logs", log)
+        retry_of_retry = child["id"]
+    return rows
+
+
+def _count(conn: Connection, table: str) -> int:
+    return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+
+
+def test_deleting_the_documents_workflow_cascades_to_everything(conn: Connection) -> None:
+    rows = _load_examples(conn)
+    assert _count(conn, "execution_logs") == 3
+    assert (
+        conn.execute(
+            text("SELECT count(*) FROM execution_logs WHERE action_id IS NOT NULL")
+        ).scalar_one()
+        == 3
+    )
+    conn.execute(text("DELETE FROM workflows WHERE id = :id"), {"id": rows["workflows"]["id"]})
+    for table in ("workflow_executions", "workflow_actions", "workflow_triggers", "execution_logs"):
+        assert _count(conn, table) == 0, f"{table} kept rows after the workflow was deleted"
+    conn.execute(
+        text("DELETE FROM integrations WHERE id = :id"), {"id": rows["integrations"]["id"]}
+    )
+    assert _count(conn, "integration_events") == 0
+    conn.rollback()
+
+
+def test_removing_an_action_keeps_its_log_lines(conn: Connection) -> None:
+    rows = _load_examples(conn)
+    conn.execute(
+        text("DELETE FROM workflow_actions WHERE id = :id"), {"id": rows["workflow_actions"]["id"]}
+    )
+    left = conn.execute(text("SELECT action_id FROM execution_logs")).scalars().all()
+    assert left == [None, None, None]  # the logs outlive the action, unlinked
+    conn.rollback()
 
 
 def test_no_plain_json_anywhere(conn: Connection) -> None:

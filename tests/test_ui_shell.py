@@ -330,7 +330,33 @@ def test_staging_with_pending_migrations_asks_first(qtbot, window, empty_db_url)
     _answer_migration(qtbot, window, apply=True)
     qtbot.waitUntil(lambda: window.state == "connected", timeout=CONNECT_TIMEOUT_MS)
     assert window.db.migration.applied
-    assert {"workflows", "execution_logs", "alembic_version"} <= _tables(empty_db_url)
+    assert {"workflows", "execution_logs", "autopr_console_version"} <= _tables(empty_db_url)
+
+
+def test_prod_migrations_show_their_sql_and_need_the_profile_name(
+    qtbot, window, empty_db_url, tmp_path
+):
+    profile = Profile("prod-eu", environment="prod", url=empty_db_url)
+    window.connect_profile(profile)
+
+    def visible() -> list[MigrationDialog]:
+        return [d for d in window.findChildren(MigrationDialog) if d.isVisible()]
+
+    qtbot.waitUntil(lambda: len(visible()) == 1, timeout=CONNECT_TIMEOUT_MS)
+    dialog = visible()[0]
+    assert "CREATE TABLE workflows" in dialog.sql_view.toPlainText()
+    assert dialog.name_edit is not None and not dialog.apply_button.isEnabled()
+    dialog.name_edit.setText("prod")
+    assert not dialog.apply_button.isEnabled()
+    dialog.accept()  # e.g. Enter: still refused without the name
+    assert dialog.isVisible() and "workflows" not in _tables(empty_db_url)
+    dialog.grab().save(str(tmp_path / "prod-migration.png"))
+    dialog.name_edit.setText("prod-eu")
+    assert dialog.apply_button.isEnabled()
+    dialog.apply_button.click()
+    qtbot.waitUntil(lambda: window.state == "connected", timeout=CONNECT_TIMEOUT_MS)
+    assert window.db.migration.applied and window.db.read_only
+    assert "workflows" in _tables(empty_db_url)
 
 
 def test_auth_failure_prompts_for_a_password_kept_in_memory_only(
@@ -441,7 +467,7 @@ def test_database_at_an_unknown_revision_opens_read_only_with_a_clear_notice(
 ):
     conninfo = db_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute("UPDATE alembic_version SET version_num = '9999_future'")
+        conn.execute("UPDATE autopr_console_version SET version_num = '9999_future'")
     connect(qtbot, window, Profile("future", environment="dev", url=db_url))
     assert window.db.read_only_reason
     assert window.banner.notice_label.isVisibleTo(window)
@@ -451,7 +477,7 @@ def test_database_at_an_unknown_revision_opens_read_only_with_a_clear_notice(
     window.grab().save(str(tmp_path / "read-only.png"))
     # the notice goes away with the next (normal) connection
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute("UPDATE alembic_version SET version_num = '0003'")
+        conn.execute("UPDATE autopr_console_version SET version_num = '0003'")
     window.retry()
     qtbot.waitUntil(lambda: window.state == "connected", timeout=CONNECT_TIMEOUT_MS)
     assert not window.banner.notice_label.isVisibleTo(window)

@@ -45,6 +45,14 @@ def common_parser(*, for_subcommand: bool = True) -> argparse.ArgumentParser:
         "--url", metavar="URL", default=default, help="database URL (overrides profiles)"
     )
     common.add_argument(
+        "--replica-url",
+        metavar="URL",
+        default=default,
+        action="append",
+        help="a streaming replica that answers the reads (writes go to the primary); repeat "
+        "for several",
+    )
+    common.add_argument(
         "--environment",
         choices=ENVIRONMENTS,
         default=default,

@@ -29,6 +29,13 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     where.add_argument("--service", help="libpq service name from pg_service.conf")
     where.add_argument("--embedded", action="store_true", help="the bundled local server")
     add.add_argument("--port", type=int)
+    add.add_argument(
+        "--replica-url",
+        metavar="URL",
+        action="append",
+        help="a streaming replica that answers the reads (writes go to the primary); repeat "
+        "for several",
+    )
     add.add_argument("--dbname")
     add.add_argument("--user")
     add.add_argument(
@@ -115,6 +122,7 @@ def run_add(args: argparse.Namespace) -> int:
             sslrootcert=args.sslrootcert,
             sslcert=args.sslcert,
             sslkey=args.sslkey,
+            replica_url=" ".join(args.replica_url) if args.replica_url else None,
         )
         profile.sqlalchemy_url()  # validates a URL before anything is written
         ProfileStore().save(profile)

@@ -10,6 +10,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
@@ -41,6 +42,7 @@ from console.profiles import RESERVED_NAMES, Profile
 log = logging.getLogger(__name__)
 
 ConfirmMigrations = Callable[[MigrationReport], bool]
+Progress = Callable[[str], None]
 
 
 class ConnectionFailed(RuntimeError):
@@ -128,12 +130,16 @@ class Database:
     tunnel: SSHTunnel | None = None
     tls: SessionTLS | None = None
     _sslpassword: str | None = field(default=None, repr=False)
+    # console.db.replica.ReadRouter when the profile names a replica
+    replica: Any = None
     _closed: bool = field(default=False, repr=False)
 
     def conninfo(self) -> str:
-        """A libpq conninfo for raw psycopg connections (the live tail); through the tunnel."""
-        if self.tunnel is not None:
-            self.tunnel.ensure_open()
+        """A libpq conninfo for raw psycopg connections (the live tail).
+
+        Through the tunnel's local port when there is one (kept open by its keeper and
+        the window's ping; never reopened here: callers may be on the GUI thread).
+        """
         info = libpq_conninfo(self.url)
         if self._sslpassword:
             from psycopg.conninfo import make_conninfo
@@ -145,13 +151,43 @@ class Database:
         """One round trip; a dropped tunnel is reopened first (so its error is the one shown)."""
         if self.tunnel is not None:
             self.tunnel.ensure_open()
-        with self.engine.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except Exception:
+            if self.tunnel is not None:
+                # ssh may be exiting right now (the bastion went away): then its reason
+                # is the one to show, not the refused local port it leaves behind.
+                self.tunnel.recheck()
+            raise
 
     @property
     def via(self) -> str | None:
         """The bastion the connection goes through, or None."""
         return self.tunnel.bastion.bare_host if self.tunnel is not None else None
+
+    @property
+    def reader(self) -> Engine:
+        """A stable engine handle for readers that follows the replica router (or the engine)."""
+        if self.replica is None:
+            return self.engine
+        from console.db.replica import RoutedEngine
+
+        return RoutedEngine(self.replica)  # type: ignore[return-value]
+
+    def read_engine(self) -> Engine:
+        """The engine for what only reads: the replica while it answers in time."""
+        return self.replica.read_engine() if self.replica is not None else self.engine
+
+    def read_conninfo(self) -> str:
+        """A libpq conninfo for raw reads (the live tail): the replica's when it answers."""
+        if self.replica is None:
+            return self.conninfo()
+        return self.replica.read_conninfo(self.conninfo())
+
+    def read_source(self):
+        """``console.db.replica.ReadSource`` (which server answers reads), or None."""
+        return self.replica.source() if self.replica is not None else None
 
     def writer_engine(self) -> Engine:
         """An engine that may write (prod only after an unlock; see the actions layer)."""
@@ -167,6 +203,8 @@ class Database:
         self.engine.dispose()
         if self.tunnel is not None:
             self.tunnel.close()
+        if self.replica is not None:
+            self.replica.dispose()
         if self.embedded is not None:
             try:
                 self.embedded.stop()
@@ -192,13 +230,17 @@ def open_database(
     password: str | None = None,
     confirm_migrations: ConfirmMigrations | None = None,
     settings: EngineSettings | None = None,
+    progress: Progress | None = None,
 ) -> Database:
     """Connect to ``profile`` and bring its schema up to date per the profile's rules.
 
     * local/dev apply pending revisions by themselves;
-    * staging/prod call ``confirm_migrations`` (no callback: refuse, raising
-      :class:`MigrationRefused`);
-    * a database ahead of us, or unmanaged, is opened read-only and left untouched;
+    * staging/prod call ``confirm_migrations`` (the callback enforces staging's
+      confirmation and prod's unlock; no callback: refuse).  A declined empty
+      database raises :class:`MigrationRefused`; declined work on tables that match
+      opens read-only, with every read working;
+    * a database ahead of us, or whose tables differ, is opened read-only and left untouched;
+    * ``progress`` hears "waiting for N sessions" while DDL waits for a table lock;
     * prod connects with read-only transactions enforced by the server.
     """
     embedded: EmbeddedServer | None = None
@@ -244,7 +286,7 @@ def open_database(
         if tunnel is not None:
             bind_to_engine(migrate_engine, tunnel)
         try:
-            report = _migrate(migrate_engine, profile, confirm_migrations)
+            report = _migrate(migrate_engine, profile, confirm_migrations, progress)
         finally:
             migrate_engine.dispose()
         reason = report.read_only_reason
@@ -270,11 +312,16 @@ def open_database(
         raise _failed(profile, ConnectionFailed(str(exc), exc.kind)) from exc
     except (OperationalError, DBAPIError) as exc:
         _stop(embedded, tunnel)
-        raise _failed(profile, explain_connection_error(exc, url, tunnel)) from exc
+        failure = _failed(profile, explain_connection_error(exc, url, tunnel))
+        if profile.replica_url and failure.kind in ("unreachable", "timeout", "error"):
+            from console.db.replica import open_replica_only
+
+            return open_replica_only(profile, failure, password, open_database)
+        raise failure from exc
     except BaseException:
         _stop(embedded, tunnel)
         raise
-    return Database(
+    db = Database(
         profile=profile,
         engine=engine,
         url=url,
@@ -290,6 +337,11 @@ def open_database(
         tls=tls,
         _sslpassword=sslpassword,
     )
+    if profile.replica_url:
+        from console.db.replica import attach_router
+
+        attach_router(db, password, base)
+    return db
 
 
 def _failed(profile: Profile, failure: ConnectionFailed) -> ConnectionFailed:
@@ -316,15 +368,21 @@ def replace_settings(settings: EngineSettings, **changes) -> EngineSettings:
 
 
 def _migrate(
-    engine: Engine, profile: Profile, confirm: ConfirmMigrations | None
+    engine: Engine,
+    profile: Profile,
+    confirm: ConfirmMigrations | None,
+    progress: Progress | None = None,
 ) -> MigrationReport:
     ask_first = profile.asks_before_migrating
     try:
-        return ensure_schema(engine, apply=not ask_first)
+        return ensure_schema(engine, apply=not ask_first, progress=progress)
     except MigrationRefused as refused:
         if confirm is None or not confirm(refused.report):
-            raise
-        return ensure_schema(engine, apply=True)
+            if refused.report.state is SchemaState.EMPTY:
+                raise
+            refused.report.declined = True  # reads work; writes wait for the confirmation
+            return refused.report
+        return ensure_schema(engine, apply=True, progress=progress)
 
 
 __all__ = [

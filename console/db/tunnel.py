@@ -208,6 +208,16 @@ class SSHTunnel:
                 self.reopened += 1
                 log.info("ssh tunnel via %s reopened", self.bastion.bare_host)
 
+    def recheck(self, wait_s: float = 1.0) -> None:
+        """After a failed database round trip: raise the tunnel's own error if ssh is gone."""
+        proc = self._proc
+        if proc is not None:
+            try:
+                proc.wait(wait_s)
+            except subprocess.TimeoutExpired:
+                return  # ssh is up: the database's error stands
+        self.ensure_open()
+
     def _start(self) -> None:
         self._stop_process()
         self._stderr.clear()
@@ -361,8 +371,21 @@ def explain_ssh_failure(lines: list[str], tunnel: SSHTunnel, returncode: int) ->
             "tunnel-hostkey",
         )
     if "host key verification failed" in low or "host key is known" in low:
-        offered = tunnel.probe_host_key()
-        shown = f"{offered[0]} {offered[1]}" if offered else "fingerprint unavailable"
+        # A jump host asks (its StrictHostKeyChecking is the user's): the helper said no,
+        # and the question carried the host and fingerprint.
+        asked = re.search(
+            r"authenticity of host '([^' ]+)[^']*' can't be established\.\s*(\S+) key "
+            r"fingerprint is (SHA256:[A-Za-z0-9+/=]+)",
+            text,
+        )
+        named = re.search(r"host key is known for (\S+)", text)
+        if asked:
+            where, shown = asked[1], f"{asked[2]} {asked[3]}"
+        else:
+            offered = tunnel.probe_host_key()
+            shown = f"{offered[0]} {offered[1]}" if offered else "fingerprint unavailable"
+            where = named[1] if named else where
+        login = _login_for(where, tunnel.hops) or login
         return TunnelFailed(
             f"SSH tunnel refused: the host key of {where} is not in known_hosts ({shown}); "
             f"if its admin confirms this fingerprint, accept it once with '{login}'",
@@ -371,7 +394,8 @@ def explain_ssh_failure(lines: list[str], tunnel: SSHTunnel, returncode: int) ->
     given = [line for line in lines if line.startswith(f"{askpass.MARKER} given")]
     if "incorrect passphrase" in low or (given and "permission denied" in low):
         return TunnelFailed(
-            f"SSH tunnel: wrong passphrase for the SSH key {tunnel.key or ''}".rstrip(),
+            f"SSH tunnel: wrong passphrase for the SSH key {tunnel.key or ''}".rstrip()
+            + ("" if "incorrect passphrase" in low else " (or the bastion refuses that key)"),
             "tunnel-passphrase",
         )
     asked = [
@@ -380,9 +404,14 @@ def explain_ssh_failure(lines: list[str], tunnel: SSHTunnel, returncode: int) ->
         if line.startswith(f"{askpass.MARKER} refused") and "passphrase" in line.lower()
     ]
     if asked and "permission denied" in low:
+        key = re.search(r"for key '([^']+)'", asked[0])
         return TunnelFailed(
-            f"SSH tunnel: the SSH key needs its passphrase ({asked[0]})", "tunnel-passphrase"
+            f"SSH tunnel: the SSH key {key[1] if key else ''} needs its passphrase".replace(
+                "  ", " "
+            ),
+            "tunnel-passphrase",
         )
+
     if "permission denied" in low or "too many authentication failures" in low:
         return TunnelFailed(
             f"SSH tunnel: {bastion.destination()} at {where} refused the login (no accepted "
@@ -404,6 +433,14 @@ def explain_ssh_failure(lines: list[str], tunnel: SSHTunnel, returncode: int) ->
         f"SSH tunnel via {where} failed: {_short(last) or f'ssh exited with {returncode}'}",
         "tunnel",
     )
+
+
+def _login_for(known_name: str, hops: list[SSHHop]) -> str | None:
+    """The ``ssh`` command that accepts the key of the hop ssh named (``[host]:port``)."""
+    for hop in hops:
+        if _known_hosts_name(hop) == known_name or hop.bare_host == known_name:
+            return f"ssh -p {hop.port or 22} {hop.destination()}"
+    return None
 
 
 def _known_hosts_name(hop: SSHHop) -> str:

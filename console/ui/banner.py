@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -148,6 +149,13 @@ class EnvironmentBanner(QFrame):
         self.detail_label.setObjectName("bannerDetail")
         self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.detail_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.reads_label = QLabel()  # which server answers reads, when a replica is set
+        self.reads_label.setObjectName("bannerReads")
+        self.reads_label.hide()
+        self._db: Database | None = None
+        self._reads_timer = QTimer(self)
+        self._reads_timer.setInterval(2000)
+        self._reads_timer.timeout.connect(self.refresh_reads)
         self.lock_label = QLabel()
         self.lock_label.setObjectName("bannerLock")
         # Server messages, database names and versions: shown as text, never as markup.
@@ -169,6 +177,7 @@ class EnvironmentBanner(QFrame):
         row.addWidget(self.spinner)
         row.addWidget(self.title_label)
         row.addWidget(self.detail_label, 1)
+        row.addWidget(self.reads_label)
         row.addWidget(self.lock_label)
         row.addWidget(self.unlock_button)
         row.addWidget(self.lock_button)
@@ -250,6 +259,22 @@ class EnvironmentBanner(QFrame):
         )
         self.spinner.stop()
         self.refresh_guard()
+        self._db = db
+        self.refresh_reads()
+
+    def refresh_reads(self) -> None:
+        """'reads: replica, lag 0.4 s' or 'reads: primary (replica 25 s behind, …)'."""
+        db = self._db if self.state == "connected" else None
+        source = db.read_source() if db is not None else None
+        if source is None:
+            self.reads_label.hide()
+            self._reads_timer.stop()
+            return
+        self.reads_label.setText(source.text())
+        self.reads_label.setToolTip(f"replica: {db.replica.describe_replica()}")
+        self.reads_label.show()
+        if not self._reads_timer.isActive():
+            self._reads_timer.start()
 
     def show_lost(self, reason: str) -> None:
         """Still connected in the window, but the server stopped answering."""
@@ -515,23 +540,51 @@ class UnlockDialog(QDialog):
 
 
 class MigrationDialog(QDialog):
-    """Lists the pending revisions of a staging/prod database and asks before applying them."""
+    """Shows the pending work and its SQL, then asks; prod also needs the profile's name.
 
-    def __init__(self, profile: Profile, report, parent: QWidget | None = None) -> None:
+    Staging: a confirmation.  Prod: the same unlock as every other prod write
+    (typing the profile name), without which Apply stays disabled.
+    """
+
+    def __init__(
+        self, profile: Profile, report, parent: QWidget | None = None, sql: str = ""
+    ) -> None:
         super().__init__(parent)
+        self.profile = profile
         self.setWindowTitle(f"Pending migrations on {profile.name}")
         col = QVBoxLayout(self)
-        current = html.escape(", ".join(report.current) or "an empty database")  # from the db
+        current = ", ".join(report.current) or "no console history"
         intro = QLabel(
-            f"<b>{html.escape(profile.name)}</b> ({profile.environment}) is at <b>{current}</b>; "
-            f"this console needs <b>{report.head}</b>. Apply these revisions now?"
+            f"{profile.name} ({profile.environment}) is at {current}; this console needs "
+            f"{report.head}. Read the SQL below, then apply it or not."
         )
+        intro.setTextFormat(Qt.TextFormat.PlainText)
         intro.setWordWrap(True)
         col.addWidget(intro)
-        self.pending_label = plain_label("\n".join(f"  • {rev}" for rev in report.pending))
+        steps = getattr(report, "steps", None) or [f"revision {rev}" for rev in report.pending]
+        self.pending_label = plain_label("\n".join(f"  • {step}" for step in steps))
+        self.pending_label.setWordWrap(True)
         self.pending_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         col.addWidget(self.pending_label)
-        note = QLabel("If you decline, nothing is changed and the console does not connect.")
+        self.sql_view = QPlainTextEdit()
+        self.sql_view.setObjectName("migrationSql")
+        self.sql_view.setReadOnly(True)
+        self.sql_view.setPlainText(sql or "-- (the SQL could not be prepared)")
+        self.sql_view.setMinimumHeight(180)
+        col.addWidget(self.sql_view)
+        self.name_edit: QLineEdit | None = None
+        if profile.is_prod:
+            ask = QLabel(f"prod: type the profile name {profile.name} to unlock this migration:")
+            ask.setTextFormat(Qt.TextFormat.PlainText)
+            ask.setWordWrap(True)
+            col.addWidget(ask)
+            self.name_edit = QLineEdit()
+            self.name_edit.setPlaceholderText(profile.name)
+            col.addWidget(self.name_edit)
+        note = QLabel(
+            "If you decline, nothing is changed; a database whose tables match still opens, "
+            "read-only."
+        )
         note.setProperty("role", "hint")
         note.setWordWrap(True)
         col.addWidget(note)
@@ -544,4 +597,15 @@ class MigrationDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         col.addWidget(buttons)
-        self.resize(460, self.sizeHint().height())
+        if self.name_edit is not None:
+            self.apply_button.setEnabled(False)
+            self.name_edit.textChanged.connect(self._name_changed)
+        self.resize(640, self.sizeHint().height())
+
+    def _name_changed(self, typed: str) -> None:
+        self.apply_button.setEnabled(typed.strip() == self.profile.name)
+
+    def accept(self) -> None:
+        if self.name_edit is not None and self.name_edit.text().strip() != self.profile.name:
+            return  # prod: never without the unlock
+        super().accept()

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from console.db.cancel import QueryCanceller
     from console.db.connection import Database
     from console.profiles import Profile
+    from console.ui.profile_editor import ProfileEditor
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,18 @@ class _BrokenPage(_EmptyPages):
         pass
 
 
+class _Pages(dict):
+    """Key -> page widget; a page not built yet is built when first asked for."""
+
+    def __init__(self, build) -> None:
+        super().__init__()
+        self._build = build
+
+    def __missing__(self, key: str) -> QWidget:
+        page = self[key] = self._build(key)
+        return page
+
+
 def page_shortcuts(keys: list[str]) -> dict[str, str]:
     """Page key -> shortcut text: Ctrl+1, Ctrl+2 … in navigation order (up to Ctrl+9)."""
     return {key: f"Ctrl+{n}" for n, key in enumerate(keys[:9], start=1)}
@@ -127,7 +140,7 @@ class MainWindow(QMainWindow):
             runner=self.runner, open_page=self.open_page, show_status=self.show_status, extras={}
         )
         self.specs: list[PageSpec] = []
-        self.pages: dict[str, QWidget] = {}
+        self.pages: dict[str, QWidget] = _Pages(self._build_page)  # the pages built so far
         self._page_keys: list[str] = []
         self._migration_dialog: MigrationDialog | None = None
         self._closing = False
@@ -234,6 +247,7 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.conn_label = QLabel("not connected")
+        self.conn_label.setTextFormat(Qt.TextFormat.PlainText)  # the server's database name
         self.conn_label.setObjectName("connectionLabel")
         self.busy_label = QLabel("idle")
         self.busy_label.setObjectName("busyLabel")
@@ -248,6 +262,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
+        file_menu.addAction("&New profile…", lambda: self.edit_profile(new=True))
+        self.edit_profile_action = file_menu.addAction("&Edit profile…", self.edit_profile)
         self.reconnect_action = file_menu.addAction("&Reconnect", self.retry)
         file_menu.addSeparator()
         quit_action = file_menu.addAction("&Quit", self.close)
@@ -290,11 +306,16 @@ class MainWindow(QMainWindow):
         c.connected.connect(self._on_connected)
         c.failed.connect(self._on_failed)
         c.confirm_requested.connect(self._on_confirm_requested)
+        c.progress.connect(self.show_status)
 
     # ================================================================ pages
 
     def build_pages(self, specs: list[PageSpec] | None = None) -> None:
-        """Create the pages (once) from ``specs`` or :func:`page_specs`."""
+        """List the pages (once) from ``specs`` or :func:`page_specs`; build the shown one.
+
+        A page is built when it is first shown or asked for (``pages[key]``): the
+        window paints and the first page loads without the widgets of the others.
+        """
         if self.specs:
             return
         if specs is None:
@@ -303,17 +324,7 @@ class MainWindow(QMainWindow):
         keys = [spec.key for spec in self.specs]
         shortcuts = page_shortcuts(keys)
         for spec in self.specs:
-            try:
-                page = spec.factory(self.ctx)
-            except Exception as exc:
-                log.exception("page %s failed to build", spec.key)
-                page = _BrokenPage(spec.title, exc)
-            page.setObjectName(f"page_{spec.key}")
-            if hasattr(page, "title_changed"):
-                page.title_changed.connect(self._on_page_title_changed)
-            self.pages[spec.key] = page
             self._page_keys.append(spec.key)
-            self.page_stack.addWidget(page)
             item = QListWidgetItem(theme.icon(spec.icon or spec.key), spec.title)
             item.setData(Qt.ItemDataRole.UserRole, spec.key)
             seq = shortcuts.get(spec.key)
@@ -329,11 +340,27 @@ class MainWindow(QMainWindow):
             if seq:
                 action.setShortcut(QKeySequence(seq))
                 action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # QShortcut acts
-            if self.db is not None:
-                self._call(page, "set_database", self.db)
-        if self.pages:
+        if self._page_keys:
             last = settings.get("window/page") if self.remember else None
-            self.show_page(last if last in self.pages else self._page_keys[0])
+            self.show_page(last if last in self._page_keys else self._page_keys[0])
+
+    def _build_page(self, key: str) -> QWidget:
+        """Build page ``key`` (``pages[key]`` calls this the first time)."""
+        spec = next((s for s in self.specs if s.key == key), None)
+        if spec is None:
+            raise KeyError(key)
+        try:
+            page = spec.factory(self.ctx)
+        except Exception as exc:
+            log.exception("page %s failed to build", spec.key)
+            page = _BrokenPage(spec.title, exc)
+        page.setObjectName(f"page_{spec.key}")
+        if hasattr(page, "title_changed"):
+            page.title_changed.connect(self._on_page_title_changed)
+        self.page_stack.addWidget(page)
+        if self.db is not None:
+            self._call(page, "set_database", self.db)
+        return page
 
     def _load_specs(self) -> list[PageSpec]:
         from console.ui import pages as pages_module
@@ -356,7 +383,7 @@ class MainWindow(QMainWindow):
         return self.pages.get(key) if key else None
 
     def show_page(self, key: str) -> bool:
-        if key not in self.pages:
+        if key not in self._page_keys:
             return False
         self.nav.setCurrentRow(self._page_keys.index(key))
         return True
@@ -547,10 +574,29 @@ class MainWindow(QMainWindow):
         self._ping_timer.stop()
         self.connection_lost = None
         if old is not None:
-            for page in self.pages.values():
+            for page in list(self.pages.values()):
                 self._call(page, "set_database", None)
             self.database_changed.emit(None)
             self.connector.close_async(old)
+
+    def edit_profile(self, new: bool = False) -> ProfileEditor:
+        """The profile editor (host, TLS files, SSH tunnel) for a new or the current profile."""
+        from console.ui.profile_editor import ProfileEditor
+
+        current = None if new else self.profile
+        if current is not None and current.name in ADHOC_PROFILES:
+            self.show_status("A --url or DATABASE_URL profile is not saved; add one instead.")
+            current = None
+        dialog = ProfileEditor(current, parent=self)
+        dialog.saved.connect(self._on_profile_saved)
+        dialog.open()
+        self.profile_editor = dialog
+        return dialog
+
+    def _on_profile_saved(self, profile: Profile) -> None:
+        self.switcher.add_profile(profile)
+        self.show_status(f"Saved profile {profile.name}.")
+        self.connect_profile(profile)
 
     def retry(self) -> None:
         if self.profile is not None:
@@ -590,10 +636,10 @@ class MainWindow(QMainWindow):
         self._set_state("connected")
         self.banner.show_connected(db, self.guard)
         self.content.setCurrentWidget(self.page_stack)
-        if not self.pages:
+        if not self._page_keys:
             self.page_stack.setCurrentWidget(self.empty_pages)
         self.conn_label.setText(f"connected: {db.profile.name} · {db.database_name}")
-        for page in self.pages.values():
+        for page in list(self.pages.values()):
             self._call(page, "set_database", db)
         self.database_changed.emit(db)
         self._update_pool_label()
@@ -652,7 +698,7 @@ class MainWindow(QMainWindow):
 
     def _on_confirm_requested(self, request: ConfirmRequest) -> None:
         self._dismiss_migration_dialog()
-        dialog = MigrationDialog(request.profile, request.report, self)
+        dialog = MigrationDialog(request.profile, request.report, self, sql=request.sql)
         dialog.setObjectName("migrationDialog")
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda result: self._on_migration_answer(request, result))
@@ -785,7 +831,7 @@ class MainWindow(QMainWindow):
                 self.retry_ms = 0
                 self._ping_timer.setInterval(PING_INTERVAL_MS)
                 # Pages read again with their own filters, selection and scroll.
-                for page in self.pages.values():
+                for page in list(self.pages.values()):
                     self._call(page, "refresh")
                 self.banner.show_connected(db, self.guard)
                 self.conn_label.setText(f"connected: {db.profile.name} · {db.database_name}")
@@ -889,7 +935,7 @@ class MainWindow(QMainWindow):
         self.runner.wait_idle(5_000)
         db, self.db = self.db, None
         if db is not None:
-            for page in self.pages.values():
+            for page in list(self.pages.values()):
                 self._call(page, "set_database", None)
             try:
                 db.close()

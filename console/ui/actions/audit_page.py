@@ -233,7 +233,7 @@ class AuditPage(QWidget):
 
     def shown(self) -> None:
         age = self.freshness.age()
-        if age is None or age >= 2.0:
+        if age is not None and age >= 2.0:  # (None: the first read is under way or failed)
             self.refresh()
 
     def refresh(self) -> None:

@@ -172,6 +172,7 @@ class OverviewPage(QWidget):
         self.range_box.currentIndexChanged.connect(self._range_changed)
         self.updated = FreshnessLabel()
         self.error = QLabel("")
+        self.error.setTextFormat(Qt.TextFormat.PlainText)  # quotes the server's message
         self.error.setWordWrap(True)
         self.error.hide()
         self.banner = QLabel(DISCONNECTED_TEXT)
@@ -368,7 +369,7 @@ class OverviewPage(QWidget):
         db = self.db
         if db is None:
             return
-        engine = db.engine
+        engine = db.reader
         params = self.params
         buckets, stats = self._bucket_cache, self._stats_cache
 
@@ -381,7 +382,7 @@ class OverviewPage(QWidget):
     def shown(self) -> None:
         """Shown again: re-read unless the last read is a second old."""
         age = self.updated.age()
-        if age is None or age >= 2.0:
+        if age is not None and age >= 2.0:  # (None: the first read is under way or failed)
             self.refresh()
 
     def apply_filters(self, filters: dict[str, Any]) -> None:

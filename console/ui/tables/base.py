@@ -327,8 +327,8 @@ class TablePage(QWidget):
     def set_database(self, db: Database | None) -> None:
         self.db = db
         self.ctx.runner.invalidate(self._detail_key)
-        self.controller.set_engine(db.engine if db is not None else None)
-        self.detail.set_engine(db.engine if db is not None else None)
+        self.controller.set_engine(db.reader if db is not None else None)
+        self.detail.set_engine(db.reader if db is not None else None)
         self.detail.show_message("Select a row to see its details.")
         self._error = None
         self.freshness.clear()
@@ -510,7 +510,7 @@ class TablePage(QWidget):
     def _load_workflow_names(self) -> None:
         if not any(f.kind == "workflow" for f in self.fields) or self.db is None:
             return
-        engine = self.db.engine
+        engine = self.db.reader
 
         def work() -> list[tuple[str, str]]:
             with engine.connect() as conn:
@@ -732,7 +732,7 @@ class TablePage(QWidget):
         if self.db is None:
             return
         self._detail_id = row_id
-        engine, fetch = self.db.engine, type(self).detail_fetch
+        engine, fetch = self.db.reader, type(self).detail_fetch
 
         def work() -> Any:
             with engine.connect() as conn:
