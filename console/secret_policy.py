@@ -32,7 +32,8 @@ TEXT_MASK = "***"
 
 SECRET_KEY_RE = re.compile(
     r"(token|secret|passw|pwd|passphrase|credential|api[_-]?key|apikey|private[_-]?key|"
-    r"access[_-]?key|signing|signature|hmac|bearer|jwt|webhook|auth(?!ors?(?:$|[_-]))|cookie|session|dsn|"
+    r"access[_-]?key|signing|signature|hmac|bearer|jwt|webhook|cookie|session|dsn|"
+    r"auth(?!ors?(?:$|[_-]))|"  # auth, oauth, Authorization; not author(s)
     r"(^|[_-])pass($|[_-])|(^|[_-])pw($|[_-])|(^|[_-])key$|^keys?$|^key[_-])",
     re.IGNORECASE,
 )
@@ -101,11 +102,21 @@ def _maskable(value: Any) -> bool:
 
 
 def mask(doc: Any) -> Any:
-    """A copy of ``doc`` with every secret masked (see the module docstring)."""
+    """A copy of ``doc`` with every secret masked (see the module docstring).
+
+    A document nested too deeply to walk is hidden whole rather than shown unchecked.
+    """
+    try:
+        return _mask(doc)
+    except RecursionError:
+        return MASK
+
+
+def _mask(doc: Any) -> Any:
     if isinstance(doc, dict):
         return {k: _shown(v, is_secret_key(str(k))) for k, v in doc.items()}
     if isinstance(doc, list):
-        return [mask(v) for v in doc]
+        return [_mask(v) for v in doc]
     if isinstance(doc, str):
         masked = mask_url(doc)
         return masked if masked is not None else doc
@@ -116,12 +127,49 @@ def _shown(value: Any, secret: bool) -> Any:
     """How the console shows ``value`` (``secret``: it sits under a secret-named key)."""
     if secret:
         return MASK if _maskable(value) else value
-    return mask(value)
+    return _mask(value)
 
 
 def holds_secret(doc: Any) -> bool:
     """True when masking would change ``doc`` (it carries a secret somewhere)."""
     return mask(doc) != doc
+
+
+def changed_secrets(old: Any, new: Any, path: str = "") -> list[str]:
+    """Key paths of the secrets that differ between ``old`` and ``new``.
+
+    Masked, a changed secret looks unchanged; the audit trail records these paths
+    so that "the token was replaced" stays visible without the token.
+    """
+    try:
+        return _changed(old, new, path)
+    except RecursionError:
+        return [path or "(too deeply nested to tell)"]
+
+
+def _changed(old: Any, new: Any, path: str) -> list[str]:
+    if old == new:
+        return []
+    if isinstance(old, dict) and isinstance(new, dict):
+        out: list[str] = []
+        for key in sorted(old.keys() | new.keys(), key=str):
+            where = _join(path, key)
+            before, after = old.get(key), new.get(key)
+            if is_secret_key(str(key)):
+                if before != after and (_maskable(before) or _maskable(after)):
+                    out.append(where)
+            else:
+                out.extend(_changed(before, after, where))
+        return out
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [
+            p
+            for i, (a, b) in enumerate(zip(old, new, strict=True))
+            for p in _changed(a, b, f"{path}[{i}]")
+        ]
+    if mask(old) == mask(new):
+        return [path]  # e.g. the password inside a URL
+    return []
 
 
 # ---------------------------------------------------------------- restoring on save
@@ -152,7 +200,12 @@ def restore(edited: Any, stored: Any) -> Any:
     like it.  Otherwise :class:`SecretRestoreError` is raised: the operator has
     to type the secret again.
     """
-    return _restore(edited, stored, False, "")
+    try:
+        return _restore(edited, stored, False, "")
+    except RecursionError:
+        raise SecretRestoreError(
+            "", f"nested too deeply to match its {MASK} placeholders; type the secrets instead"
+        ) from None
 
 
 def _restore(edited: Any, stored: Any, secret: bool, path: str) -> Any:

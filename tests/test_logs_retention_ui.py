@@ -41,8 +41,8 @@ def test_confirm_then_remove_through_the_guard(db_url: str, qtbot) -> None:
             w.text() for w in dialog.findChildren(type(dialog.question)) if hasattr(w, "text")
         )
         removed = sum(1 for d in AGES_DAYS if d >= 100) * 3
-        assert f"remove {removed:,} log lines older than" in text
-        assert "freeing about" in text and "pending/running executions are kept" in text
+        assert f"Remove {removed:,} log lines" in text
+        assert "frees about" in text and "pending/running executions are kept" in text
         assert len(_messages(conninfo)) == len(AGES_DAYS) * 3 + 1  # nothing before the answer
         dialog.accept()
         qtbot.waitUntil(lambda: any("removed" in s for s in statuses), timeout=15_000)

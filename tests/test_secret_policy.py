@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from console.secret_policy import (
     MASK,
     SecretRestoreError,
+    changed_secrets,
     holds_secret,
     is_secret_key,
     mask,
@@ -151,6 +153,26 @@ def test_a_placeholder_that_is_not_the_shown_value_is_refused(edited, path: str)
     with pytest.raises(SecretRestoreError) as info:
         restore(edited, STORED)
     assert info.value.path == path
+
+
+def test_changed_secrets_are_named_by_path() -> None:
+    new = copy.deepcopy(STORED)
+    new["auth"] = {"user": "bot", "pass": "other"}
+    new["endpoints"][1]["token"] = "tok-B2"
+    new["mirror"] = "https://bot:new-pw@git.example.com/repo.git"
+    new["channel"] = "#elsewhere"  # visible anyway: not listed
+    assert changed_secrets(STORED, new) == ["auth", "endpoints[1].token", "mirror"]
+    assert changed_secrets(STORED, STORED) == []
+
+
+def test_a_document_too_deep_to_walk_is_hidden_whole() -> None:
+    deep: dict = {"token": "sk-deep"}
+    for _ in range(3000):
+        deep = {"a": deep}
+    assert mask(deep) == MASK
+    assert mask({"ok": 1}) == {"ok": 1}  # and the next document is walked as usual
+    with pytest.raises(SecretRestoreError, match="nested too deeply"):
+        restore({"x": deep, "y": MASK}, {"x": deep, "y": "s"})
 
 
 def test_free_text_and_urls() -> None:

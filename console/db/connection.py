@@ -135,9 +135,11 @@ class Database:
     _closed: bool = field(default=False, repr=False)
 
     def conninfo(self) -> str:
-        """A libpq conninfo for raw psycopg connections (the live tail); through the tunnel."""
-        if self.tunnel is not None:
-            self.tunnel.ensure_open()
+        """A libpq conninfo for raw psycopg connections (the live tail).
+
+        Through the tunnel's local port when there is one (kept open by its keeper and
+        the window's ping; never reopened here: callers may be on the GUI thread).
+        """
         info = libpq_conninfo(self.url)
         if self._sslpassword:
             from psycopg.conninfo import make_conninfo

@@ -93,6 +93,14 @@ class RetentionPlan:
             f"freeing about {_size(self.bytes)}: {how}{kept}"
         )
 
+    def details(self) -> str:
+        """The confirmation's explanation (the question names the count already)."""
+        return (
+            f"Every line older than {self.cut:%Y-%m-%d %H:%M} UTC; frees about "
+            f"{_size(self.bytes)}. {self.summary().split(': ', 1)[1].capitalize()}. "
+            "Each drop or batch is its own transaction with its audit row."
+        )
+
 
 @dataclass
 class RetentionReport:

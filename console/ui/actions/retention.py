@@ -66,7 +66,7 @@ def retain(controller: ActionController, days: int) -> None:
             controller.guard.profile_name,
             controller.guard.environment,
             controller.parent_widget,
-            detail=found.summary(),
+            detail=found.details(),
         )
         dialog.accepted.connect(lambda: run(found))
         controller._show(dialog)
