@@ -470,7 +470,7 @@ class TailPage(QWidget):
             self.ctx.show_status(f"Could not load older lines: {_one_line(exc)}")
 
         self._loading_older = True
-        self.ctx.runner.submit(work, done, failed, key="tail-older")
+        self.ctx.runner.submit(work, done, failed, owner=self, key="tail-older")
 
     # ---------------------------------------------------------------- filters
     def _filters_changed(self, *_args) -> None:
@@ -544,7 +544,7 @@ class TailPage(QWidget):
         def failed(exc: BaseException) -> None:
             self.ctx.show_status(f"Could not list running executions: {_one_line(exc)}")
 
-        self.ctx.runner.submit(work, done, failed, key="tail-running")
+        self.ctx.runner.submit(work, done, failed, owner=self, key="tail-running")
 
     def _update_columns(self) -> None:
         self.view.setColumnHidden(COL_EXECUTION, bool(self._target))
@@ -608,7 +608,7 @@ class TailPage(QWidget):
         self.progress.setVisible(True)
         self.cancel_save.setVisible(True)
         self.save_button.setEnabled(False)
-        self.ctx.runner.submit(work, done, failed, key="tail-save")
+        self.ctx.runner.submit(work, done, failed, owner=self, key="tail-save")
 
     def _export_progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))
