@@ -23,7 +23,7 @@ from types import TracebackType
 
 from console import paths
 from console.secret_policy import TEXT_MASK as MASK  # noqa: F401  (re-exported)
-from console.secret_policy import redact_text
+from console.secret_policy import mask, redact_text
 
 LOG_FILE_NAME = "console.log"
 MAX_BYTES = 2 * 1024 * 1024
@@ -36,12 +36,17 @@ class RedactingFilter(logging.Filter):
     """Redacts the rendered message, the traceback and the stack of every record.
 
     It renders ``msg % args`` itself (then drops ``args``) so a password passed
-    as an argument is caught too.
+    as an argument is caught too; dict and list arguments are masked by the
+    secrets policy first (a config logged whole shows ``••••••`` for its secrets).
     """
 
     _formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, dict):
+            record.args = mask(record.args)
+        elif isinstance(record.args, tuple):
+            record.args = tuple(mask(a) if isinstance(a, dict | list) else a for a in record.args)
         try:
             message = record.getMessage()
         except Exception:  # a bad format string: keep the raw parts, redacted

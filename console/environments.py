@@ -16,8 +16,10 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import URL
+if TYPE_CHECKING:  # the CLI imports this module before the data layer (a cheap --version)
+    from sqlalchemy.engine import URL
 
 ENVIRONMENTS = ("local", "dev", "staging", "prod")
 ENV_VAR = "AUTOPR_ENVIRONMENT"

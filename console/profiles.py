@@ -22,6 +22,7 @@ import tomli_w
 from sqlalchemy.engine import URL
 
 from console import environments, paths
+from console.db import transport
 from console.db.urls import BadURLError, normalize_url, redact
 from console.environments import ENVIRONMENTS, EnvironmentDeclarationError
 from console.secret_policy import url_holds_password
@@ -49,6 +50,18 @@ class Profile:
     connect_timeout_s: int = 5
     statement_timeout_ms: int = 30_000
     extra: dict[str, str] = field(default_factory=dict)
+    # How the server is reached (see console.db.transport): an SSH tunnel through
+    # ``ssh = "user@bastion:22"`` and TLS files for verify-ca/verify-full and client certs.
+    ssh: str | None = None
+    ssh_key: str | None = None
+    ssh_config: str | None = None
+    sslrootcert: str | None = None
+    sslcert: str | None = None
+    sslkey: str | None = None
+    # streaming replicas that answer the reads (see console/db/replica.py); several are
+    # separated by spaces here and written as a list in profiles.toml
+    replica_url: str | None = None
+    replica_max_lag_s: int = 10
     # True when nobody declared the environment and the console assumed it (never saved).
     environment_assumed: bool = False
 
@@ -56,6 +69,10 @@ class Profile:
     def environment_label(self) -> str:
         """``prod``, or ``prod (assumed: environment not declared)``."""
         return environments.label(self.environment, self.environment_assumed)
+
+    @property
+    def replica_urls(self) -> list[str]:
+        return (self.replica_url or "").split()
 
     @property
     def is_prod(self) -> bool:
@@ -84,6 +101,7 @@ class Profile:
             query["sslmode"] = self.sslmode
         if self.service:
             query["service"] = self.service
+        query.update(transport.tls_query(self))
         query.update(self.extra)
         return URL.create(
             "postgresql+psycopg",
@@ -99,20 +117,27 @@ class Profile:
         """Where the profile points, with no password."""
         if self.embedded:
             return "embedded PostgreSQL in the user data dir"
+        via = f" via ssh {self.ssh}" if self.ssh else ""
         if self.service:
-            return f"service={self.service}"
-        return redact(self.sqlalchemy_url())
+            return f"service={self.service}{via}"
+        return redact(self.sqlalchemy_url()) + via
 
     def to_toml(self) -> dict:
         skip = {"name", "environment_assumed"}
         if self.environment_assumed:  # an assumption is never written down as a declaration
             skip.add("environment")
         data = {k: v for k, v in asdict(self).items() if v not in (None, {}, "") and k not in skip}
-        for key, default in (("connect_timeout_s", 5), ("statement_timeout_ms", 30_000)):
+        for key, default in (
+            ("connect_timeout_s", 5),
+            ("statement_timeout_ms", 30_000),
+            ("replica_max_lag_s", 10),
+        ):
             if data.get(key) == default:
                 data.pop(key)
         if data.get("embedded") is False:
             data.pop("embedded")
+        if len(self.replica_urls) > 1:
+            data["replica_url"] = self.replica_urls
         return data
 
 
@@ -147,7 +172,13 @@ def validate_name(name: str) -> str:
 
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 _STR_KEYS = ("environment", "url", "host", "dbname", "user", "sslmode", "service")
-_INT_KEYS = {"port": (1, 65535), "connect_timeout_s": (1, 3600), "statement_timeout_ms": (0, None)}
+_STR_KEYS += ("ssh", "ssh_key", "ssh_config", *transport.TLS_FILE_KEYS, "replica_url")
+_INT_KEYS = {
+    "port": (1, 65535),
+    "connect_timeout_s": (1, 3600),
+    "statement_timeout_ms": (0, None),
+    "replica_max_lag_s": (0, 86400),
+}
 
 
 def _check_types(name: str, data: dict) -> None:
@@ -195,6 +226,16 @@ def validate_profile(profile: Profile) -> Profile:
             + " and ".join(targets)
         )
     _refuse_password_parameter(profile)
+    for text_url in profile.replica_urls:
+        try:
+            replica = normalize_url(text_url)
+        except BadURLError as exc:
+            raise ProfileError(f"profile {name!r}: replica_url: {exc}") from exc
+        if replica.password or url_holds_password(text_url):
+            raise ProfileError(
+                f"profile {name!r}: replica_url holds a password; the replica uses the "
+                "profile's password (keyring or .pgpass)"
+            )
     if profile.url:
         if profile.host or profile.port or profile.user or profile.dbname:
             raise ProfileError(
@@ -209,6 +250,10 @@ def validate_profile(profile: Profile) -> Profile:
                 f"profile {name!r}: the URL holds a password; remove it from profiles.toml "
                 "and use 'autopr-console profile add' to keep it in the keyring"
             )
+    try:
+        transport.check_transport(profile)
+    except transport.TransportError as exc:
+        raise ProfileError(str(exc)) from exc
     return profile
 
 
@@ -230,6 +275,9 @@ def _from_toml(name: str, data: dict) -> Profile:
             f"profile {name!r}: unknown keys {', '.join(sorted(unknown))} "
             f"(known: {', '.join(sorted(known))})"
         )
+    replicas = data.get("replica_url")
+    if isinstance(replicas, list) and all(isinstance(u, str) for u in replicas):
+        data = {**data, "replica_url": " ".join(replicas)}
     _check_types(name, data)
     env, assumed = data.get("environment"), False
     if not env:

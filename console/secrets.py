@@ -1,6 +1,7 @@
 """Passwords: the OS keyring, or this process's memory when no keyring backend exists.
 
-Passwords are never written to the profiles file, to logs or to QSettings.  On a
+Passwords are never written to the profiles file, to logs or to QSettings (what is
+masked where is the secrets policy of :mod:`console.secret_policy`).  On a
 headless Linux box keyring falls back to a failing backend; we detect that and
 keep the password for this session only (never enabling ``keyrings.alt``, which
 would write it to a plain file).

@@ -67,9 +67,10 @@ def visit_pages(window: Any, process_until: ProcessUntil) -> list[str]:
     visited: list[str] = []
     with collect_errors() as errors:
         for key in keys:
-            page = window.pages.get(key)
-            if page is None:
-                raise RuntimeError(f"the window has no page {key!r}")
+            try:
+                page = window.pages[key]  # built on first use
+            except KeyError:
+                raise RuntimeError(f"the window has no page {key!r}") from None
             if type(page).__name__ == "_BrokenPage":
                 raise RuntimeError(f"page {key!r} failed to build")
             window.open_page(key, {})

@@ -14,6 +14,7 @@ import os
 from alembic import context
 from sqlalchemy import Connection
 
+from migrations import VERSION_TABLE
 from models import metadata
 
 config = context.config
@@ -33,10 +34,19 @@ def _url() -> str:
     return normalize_url(raw).render_as_string(hide_password=False)
 
 
+def _include_name(name: str | None, type_: str, parent_names) -> bool:
+    """Autogenerate looks at the contract's and the console's tables, never at others'."""
+    if type_ == "table":
+        return name in metadata.tables
+    return True
+
+
 def _configure(connection: Connection | None = None, **kw) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
+        version_table=VERSION_TABLE,
+        include_name=_include_name,
         compare_type=True,
         compare_server_default=True,
         transaction_per_migration=True,

@@ -202,7 +202,9 @@ class ExecutionLog(Base):
     message: Mapped[str] = mapped_column(Text, nullable=False)
     log_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
     action_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("workflow_actions.id"), nullable=True
+        UUID(as_uuid=True),
+        ForeignKey("workflow_actions.id", ondelete="SET NULL"),
+        nullable=True,
     )
     step_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
     created_at: Mapped[datetime] = mapped_column(

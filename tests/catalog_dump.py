@@ -39,7 +39,7 @@ TABLES_QUERY = (
 
 
 def catalog_dump(url: str, *, storage: bool = True) -> str:
-    """Schema objects of ``public`` plus the contents of ``alembic_version``, as text.
+    """Schema objects of ``public`` plus the contents of ``autopr_console_version``, as text.
 
     ``storage`` adds each relation's file node and catalog row version and a digest
     of every table's rows: they differ between databases but change within one
@@ -63,8 +63,10 @@ def catalog_dump(url: str, *, storage: bool = True) -> str:
                     f"'')) FROM {table} t"
                 ).fetchone()
                 out.append(f"rows {table}: {digest}")
-        has_version = conn.execute("SELECT to_regclass('public.alembic_version')").fetchone()
+        has_version = conn.execute("SELECT to_regclass('public.autopr_console_version')").fetchone()
         if has_version and has_version[0]:
-            out.append("alembic_version:")
-            out.extend(repr(r) for r in conn.execute("SELECT * FROM alembic_version ORDER BY 1"))
+            out.append("autopr_console_version:")
+            out.extend(
+                repr(r) for r in conn.execute("SELECT * FROM autopr_console_version ORDER BY 1")
+            )
     return "\n".join(out)

@@ -78,25 +78,30 @@ def test_five_consoles_at_once_migrate_an_empty_database_once(
     migrated = [r for r in results if r["applied"]]
     assert len(migrated) == 1, results
     assert migrated[0]["applied"][-1] == _head()
-    assert all(not r["read_only"] for r in results)
-    assert _psql(empty_db_url, "SELECT version_num FROM alembic_version") == [(_head(),)]
+    assert all(not r["read_only"] for r in results), results
+    assert _psql(empty_db_url, "SELECT version_num FROM autopr_console_version") == [(_head(),)]
 
 
 def _stamp_unknown(url: str) -> None:
-    _psql(url, "UPDATE alembic_version SET version_num = 'ffffffffffff'")
+    _psql(url, "UPDATE autopr_console_version SET version_num = 'ffffffffffff'")
 
 
-def _unmanaged(url: str) -> None:
-    _psql(url, "DROP TABLE alembic_version")
+def _mismatched(url: str) -> None:
+    _psql(
+        url,
+        "DROP TABLE autopr_console_version",
+        "ALTER TABLE workflows ALTER COLUMN name TYPE text",
+        "ALTER TABLE integrations DROP CONSTRAINT chk_integration_type",
+    )
 
 
 @pytest.mark.parametrize(
     ("prepare", "state", "words"),
     [
         (_stamp_unknown, SchemaState.AHEAD, "ffffffffffff"),
-        (_unmanaged, SchemaState.UNMANAGED, "no alembic_version"),
+        (_mismatched, SchemaState.MISMATCH, "workflows.name is text"),
     ],
-    ids=["unknown-revision", "no-alembic-version"],
+    ids=["unknown-revision", "tables-differ"],
 )
 @pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
 def test_a_database_we_do_not_understand_is_left_untouched_and_opened_read_only(
@@ -152,7 +157,7 @@ def test_staging_and_prod_refuse_pending_revisions_without_confirmation(
         assert db.read_only is (environment == "prod")
     finally:
         db.close()
-    assert _psql(empty_db_url, "SELECT version_num FROM alembic_version") == [(_head(),)]
+    assert _psql(empty_db_url, "SELECT version_num FROM autopr_console_version") == [(_head(),)]
 
 
 @pytest.mark.parametrize("environment", ["local", "dev"])
@@ -171,7 +176,7 @@ def test_a_database_behind_is_brought_to_head(db_url: str) -> None:
         "DROP TABLE audit_log",
         "DROP TRIGGER trg_execution_logs_notify ON execution_logs",
         "DROP FUNCTION autopr_notify_execution_logs()",
-        "UPDATE alembic_version SET version_num = '0001'",
+        "UPDATE autopr_console_version SET version_num = '0001'",
     )
     db = open_database(Profile("dev", environment="dev", url=db_url))
     try:
@@ -211,7 +216,7 @@ def test_cli_migrate_on_staging_refuses_without_yes_and_applies_with_it(
     applied = _cli("migrate", "--profile", "stg", "--yes", home=isolated_home)
     assert applied.returncode == 0, applied.stderr
     assert f"is at {_head()}" in applied.stdout
-    assert _psql(empty_db_url, "SELECT version_num FROM alembic_version") == [(_head(),)]
+    assert _psql(empty_db_url, "SELECT version_num FROM autopr_console_version") == [(_head(),)]
 
     again = _cli("migrate", "--profile", "stg", home=isolated_home)
     assert again.returncode == 0, again.stderr
@@ -232,31 +237,143 @@ def test_cli_migrate_refuses_a_database_it_does_not_understand(
 def test_url_before_the_command_is_honoured(empty_db_url: str, isolated_home: Path) -> None:
     result = _cli("--url", empty_db_url, "migrate", home=isolated_home)
     assert result.returncode == 0, result.stderr
-    assert _psql(empty_db_url, "SELECT version_num FROM alembic_version") == [(_head(),)]
+    assert _psql(empty_db_url, "SELECT version_num FROM autopr_console_version") == [(_head(),)]
 
 
 def test_a_failing_revision_is_explained_and_releases_the_lock(db_url: str) -> None:
     from console.db.connection import ConnectionFailed
 
-    # At 0001 with 0002 undone, but audit_log (0003) already there: 0002 applies, 0003 fails.
+    # At 0001 with 0002 undone, and a type in audit_log's way: 0002 applies, 0003 fails.
     _psql(
         db_url,
         "DROP TRIGGER trg_execution_logs_notify ON execution_logs",
         "DROP FUNCTION autopr_notify_execution_logs()",
-        "UPDATE alembic_version SET version_num = '0001'",
+        "DROP TABLE audit_log",
+        "CREATE TYPE audit_log AS (x integer)",
+        "UPDATE autopr_console_version SET version_num = '0001'",
     )
     with pytest.raises(ConnectionFailed) as info:
         open_database(Profile("dev", environment="dev", url=db_url))
     message = str(info.value)
     assert info.value.kind == "migration"
-    assert 'relation "audit_log" already exists' in message
+    assert '"audit_log" already exists' in message
     assert "now at revision 0002" in message
-    assert _psql(db_url, "SELECT version_num FROM alembic_version") == [("0002",)]
+    assert _psql(db_url, "SELECT version_num FROM autopr_console_version") == [("0002",)]
     assert _psql(db_url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == [(0,)]
 
-    _psql(db_url, "DROP TABLE audit_log")  # the DBA fixes it; the next start finishes the job
+    _psql(db_url, "DROP TYPE audit_log")  # the DBA fixes it; the next start finishes the job
     db = open_database(Profile("dev", environment="dev", url=db_url))
     try:
         assert db.migration.applied[0] == "0003" and db.migration.applied[-1] == _head()
     finally:
         db.close()
+
+
+def test_ddl_waits_a_few_seconds_per_try_says_for_whom_and_retries(db_url: str) -> None:
+    """A session holding execution_logs makes 0004 wait: bounded, explained, retried."""
+    from console.db.engine import EngineSettings, make_engine
+    from console.db.migrator import MigrationFailed, ensure_schema
+
+    _psql(db_url, "UPDATE autopr_console_version SET version_num = '0003'")
+    holder = psycopg.connect(libpq_conninfo(make_url(db_url)))
+    holder.execute("SELECT count(*) FROM execution_logs")  # an open transaction holds the table
+    engine = make_engine(db_url, EngineSettings(statement_timeout_ms=0))
+    messages: list[str] = []
+    try:
+        with pytest.raises(MigrationFailed) as info:
+            ensure_schema(
+                engine,
+                apply=True,
+                progress=messages.append,
+                lock_timeout_ms=200,
+                attempts=3,
+                retry_delay_s=0.05,
+            )
+        print(messages, info.value, sep="\n")
+        assert len(messages) == 2
+        assert all("waiting for 1 session(s)" in m for m in messages)
+        assert "1 other session(s) kept locks" in str(info.value)
+        assert "now at revision 0003" in str(info.value)
+        # Nothing queued behind the attempt: the holder and others go on.
+        assert _psql(db_url, "SELECT count(*) FROM execution_logs") == [(0,)]
+
+        messages.clear()
+
+        def told(message: str) -> None:  # the holder ends its transaction once told
+            messages.append(message)
+            holder.rollback()
+
+        report = ensure_schema(
+            engine,
+            apply=True,
+            progress=told,
+            lock_timeout_ms=200,
+            attempts=10,
+            retry_delay_s=0.05,
+        )
+        assert report.applied == [_head()] and len(messages) == 1
+        assert _psql(db_url, "SELECT version_num FROM autopr_console_version") == [(_head(),)]
+    finally:
+        holder.close()
+        engine.dispose()
+
+
+def _as_an_older_console_left_it(url: str, revision: str = "0003") -> None:
+    """History in the shared alembic_version, as consoles before 0004 kept it."""
+    _psql(
+        url,
+        "ALTER TABLE autopr_console_version RENAME TO alembic_version",
+        "ALTER TABLE alembic_version RENAME CONSTRAINT autopr_console_version_pkc "
+        "TO alembic_version_pkc",
+        f"UPDATE alembic_version SET version_num = '{revision}'",
+    )
+
+
+def test_an_older_console_database_moves_its_history_to_its_own_table(db_url: str) -> None:
+    _as_an_older_console_left_it(db_url)
+    _psql(db_url, "INSERT INTO workflows (name) VALUES ('kept')")
+    db = open_database(Profile("dev", environment="dev", url=db_url))
+    try:
+        assert db.migration.applied == [_head()] and not db.read_only
+    finally:
+        db.close()
+    assert _psql(db_url, "SELECT version_num FROM autopr_console_version") == [(_head(),)]
+    assert _psql(db_url, "SELECT to_regclass('alembic_version') IS NULL") == [(True,)]
+    assert _psql(db_url, "SELECT name FROM workflows") == [("kept",)]
+
+
+def test_the_engines_alembic_version_is_never_touched(db_url: str) -> None:
+    """The engine's own history beside the console's: read, reported, left as it is."""
+    _psql(
+        db_url,
+        "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY)",
+        "INSERT INTO alembic_version VALUES ('9a1b2c3d4e5f')",
+        "UPDATE autopr_console_version SET version_num = '0003'",
+    )
+    db = open_database(Profile("dev", environment="dev", url=db_url))
+    try:
+        assert db.migration.engine_revision == ("9a1b2c3d4e5f",)
+        assert db.migration.applied == [_head()]
+    finally:
+        db.close()
+    assert _psql(db_url, "SELECT version_num FROM alembic_version") == [("9a1b2c3d4e5f",)]
+
+
+def test_cli_migrate_shows_the_sql_first_and_prod_needs_the_unlock(
+    db_url: str, isolated_home: Path
+) -> None:
+    _psql(db_url, "UPDATE autopr_console_version SET version_num = '0003'")
+    ProfileStore().save(Profile("live-db", environment="prod", url=db_url))
+    before = catalog_dump(db_url)
+    for extra in ([], ["--yes"], ["--unlock", "prod"]):
+        refused = _cli("migrate", "--profile", "live-db", *extra, home=isolated_home)
+        assert refused.returncode != 0
+        assert "ON DELETE SET NULL" in refused.stdout  # the pending SQL, shown first
+        assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+        assert "unlock" in refused.stderr
+        assert catalog_dump(db_url) == before
+    applied = _cli("migrate", "--profile", "live-db", "--unlock", "live-db", home=isolated_home)
+    assert applied.returncode == 0, applied.stderr
+    print(applied.stdout.splitlines()[-1])
+    assert f"applied {_head()}" in applied.stdout
+    assert _psql(db_url, "SELECT version_num FROM autopr_console_version") == [(_head(),)]

@@ -67,22 +67,34 @@ def functions(url: str) -> set[str]:
     return {r[0] for r in rows}
 
 
+def _action_fk_rule(url: str) -> str:
+    with psycopg.connect(libpq_conninfo(make_url(url))) as conn:
+        row = conn.execute(
+            "SELECT confdeltype FROM pg_constraint WHERE conname = 'execution_logs_action_id_fkey'"
+        ).fetchone()
+    assert row is not None
+    return row[0]
+
+
 def test_upgrade_downgrade_round_trip(empty_db_url: str, db_url: str) -> None:
     up = alembic(empty_db_url, "upgrade", "head")
     assert "Running upgrade  -> 0001" in up.stderr
-    assert tables(empty_db_url) >= CONTRACT | {"audit_log", "alembic_version"}
+    assert tables(empty_db_url) >= CONTRACT | {"audit_log", "autopr_console_version"}
     # The CLI builds exactly what the console's programmatic migration built (db_url).
     assert catalog_dump(empty_db_url, storage=False) == catalog_dump(db_url, storage=False)
 
     current = alembic(empty_db_url, "current")
     assert "(head)" in current.stdout
+    assert _action_fk_rule(empty_db_url) == "n"  # 0004: ON DELETE SET NULL
 
+    alembic(empty_db_url, "downgrade", "-1")
+    assert _action_fk_rule(empty_db_url) == "a"  # 0004 undone: NO ACTION again
     alembic(empty_db_url, "downgrade", "-1")
     assert "audit_log" not in tables(empty_db_url)
     assert tables(empty_db_url) >= CONTRACT
 
     alembic(empty_db_url, "downgrade", "base")
-    assert tables(empty_db_url) == {"alembic_version"}
+    assert tables(empty_db_url) == {"autopr_console_version"}
     assert functions(empty_db_url) == set()
     assert alembic(empty_db_url, "current").stdout.strip() == ""
 
@@ -125,7 +137,7 @@ def test_migrate_sql_prints_the_pending_ddl_and_changes_nothing(empty_db_url: st
     assert result.returncode == 0, result.stderr
     assert "CREATE TABLE workflows" in result.stdout
     assert "CREATE INDEX idx_integration_events_queue" in result.stdout
-    assert "INSERT INTO alembic_version" in result.stdout
+    assert "INSERT INTO autopr_console_version" in result.stdout
     assert tables(empty_db_url) == set()  # offline: printed, not applied
 
 

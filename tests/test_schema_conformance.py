@@ -10,7 +10,9 @@ constraints from "Constraints & Validation" and the cascade list from
 
 from __future__ import annotations
 
+import json
 import re
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +23,7 @@ SPEC = Path(__file__).parent / "spec" / "DATABASE_SCHEMA.md"
 UPSTREAM_SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "DATABASE_SCHEMA.md"
 # The console's own tables (besides Alembic's bookkeeping); nothing else may exist.
 CONSOLE_TABLES = {"audit_log"}
-ALEMBIC_TABLE = "alembic_version"
+ALEMBIC_TABLE = "autopr_console_version"
 
 DOC_TYPES = {
     "UUID": ("uuid", None),
@@ -210,13 +212,22 @@ def normalize_check(expr: str) -> str:
 
 
 def catalog_tables(conn: Connection) -> set[str]:
+    """Tables of the schema; partitions count as part of their parent, not as tables."""
     rows = conn.execute(
         text(
-            "SELECT table_name FROM information_schema.tables "
-            "WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+            "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace "
+            "AND relkind IN ('r', 'p') AND NOT relispartition"
         )
     )
     return {r[0] for r in rows}
+
+
+def is_partitioned(conn: Connection, table: str) -> bool:
+    kind = conn.execute(
+        text("SELECT relkind FROM pg_class WHERE oid = CAST(:t AS regclass)"),
+        {"t": f"public.{table}"},
+    ).scalar()
+    return kind == "p"
 
 
 def catalog_columns(conn: Connection, table: str) -> dict[str, tuple[str, int | None, bool]]:
@@ -285,15 +296,22 @@ def catalog_foreign_keys(conn: Connection) -> dict[tuple[str, str], tuple[str, s
             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
             JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = c.confkey[1]
             WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace
-              AND cardinality(c.conkey) = 1
+              AND cardinality(c.conkey) = 1 AND c.conparentid = 0
+              AND c.conrelid NOT IN (SELECT inhrelid FROM pg_inherits)
             """
         )
     )
     return {(r[0], r[1]): (r[2], r[3], r[4]) for r in rows}
 
 
-@pytest.fixture
-def conn(engine: Engine):
+@pytest.fixture(params=["plain", "partitioned"])
+def conn(request: pytest.FixtureRequest, engine: Engine, db_url: str):
+    """Both layouts of execution_logs: as migrated, and after ``logs partition``."""
+    if request.param == "partitioned":
+        from console.db.urls import libpq_conninfo, normalize_url
+        from console.logstore.partition import Partitioner
+
+        Partitioner(libpq_conninfo(normalize_url(db_url)), months_ahead=2).run()
     with engine.connect() as c:
         yield c
 
@@ -370,9 +388,13 @@ def test_table_conforms(conn: Connection, spec: Spec, table: str) -> None:
     indexes = catalog_indexes(conn, table)
     constraints = catalog_constraints(conn, table)
 
-    # Primary key.
+    # Primary key.  Month-partitioned execution_logs keys on (id, created_at): PostgreSQL
+    # requires the partition column in every unique key (README, "Month-partitioned logs").
     pkeys = [ix for ix in indexes.values() if ix.constraint and ix.name.endswith("_pkey")]
-    assert [ix.columns for ix in pkeys] == [doc.primary_key]
+    expected_pk = doc.primary_key
+    if table == "execution_logs" and is_partitioned(conn, table):
+        expected_pk = (*doc.primary_key, "created_at")
+    assert [ix.columns for ix in pkeys] == [expected_pk]
     assert doc.primary_key == tuple(c for c, dc in doc.columns.items() if dc.primary_key)
 
     # UNIQUE constraints: exactly the documented column sets, under the documented names.
@@ -420,6 +442,8 @@ def test_foreign_keys_and_cascades(conn: Connection, spec: Spec) -> None:
         for fk in table.foreign_keys.values():
             assert fk.cascade == ((table.name, fk.column) in spec.cascades)
             rule = "c" if fk.cascade else "a"  # CASCADE / NO ACTION
+            if (table.name, fk.column) == ("execution_logs", "action_id"):
+                rule = "n"  # SET NULL, revision 0004: the documented cascade must complete
             documented[(table.name, fk.column)] = (fk.ref_table, fk.ref_column, rule)
 
     live = catalog_foreign_keys(conn)
@@ -427,7 +451,92 @@ def test_foreign_keys_and_cascades(conn: Connection, spec: Spec) -> None:
     cascading = {k for k, v in live.items() if v[2] == "c"}
     assert cascading == spec.cascades
     assert live[("workflow_executions", "parent_execution_id")][2] == "a"
-    assert live[("execution_logs", "action_id")][2] == "a"
+    assert live[("execution_logs", "action_id")][2] == "n"
+
+
+# --------------------------------------------------------------------------- the cascades
+def example_rows(doc: str) -> dict[str, dict]:
+    """Each core table's **Example:** JSON object from the document."""
+    core = _section(doc, "Core Tables")
+    rows = {}
+    for m in re.finditer(r"^### \d+\. (\w+)\n(.*?)(?=^### |\Z)", core, re.M | re.S):
+        ex = re.search(r"\*\*Example:\*\*\n```json\n(.*?)\n```", m.group(2), re.S)
+        assert ex, f"{m.group(1)}: no example"
+        rows[m.group(1)] = json.loads(ex.group(1))
+    return rows
+
+
+def _insert(conn: Connection, table: str, row: dict) -> None:
+    cols = list(row)
+    values = ", ".join(
+        f"CAST(:{c} AS jsonb)" if isinstance(row[c], dict | list) else f":{c}" for c in cols
+    )
+    params = {c: json.dumps(v) if isinstance(v, dict | list) else v for c, v in row.items()}
+    conn.execute(text(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({values})"), params)
+
+
+def _load_examples(conn: Connection) -> dict[str, dict]:
+    """The document's example rows, plus a retry chain and logs naming the action."""
+    rows = example_rows(SPEC.read_text(encoding="utf-8"))
+    order = (
+        "workflows",
+        "workflow_actions",
+        "workflow_triggers",
+        "workflow_executions",
+        "execution_logs",
+        "integrations",
+        "integration_events",
+    )
+    for table in order:
+        _insert(conn, table, rows[table])
+    parent = rows["workflow_executions"]
+    retry_of_retry = None
+    for attempt in (1, 2):  # a chain of two retries, each naming the one before
+        child = {
+            **parent,
+            "id": str(uuid.uuid4()),
+            "execution_id": f"{parent['execution_id']}-r{attempt}",
+            "retry_count": attempt,
+            "parent_execution_id": retry_of_retry or parent["id"],
+        }
+        _insert(conn, "workflow_executions", child)
+        log = {**rows["execution_logs"], "id": str(uuid.uuid4()), "execution_id": child["id"]}
+        _insert(conn, "execution_logs", log)
+        retry_of_retry = child["id"]
+    return rows
+
+
+def _count(conn: Connection, table: str) -> int:
+    return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+
+
+def test_deleting_the_documents_workflow_cascades_to_everything(conn: Connection) -> None:
+    rows = _load_examples(conn)
+    assert _count(conn, "execution_logs") == 3
+    assert (
+        conn.execute(
+            text("SELECT count(*) FROM execution_logs WHERE action_id IS NOT NULL")
+        ).scalar_one()
+        == 3
+    )
+    conn.execute(text("DELETE FROM workflows WHERE id = :id"), {"id": rows["workflows"]["id"]})
+    for table in ("workflow_executions", "workflow_actions", "workflow_triggers", "execution_logs"):
+        assert _count(conn, table) == 0, f"{table} kept rows after the workflow was deleted"
+    conn.execute(
+        text("DELETE FROM integrations WHERE id = :id"), {"id": rows["integrations"]["id"]}
+    )
+    assert _count(conn, "integration_events") == 0
+    conn.rollback()
+
+
+def test_removing_an_action_keeps_its_log_lines(conn: Connection) -> None:
+    rows = _load_examples(conn)
+    conn.execute(
+        text("DELETE FROM workflow_actions WHERE id = :id"), {"id": rows["workflow_actions"]["id"]}
+    )
+    left = conn.execute(text("SELECT action_id FROM execution_logs")).scalars().all()
+    assert left == [None, None, None]  # the logs outlive the action, unlinked
+    conn.rollback()
 
 
 def test_no_plain_json_anywhere(conn: Connection) -> None:

@@ -22,7 +22,7 @@ def test_the_gui_command_line_is_parsed_without_the_other_commands():
     code = (
         "import sys\n"
         "import console.app\n"
-        "console.app.run = lambda profile=None, url=None: print('run', profile, url) or 0\n"
+        "console.app.run = lambda profile=None, url=None, **kw: print('run', profile, url) or 0\n"
         "from console.cli import main\n"
         "print(main(['--url', 'postgresql://u@h/db', 'gui']))\n"
         "print(main(['-p', 'staging']))\n"

@@ -457,3 +457,32 @@ def test_deleting_the_page_stops_its_tail(qtbot, runner, db, conninfo):
     page.deleteLater()
     qtbot.waitUntil(lambda: session.engine.stopped, timeout=WAIT)
     assert session.join(30)
+
+
+def test_target_list_stays_still_while_open_and_a_finished_target_keeps_its_id(
+    qtbot, runner, db, conninfo
+):
+    a, code_a = make_execution(conninfo)
+    page = make_page(qtbot, runner)
+    page.set_database(db)
+    qtbot.waitUntil(lambda: page.target.count() == 2, timeout=WAIT)
+    page.target.showPopup()
+    assert page.target.popup_open
+    make_execution(conninfo)  # a second one starts
+    page.refresh()  # the auto-refresh tick reloads the list meanwhile
+    runner.wait_idle()
+    qtbot.waitUntil(lambda: page._deferred_targets is not None, timeout=WAIT)
+    assert page.target.count() == 2  # what the operator is about to click has not moved
+    page.target.hidePopup()
+    qtbot.waitUntil(lambda: page.target.count() == 3, timeout=WAIT)
+    # follow a, then a finishes: the list names it by its execution id, not its UUID
+    page.follow_execution(a)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE workflow_executions SET status = 'completed', completed_at = now() "
+            "WHERE id = %s",
+            (a,),
+        )
+    page.refresh()
+    qtbot.waitUntil(lambda: page.target.currentText() == f"{code_a} (completed)", timeout=WAIT)
+    assert page.target.currentData() == str(uuid.UUID(a))

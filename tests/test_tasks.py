@@ -236,7 +236,7 @@ def _sleepers(conninfo: str) -> int:
 
 
 def test_every_background_submit_names_its_owner():
-    """24 submits in console/ui; a new one without ``owner=`` fails here, not in the field."""
+    """Every submit in console/ui (26 today) names its owner: a new one without fails here."""
     import ast
     from pathlib import Path
 

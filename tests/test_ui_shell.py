@@ -54,6 +54,9 @@ class RecordingPage(QWidget):
     def clear_filters(self) -> None:
         self.cleared += 1
 
+    def filter_scope(self) -> list:
+        return [self.filter_edit]
+
 
 def specs() -> list[PageSpec]:
     return [
@@ -327,7 +330,33 @@ def test_staging_with_pending_migrations_asks_first(qtbot, window, empty_db_url)
     _answer_migration(qtbot, window, apply=True)
     qtbot.waitUntil(lambda: window.state == "connected", timeout=CONNECT_TIMEOUT_MS)
     assert window.db.migration.applied
-    assert {"workflows", "execution_logs", "alembic_version"} <= _tables(empty_db_url)
+    assert {"workflows", "execution_logs", "autopr_console_version"} <= _tables(empty_db_url)
+
+
+def test_prod_migrations_show_their_sql_and_need_the_profile_name(
+    qtbot, window, empty_db_url, tmp_path
+):
+    profile = Profile("prod-eu", environment="prod", url=empty_db_url)
+    window.connect_profile(profile)
+
+    def visible() -> list[MigrationDialog]:
+        return [d for d in window.findChildren(MigrationDialog) if d.isVisible()]
+
+    qtbot.waitUntil(lambda: len(visible()) == 1, timeout=CONNECT_TIMEOUT_MS)
+    dialog = visible()[0]
+    assert "CREATE TABLE workflows" in dialog.sql_view.toPlainText()
+    assert dialog.name_edit is not None and not dialog.apply_button.isEnabled()
+    dialog.name_edit.setText("prod")
+    assert not dialog.apply_button.isEnabled()
+    dialog.accept()  # e.g. Enter: still refused without the name
+    assert dialog.isVisible() and "workflows" not in _tables(empty_db_url)
+    dialog.grab().save(str(tmp_path / "prod-migration.png"))
+    dialog.name_edit.setText("prod-eu")
+    assert dialog.apply_button.isEnabled()
+    dialog.apply_button.click()
+    qtbot.waitUntil(lambda: window.state == "connected", timeout=CONNECT_TIMEOUT_MS)
+    assert window.db.migration.applied and window.db.read_only
+    assert "workflows" in _tables(empty_db_url)
 
 
 def test_auth_failure_prompts_for_a_password_kept_in_memory_only(
@@ -358,26 +387,21 @@ def test_auth_failure_prompts_for_a_password_kept_in_memory_only(
 
 def test_page_shortcuts_refresh_filters_and_click_through(qtbot, window, db_url):
     connect(qtbot, window, Profile("dev-x", environment="dev", url=db_url))
-    assert page_shortcuts(list(KEYS)) == {
-        "workflows": "Ctrl+1",
-        "executions": "Ctrl+2",
-        "logs": "Ctrl+3",
-        "integrations": "Ctrl+4",
-        "events": "Ctrl+5",
-        "overview": "Ctrl+6",
-        "tail": "Ctrl+7",
-    }
+    # in navigation order
+    assert page_shortcuts(list(KEYS)) == {key: f"Ctrl+{n}" for n, key in enumerate(KEYS, 1)}
     window.activateWindow()
-    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
     assert window.current_key() == "executions"
     page = window.pages["executions"]
     before = page.refreshes
     qtbot.keyClick(window, Qt.Key.Key_F5)
     assert page.refreshes == before + 1
     qtbot.keyClick(window, Qt.Key.Key_Escape)
-    assert page.cleared == 1
+    assert page.cleared == 0  # Esc belongs to the filter bar it is pressed in
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert page.filter_edit.hasFocus()
+    qtbot.keyClick(page.filter_edit, Qt.Key.Key_Escape)
+    assert page.cleared == 1
     window.ctx.open_page("logs", {"execution_id": "abc", "min_level": "ERROR"})
     assert window.current_key() == "logs"
     assert window.pages["logs"].filters[-1] == {"execution_id": "abc", "min_level": "ERROR"}
@@ -386,9 +410,14 @@ def test_page_shortcuts_refresh_filters_and_click_through(qtbot, window, db_url)
 
 def test_auto_refresh_refreshes_visible_page_and_pauses(qtbot, window, db_url):
     connect(qtbot, window, Profile("dev-x", environment="dev", url=db_url))
-    window.show_page("events")
+    # live by default: every 5 s, and a page is read again when it is shown
+    assert window.auto_refresh_active() and window.refresh_interval() == 5
     page = window.pages["events"]
     hidden = window.pages["workflows"]
+    shown_before = page.refreshes
+    window.show_page("events")
+    assert page.refreshes == shown_before + 1
+    window.refresh_combo.setCurrentIndex(window.refresh_combo.findData(0))
     assert not window.auto_refresh_active()
     window.refresh_combo.setCurrentIndex(window.refresh_combo.findData(5))
     assert window.auto_refresh_active()
@@ -438,7 +467,7 @@ def test_database_at_an_unknown_revision_opens_read_only_with_a_clear_notice(
 ):
     conninfo = db_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute("UPDATE alembic_version SET version_num = '9999_future'")
+        conn.execute("UPDATE autopr_console_version SET version_num = '9999_future'")
     connect(qtbot, window, Profile("future", environment="dev", url=db_url))
     assert window.db.read_only_reason
     assert window.banner.notice_label.isVisibleTo(window)
@@ -448,7 +477,7 @@ def test_database_at_an_unknown_revision_opens_read_only_with_a_clear_notice(
     window.grab().save(str(tmp_path / "read-only.png"))
     # the notice goes away with the next (normal) connection
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute("UPDATE alembic_version SET version_num = '0003'")
+        conn.execute("UPDATE autopr_console_version SET version_num = '0003'")
     window.retry()
     qtbot.waitUntil(lambda: window.state == "connected", timeout=CONNECT_TIMEOUT_MS)
     assert not window.banner.notice_label.isVisibleTo(window)

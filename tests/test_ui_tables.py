@@ -475,3 +475,82 @@ def test_estimate_until_exact_count_is_asked(qtbot, ctx, db) -> None:
     assert page.model.total_exact and page.model.total == exact
     assert page.count_label.text() == f"{exact:,} log lines"
     assert not page.exact_button.isVisible()
+
+
+def test_each_table_says_how_old_its_rows_are(qtbot, ctx, db) -> None:
+    """ "updated just now" after a read, ticking while shown; shown() re-reads old data only."""
+    from console.ui.freshness import age_text
+
+    assert [age_text(s) for s in (0.4, 3.2, 125, 7300)] == [
+        "updated just now",
+        "updated 3 s ago",
+        "updated 2 min ago",
+        "updated 2 h ago",
+    ]
+    page = make_page(qtbot, ctx, "executions", db)
+    assert page.freshness.text() == "updated just now"
+    assert page.freshness.isVisible() and page.freshness.toolTip().startswith("Read at ")
+    qtbot.waitUntil(lambda: page.freshness.text() == "updated 2 s ago", timeout=4000)
+    loads: list[int] = []
+    page.controller.loaded.connect(lambda: loads.append(1))
+    page.shown()  # 2 s old: read again
+    settle(qtbot, page)
+    assert loads == [1] and page.freshness.text() == "updated just now"
+    page.shown()  # just read: not again
+    settle(qtbot, page)
+    assert loads == [1]
+    page.set_database(None)
+    assert page.freshness.text() == ""
+
+
+def test_logs_are_readable_at_1024(qtbot, ctx, db) -> None:
+    """Message right after Level and given the width left; short times, exact on hover;
+    no detail pane until a row is opened; Ctrl+D toggles it and its width is remembered."""
+    from datetime import UTC, datetime, timedelta
+
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    from console.ui import timefmt
+    from console.ui.tables.base import MiddleElide
+
+    page = make_page(qtbot, ctx, "logs", db)
+    page.resize(1024 - 180, 560)  # the page inside a 1024 px window (navigation on the left)
+    qtbot.wait(50)
+    headers = [c.header for c in page.columns]
+    assert headers[:3] == ["Time", "Level", "Message"]
+    assert page.detail.isHidden()
+    header = page.view.horizontalHeader()
+    others = sum(header.sectionSize(i) for i in range(len(headers)) if i != 2)
+    assert header.sectionSize(2) == page.view.viewport().width() - others >= 300
+    row = page.model.row_at(page.model.start)
+    assert row.texts[0] == timefmt.clock(row.raw["created_at"])
+    assert page.model.data(page.model.index(page.model.start, 0), 3).startswith(
+        timefmt.exact(row.raw["created_at"], millis=True)
+    )
+    now = datetime(2026, 12, 1, 15, 4, 5, 678000, tzinfo=UTC)
+    timefmt.set_utc(True)
+    try:
+        assert timefmt.clock(now, now) == "15:04:05.678"
+        assert timefmt.clock(now - timedelta(days=2), now) == "11-29 15:04:05"
+        assert timefmt.clock(now - timedelta(days=400), now) == "2025-10-27 15:04:05"
+    finally:
+        timefmt.set_utc(False)
+    # ids keep both ends
+    ex_col = headers.index("Execution")
+    delegate = page.view.itemDelegateForColumn(ex_col)
+    assert isinstance(delegate, MiddleElide)
+    option = QStyleOptionViewItem()
+    delegate.initStyleOption(option, page.model.index(page.model.start, ex_col))
+    assert option.textElideMode == Qt.TextElideMode.ElideMiddle
+    # the detail pane: opened by Enter, toggled by Ctrl+D, its width remembered
+    page.view.setFocus()
+    page.view.setCurrentIndex(page.model.index(page.model.start, 0))
+    qtbot.keyClick(page.view, Qt.Key.Key_Return)
+    settle(qtbot, page)
+    assert page.details_shown() and page.detail.title.text()
+    total = sum(page.splitter.sizes())
+    page.splitter.setSizes([total - 300, 300])
+    qtbot.keyClick(page.view, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert page.detail.isHidden()
+    qtbot.keyClick(page.view, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert page.details_shown() and page.splitter.sizes()[1] == 300

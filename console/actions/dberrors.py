@@ -6,6 +6,7 @@ import psycopg.errors as pg
 from sqlalchemy.exc import DBAPIError
 
 from console.actions.errors import CONFLICT, CONNECTION, DATABASE, GONE, ActionError
+from console.secret_policy import redact_text
 
 # What a constraint means, in words; unknown names fall back to the server's text.
 CONSTRAINT_TEXT: dict[str, str] = {
@@ -57,4 +58,4 @@ def explain(exc: BaseException) -> ActionError:
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    return redact_text(text.splitlines()[0]) if text else type(exc).__name__

@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "console.cli.screenshot_cmd",
     "console.cli.action_cmds",
     "console.cli.selftest_cmd",
+    "console.cli.logs_cmd",
 )
 
 
@@ -42,6 +43,14 @@ def common_parser(*, for_subcommand: bool = True) -> argparse.ArgumentParser:
     )
     target.add_argument(
         "--url", metavar="URL", default=default, help="database URL (overrides profiles)"
+    )
+    common.add_argument(
+        "--replica-url",
+        metavar="URL",
+        default=default,
+        action="append",
+        help="a streaming replica that answers the reads (writes go to the primary); repeat "
+        "for several",
     )
     common.add_argument(
         "--environment",
@@ -97,12 +106,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = _opens_window(args_in)
     parser = build_parser(("console.cli.gui_cmd",) if window else COMMAND_MODULES)
     args = parser.parse_args(args_in)
-    if not getattr(args, "func", None):
+    func = getattr(args, "func", None)
+    if func is None:
         from console.cli.gui_cmd import run_gui
 
-        return run_gui(args)
+        func = run_gui
     try:
-        return int(args.func(args) or 0)
+        return int(func(args) or 0)
     except KeyboardInterrupt:
         return 130
     except CommandError as exc:

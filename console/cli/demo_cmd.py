@@ -17,6 +17,7 @@ import time
 from console.actions.guard import WriteGuard
 from console.cli import CommandError
 from console.cli.common import open_from_args, profile_from_args
+from console.cli.gui_cmd import check_window_possible
 from console.cli.unlock import demo_guard
 from console.db.connection import Database
 from console.db.engine import EngineSettings, make_engine
@@ -57,6 +58,8 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.open:  # before the demo data is written and the embedded server starts
+        check_window_possible()
     profile = profile_from_args(args)
     guard = demo_guard(profile)  # before connecting: staging and prod are refused outright
     db = open_from_args(args)

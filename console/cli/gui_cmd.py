@@ -11,6 +11,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 
 
 def run_gui(args: argparse.Namespace) -> int:
+    check_window_possible()
     from console.app import run
 
     return run(
@@ -18,3 +19,13 @@ def run_gui(args: argparse.Namespace) -> int:
         url=getattr(args, "url", None),
         environment=getattr(args, "environment", None),
     )
+
+
+def check_window_possible() -> None:
+    """Refuse in one line, before anything is started or written, where no window can open."""
+    from console.cli import CommandError
+    from console.ui.platform_check import window_problem
+
+    problem = window_problem()
+    if problem:
+        raise CommandError(f"cannot open the window: {problem}", 3)

@@ -1,12 +1,19 @@
-"""``autopr-console migrate [--sql] [--yes]``."""
+"""``autopr-console migrate [--sql] [--yes] [--unlock NAME]``.
+
+The pending work and its SQL are shown before anything runs.  local/dev apply by
+themselves; staging needs ``--yes``; prod needs ``--unlock`` with the profile's
+name (the same unlock as every other prod write).  DDL waits a few seconds for a
+table lock at a time and says how many sessions hold it (see the migrator).
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from console.cli import CommandError
 from console.cli.common import open_from_args, profile_from_args
-from console.db.migrator import MigrationReport
+from console.db.migrator import MigrationReport, SchemaState
 from console.profiles import Profile
 
 
@@ -15,47 +22,84 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
         "migrate",
         parents=[common],
         help="apply pending schema migrations",
-        description="Apply pending migrations. staging and prod refuse unless --yes is given.",
+        description=(
+            "Show and apply the console's pending migrations. staging needs --yes; prod needs "
+            "--unlock with the profile's name."
+        ),
     )
     p.add_argument(
         "--sql",
         action="store_true",
         help="print the SQL of pending revisions for a DBA instead of applying them",
     )
-    p.add_argument("--yes", "-y", action="store_true", help="apply on staging/prod without asking")
+    p.add_argument("--yes", "-y", action="store_true", help="apply on staging without asking")
+    p.add_argument(
+        "--unlock",
+        metavar="PROFILE_NAME",
+        help="unlock prod for this migration by typing the profile's name",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    profile = profile_from_args(args)
+    report = _inspect(profile)
+    if report.read_only_reason:
+        raise CommandError(report.read_only_reason)
     if args.sql:
-        return _print_sql(args)
-    db = open_from_args(args)
+        return _print_sql(profile, report)
+    if not report.needs_upgrade:
+        print(f"{profile.name}: up to date at {report.head}")
+        return 0
+    _show(profile, report)
+    if profile.is_prod and args.unlock != profile.name:
+        hint = (
+            f"--unlock {args.unlock!r} does not match the profile name {profile.name!r}"
+            if args.unlock
+            else f"repeat with --unlock {profile.name} to apply them"
+        )
+        raise CommandError(
+            f"profile {profile.name!r} is prod: pending migrations need the unlock; {hint}"
+        )
+    if profile.environment == "staging" and not args.yes:
+        raise CommandError(
+            f"profile {profile.name!r} (staging) has pending migrations "
+            f"{', '.join(report.pending) or '(history move)'}; read the SQL above and apply "
+            "with --yes"
+        )
+    args.yes = True
+    db = open_from_args(args, assume_yes=True, progress=_progress)
     try:
-        report = db.migration
-        if db.read_only_reason:
+        if db.read_only_reason and not profile.is_prod:
             raise CommandError(db.read_only_reason)
-        if report.applied:
-            print(f"applied {', '.join(report.applied)}; {db.database_name} is at {report.head}")
+        applied = db.migration.applied
+        if applied:
+            print(f"applied {', '.join(applied)}; {db.database_name} is at {db.migration.head}")
         else:
-            print(f"{db.database_name} is up to date at {report.head}")
+            print(f"{db.database_name} is up to date at {db.migration.head}")
     finally:
         db.close()
     return 0
 
 
-def _print_sql(args: argparse.Namespace) -> int:
-    """Offline SQL from the database's current revision (or from scratch) to head."""
-    from console.db.migrator import SchemaState, pending_sql
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
-    profile = profile_from_args(args)
-    report = _inspect(profile)
-    if report.state in (SchemaState.AHEAD, SchemaState.UNMANAGED):
-        raise CommandError(report.read_only_reason or "schema not managed by this console")
+
+def _show(profile: Profile, report: MigrationReport) -> None:
+    """What will run, and its SQL, before anything runs."""
+    print(f"-- {profile.name} ({profile.environment}): pending work")
+    for step in report.steps:
+        print(f"--   {step}")
+    print(report.sql(), end="")
+
+
+def _print_sql(profile: Profile, report: MigrationReport) -> int:
+    """Offline SQL from the database's current state to head."""
     if report.state is SchemaState.CURRENT:
         print(f"-- {profile.name}: up to date at {report.head}; nothing to apply")
         return 0
-    start = report.current[0] if report.current else None
-    print(pending_sql(start), end="")
+    print(report.sql(), end="")
     return 0
 
 

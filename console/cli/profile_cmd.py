@@ -8,6 +8,7 @@ import sys
 
 from console import secrets
 from console.cli import CommandError
+from console.db.transport import prod_tls_warning
 from console.db.urls import normalize_url
 from console.environments import looks_like_prod
 from console.profiles import ENVIRONMENTS, Profile, ProfileError, ProfileStore, validate_name
@@ -28,11 +29,31 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     where.add_argument("--service", help="libpq service name from pg_service.conf")
     where.add_argument("--embedded", action="store_true", help="the bundled local server")
     add.add_argument("--port", type=int)
+    add.add_argument(
+        "--replica-url",
+        metavar="URL",
+        action="append",
+        help="a streaming replica that answers the reads (writes go to the primary); repeat "
+        "for several",
+    )
     add.add_argument("--dbname")
     add.add_argument("--user")
     add.add_argument(
         "--sslmode", choices=["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
     )
+    tls = add.add_argument_group("TLS (certificate files; a key passphrase is asked, never stored)")
+    tls.add_argument("--sslrootcert", help="CA certificate(s) to verify the server with")
+    tls.add_argument("--sslcert", help="client certificate")
+    tls.add_argument("--sslkey", help="client certificate's private key")
+    ssh = add.add_argument_group("SSH tunnel (host keys from known_hosts; ~/.ssh/config applies)")
+    ssh.add_argument(
+        "--ssh",
+        metavar="USER@HOST[:PORT]",
+        help="reach the database through this bastion (a chain: user@jump,user@bastion); "
+        "--host is then the database host as the bastion sees it",
+    )
+    ssh.add_argument("--ssh-key", metavar="PATH", help="SSH key file (default: agent, config)")
+    ssh.add_argument("--ssh-config", metavar="PATH", help="an ssh_config file to use instead")
     add.add_argument(
         "--environment",
         choices=ENVIRONMENTS,
@@ -95,12 +116,22 @@ def run_add(args: argparse.Namespace) -> int:
             user=args.user,
             sslmode=args.sslmode,
             service=args.service,
+            ssh=args.ssh,
+            ssh_key=args.ssh_key,
+            ssh_config=args.ssh_config,
+            sslrootcert=args.sslrootcert,
+            sslcert=args.sslcert,
+            sslkey=args.sslkey,
+            replica_url=" ".join(args.replica_url) if args.replica_url else None,
         )
         profile.sqlalchemy_url()  # validates a URL before anything is written
         ProfileStore().save(profile)
     except (ProfileError, ValueError) as exc:
         raise CommandError(str(exc), 2) from exc
     print(f"saved profile {name!r} ({env}): {profile.describe()}")
+    warning = prod_tls_warning(profile, profile.sslmode or _url_sslmode(profile))
+    if warning:
+        print(f"warning: {warning}")
     if env != "prod" and looks_like_prod(name):
         print(f"note: the name {name!r} reads like production, but it is declared {env}")
     if args.embedded or args.no_password:
@@ -126,6 +157,13 @@ def run_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _url_sslmode(profile: Profile) -> str | None:
+    if not profile.url:
+        return None
+    mode = normalize_url(profile.url).query.get("sslmode")
+    return mode if isinstance(mode, str) else None
+
+
 def run_remove(args: argparse.Namespace) -> int:
     store = ProfileStore()
     removed = store.remove(args.name)
@@ -138,10 +176,13 @@ def run_remove(args: argparse.Namespace) -> int:
 
 def run_test(args: argparse.Namespace) -> int:
     from console.cli.common import open_from_args
+    from console.db.hops import report_hops
 
     args.profile, args.url = args.name, None
     db = open_from_args(args, assume_yes=False)
     try:
+        for hop in report_hops(db):
+            print(f"{hop.name + ':':<13} {hop.text}")
         mode = "read-only" if db.read_only else "read-write"
         print(
             f"ok: {db.profile.name} ({db.profile.environment_label}) {db.database_name} "

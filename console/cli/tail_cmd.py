@@ -97,7 +97,10 @@ def _follow(args: argparse.Namespace, db) -> int:
     from console.tail.lines import TailLine, format_jsonl, format_text
     from console.tail.resolve import ExecutionNotFound, resolve_execution
 
-    conninfo = db.conninfo()
+    conninfo = db.read_conninfo()
+    source = db.read_source()
+    if source is not None:
+        print(f"{APP_ID} tail: {source.text()}", file=sys.stderr, flush=True)
     execution = None
     if args.execution:
         try:

@@ -10,12 +10,14 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from console import paths, secrets
+from console.db import passphrases
 from console.db.embedded import EmbeddedServer, EmbeddedServerError
 from console.db.engine import EngineSettings, make_engine
 from console.db.migrator import (
@@ -25,12 +27,22 @@ from console.db.migrator import (
     SchemaState,
     ensure_schema,
 )
+from console.db.tls import (
+    ServerCertificate,
+    SessionTLS,
+    explain_tls_error,
+    key_passphrase_needed,
+    server_certificate,
+    session_tls,
+)
+from console.db.tunnel import SSHTunnel, TunnelFailed, bind_to_engine, tunnel_profile_url
 from console.db.urls import libpq_conninfo, redact
 from console.profiles import RESERVED_NAMES, Profile
 
 log = logging.getLogger(__name__)
 
 ConfirmMigrations = Callable[[MigrationReport], bool]
+Progress = Callable[[str], None]
 
 
 class ConnectionFailed(RuntimeError):
@@ -39,14 +51,28 @@ class ConnectionFailed(RuntimeError):
     def __init__(self, reason: str, kind: str = "error") -> None:
         super().__init__(reason)
         # unreachable | auth | missing-db | timeout | embedded | refused | migration | error
+        # | tunnel-* (console.db.tunnel) | tls-* (console.db.tls)
         self.kind = kind
 
 
-def explain_connection_error(exc: BaseException, url: URL | None = None) -> ConnectionFailed:
+def explain_connection_error(
+    exc: BaseException, url: URL | None = None, tunnel: SSHTunnel | None = None
+) -> ConnectionFailed:
     """Turn a driver error into a short reason; never echoes a password."""
+    if isinstance(exc, TunnelFailed):
+        return ConnectionFailed(str(exc), exc.kind)
     raw = str(getattr(exc, "orig", None) or exc)
     low = raw.lower()
     where = f" ({redact(url)})" if url is not None else ""
+    tls_reason = explain_tls_error(raw, _certificate_for(raw, url))
+    if tls_reason is not None:
+        return ConnectionFailed(*tls_reason)
+    if tunnel is not None and "server closed the connection unexpectedly" in low:
+        return ConnectionFailed(
+            f"the bastion {tunnel.bastion.bare_host} cannot reach the database at "
+            f"{tunnel.remote_host}:{tunnel.remote_port}",
+            "unreachable",
+        )
     if "password authentication failed" in low or "no password supplied" in low:
         return ConnectionFailed(f"wrong or missing password for this profile{where}", "auth")
     if re.search(r'role ".*" does not exist', low):
@@ -74,6 +100,19 @@ def explain_connection_error(exc: BaseException, url: URL | None = None) -> Conn
     return ConnectionFailed(f"could not connect: {first_line}", "error")
 
 
+def _certificate_for(raw: str, url: URL | None) -> ServerCertificate | None:
+    """The server's certificate, read only to explain a refused verification."""
+    if url is None or "certificate verify failed" not in raw.lower():
+        return None
+    query = url.query.get("hostaddr")
+    host = (query if isinstance(query, str) else None) or url.host or "localhost"
+    try:
+        return server_certificate(host, url.port or 5432)
+    except Exception as exc:  # only an explanation: the refusal stands regardless
+        log.info("could not read the server certificate: %s", exc)
+        return None
+
+
 @dataclass
 class Database:
     """A connected profile."""
@@ -88,11 +127,67 @@ class Database:
     migration: MigrationReport
     embedded: EmbeddedServer | None = None
     listen_allowed: bool = True
+    tunnel: SSHTunnel | None = None
+    tls: SessionTLS | None = None
+    _sslpassword: str | None = field(default=None, repr=False)
+    # console.db.replica.ReadRouter when the profile names a replica
+    replica: Any = None
     _closed: bool = field(default=False, repr=False)
 
     def conninfo(self) -> str:
-        """A libpq conninfo for raw psycopg connections (the live tail)."""
-        return libpq_conninfo(self.url)
+        """A libpq conninfo for raw psycopg connections (the live tail).
+
+        Through the tunnel's local port when there is one (kept open by its keeper and
+        the window's ping; never reopened here: callers may be on the GUI thread).
+        """
+        info = libpq_conninfo(self.url)
+        if self._sslpassword:
+            from psycopg.conninfo import make_conninfo
+
+            info = make_conninfo(info, sslpassword=self._sslpassword)
+        return info
+
+    def ping(self) -> None:
+        """One round trip; a dropped tunnel is reopened first (so its error is the one shown)."""
+        if self.tunnel is not None:
+            self.tunnel.ensure_open()
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except Exception:
+            if self.tunnel is not None:
+                # ssh may be exiting right now (the bastion went away): then its reason
+                # is the one to show, not the refused local port it leaves behind.
+                self.tunnel.recheck()
+            raise
+
+    @property
+    def via(self) -> str | None:
+        """The bastion the connection goes through, or None."""
+        return self.tunnel.bastion.bare_host if self.tunnel is not None else None
+
+    @property
+    def reader(self) -> Engine:
+        """A stable engine handle for readers that follows the replica router (or the engine)."""
+        if self.replica is None:
+            return self.engine
+        from console.db.replica import RoutedEngine
+
+        return RoutedEngine(self.replica)  # type: ignore[return-value]
+
+    def read_engine(self) -> Engine:
+        """The engine for what only reads: the replica while it answers in time."""
+        return self.replica.read_engine() if self.replica is not None else self.engine
+
+    def read_conninfo(self) -> str:
+        """A libpq conninfo for raw reads (the live tail): the replica's when it answers."""
+        if self.replica is None:
+            return self.conninfo()
+        return self.replica.read_conninfo(self.conninfo())
+
+    def read_source(self):
+        """``console.db.replica.ReadSource`` (which server answers reads), or None."""
+        return self.replica.source() if self.replica is not None else None
 
     def writer_engine(self) -> Engine:
         """An engine that may write (prod only after an unlock; see the actions layer)."""
@@ -106,6 +201,10 @@ class Database:
             return
         self._closed = True
         self.engine.dispose()
+        if self.tunnel is not None:
+            self.tunnel.close()
+        if self.replica is not None:
+            self.replica.dispose()
         if self.embedded is not None:
             try:
                 self.embedded.stop()
@@ -131,16 +230,21 @@ def open_database(
     password: str | None = None,
     confirm_migrations: ConfirmMigrations | None = None,
     settings: EngineSettings | None = None,
+    progress: Progress | None = None,
 ) -> Database:
     """Connect to ``profile`` and bring its schema up to date per the profile's rules.
 
     * local/dev apply pending revisions by themselves;
-    * staging/prod call ``confirm_migrations`` (no callback: refuse, raising
-      :class:`MigrationRefused`);
-    * a database ahead of us, or unmanaged, is opened read-only and left untouched;
+    * staging/prod call ``confirm_migrations`` (the callback enforces staging's
+      confirmation and prod's unlock; no callback: refuse).  A declined empty
+      database raises :class:`MigrationRefused`; declined work on tables that match
+      opens read-only, with every read working;
+    * a database ahead of us, or whose tables differ, is opened read-only and left untouched;
+    * ``progress`` hears "waiting for N sessions" while DDL waits for a table lock;
     * prod connects with read-only transactions enforced by the server.
     """
     embedded: EmbeddedServer | None = None
+    tunnel: SSHTunnel | None = None
     if profile.embedded:
         embedded, url = _start_embedded(profile)
     else:
@@ -148,6 +252,20 @@ def open_database(
             # Ad-hoc URLs never borrow a stored password (it would go to their server).
             password = secrets.get_password(profile.name)
         url = profile.sqlalchemy_url(password)
+        if profile.ssh:
+            try:
+                url, tunnel = tunnel_profile_url(profile, url)
+            except TunnelFailed as exc:
+                raise _failed(profile, ConnectionFailed(str(exc), exc.kind)) from exc
+    sslpassword = passphrases.get(passphrases.TLS, profile.name)
+    connect_args = {"sslpassword": sslpassword} if sslpassword else None
+    locked_key = key_passphrase_needed(url)
+    if locked_key and sslpassword is None:
+        if tunnel is not None:
+            tunnel.close()
+        raise ConnectionFailed(
+            f"TLS: the client key {locked_key} needs its passphrase", "tls-passphrase"
+        )
     base = settings or EngineSettings(
         connect_timeout_s=profile.connect_timeout_s,
         statement_timeout_ms=profile.statement_timeout_ms,
@@ -163,14 +281,21 @@ def open_database(
                 max_overflow=0,
                 application_name=base.application_name + "-migrate",
             ),
+            connect_args=connect_args,
         )
+        if tunnel is not None:
+            bind_to_engine(migrate_engine, tunnel)
         try:
-            report = _migrate(migrate_engine, profile, confirm_migrations)
+            report = _migrate(migrate_engine, profile, confirm_migrations, progress)
         finally:
             migrate_engine.dispose()
         reason = report.read_only_reason
         read_only = profile.is_prod or reason is not None
-        engine = make_engine(url, replace_settings(base, read_only=read_only))
+        engine = make_engine(
+            url, replace_settings(base, read_only=read_only), connect_args=connect_args
+        )
+        if tunnel is not None:
+            bind_to_engine(engine, tunnel)
         with engine.connect() as conn:
             version, current_db, in_recovery = conn.execute(
                 text(
@@ -178,19 +303,25 @@ def open_database(
                     "pg_is_in_recovery()"
                 )
             ).one()
+            tls = session_tls(conn)
     except MigrationFailed as exc:
-        if embedded is not None:
-            embedded.stop()
+        _stop(embedded, tunnel)
         raise ConnectionFailed(str(exc), "migration") from exc
+    except TunnelFailed as exc:
+        _stop(embedded, tunnel)
+        raise _failed(profile, ConnectionFailed(str(exc), exc.kind)) from exc
     except (OperationalError, DBAPIError) as exc:
-        if embedded is not None:
-            embedded.stop()
-        raise explain_connection_error(exc, url) from exc
+        _stop(embedded, tunnel)
+        failure = _failed(profile, explain_connection_error(exc, url, tunnel))
+        if profile.replica_url and failure.kind in ("unreachable", "timeout", "error"):
+            from console.db.replica import open_replica_only
+
+            return open_replica_only(profile, failure, password, open_database)
+        raise failure from exc
     except BaseException:
-        if embedded is not None:
-            embedded.stop()
+        _stop(embedded, tunnel)
         raise
-    return Database(
+    db = Database(
         profile=profile,
         engine=engine,
         url=url,
@@ -202,7 +333,32 @@ def open_database(
         migration=report,
         embedded=embedded,
         listen_allowed=not bool(in_recovery),
+        tunnel=tunnel,
+        tls=tls,
+        _sslpassword=sslpassword,
     )
+    if profile.replica_url:
+        from console.db.replica import attach_router
+
+        attach_router(db, password, base)
+    return db
+
+
+def _failed(profile: Profile, failure: ConnectionFailed) -> ConnectionFailed:
+    """A refused key passphrase is forgotten, so the next attempt asks again."""
+    if failure.kind == "tunnel-passphrase":
+        passphrases.forget(passphrases.SSH, profile.name)
+    elif failure.kind == "tls-passphrase":
+        passphrases.forget(passphrases.TLS, profile.name)
+    return failure
+
+
+def _stop(embedded: EmbeddedServer | None, tunnel: SSHTunnel | None) -> None:
+    """Undo a half-made connection: the embedded server and the tunnel it started."""
+    if embedded is not None:
+        embedded.stop()
+    if tunnel is not None:
+        tunnel.close()
 
 
 def replace_settings(settings: EngineSettings, **changes) -> EngineSettings:
@@ -212,15 +368,21 @@ def replace_settings(settings: EngineSettings, **changes) -> EngineSettings:
 
 
 def _migrate(
-    engine: Engine, profile: Profile, confirm: ConfirmMigrations | None
+    engine: Engine,
+    profile: Profile,
+    confirm: ConfirmMigrations | None,
+    progress: Progress | None = None,
 ) -> MigrationReport:
     ask_first = profile.asks_before_migrating
     try:
-        return ensure_schema(engine, apply=not ask_first)
+        return ensure_schema(engine, apply=not ask_first, progress=progress)
     except MigrationRefused as refused:
         if confirm is None or not confirm(refused.report):
-            raise
-        return ensure_schema(engine, apply=True)
+            if refused.report.state is SchemaState.EMPTY:
+                raise
+            refused.report.declined = True  # reads work; writes wait for the confirmation
+            return refused.report
+        return ensure_schema(engine, apply=True, progress=progress)
 
 
 __all__ = [

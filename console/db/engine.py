@@ -38,11 +38,17 @@ def server_options(settings: EngineSettings) -> str:
     return " ".join(opts)
 
 
-def make_engine(url: str | URL, settings: EngineSettings | None = None) -> Engine:
-    """An engine with a small pool, pre-ping, keepalives and server-side timeouts."""
+def make_engine(
+    url: str | URL, settings: EngineSettings | None = None, connect_args: dict | None = None
+) -> Engine:
+    """An engine with a small pool, pre-ping, keepalives and server-side timeouts.
+
+    ``connect_args``: more libpq parameters kept out of the URL (``sslpassword``).
+    """
     settings = settings or EngineSettings()
     url = normalize_url(url)
     connect_args = {
+        **(connect_args or {}),
         "connect_timeout": settings.connect_timeout_s,
         "application_name": settings.application_name,
         "keepalives": 1,

@@ -2,8 +2,18 @@
 
 The console runs pending Alembic revisions itself, serialised by a PostgreSQL
 advisory lock so that several consoles starting against one empty database
-migrate it once.  A database it does not understand (a revision newer than
-ours, or the tables without ``alembic_version``) is never altered.
+migrate it once.  A database is recognised by what its catalog holds (see
+:mod:`console.db.catalog`), not by a revision id: seven tables that match the
+contract, made by the console or by the engine, open with every read working.
+The console's own history lives in its own version table
+(``autopr_console_version``); the engine's ``alembic_version`` is never touched,
+except to move the console's history out of it on a database an older console
+made.  A database whose tables differ from the contract, or whose console
+history is newer than ours, is never altered and opens read-only.
+
+DDL runs with a short ``lock_timeout``: when other sessions hold the tables it
+says how many, waits and retries a few times, then gives up having changed
+nothing more, instead of queueing behind them and blocking every other session.
 """
 
 from __future__ import annotations
@@ -11,37 +21,40 @@ from __future__ import annotations
 import enum
 import io
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 import migrations
+from console.db.catalog import CONTRACT_TABLES, SchemaComparison, compare_schema, describe
+from migrations import LEGACY_VERSION_TABLE, VERSION_TABLE
 
 # pg_advisory_lock key: a fixed 64-bit number for "autopr-console migrations".
 MIGRATION_LOCK_KEY = 0x6175_746F_7072_6D67 & 0x7FFF_FFFF_FFFF_FFFF
 LOCK_WAIT_S = 120.0
-CONTRACT_TABLES = (
-    "workflows",
-    "workflow_executions",
-    "workflow_actions",
-    "workflow_triggers",
-    "execution_logs",
-    "integrations",
-    "integration_events",
-)
+# DDL waits at most this long for a table lock, then retries after RETRY_DELAY_S.
+DDL_LOCK_TIMEOUT_MS = 3000
+DDL_ATTEMPTS = 5
+RETRY_DELAY_S = 2.0
+
+Progress = Callable[[str], None]
+
+__all__ = ["CONTRACT_TABLES", "VERSION_TABLE"]
 
 
 class SchemaState(enum.Enum):
-    EMPTY = "empty"  # no tables, no alembic_version: migrate from scratch
+    EMPTY = "empty"  # none of the tables: migrate from scratch
+    ADOPT = "adopt"  # the engine's tables match; the console's own objects are not installed
     BEHIND = "behind"  # known revision, pending revisions exist
     CURRENT = "current"  # at our head
-    AHEAD = "ahead"  # a revision this console does not know: leave it alone
-    UNMANAGED = "unmanaged"  # contract tables without alembic_version: leave it alone
+    AHEAD = "ahead"  # a console revision this console does not know: leave it alone
+    MISMATCH = "mismatch"  # the tables differ from the contract: leave it alone
 
 
 @dataclass
@@ -51,27 +64,67 @@ class MigrationReport:
     head: str = ""
     pending: list[str] = field(default_factory=list)
     applied: list[str] = field(default_factory=list)
+    schema: SchemaComparison = field(default_factory=SchemaComparison)
+    engine_revision: tuple[str, ...] = ()  # what the engine's alembic_version holds
+    legacy_revision: str | None = None  # console history still in alembic_version (to move)
+    declined: bool = False  # pending work nobody confirmed; opened read-only
 
     @property
     def read_only_reason(self) -> str | None:
         """Why the console must open this database read-only, or None."""
         if self.state is SchemaState.AHEAD:
             return (
-                f"the database is at revision {', '.join(self.current)}, which this console "
-                f"does not know (it knows up to {self.head}); it is probably managed by a "
-                "newer console or engine. Opened read-only; nothing was changed."
+                f"the console's schema history is at revision {', '.join(self.current)}, "
+                f"which this console does not know (it knows up to {self.head}); it is "
+                "probably managed by a newer console. Opened read-only; nothing was changed."
             )
-        if self.state is SchemaState.UNMANAGED:
+        if self.state is SchemaState.MISMATCH:
             return (
-                "the database holds AutoPR tables but no alembic_version table, so its schema "
-                "version is unknown. Opened read-only; nothing was changed. A DBA can adopt it "
-                "with 'alembic stamp' once it matches the schema."
+                "the tables differ from the AutoPR schema: "
+                f"{describe(self.schema)}. Opened read-only; nothing was changed."
+            )
+        if self.declined:
+            what = (
+                "its audit trail and live-tail trigger are not installed"
+                if self.state is SchemaState.ADOPT
+                else f"{len(self.pending)} console migration(s) are pending"
+            )
+            return (
+                f"{what} and were not confirmed, so writes stay off (reads work). "
+                "Nothing was changed; reconnect and accept them to write."
             )
         return None
 
     @property
     def needs_upgrade(self) -> bool:
-        return self.state in (SchemaState.EMPTY, SchemaState.BEHIND)
+        return self.state in (SchemaState.EMPTY, SchemaState.ADOPT, SchemaState.BEHIND)
+
+    @property
+    def steps(self) -> list[str]:
+        """What applying would do, one line each, for a confirmation."""
+        lines = []
+        if self.legacy_revision:
+            lines.append(
+                f"move the console's history ({self.legacy_revision}) from "
+                f"{LEGACY_VERSION_TABLE} to {VERSION_TABLE}"
+            )
+        if self.state is SchemaState.ADOPT:
+            lines.append(
+                "install the console's own objects beside the engine's tables "
+                "(the engine's tables and its alembic_version are not altered)"
+            )
+        lines += [f"revision {rev}" for rev in self.pending]
+        return lines
+
+    def sql(self) -> str:
+        """The SQL applying would run, for the operator to read first."""
+        parts = []
+        if self.legacy_revision:
+            parts.append(move_history_sql(self.legacy_revision))
+        if self.pending:
+            start = self.current[0] if self.current else None
+            parts.append(pending_sql(start, contract_tables_exist=self.state is SchemaState.ADOPT))
+        return "\n".join(parts)
 
 
 class MigrationRefused(RuntimeError):
@@ -92,10 +145,15 @@ class MigrationFailed(RuntimeError):
     """
 
     def __init__(
-        self, report: MigrationReport, error: BaseException, now: tuple[str, ...] | None
+        self,
+        report: MigrationReport,
+        error: BaseException,
+        now: tuple[str, ...] | None,
+        reason: str | None = None,
     ) -> None:
         raw = str(getattr(error, "orig", None) or error).strip()
-        reason = raw.splitlines()[0] if raw else type(error).__name__
+        if reason is None:
+            reason = raw.splitlines()[0] if raw else type(error).__name__
         if now is None:
             where = "its revision could not be read back"
         else:
@@ -122,24 +180,60 @@ def script_directory() -> ScriptDirectory:
     return ScriptDirectory.from_config(alembic_config())
 
 
+def _context(conn: Connection) -> MigrationContext:
+    return MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+
+
+def _versions(conn: Connection, table: str) -> tuple[str, ...]:
+    exists = conn.execute(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": table}).scalar()
+    if not exists:
+        return ()
+    rows = conn.execute(text(f"SELECT version_num FROM {table} ORDER BY version_num"))
+    return tuple(r[0] for r in rows)
+
+
 def inspect_schema(conn: Connection) -> MigrationReport:
-    """Compare the database's revision with ours, without changing anything."""
+    """Compare the database's catalog and console history with ours, changing nothing."""
     script = script_directory()
     head = script.get_current_head() or ""
-    current = tuple(MigrationContext.configure(conn).get_current_heads())
-    if not current:
-        tables = set(inspect(conn).get_table_names())
-        if tables & set(CONTRACT_TABLES):
-            return MigrationReport(SchemaState.UNMANAGED, head=head)
-        pending = [rev.revision for rev in reversed(list(script.walk_revisions()))]
-        return MigrationReport(SchemaState.EMPTY, head=head, pending=pending)
     known = {rev.revision for rev in script.walk_revisions()}
-    if any(rev not in known for rev in current):
-        return MigrationReport(SchemaState.AHEAD, current=current, head=head)
-    if current == (head,):
-        return MigrationReport(SchemaState.CURRENT, current=current, head=head)
-    pending = [rev.revision for rev in reversed(list(script.iterate_revisions(head, current[0])))]
-    return MigrationReport(SchemaState.BEHIND, current=current, head=head, pending=pending)
+    schema = compare_schema(conn)
+    ours = _versions(conn, VERSION_TABLE)
+    theirs = _versions(conn, LEGACY_VERSION_TABLE)
+    legacy = None
+    if not ours and theirs and all(rev in known for rev in theirs):
+        # An older console kept its history in alembic_version: it moves to our table.
+        legacy, ours, theirs = theirs[0], theirs, ()
+    report = MigrationReport(
+        SchemaState.CURRENT,
+        current=ours,
+        head=head,
+        schema=schema,
+        engine_revision=theirs,
+        legacy_revision=legacy,
+    )
+    if any(rev not in known for rev in ours):
+        report.state = SchemaState.AHEAD
+        return report
+    if schema.empty and not ours:
+        report.state = SchemaState.EMPTY
+        report.pending = [rev.revision for rev in reversed(list(script.walk_revisions()))]
+        return report
+    if not schema.matches:
+        report.state = SchemaState.MISMATCH
+        return report
+    if not ours:
+        report.state = SchemaState.ADOPT
+        report.pending = [rev.revision for rev in reversed(list(script.walk_revisions()))]
+        return report
+    if ours != (head,):
+        report.state = SchemaState.BEHIND
+        report.pending = [
+            rev.revision for rev in reversed(list(script.iterate_revisions(head, ours[0])))
+        ]
+    elif legacy:
+        report.state = SchemaState.BEHIND  # only the history moves
+    return report
 
 
 def _acquire_lock(conn: Connection, wait_s: float) -> None:
@@ -159,24 +253,81 @@ def _acquire_lock(conn: Connection, wait_s: float) -> None:
         time.sleep(0.2)
 
 
+def move_history_sql(revision: str) -> str:
+    """Move the console's history out of the shared ``alembic_version`` into its own table."""
+    return (
+        f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version_num VARCHAR(32) NOT NULL, "
+        f"CONSTRAINT {VERSION_TABLE}_pkc PRIMARY KEY (version_num));\n"
+        f"INSERT INTO {VERSION_TABLE} (version_num) VALUES ('{revision}');\n"
+        f"DELETE FROM {LEGACY_VERSION_TABLE} WHERE version_num = '{revision}';\n"
+        f"-- {LEGACY_VERSION_TABLE} is dropped when nothing else is left in it\n"
+    )
+
+
+def _move_history(conn: Connection, revision: str) -> None:
+    for statement in move_history_sql(revision).split(";\n"):
+        if statement.strip() and not statement.strip().startswith("--"):
+            conn.execute(text(statement))
+    left = conn.execute(text(f"SELECT count(*) FROM {LEGACY_VERSION_TABLE}")).scalar()
+    if not left:
+        conn.execute(text(f"DROP TABLE {LEGACY_VERSION_TABLE}"))
+
+
+def _is_lock_timeout(exc: DBAPIError) -> bool:
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) == "55P03"
+
+
+def lock_holders(conn: Connection) -> int:
+    """Other sessions holding locks on the contract's or the console's tables."""
+    return int(
+        conn.execute(
+            text(
+                "SELECT count(DISTINCT l.pid) FROM pg_locks l "
+                "JOIN pg_class c ON c.oid = l.relation "
+                "WHERE l.granted AND l.pid <> pg_backend_pid() AND l.database = "
+                "(SELECT oid FROM pg_database WHERE datname = current_database()) "
+                "AND c.relnamespace = 'public'::regnamespace AND c.relname = ANY(:tables)"
+            ),
+            {"tables": [*CONTRACT_TABLES, "audit_log", VERSION_TABLE, LEGACY_VERSION_TABLE]},
+        ).scalar()
+        or 0
+    )
+
+
 def ensure_schema(
     engine: Engine,
     *,
     apply: bool,
     lock_wait_s: float = LOCK_WAIT_S,
+    progress: Progress | None = None,
+    lock_timeout_ms: int = DDL_LOCK_TIMEOUT_MS,
+    attempts: int = DDL_ATTEMPTS,
+    retry_delay_s: float = RETRY_DELAY_S,
 ) -> MigrationReport:
     """Inspect the schema and, when ``apply`` is true, run pending revisions under the lock.
 
-    With ``apply`` false and revisions pending, raises :class:`MigrationRefused`
+    With ``apply`` false and work pending, raises :class:`MigrationRefused`
     (callers that must ask first catch it, ask, and call again with ``apply=True``).
     """
     with engine.connect() as conn:
-        # Migrations may legitimately take long; the console's statement timeout does not apply.
+        # Migrations may legitimately take long; the console's statement timeout does not
+        # apply.  Waiting for a table lock does: a few seconds, then retry (see module doc).
         conn.execute(text("SELECT set_config('statement_timeout', '0', false)"))
-        conn.execute(text("SELECT set_config('lock_timeout', '0', false)"))
+        conn.execute(
+            text("SELECT set_config('lock_timeout', :ms, false)"), {"ms": f"{lock_timeout_ms}ms"}
+        )
         conn.commit()
         report = inspect_schema(conn)
         conn.commit()
+        if report.state is SchemaState.MISMATCH:
+            # Another console may be half-way through migrating: look again under the lock.
+            _acquire_lock(conn, lock_wait_s)
+            try:
+                report = inspect_schema(conn)
+                conn.commit()
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK_KEY})
+                conn.commit()
         if not report.needs_upgrade:
             return report
         if not apply:
@@ -186,16 +337,7 @@ def ensure_schema(
             report = inspect_schema(conn)  # someone else may have migrated meanwhile
             conn.commit()
             if report.needs_upgrade:
-                try:
-                    command.upgrade(alembic_config(conn), "head")
-                    conn.commit()
-                except DBAPIError as exc:
-                    conn.rollback()
-                    raise MigrationFailed(report, exc, _current_or_none(conn)) from exc
-                report.applied = list(report.pending)
-                report.current = (report.head,)
-                report.pending = []
-                report.state = SchemaState.CURRENT
+                _apply(conn, report, progress, attempts, retry_delay_s, lock_timeout_ms)
         finally:
             if not conn.invalidated:
                 conn.rollback()  # a failed revision leaves the transaction aborted
@@ -204,22 +346,72 @@ def ensure_schema(
     return report
 
 
+def _apply(
+    conn: Connection,
+    report: MigrationReport,
+    progress: Progress | None,
+    attempts: int,
+    retry_delay_s: float,
+    lock_timeout_ms: int = DDL_LOCK_TIMEOUT_MS,
+) -> None:
+    """Run the pending work, retrying when a table lock cannot be had in time."""
+    for attempt in range(1, attempts + 1):
+        try:
+            if report.legacy_revision:
+                _move_history(conn, report.legacy_revision)
+                conn.commit()
+                report.legacy_revision = None
+            cfg = alembic_config(conn)
+            cfg.attributes["contract_tables_exist"] = report.state is SchemaState.ADOPT
+            command.upgrade(cfg, "head")
+            conn.commit()
+            break
+        except DBAPIError as exc:
+            conn.rollback()
+            if not _is_lock_timeout(exc):
+                raise MigrationFailed(report, exc, _current_or_none(conn)) from exc
+            holders = lock_holders(conn)
+            conn.rollback()
+            if attempt == attempts:
+                reason = (
+                    f"{holders} other session(s) kept locks on the tables through {attempts} "
+                    f"tries of {lock_timeout_ms / 1000:g} s; nothing waits in their queue now"
+                )
+                raise MigrationFailed(report, exc, _current_or_none(conn), reason) from exc
+            if progress is not None:
+                progress(
+                    f"waiting for {holders} session(s) holding locks on the tables "
+                    f"(try {attempt} of {attempts}); retrying in {retry_delay_s:g} s"
+                )
+            time.sleep(retry_delay_s)
+    report.applied = list(report.pending)
+    report.current = (report.head,)
+    report.pending = []
+    report.state = SchemaState.CURRENT
+
+
 def _current_or_none(conn: Connection) -> tuple[str, ...] | None:
     """The revision the database is at now (None: cannot tell, e.g. the server went away)."""
     try:
-        current = tuple(MigrationContext.configure(conn).get_current_heads())
+        current = tuple(_context(conn).get_current_heads())
         conn.rollback()
         return current
     except DBAPIError:
         return None
 
 
-def pending_sql(start: str | None = None, url: str = "postgresql+psycopg://") -> str:
+def pending_sql(
+    start: str | None = None,
+    url: str = "postgresql+psycopg://",
+    *,
+    contract_tables_exist: bool = False,
+) -> str:
     """The SQL of revisions from ``start`` (None: from scratch) to head, for a DBA."""
     buffer = io.StringIO()
     cfg = alembic_config()
     cfg.output_buffer = buffer
     cfg.attributes["offline_url"] = url
+    cfg.attributes["contract_tables_exist"] = contract_tables_exist
     rng = f"{start}:head" if start else "head"
     command.upgrade(cfg, rng, sql=True)
     return buffer.getvalue()

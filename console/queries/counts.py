@@ -21,11 +21,21 @@ class RowTotal:
     exact: bool
 
 
+# A partitioned parent has no reltuples of its own (-1): its leaves are summed instead,
+# those never analysed (-1) counting as empty unless none was analysed at all.
+ESTIMATE = """
+SELECT CASE WHEN c.relkind <> 'p' THEN c.reltuples::bigint
+            ELSE (SELECT CASE WHEN bool_or(p.reltuples >= 0)
+                              THEN sum(greatest(p.reltuples, 0))::bigint ELSE -1 END
+                  FROM pg_partition_tree(c.oid) t JOIN pg_class p ON p.oid = t.relid
+                  WHERE t.isleaf) END
+FROM pg_class c WHERE c.oid = to_regclass(:t)
+"""
+
+
 def table_estimate(conn: Connection, table: str) -> int | None:
-    """``reltuples`` of a table; None when it was never analysed (-1)."""
-    value = conn.execute(
-        text("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(:t)"), {"t": table}
-    ).scalar()
+    """``reltuples`` of a table (summed over partitions); None when never analysed (-1)."""
+    value = conn.execute(text(ESTIMATE), {"t": table}).scalar()
     if value is None or value < 0:
         return None
     return int(value)

@@ -51,8 +51,65 @@ def _le(a: Any, b: Any) -> bool:
     return a <= b
 
 
+# Leaves of a partitioned table with their row estimates and own histograms (autovacuum
+# analyses partitions, never their parent, so the parent's inherited histogram goes stale).
+LEAF_HISTOGRAMS = """
+SELECT p.reltuples::float8, s.histogram_bounds::text::{cast}
+FROM pg_partition_tree(to_regclass(:t)) t
+JOIN pg_class p ON p.oid = t.relid
+JOIN pg_stats s ON s.schemaname = current_schema() AND s.tablename = p.relname
+                AND s.attname = :c AND NOT s.inherited
+WHERE t.isleaf AND p.reltuples > 0 AND s.histogram_bounds IS NOT NULL
+"""
+MERGED_BUCKETS = 100
+
+
+def merge_histograms(
+    leaves: list[tuple[float, list[Any]]], buckets: int = MERGED_BUCKETS
+) -> tuple[Any, ...]:
+    """Equal-count bounds over several leaves' histograms, each weighted by its rows.
+
+    A leaf with ``k + 1`` bounds holds ``rows / k`` rows between consecutive
+    bounds; the merged bounds are where the running total crosses each
+    ``1 / buckets`` of all rows (leaves of a range-partitioned table do not
+    overlap, so sorting the pieces keeps the order of the rows).
+    """
+    pieces = []
+    for rows, bounds in leaves:
+        values = sorted(bounds)
+        if len(values) < 2:
+            continue
+        share = rows / (len(values) - 1)
+        pieces += [(values[i], values[i + 1], share) for i in range(len(values) - 1)]
+    if not pieces:
+        return ()
+    pieces.sort(key=lambda p: p[0])
+    total = sum(p[2] for p in pieces)
+    step = total / buckets
+    out = [pieces[0][0]]
+    running, target = 0.0, step
+    for _lo, hi, share in pieces:
+        running += share
+        while running >= target - 1e-9 and len(out) < buckets:
+            out.append(hi)
+            target += step
+    if out[-1] != pieces[-1][1]:
+        out.append(pieces[-1][1])
+    return tuple(out)
+
+
+def _is_partitioned(conn: Connection, table: str) -> bool:
+    kind = conn.execute(
+        text("SELECT relkind FROM pg_class WHERE oid = to_regclass(:t)"), {"t": table}
+    ).scalar()
+    return kind == "p"
+
+
 def histogram(conn: Connection, table: str, column: str, kind: str) -> tuple[Any, ...]:
     cast = "timestamptz[]" if kind == "time" else "text[]"
+    if _is_partitioned(conn, table):
+        rows = conn.execute(text(LEAF_HISTOGRAMS.format(cast=cast)), {"t": table, "c": column})
+        return merge_histograms([(r[0], list(r[1])) for r in rows])
     value = conn.execute(
         text(
             f"SELECT histogram_bounds::text::{cast} FROM pg_stats"

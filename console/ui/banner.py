@@ -9,6 +9,7 @@ the central area in those two states, with room for a password prompt.
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.ui import theme
+from console.ui.plain import make_plain, plain_label, plain_tip
 
 if TYPE_CHECKING:
     from console.actions.guard import WriteGuard
@@ -87,7 +90,26 @@ def environment_pill_text(profile: Profile) -> str:
 
 def _describe_db(db: Database) -> str:
     version = db.server_version.split(" ")[0]
-    return f"database {db.database_name} · PostgreSQL {version}"
+    text = f"database {db.database_name} · PostgreSQL {version}"
+    via = getattr(db, "via", None)
+    if via:
+        text += f" · via {via}"
+    tls = getattr(db, "tls", None)
+    if tls is not None and not db.profile.embedded:
+        text += " · " + tls.summary(_sslmode(db))
+    return text
+
+
+def _sslmode(db: Database) -> str | None:
+    mode = db.url.query.get("sslmode")
+    return mode if isinstance(mode, str) else None
+
+
+def _transport_warning(db: Database) -> str:
+    """A prod profile whose server identity is not verified gets a visible warning."""
+    from console.db.transport import prod_tls_warning
+
+    return prod_tls_warning(db.profile, _sslmode(db)) or ""
 
 
 class EnvironmentBanner(QFrame):
@@ -127,8 +149,19 @@ class EnvironmentBanner(QFrame):
         self.detail_label.setObjectName("bannerDetail")
         self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.detail_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.reads_label = QLabel()  # which server answers reads, when a replica is set
+        self.reads_label.setObjectName("bannerReads")
+        self.reads_label.hide()
+        self._db: Database | None = None
+        self._reads_timer = QTimer(self)
+        self._reads_timer.setInterval(2000)
+        self._reads_timer.timeout.connect(self.refresh_reads)
         self.lock_label = QLabel()
         self.lock_label.setObjectName("bannerLock")
+        # Server messages, database names and versions: shown as text, never as markup.
+        make_plain(
+            self.notice_label, self.env_label, self.title_label, self.detail_label, self.lock_label
+        )
         self.unlock_button = QPushButton("Unlock…")
         self.unlock_button.setToolTip("Allow writes for 5 minutes after typing the profile name")
         self.lock_button = QPushButton("Lock now")
@@ -144,6 +177,7 @@ class EnvironmentBanner(QFrame):
         row.addWidget(self.spinner)
         row.addWidget(self.title_label)
         row.addWidget(self.detail_label, 1)
+        row.addWidget(self.reads_label)
         row.addWidget(self.lock_label)
         row.addWidget(self.unlock_button)
         row.addWidget(self.lock_button)
@@ -190,7 +224,7 @@ class EnvironmentBanner(QFrame):
         self.env_label.setText(environment_pill_text(profile))
         self.title_label.setText(f"Not connected to {profile.name}")
         self.detail_label.setText(failure.reason)
-        self.detail_label.setToolTip(failure.reason)
+        self.detail_label.setToolTip(plain_tip(failure.reason))
         self.lock_label.clear()
         self.spinner.stop()
         self._buttons(retry=True)
@@ -209,14 +243,38 @@ class EnvironmentBanner(QFrame):
         elif db.read_only:
             detail += " · read-only connection"
         self.detail_label.setText(detail)
-        self._notice("Read-only: " + db.read_only_reason if db.read_only_reason else "")
+        self._notice(
+            "Read-only: " + db.read_only_reason
+            if db.read_only_reason
+            else "Warning: " + warning
+            if (warning := _transport_warning(db))
+            else ""
+        )
         self.detail_label.setToolTip(
-            "\n".join(
-                filter(None, [profile.describe(), db.server_version, db.read_only_reason or ""])
+            plain_tip(
+                "\n".join(
+                    filter(None, [profile.describe(), db.server_version, db.read_only_reason or ""])
+                )
             )
         )
         self.spinner.stop()
         self.refresh_guard()
+        self._db = db
+        self.refresh_reads()
+
+    def refresh_reads(self) -> None:
+        """'reads: replica, lag 0.4 s' or 'reads: primary (replica 25 s behind, …)'."""
+        db = self._db if self.state == "connected" else None
+        source = db.read_source() if db is not None else None
+        if source is None:
+            self.reads_label.hide()
+            self._reads_timer.stop()
+            return
+        self.reads_label.setText(source.text())
+        self.reads_label.setToolTip(f"replica: {db.replica.describe_replica()}")
+        self.reads_label.show()
+        if not self._reads_timer.isActive():
+            self._reads_timer.start()
 
     def show_lost(self, reason: str) -> None:
         """Still connected in the window, but the server stopped answering."""
@@ -318,6 +376,7 @@ class StatePanel(QFrame):
         self.hint = QLabel()
         self.hint.setProperty("role", "hint")
         self.hint.setWordWrap(True)
+        make_plain(self.title, self.message, self.hint)
         col.addWidget(self.hint)
 
         self.password_box = QWidget()
@@ -379,8 +438,15 @@ class StatePanel(QFrame):
         self.title.setText(f"Could not connect to {profile.name}")
         self.message.setText(failure.reason[:1].upper() + failure.reason[1:])
         self.hint.setText(_HINTS.get(failure.kind, "Check the profile, then retry."))
-        auth = failure.kind == "auth"
+        passphrase = failure.kind in PASSPHRASE_KINDS
+        auth = failure.kind == "auth" or passphrase
         self._controls(retry=True, password=auth)
+        self.password_edit.setPlaceholderText(
+            "Passphrase (kept in memory for this session, never stored)"
+            if passphrase
+            else "Password"
+        )
+        self.keyring_check.setVisible(not passphrase)
         self.keyring_check.setEnabled(keyring_available)
         self.keyring_check.setChecked(False)
         self.keyring_check.setToolTip(
@@ -404,7 +470,20 @@ class StatePanel(QFrame):
         self.password_submitted.emit(password, self.keyring_check.isChecked())
 
 
+PASSPHRASE_KINDS = ("tunnel-passphrase", "tls-passphrase")
+
 _HINTS = {
+    "tunnel-unreachable": "The SSH bastion does not answer: check its name, port, VPN, firewall.",
+    "tunnel-auth": "Load the key into ssh-agent, or set the profile's ssh key file.",
+    "tunnel-hostkey": "Compare the fingerprint with the bastion's admin before accepting it.",
+    "tunnel-passphrase": "Enter the SSH key's passphrase.",
+    "tunnel-client": "Install the OpenSSH client (ssh) on this machine.",
+    "tls-passphrase": "Enter the passphrase of the TLS client key (sslkey).",
+    "tls-ca": "Check sslrootcert: it must hold the CA that signed the server's certificate.",
+    "tls-name": "Use the host name the certificate was issued for, or ask for a new one.",
+    "tls-expired": "The server's certificate must be renewed by its admin.",
+    "tls-clientcert": "Set sslcert and sslkey to a client certificate the server trusts.",
+    "tls-files": "Check the certificate and key paths in the profile.",
     "unreachable": "Is the server running and reachable from here (host, port, VPN, firewall)?",
     "timeout": "The server did not answer: check the network path (VPN, firewall) and retry.",
     "auth": "Enter the password for this profile (and check the user name in the profile).",
@@ -424,10 +503,11 @@ class UnlockDialog(QDialog):
         self.setWindowTitle(f"Unlock writes on {guard.profile_name}")
         col = QVBoxLayout(self)
         minutes = int(guard.unlock_seconds // 60)
+        name = html.escape(guard.profile_name)
         intro = QLabel(
-            f"<b>{guard.profile_name}</b> is a <b>{guard.environment}</b> database. Writes stay "
+            f"<b>{name}</b> is a <b>{guard.environment}</b> database. Writes stay "
             f"allowed for {minutes} minutes, then lock again by themselves.<br>"
-            f"Type the profile name <b>{guard.profile_name}</b> to unlock:"
+            f"Type the profile name <b>{name}</b> to unlock:"
         )
         intro.setWordWrap(True)
         col.addWidget(intro)
@@ -460,23 +540,51 @@ class UnlockDialog(QDialog):
 
 
 class MigrationDialog(QDialog):
-    """Lists the pending revisions of a staging/prod database and asks before applying them."""
+    """Shows the pending work and its SQL, then asks; prod also needs the profile's name.
 
-    def __init__(self, profile: Profile, report, parent: QWidget | None = None) -> None:
+    Staging: a confirmation.  Prod: the same unlock as every other prod write
+    (typing the profile name), without which Apply stays disabled.
+    """
+
+    def __init__(
+        self, profile: Profile, report, parent: QWidget | None = None, sql: str = ""
+    ) -> None:
         super().__init__(parent)
+        self.profile = profile
         self.setWindowTitle(f"Pending migrations on {profile.name}")
         col = QVBoxLayout(self)
-        current = ", ".join(report.current) or "an empty database"
+        current = ", ".join(report.current) or "no console history"
         intro = QLabel(
-            f"<b>{profile.name}</b> ({profile.environment}) is at <b>{current}</b>; this console "
-            f"needs <b>{report.head}</b>. Apply these revisions now?"
+            f"{profile.name} ({profile.environment}) is at {current}; this console needs "
+            f"{report.head}. Read the SQL below, then apply it or not."
         )
+        intro.setTextFormat(Qt.TextFormat.PlainText)
         intro.setWordWrap(True)
         col.addWidget(intro)
-        self.pending_label = QLabel("\n".join(f"  • {rev}" for rev in report.pending))
+        steps = getattr(report, "steps", None) or [f"revision {rev}" for rev in report.pending]
+        self.pending_label = plain_label("\n".join(f"  • {step}" for step in steps))
+        self.pending_label.setWordWrap(True)
         self.pending_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         col.addWidget(self.pending_label)
-        note = QLabel("If you decline, nothing is changed and the console does not connect.")
+        self.sql_view = QPlainTextEdit()
+        self.sql_view.setObjectName("migrationSql")
+        self.sql_view.setReadOnly(True)
+        self.sql_view.setPlainText(sql or "-- (the SQL could not be prepared)")
+        self.sql_view.setMinimumHeight(180)
+        col.addWidget(self.sql_view)
+        self.name_edit: QLineEdit | None = None
+        if profile.is_prod:
+            ask = QLabel(f"prod: type the profile name {profile.name} to unlock this migration:")
+            ask.setTextFormat(Qt.TextFormat.PlainText)
+            ask.setWordWrap(True)
+            col.addWidget(ask)
+            self.name_edit = QLineEdit()
+            self.name_edit.setPlaceholderText(profile.name)
+            col.addWidget(self.name_edit)
+        note = QLabel(
+            "If you decline, nothing is changed; a database whose tables match still opens, "
+            "read-only."
+        )
         note.setProperty("role", "hint")
         note.setWordWrap(True)
         col.addWidget(note)
@@ -489,4 +597,15 @@ class MigrationDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         col.addWidget(buttons)
-        self.resize(460, self.sizeHint().height())
+        if self.name_edit is not None:
+            self.apply_button.setEnabled(False)
+            self.name_edit.textChanged.connect(self._name_changed)
+        self.resize(640, self.sizeHint().height())
+
+    def _name_changed(self, typed: str) -> None:
+        self.apply_button.setEnabled(typed.strip() == self.profile.name)
+
+    def accept(self) -> None:
+        if self.name_edit is not None and self.name_edit.text().strip() != self.profile.name:
+            return  # prod: never without the unlock
+        super().accept()

@@ -43,6 +43,7 @@ class ConfirmRequest:
     attempt: int
     profile: Profile
     report: MigrationReport
+    sql: str = ""  # prepared off the GUI thread, shown before the question
     answer: bool = False
     event: threading.Event | None = None
 
@@ -61,6 +62,10 @@ def explain_failure(exc: BaseException) -> Failure:
             pending,
         )
     if isinstance(exc, ConnectionFailed):
+        return Failure(str(exc), exc.kind)
+    from console.db.tunnel import TunnelFailed
+
+    if isinstance(exc, TunnelFailed):  # a tunnel that dropped and could not be reopened
         return Failure(str(exc), exc.kind)
     try:
         from sqlalchemy.exc import DBAPIError
@@ -88,6 +93,7 @@ class Connector(QObject):
     connected = Signal(object)  # Database
     failed = Signal(object, object)  # Profile, Failure
     confirm_requested = Signal(object)  # ConfirmRequest (GUI thread answers with answer())
+    progress = Signal(str)  # "waiting for N session(s) ..." while migrations wait for a lock
     closed = Signal()  # a database closed by close_async finished closing
 
     # worker -> GUI relays (queued across threads)
@@ -121,7 +127,12 @@ class Connector(QObject):
         def confirm(report: MigrationReport) -> bool:
             if attempt != self._attempt:
                 return False
-            request = ConfirmRequest(attempt, profile, report, event=threading.Event())
+            try:
+                sql = report.sql()
+            except Exception as exc:  # the question is still asked, saying why
+                log.warning("preparing the pending SQL failed: %s", exc)
+                sql = f"-- the SQL could not be prepared: {exc}"
+            request = ConfirmRequest(attempt, profile, report, sql, event=threading.Event())
             self._open_requests[attempt] = request
             self._ask.emit(request)
             assert request.event is not None
@@ -133,7 +144,12 @@ class Connector(QObject):
             try:
                 from console.db.connection import open_database
 
-                db = open_database(profile, password=password, confirm_migrations=confirm)
+                db = open_database(
+                    profile,
+                    password=password,
+                    confirm_migrations=confirm,
+                    progress=self.progress.emit,
+                )
             except BaseException as exc:
                 failure = explain_failure(exc)
             self._done.emit(attempt, profile, db, failure)

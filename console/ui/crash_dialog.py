@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from console import APP_NAME, applog
+from console.ui.plain import plain_label
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +56,14 @@ class CrashDialog(QDialog):
         )
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
-        self.summary_label = QLabel(summary)
+        self.summary_label = plain_label(summary)  # an error text may quote database strings
         self.summary_label.setWordWrap(True)
         self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         font = self.summary_label.font()
         font.setBold(True)
         self.summary_label.setFont(font)
         layout.addWidget(self.summary_label)
-        self.log_label = QLabel(f"The details are in the log file:\n{self.log_path}")
+        self.log_label = plain_label(f"The details are in the log file:\n{self.log_path}")
         self.log_label.setWordWrap(True)
         self.log_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.log_label)

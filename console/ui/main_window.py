@@ -32,9 +32,10 @@ from PySide6.QtWidgets import (
 )
 
 from console import APP_NAME, __version__
-from console.ui import gui_gc, settings, theme, timefmt
+from console.ui import commands, gui_gc, settings, theme, timefmt
 from console.ui.banner import EnvironmentBanner, MigrationDialog, StatePanel, UnlockDialog
 from console.ui.connect import ConfirmRequest, Connector, Failure
+from console.ui.focus_ring import FocusRing
 from console.ui.pages import PageContext, PageSpec
 from console.ui.profile_switcher import ProfileSwitcher
 from console.ui.tasks import TaskRunner
@@ -44,17 +45,17 @@ if TYPE_CHECKING:
     from console.db.cancel import QueryCanceller
     from console.db.connection import Database
     from console.profiles import Profile
+    from console.ui.profile_editor import ProfileEditor
 
 log = logging.getLogger(__name__)
 
-# Ctrl+1..Ctrl+5 go to these; the other pages get Ctrl+6 onwards in navigation order.
-PRIMARY_PAGES = ("workflows", "executions", "logs", "integrations", "events")
 REFRESH_CHOICES: tuple[tuple[int, str], ...] = (
     (0, "Auto-refresh off"),
     (5, "Every 5 s"),
     (15, "Every 15 s"),
     (60, "Every 60 s"),
 )
+DEFAULT_REFRESH_S = 5  # live by default; the operator's choice is remembered
 ADHOC_PROFILES = ("url", "DATABASE_URL")
 PING_INTERVAL_MS = 10_000
 SETTLE_MS = 2_000  # after connecting, before freezing the long-lived objects (gui_gc.settle)
@@ -98,18 +99,21 @@ class _BrokenPage(_EmptyPages):
         pass
 
 
+class _Pages(dict):
+    """Key -> page widget; a page not built yet is built when first asked for."""
+
+    def __init__(self, build) -> None:
+        super().__init__()
+        self._build = build
+
+    def __missing__(self, key: str) -> QWidget:
+        page = self[key] = self._build(key)
+        return page
+
+
 def page_shortcuts(keys: list[str]) -> dict[str, str]:
-    """Page key -> shortcut text: Ctrl+1..5 for the primary pages, Ctrl+6.. for the rest."""
-    result: dict[str, str] = {}
-    for n, key in enumerate(PRIMARY_PAGES, start=1):
-        if key in keys:
-            result[key] = f"Ctrl+{n}"
-    n = len(PRIMARY_PAGES) + 1
-    for key in keys:
-        if key not in result and n <= 9:
-            result[key] = f"Ctrl+{n}"
-            n += 1
-    return result
+    """Page key -> shortcut text: Ctrl+1, Ctrl+2 … in navigation order (up to Ctrl+9)."""
+    return {key: f"Ctrl+{n}" for n, key in enumerate(keys[:9], start=1)}
 
 
 class MainWindow(QMainWindow):
@@ -136,7 +140,7 @@ class MainWindow(QMainWindow):
             runner=self.runner, open_page=self.open_page, show_status=self.show_status, extras={}
         )
         self.specs: list[PageSpec] = []
-        self.pages: dict[str, QWidget] = {}
+        self.pages: dict[str, QWidget] = _Pages(self._build_page)  # the pages built so far
         self._page_keys: list[str] = []
         self._migration_dialog: MigrationDialog | None = None
         self._closing = False
@@ -159,6 +163,7 @@ class MainWindow(QMainWindow):
         self._ping_timer.timeout.connect(self.check_connection)
         self.connection_lost: str | None = None
         self.retry_ms = 0  # the current retry delay while the server is gone (0: not lost)
+        self.focus_ring = FocusRing(self)
         self._restore_choices()
         self.resize(1280, 800)
         self._restore_geometry()
@@ -177,7 +182,7 @@ class MainWindow(QMainWindow):
         self.switcher.profile_chosen.connect(self.switch_profile)
         bar.addWidget(self.switcher)
         bar.addSeparator()
-        self.refresh_action = QAction(theme.icon("refresh"), "Refresh", self)
+        self.refresh_action = QAction(theme.icon("refresh"), "&Refresh", self)
         self.refresh_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
         self.refresh_action.setToolTip("Refresh the current view (F5)")
         self.refresh_action.triggered.connect(self.refresh_current)
@@ -189,13 +194,13 @@ class MainWindow(QMainWindow):
             self.refresh_combo.addItem(label, seconds)
         self.refresh_combo.currentIndexChanged.connect(self._on_refresh_interval)
         bar.addWidget(self.refresh_combo)
-        self.pause_action = QAction(theme.icon("pause"), "Pause", self)
+        self.pause_action = QAction(theme.icon("pause"), "&Pause", self)
         self.pause_action.setCheckable(True)
         self.pause_action.setToolTip("Pause auto-refresh")
         self.pause_action.toggled.connect(self._on_pause)
         bar.addAction(self.pause_action)
         bar.addSeparator()
-        self.utc_action = QAction(theme.icon("clock"), "UTC", self)
+        self.utc_action = QAction(theme.icon("clock"), "&UTC", self)
         self.utc_action.setCheckable(True)
         self.utc_action.setToolTip("Show exact times in UTC instead of local time")
         self.utc_action.toggled.connect(self._on_utc)
@@ -242,6 +247,7 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.conn_label = QLabel("not connected")
+        self.conn_label.setTextFormat(Qt.TextFormat.PlainText)  # the server's database name
         self.conn_label.setObjectName("connectionLabel")
         self.busy_label = QLabel("idle")
         self.busy_label.setObjectName("busyLabel")
@@ -256,29 +262,38 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        self.reconnect_action = file_menu.addAction("Reconnect", self.retry)
+        file_menu.addAction("&New profile…", lambda: self.edit_profile(new=True))
+        self.edit_profile_action = file_menu.addAction("&Edit profile…", self.edit_profile)
+        self.reconnect_action = file_menu.addAction("&Reconnect", self.retry)
         file_menu.addSeparator()
-        quit_action = file_menu.addAction("Quit", self.close)
+        quit_action = file_menu.addAction("&Quit", self.close)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.view_menu = menu.addMenu("&View")
-        self.pages_menu = self.view_menu.addMenu("Go to")
+        self.pages_menu = self.view_menu.addMenu("&Go to")
         self.view_menu.addAction(self.refresh_action)
-        self.cancel_action = self.view_menu.addAction("Cancel running queries", self.cancel_queries)
+        self.cancel_action = self.view_menu.addAction(
+            "&Cancel running queries", self.cancel_queries
+        )
         self.view_menu.addAction(self.pause_action)
         self.view_menu.addAction(self.utc_action)
-        theme_menu = self.view_menu.addMenu("Theme")
+        theme_menu = self.view_menu.addMenu("&Theme")
         self.theme_group = QActionGroup(self)
         for mode in theme.THEMES:
-            action = theme_menu.addAction(mode.capitalize())
+            action = theme_menu.addAction(f"&{mode.capitalize()}")
             action.setCheckable(True)
             action.setData(mode)
             self.theme_group.addAction(action)
         self.theme_group.triggered.connect(lambda a: self.set_theme(str(a.data())))
+        self.actions_menu = menu.addMenu("&Actions")
+        self.command_actions = commands.build_actions_menu(
+            self, self.actions_menu, self.run_command
+        )
         conn_menu = menu.addMenu("&Connection")
-        self.unlock_action = conn_menu.addAction("Unlock writes…", self.request_unlock)
-        self.lock_action = conn_menu.addAction("Lock writes", self.lock_writes)
+        self.unlock_action = conn_menu.addAction("&Unlock writes…", self.request_unlock)
+        self.lock_action = conn_menu.addAction("&Lock writes", self.lock_writes)
         help_menu = menu.addMenu("&Help")
-        help_menu.addAction("About", self._about)
+        help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts)
+        help_menu.addAction("&About", self._about)
 
     def _build_shortcuts(self) -> None:
         self.page_shortcuts: dict[str, QShortcut] = {}
@@ -291,11 +306,16 @@ class MainWindow(QMainWindow):
         c.connected.connect(self._on_connected)
         c.failed.connect(self._on_failed)
         c.confirm_requested.connect(self._on_confirm_requested)
+        c.progress.connect(self.show_status)
 
     # ================================================================ pages
 
     def build_pages(self, specs: list[PageSpec] | None = None) -> None:
-        """Create the pages (once) from ``specs`` or :func:`page_specs`."""
+        """List the pages (once) from ``specs`` or :func:`page_specs`; build the shown one.
+
+        A page is built when it is first shown or asked for (``pages[key]``): the
+        window paints and the first page loads without the widgets of the others.
+        """
         if self.specs:
             return
         if specs is None:
@@ -304,17 +324,7 @@ class MainWindow(QMainWindow):
         keys = [spec.key for spec in self.specs]
         shortcuts = page_shortcuts(keys)
         for spec in self.specs:
-            try:
-                page = spec.factory(self.ctx)
-            except Exception as exc:
-                log.exception("page %s failed to build", spec.key)
-                page = _BrokenPage(spec.title, exc)
-            page.setObjectName(f"page_{spec.key}")
-            if hasattr(page, "title_changed"):
-                page.title_changed.connect(self._on_page_title_changed)
-            self.pages[spec.key] = page
             self._page_keys.append(spec.key)
-            self.page_stack.addWidget(page)
             item = QListWidgetItem(theme.icon(spec.icon or spec.key), spec.title)
             item.setData(Qt.ItemDataRole.UserRole, spec.key)
             seq = shortcuts.get(spec.key)
@@ -324,15 +334,33 @@ class MainWindow(QMainWindow):
                 shortcut.activated.connect(lambda key=spec.key: self.show_page(key))
                 self.page_shortcuts[spec.key] = shortcut
             self.nav.addItem(item)
-            action = self.pages_menu.addAction(spec.title, lambda key=spec.key: self.show_page(key))
+            action = self.pages_menu.addAction(
+                f"&{spec.title}", lambda key=spec.key: self.show_page(key)
+            )
             if seq:
                 action.setShortcut(QKeySequence(seq))
                 action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # QShortcut acts
-            if self.db is not None:
-                self._call(page, "set_database", self.db)
-        if self.pages:
+        if self._page_keys:
             last = settings.get("window/page") if self.remember else None
-            self.show_page(last if last in self.pages else self._page_keys[0])
+            self.show_page(last if last in self._page_keys else self._page_keys[0])
+
+    def _build_page(self, key: str) -> QWidget:
+        """Build page ``key`` (``pages[key]`` calls this the first time)."""
+        spec = next((s for s in self.specs if s.key == key), None)
+        if spec is None:
+            raise KeyError(key)
+        try:
+            page = spec.factory(self.ctx)
+        except Exception as exc:
+            log.exception("page %s failed to build", spec.key)
+            page = _BrokenPage(spec.title, exc)
+        page.setObjectName(f"page_{spec.key}")
+        if hasattr(page, "title_changed"):
+            page.title_changed.connect(self._on_page_title_changed)
+        self.page_stack.addWidget(page)
+        if self.db is not None:
+            self._call(page, "set_database", self.db)
+        return page
 
     def _load_specs(self) -> list[PageSpec]:
         from console.ui import pages as pages_module
@@ -355,7 +383,7 @@ class MainWindow(QMainWindow):
         return self.pages.get(key) if key else None
 
     def show_page(self, key: str) -> bool:
-        if key not in self.pages:
+        if key not in self._page_keys:
             return False
         self.nav.setCurrentRow(self._page_keys.index(key))
         return True
@@ -374,6 +402,9 @@ class MainWindow(QMainWindow):
             if self.remember:
                 settings.put("window/page", key)
             self._update_title()
+            if self.db is not None:  # live by default: what is shown is re-read when shown
+                page = self.pages[key]
+                self._call(page, "shown") or self._call(page, "refresh")
 
     def _call(self, page: QWidget, method: str, *args: Any) -> bool:
         """Call an optional page method; a page's error is logged and shown, not raised."""
@@ -415,9 +446,16 @@ class MainWindow(QMainWindow):
             self._call(page, "focus_filter")
 
     def clear_filters(self) -> None:
+        """Esc: clears the filters of the bar it is pressed in, and nothing else."""
         page = self.current_page()
-        if page is not None:
-            self._call(page, "clear_filters")
+        if page is None:
+            return
+        scope = getattr(page, "filter_scope", None)
+        focus = QApplication.focusWidget()
+        widgets = scope() if callable(scope) else []
+        if focus is None or not any(w is focus or w.isAncestorOf(focus) for w in widgets):
+            return
+        self._call(page, "clear_filters")
 
     def show_status(self, message: str) -> None:
         self.statusBar().showMessage(message, 10_000)
@@ -542,10 +580,29 @@ class MainWindow(QMainWindow):
         self._ping_timer.stop()
         self.connection_lost = None
         if old is not None:
-            for page in self.pages.values():
+            for page in list(self.pages.values()):
                 self._call(page, "set_database", None)
             self.database_changed.emit(None)
             self.connector.close_async(old)
+
+    def edit_profile(self, new: bool = False) -> ProfileEditor:
+        """The profile editor (host, TLS files, SSH tunnel) for a new or the current profile."""
+        from console.ui.profile_editor import ProfileEditor
+
+        current = None if new else self.profile
+        if current is not None and current.name in ADHOC_PROFILES:
+            self.show_status("A --url or DATABASE_URL profile is not saved; add one instead.")
+            current = None
+        dialog = ProfileEditor(current, parent=self)
+        dialog.saved.connect(self._on_profile_saved)
+        dialog.open()
+        self.profile_editor = dialog
+        return dialog
+
+    def _on_profile_saved(self, profile: Profile) -> None:
+        self.switcher.add_profile(profile)
+        self.show_status(f"Saved profile {profile.name}.")
+        self.connect_profile(profile)
 
     def retry(self) -> None:
         if self.profile is not None:
@@ -585,10 +642,10 @@ class MainWindow(QMainWindow):
         self._set_state("connected")
         self.banner.show_connected(db, self.guard)
         self.content.setCurrentWidget(self.page_stack)
-        if not self.pages:
+        if not self._page_keys:
             self.page_stack.setCurrentWidget(self.empty_pages)
         self.conn_label.setText(f"connected: {db.profile.name} · {db.database_name}")
-        for page in self.pages.values():
+        for page in list(self.pages.values()):
             self._call(page, "set_database", db)
         self.database_changed.emit(db)
         self._update_pool_label()
@@ -629,6 +686,15 @@ class MainWindow(QMainWindow):
 
         if self.profile is None:
             return
+        kind = self.failure.kind if self.failure is not None else ""
+        if kind in ("tunnel-passphrase", "tls-passphrase"):
+            from console.db import passphrases
+
+            # A key passphrase: in memory for this session, never on disk or in the keyring.
+            which = passphrases.SSH if kind == "tunnel-passphrase" else passphrases.TLS
+            passphrases.remember(which, self.profile.name, password)
+            self.connect_profile(self.profile)
+            return
         if store:
             if not secrets.store_password(self.profile.name, password):
                 self.show_status("No system keyring: the password is kept for this session only.")
@@ -638,7 +704,7 @@ class MainWindow(QMainWindow):
 
     def _on_confirm_requested(self, request: ConfirmRequest) -> None:
         self._dismiss_migration_dialog()
-        dialog = MigrationDialog(request.profile, request.report, self)
+        dialog = MigrationDialog(request.profile, request.report, self, sql=request.sql)
         dialog.setObjectName("migrationDialog")
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda result: self._on_migration_answer(request, result))
@@ -696,7 +762,7 @@ class MainWindow(QMainWindow):
         self._apply_refresh_timer()
 
     def _on_pause(self, paused: bool) -> None:
-        self.pause_action.setText("Resume" if paused else "Pause")
+        self.pause_action.setText("&Resume" if paused else "&Pause")
         self.pause_action.setToolTip("Resume auto-refresh" if paused else "Pause auto-refresh")
         self._apply_refresh_timer()
 
@@ -737,7 +803,8 @@ class MainWindow(QMainWindow):
         self.banner.repaint_environment()
 
     def _restore_choices(self) -> None:
-        seconds = settings.get_int("auto_refresh_s", 0) if self.remember else 0
+        default = DEFAULT_REFRESH_S if self.remember else 0  # screenshots, self-test: still
+        seconds = settings.get_int("auto_refresh_s", default) if self.remember else 0
         index = max(0, self.refresh_combo.findData(seconds))
         self.refresh_combo.setCurrentIndex(index)
         self._apply_refresh_timer()
@@ -762,8 +829,7 @@ class MainWindow(QMainWindow):
             return
 
         def ping() -> None:
-            with db.engine.connect() as conn:
-                conn.exec_driver_sql("SELECT 1")
+            db.ping()  # through the SSH tunnel too, reopened if it dropped
 
         def ok(_result) -> None:
             if db is self.db and self.connection_lost is not None:
@@ -771,7 +837,7 @@ class MainWindow(QMainWindow):
                 self.retry_ms = 0
                 self._ping_timer.setInterval(PING_INTERVAL_MS)
                 # Pages read again with their own filters, selection and scroll.
-                for page in self.pages.values():
+                for page in list(self.pages.values()):
                     self._call(page, "refresh")
                 self.banner.show_connected(db, self.guard)
                 self.conn_label.setText(f"connected: {db.profile.name} · {db.database_name}")
@@ -824,6 +890,17 @@ class MainWindow(QMainWindow):
             parts.append(f"{self.profile.name} — {self.state}")
         self.setWindowTitle(" — ".join(parts))
 
+    def run_command(self, key: str) -> None:
+        """An Actions-menu command on the current page (see :mod:`console.ui.commands`)."""
+        page = self.current_page()
+        if page is None or not self._call(page, "run_command", key):
+            title = commands.plain(self.command_actions[key].text()).rstrip("…")
+            self.show_status(f"{title}: not available on this page")
+
+    def show_shortcuts(self) -> None:
+        self.shortcuts_dialog = commands.ShortcutsDialog(self)
+        self.shortcuts_dialog.open()
+
     def _about(self) -> None:
         from console.ui.about_dialog import show_about
 
@@ -864,7 +941,7 @@ class MainWindow(QMainWindow):
         self.runner.wait_idle(5_000)
         db, self.db = self.db, None
         if db is not None:
-            for page in self.pages.values():
+            for page in list(self.pages.values()):
                 self._call(page, "set_database", None)
             try:
                 db.close()

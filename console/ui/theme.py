@@ -273,6 +273,11 @@ def environment_text_color(environment: str | None) -> QColor:
     return QColor(_ENVIRONMENT.get(environment or "", _ENVIRONMENT["local"])[1])
 
 
+def focus_color() -> QColor:
+    """The keyboard focus ring (over 3:1 against the window and base colours)."""
+    return QColor("#60a5fa" if is_dark() else "#1d4ed8")
+
+
 def muted_color() -> QColor:
     """Secondary text (hints, empty states, timestamps)."""
     return QColor("#8b949e" if is_dark() else "#57606a")
@@ -382,20 +387,34 @@ def _status_pixmap(key: str, colour: str, px: int) -> QPixmap:
 
 
 def resources_dir() -> Path:
-    """``resources/`` of the source tree, the frozen app or the installed package."""
+    """The runtime resources: an override, the frozen app's, the installed package's, or
+    ``resources/`` of the source tree (an editable install reads that one)."""
     candidates = []
+    override = os.environ.get("AUTOPR_CONSOLE_RESOURCES")
+    if override:
+        candidates.append(Path(override))
     frozen = getattr(sys, "_MEIPASS", None)
     if frozen:
         candidates.append(Path(frozen) / "resources")
-    override = os.environ.get("AUTOPR_CONSOLE_RESOURCES")
-    if override:
-        candidates.insert(0, Path(override))
-    here = Path(__file__).resolve()
-    candidates += [here.parents[2] / "resources", here.parents[1] / "resources"]
+    packaged = _package_resources()
+    if packaged is not None:
+        candidates.append(packaged)
+    candidates.append(Path(__file__).resolve().parents[2] / "resources")
     for candidate in candidates:
         if candidate.is_dir():
             return candidate
     return candidates[-1]
+
+
+def _package_resources() -> Path | None:
+    """``console/resources`` of an installed wheel (the build copies them there)."""
+    from importlib.resources import files
+
+    try:
+        packaged = files("console") / "resources"
+    except (ModuleNotFoundError, TypeError):
+        return None
+    return packaged if isinstance(packaged, Path) else None
 
 
 def resource_path(*parts: str) -> Path:

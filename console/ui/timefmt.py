@@ -88,6 +88,19 @@ def short(dt: datetime | None, reference: datetime | None = None) -> str:
     return local.date().isoformat()
 
 
+def clock(dt: datetime | None, reference: datetime | None = None) -> str:
+    """A log line's time, short and ordered: ``09:03:12.345`` today, else ``11-24 09:03:12``
+    this year, else the date and time; the full timestamp goes in the tooltip."""
+    if dt is None:
+        return ""
+    local = to_display_tz(dt)
+    ref = to_display_tz(reference or now())
+    if local.date() == ref.date():
+        return f"{local:%H:%M:%S}.{local.microsecond // 1000:03d}"
+    text = local.isoformat(sep=" ", timespec="seconds")[:19]
+    return text[5:] if local.year == ref.year else text
+
+
 def _zone_name(dt: datetime) -> str:
     return dt.tzname() or dt.strftime("%z")
 

@@ -5,6 +5,10 @@ index names (GIN on workflows.config, the partial queue index), the named CHECK
 and UNIQUE constraints, and ON DELETE CASCADE exactly on the five documented
 foreign keys.  Server defaults let other writers insert business columns only.
 
+On a database whose seven tables already exist (made by the engine, and found to
+match the contract before any revision runs) only the console's function is
+created: the engine's tables are never altered, and a downgrade never drops them.
+
 Revision ID: 0001
 Revises:
 Create Date: 2026-11-25 07:43:37.612886
@@ -15,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 from sqlalchemy.dialects import postgresql
 
 NEW_EXECUTION_ID_FUNCTION = """
@@ -32,9 +36,36 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+def _contract_tables_exist() -> bool:
+    """True when the engine made the tables (offline: as told by the caller)."""
+    if context.is_offline_mode():
+        return bool(context.config.attributes.get("contract_tables_exist"))
+    return sa.inspect(op.get_bind()).has_table("workflows")
+
+
+def _tables_made_by_console() -> bool:
+    """Tables this revision created have execution_id default to our function."""
+    if context.is_offline_mode():
+        return not context.config.attributes.get("contract_tables_exist")
+    default = (
+        op.get_bind()
+        .execute(
+            sa.text(
+                "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d "
+                "JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum "
+                "WHERE d.adrelid = to_regclass('workflow_executions') AND a.attname = 'execution_id'"
+            )
+        )
+        .scalar()
+    )
+    return bool(default) and "autopr_new_execution_id" in default
+
+
 def upgrade() -> None:
     # Frozen copy of models.tables.NEW_EXECUTION_ID_FUNCTION as of this revision.
     op.execute(NEW_EXECUTION_ID_FUNCTION)
+    if _contract_tables_exist():
+        return
     op.create_table(
         "integrations",
         sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
@@ -375,6 +406,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if not _tables_made_by_console():
+        op.execute("DROP FUNCTION IF EXISTS autopr_new_execution_id()")
+        return
     op.drop_index("idx_execution_logs_level", table_name="execution_logs")
     op.drop_index("idx_execution_logs_execution_id", table_name="execution_logs")
     op.drop_index("idx_execution_logs_created_at", table_name="execution_logs")

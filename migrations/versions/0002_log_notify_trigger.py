@@ -37,6 +37,8 @@ def upgrade() -> None:
         $$
         """
     )
+    # Idempotent: a database whose console history was lost is adopted again.
+    op.execute("DROP TRIGGER IF EXISTS trg_execution_logs_notify ON execution_logs")
     op.execute(
         """
         CREATE TRIGGER trg_execution_logs_notify

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0003"
@@ -22,7 +22,16 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+def _exists() -> bool:
+    """A database whose console history was lost keeps its audit trail (online only)."""
+    if context.is_offline_mode():
+        return False
+    return sa.inspect(op.get_bind()).has_table("audit_log")
+
+
 def upgrade() -> None:
+    if _exists():
+        return
     op.create_table(
         "audit_log",
         sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),

@@ -7,6 +7,7 @@ target table, actor, target id, time range.
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,7 +32,9 @@ from console.actions.audit_query import ACTION_NAMES, TARGET_TABLES, AuditFilter
 from console.queries.filters import local_aware
 from console.ui import timefmt
 from console.ui.actions import menus
+from console.ui.freshness import FreshnessLabel
 from console.ui.pages import PageContext, PageSpec
+from console.ui.plain import plain_label
 from console.ui.tasks import TaskRunner
 
 PAGE_SIZE = 200
@@ -140,15 +143,20 @@ class AuditPage(QWidget):
             ("7d", "last 7 days"),
         ):
             self.range_box.addItem(label, key)
-        for label, widget in (
-            ("Action", self.action_box),
-            ("Table", self.table_box),
-            ("Actor", self.actor_edit),
-            ("Id", self.target_edit),
-            ("When", self.range_box),
+        self._filter_widgets: list[QWidget] = []
+        for label, widget, name in (
+            ("A&ction", self.action_box, "Action"),
+            ("&Table", self.table_box, "Table"),
+            ("Act&or", self.actor_edit, "Actor"),
+            ("I&d", self.target_edit, "Target id"),
+            ("&When", self.range_box, "When"),
         ):
-            bar.addWidget(QLabel(label))
+            buddy = QLabel(label)
+            buddy.setBuddy(widget)
+            widget.setAccessibleName(f"Audit filter: {name}")
+            bar.addWidget(buddy)
             bar.addWidget(widget)
+            self._filter_widgets.append(widget)
         self.action_box.currentTextChanged.connect(lambda _: self.refresh())
         self.table_box.currentTextChanged.connect(lambda _: self.refresh())
         self.range_box.currentIndexChanged.connect(lambda _: self.refresh())
@@ -157,6 +165,9 @@ class AuditPage(QWidget):
 
         self.model = AuditModel(self)
         self.view = QTableView()
+        self.view.setObjectName("audit_table")
+        self.view.setAccessibleName("Audit trail")
+        self.view.setTabKeyNavigation(False)
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -179,12 +190,15 @@ class AuditPage(QWidget):
             col.addWidget(edit)
             detail.addWidget(box)
         self.detail_title = QLabel()
+        self.detail_title.setTextFormat(Qt.TextFormat.RichText)  # its parts are escaped
 
-        self.status_label = QLabel()
+        self.status_label = plain_label()  # may show a server error message
         self.more_button = QPushButton("Load older")
         self.more_button.clicked.connect(self.load_more)
+        self.freshness = FreshnessLabel()
         foot = QHBoxLayout()
-        foot.addWidget(self.status_label, 1)
+        foot.addWidget(self.status_label)
+        foot.addWidget(self.freshness, 1)
         foot.addWidget(self.more_button)
 
         split = QSplitter(Qt.Orientation.Vertical)
@@ -217,6 +231,11 @@ class AuditPage(QWidget):
         if db is not None:
             self.refresh()
 
+    def shown(self) -> None:
+        age = self.freshness.age()
+        if age is not None and age >= 2.0:  # (None: the first read is under way or failed)
+            self.refresh()
+
     def refresh(self) -> None:
         if self.db is None:
             return
@@ -246,6 +265,9 @@ class AuditPage(QWidget):
 
     def clear_filters(self) -> None:
         self.apply_filters({})
+
+    def filter_scope(self) -> list[QWidget]:
+        return list(self._filter_widgets)
 
     # ------------------------------------------------------------ internals
 
@@ -286,6 +308,7 @@ class AuditPage(QWidget):
 
     def _landed(self, rows: list[dict[str, Any]], keep: Any) -> None:
         self._loading_more = False
+        self.freshness.mark()
         self.model.reset(rows)
         if rows:
             self.view.resizeColumnsToContents()
@@ -325,9 +348,10 @@ class AuditPage(QWidget):
             return
         r = self.model.rows[current.row()]
         when = timefmt.exact(r["occurred_at"], millis=True)
+        e = html.escape  # every part comes from the audit row: shown as text
         self.detail_title.setText(
-            f"<b>{r['action']}</b> on {r['target_table']} {r['target_id'] or ''} — "
-            f"{r['actor']}@{r['actor_host'] or '?'} on {r['profile'] or '?'}, {when}"
+            f"<b>{e(r['action'])}</b> on {e(r['target_table'])} {e(r['target_id'] or '')} — "
+            f"{e(r['actor'])}@{e(r['actor_host'] or '?')} on {e(r['profile'] or '?')}, {when}"
         )
         self.before_text.setPlainText(_pretty(r["before"]))
         self.after_text.setPlainText(_pretty(r["after"]))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from console.actions import errors
@@ -21,6 +21,7 @@ from console.actions.guard import WriteGuard
 from console.actions.preview import Target
 from console.ui.actions.dialogs import BulkSummaryDialog, ConfirmDialog
 from console.ui.actions.json_editor import operator_message
+from console.ui.plain import make_plain
 from console.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -105,6 +106,7 @@ class ActionController(QObject):
                 QMessageBox.StandardButton.Cancel,
                 self.parent_widget,
             )
+            make_plain(box)  # the reason names rows from the database
             anyway = box.addButton("Retry anyway", QMessageBox.ButtonRole.AcceptRole)
             anyway.clicked.connect(
                 lambda: self.runner.submit(
@@ -290,8 +292,16 @@ class ActionController(QObject):
             QMessageBox.StandardButton.Ok,
             self.parent_widget,
         )
+        make_plain(box)  # server messages and row names: shown as text
         self._show(box)
 
     def _show(self, dialog: QDialog) -> None:
+        """Open ``dialog``; it is deleted once closed (a long session opens many)."""
         self.dialog = dialog
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda _result: self._forget(dialog))
         dialog.open()
+
+    def _forget(self, dialog: QDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None

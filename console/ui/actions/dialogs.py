@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from console.actions import preview
 from console.actions.errors import BulkSummary
 from console.actions.preview import Target
+from console.ui.plain import plain_label, plain_tip
 
 REASON_TEXT = {
     "conflict": "changed meanwhile",
@@ -149,7 +150,7 @@ class ConfirmDialog(QDialog):
                 outcome = "will change"
             for j, value in enumerate((t.label, t.context, outcome)):
                 item = QTableWidgetItem(value)
-                item.setToolTip(value)
+                item.setToolTip(plain_tip(value))
                 self.table.setItem(i, j, item)
         self.table.resizeColumnsToContents()
         self.table.setColumnHidden(1, not second)
@@ -159,7 +160,7 @@ class ConfirmDialog(QDialog):
             text = f"…and {beyond:,} more"
             if filter_text:
                 text += f" matching the filter: {filter_text}"
-            self.more_label = QLabel(text)
+            self.more_label = plain_label(text)
             self.more_label.setObjectName("confirmMore")
             self.more_label.setWordWrap(True)
             col.addWidget(self.more_label)
@@ -234,7 +235,7 @@ class BulkSummaryDialog(QDialog):
         for i, (target, err) in enumerate(summary.refused):
             self.table.setItem(i, 0, QTableWidgetItem(labels.get(target, target)))
             reason = QTableWidgetItem(str(err))
-            reason.setToolTip(str(err))
+            reason.setToolTip(plain_tip(str(err)))
             self.table.setItem(i, 1, reason)
         self.table.resizeColumnToContents(0)
         self.table.setVisible(bool(summary.refused))

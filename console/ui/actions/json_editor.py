@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFontDatabase, QTextCharFormat, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
     QDialog,
@@ -70,6 +70,7 @@ class JsonEditorDialog(QDialog):
         self.editor.setPlainText(text)
         col.addWidget(self.editor, 1)
         self.status = QLabel()
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # server messages quote row values
         self.status.setWordWrap(True)
         self.status.setObjectName("jsonStatus")
         col.addWidget(self.status)

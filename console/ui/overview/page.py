@@ -50,6 +50,7 @@ from console.queries.overview import (
     rank_workflows,
 )
 from console.ui import settings, theme, timefmt
+from console.ui.freshness import FreshnessLabel
 from console.ui.overview.chart import StatusChart
 from console.ui.overview.columns import (
     RUNNING_COLUMNS,
@@ -169,8 +170,9 @@ class OverviewPage(QWidget):
         self.stuck_after.valueChanged.connect(self._stuck_after_changed)
         self.range_box.setCurrentIndex(list(TIME_RANGES).index(remembered))
         self.range_box.currentIndexChanged.connect(self._range_changed)
-        self.updated = QLabel("")
+        self.updated = FreshnessLabel()
         self.error = QLabel("")
+        self.error.setTextFormat(Qt.TextFormat.PlainText)  # quotes the server's message
         self.error.setWordWrap(True)
         self.error.hide()
         self.banner = QLabel(DISCONNECTED_TEXT)
@@ -367,7 +369,7 @@ class OverviewPage(QWidget):
         db = self.db
         if db is None:
             return
-        engine = db.engine
+        engine = db.reader
         params = self.params
         buckets, stats = self._bucket_cache, self._stats_cache
 
@@ -376,6 +378,12 @@ class OverviewPage(QWidget):
                 return load_overview(conn, params, bucket_cache=buckets, stats_cache=stats)
 
         self.ctx.runner.submit(work, self._loaded, self._failed, owner=self, key=TASK_KEY)
+
+    def shown(self) -> None:
+        """Shown again: re-read unless the last read is a second old."""
+        age = self.updated.age()
+        if age is not None and age >= 2.0:  # (None: the first read is under way or failed)
+            self.refresh()
 
     def apply_filters(self, filters: dict[str, Any]) -> None:
         key = filters.get("time_range")
@@ -441,8 +449,7 @@ class OverviewPage(QWidget):
         w = snap.window
         self.banner.setVisible(snap.is_empty)
         self.banner.setText(EMPTY_DB_TEXT)
-        self.updated.setText(f"updated {timefmt.short(w.now)}")
-        self.updated.setToolTip(timefmt.exact(w.now))
+        self.updated.mark()
         label = w.range.label.lower()
         bucket = span_text(w.range.bucket).removeprefix("1 ")
         self.chart_box.setTitle(f"Executions started, by status — {label}, per {bucket}")
@@ -551,7 +558,7 @@ class OverviewPage(QWidget):
         self.stuck_event_note.setText("")
         self.stuck_summary.setText("")
         self.totals.setText("")
-        self.updated.setText("")
+        self.updated.clear()
         self.error.hide()
         self.banner.setText(DISCONNECTED_TEXT)
         self.banner.setVisible(True)

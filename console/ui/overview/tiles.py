@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QVBoxLay
 
 from console.queries.overview import EventQueue, IntegrationHealth
 from console.ui import theme, timefmt
+from console.ui.plain import make_plain, plain_tip
 
 TILE_WIDTH = 200
 
@@ -48,6 +49,7 @@ class IntegrationTile(_Clickable):
         self.name.setFont(font)
         self.detail = QLabel()
         self.checked = QLabel()
+        make_plain(self.detail, self.checked)  # health status and type come from the database
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 8, 6)
         layout.setSpacing(1)
@@ -69,9 +71,11 @@ class IntegrationTile(_Clickable):
         self.detail.setStyleSheet(f"color: {muted};")
         self.checked.setStyleSheet(f"color: {muted};")
         self.setToolTip(
-            f"{integ.name} ({integ.type})\nhealth: {integ.health_status}\n"
-            f"last check: {timefmt.exact(integ.last_health_check) or 'never'}\n"
-            "click: open this integration"
+            plain_tip(
+                f"{integ.name} ({integ.type})\nhealth: {integ.health_status}\n"
+                f"last check: {timefmt.exact(integ.last_health_check) or 'never'}\n"
+                "click: open this integration"
+            )
         )
         self.tick(now)
 

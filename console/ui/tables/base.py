@@ -10,11 +10,19 @@ page state remembered in QSettings (filters per profile, column widths, sort).
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QContextMenuEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QAction,
+    QContextMenuEvent,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -23,6 +31,8 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QSplitter,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -33,6 +43,7 @@ from console.queries.filters import FilterError, normalized, usable_filters
 from console.queries.keyset import Sort
 from console.queries.specs import TableSpec
 from console.ui import settings, theme, timefmt
+from console.ui.freshness import FreshnessLabel
 from console.ui.pages import PageContext
 from console.ui.tables.clipboard import to_json, to_tsv
 from console.ui.tables.columns import Column
@@ -49,6 +60,9 @@ ContextMenuProvider = Callable[["TablePage", QMenu], None]
 context_menu_providers: list[ContextMenuProvider] = []
 
 ROW_HEIGHT = 22
+DETAIL_TOGGLE = "Ctrl+D"  # show / hide the detail pane
+SHOWN_FRESH_S = 2.0  # a page shown again within this of its last read is not read again
+DETAIL_MIN, DETAIL_MAX_DEFAULT = 280, 460  # the pane's width until the operator drags it
 
 
 def configure_view(view: QTableView) -> None:
@@ -56,6 +70,7 @@ def configure_view(view: QTableView) -> None:
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
     view.setWordWrap(False)
+    view.setTabKeyNavigation(False)  # Tab leaves the table; the arrows move inside it
     view.setAlternatingRowColors(True)
     view.setShowGrid(False)
     view.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -71,11 +86,104 @@ def configure_view(view: QTableView) -> None:
     view.horizontalHeader().setHighlightSections(False)
 
 
+def _walk(menu: QMenu) -> list[QAction]:
+    out: list[QAction] = []
+    for action in menu.actions():
+        out.extend(_walk(action.menu()) if action.menu() is not None else [action])
+    return out
+
+
+def _plain(text: str) -> str:
+    return text.replace("&", "")
+
+
+class MiddleElide(QStyledItemDelegate):
+    """Ids keep both ends: ``exec-2026…547-9c4e3d`` (retry chains differ in the suffix)."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Any) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle
+
+
+class _Stretch(QObject):
+    """Gives one column the width the others leave, never less than its minimum.
+
+    (QHeaderView's Stretch mode squeezes it to a few pixels when the view is
+    narrow; here the table scrolls sideways instead.)
+    """
+
+    def __init__(self, view: QTableView, index: int, least: int) -> None:
+        super().__init__(view)
+        self.view, self.index, self.least = view, index, least
+        self.header = view.horizontalHeader()
+        view.viewport().installEventFilter(self)
+        self.header.sectionResized.connect(self._other_resized)
+        self.header.setStretchLastSection(False)
+        QTimer.singleShot(0, self.fit)
+
+    def fit(self) -> None:
+        header = self.header
+        others = sum(
+            header.sectionSize(i)
+            for i in range(header.count())
+            if i != self.index and not header.isSectionHidden(i)
+        )
+        want = max(self.least, self.view.viewport().width() - others)
+        if header.sectionSize(self.index) != want:
+            header.resizeSection(self.index, want)
+
+    def _other_resized(self, index: int, _old: int, _new: int) -> None:
+        if index != self.index:
+            self.fit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.fit()
+        return False
+
+
+def apply_columns(view: QTableView, columns: tuple[Column, ...], *, widths: bool = True) -> None:
+    """Widths, the stretched column, ids elided in the middle, minimum widths kept."""
+    header = view.horizontalHeader()
+    delegate: MiddleElide | None = None
+    for i, col in enumerate(columns):
+        if col.kind == "id":
+            delegate = delegate or MiddleElide(view)
+            view.setItemDelegateForColumn(i, delegate)
+        if widths:
+            view.setColumnWidth(i, max(col.width, col.min_width))
+    minimums = {i: c.min_width for i, c in enumerate(columns) if c.min_width}
+
+    def keep_minimum(index: int, _old: int, new: int) -> None:
+        least = minimums.get(index, 0)
+        if new < least:
+            QTimer.singleShot(0, lambda: header.resizeSection(index, least))
+
+    if minimums:
+        header.sectionResized.connect(keep_minimum)
+    stretch = next((i for i, c in enumerate(columns) if c.stretch), None)
+    if stretch is not None:
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Interactive)
+        view._stretch = _Stretch(view, stretch, columns[stretch].min_width)  # type: ignore[attr-defined]
+
+
 class DetailPane(QWidget):
     """Base of the detail panes: ``show_data`` gets what ``fetch`` returned."""
 
     open_page = Signal(str, dict)  # page key, filters
     show_id = Signal(str)  # show another row of this page's table in the pane
+    command = Signal(str)  # a header button: run this command on the row shown
+
+    def add_command_buttons(self, layout: QHBoxLayout, buttons: list[tuple[str, str]]) -> None:
+        """Buttons for commands (:mod:`console.ui.commands`) on the row shown in the pane."""
+        self.command_buttons: dict[str, QPushButton] = {}
+        for key, label in buttons:
+            button = QPushButton(label, self)
+            button.setObjectName(f"detail_{key}")
+            button.clicked.connect(lambda _=False, k=key: self.command.emit(k))
+            layout.addWidget(button)
+            self.command_buttons[key] = button
+        layout.addStretch(1)
 
     def set_engine(self, engine: Any) -> None:
         """For panes with windowed sub-tables (an execution's logs, an integration's events)."""
@@ -115,6 +223,8 @@ class TablePage(QWidget):
         self._restoring = False
         self._restoring_selection = False
         self._names_pending = False
+        self._rows_override: list[Any] | None = None
+        self._detail_data: Any = None
 
         self.filter_bar = FilterBar(self.fields, self)
         self.chips = ChipBar(self)
@@ -130,6 +240,9 @@ class TablePage(QWidget):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        self.detail.hide()  # until a row is opened (Enter, double-click, Ctrl+D)
+        self.splitter.splitterMoved.connect(lambda *_: self._remember_detail_width())
         self.empty = QLabel(self.view.viewport())
         self.empty.setObjectName("emptyState")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -142,10 +255,13 @@ class TablePage(QWidget):
         self.exact_button.setToolTip("Count the matching rows exactly (may take a second on 10M)")
         self.exact_button.setFlat(True)
         self.notes_label = QLabel(self)
+        self.notes_label.setTextFormat(Qt.TextFormat.PlainText)  # notes quote filter values
         self.notes_label.setStyleSheet(f"color: {theme.muted_color().name()};")
+        self.freshness = FreshnessLabel(self)
         status = QHBoxLayout()
         status.addWidget(self.count_label)
         status.addWidget(self.exact_button)
+        status.addWidget(self.freshness)
         status.addStretch(1)
         status.addWidget(self.notes_label)
 
@@ -180,6 +296,7 @@ class TablePage(QWidget):
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.detail.open_page.connect(lambda key, f: self.ctx.open_page(key, f))
+        self.detail.command.connect(self._detail_command)
         self.detail.show_id.connect(self.show_detail_for)
         header = self.view.horizontalHeader()
         header.sectionResized.connect(lambda *_: self._header_timer.start())
@@ -191,6 +308,7 @@ class TablePage(QWidget):
             (QKeySequence.StandardKey.Copy, self.copy_tsv),
             (QKeySequence("Ctrl+Shift+C"), self.copy_json),
             (QKeySequence(Qt.Key.Key_Menu), self.keyboard_context_menu),
+            (QKeySequence(DETAIL_TOGGLE), self.toggle_details),
             (QKeySequence("Shift+F10"), self.keyboard_context_menu),
         ):
             sc = QShortcut(seq, self.view)
@@ -209,10 +327,11 @@ class TablePage(QWidget):
     def set_database(self, db: Database | None) -> None:
         self.db = db
         self.ctx.runner.invalidate(self._detail_key)
-        self.controller.set_engine(db.engine if db is not None else None)
-        self.detail.set_engine(db.engine if db is not None else None)
+        self.controller.set_engine(db.reader if db is not None else None)
+        self.detail.set_engine(db.reader if db is not None else None)
         self.detail.show_message("Select a row to see its details.")
         self._error = None
+        self.freshness.clear()
         if db is None:
             self._update_status()
             return
@@ -240,6 +359,13 @@ class TablePage(QWidget):
 
         self.controller.refresh(on_done=restore)
 
+    def shown(self) -> None:
+        """The page became visible: re-read unless a read is under way or just answered."""
+        age = self.freshness.age()
+        if self.controller.loading or (age is not None and age < SHOWN_FRESH_S):
+            return
+        self.refresh()
+
     def apply_filters(self, filters: dict[str, Any]) -> None:
         filters = normalized(filters)
         self.filter_bar.set_filters(filters)
@@ -266,6 +392,51 @@ class TablePage(QWidget):
 
     def focus_filter(self) -> None:
         self.filter_bar.focus_text()
+
+    def filter_scope(self) -> list[QWidget]:
+        """Where Esc clears this page's filters (the window asks; nowhere else)."""
+        return [self.filter_bar, self.chips]
+
+    # ------------------------------------------------------------ commands (Actions menu)
+
+    def action_rows(self) -> list[Any]:
+        """The rows an action acts on: a detail header's row, else the selected (or current)."""
+        if self._rows_override is not None:
+            return list(self._rows_override)
+        found = (self.model.row_at(r) for r in self._selected_rows())
+        return [row.raw for row in found if row is not None]
+
+    def run_command(self, key: str, rows: list[Any] | None = None) -> bool:
+        """Carry out the context-menu entry tagged ``key``; says so when there is none."""
+        self._rows_override = rows
+        try:
+            menu = self.build_context_menu()
+        finally:
+            self._rows_override = None
+        found = [a for a in _walk(menu) if a.data() == key]
+        if found and found[0].isEnabled():
+            found[0].trigger()
+        elif found:
+            self.ctx.show_status(f"{_plain(found[0].text()).rstrip('…')}: not for these rows")
+        else:
+            self.ctx.show_status(f"Nothing to {key.replace('-', ' ')} on this page")
+        menu.deleteLater()
+        return True
+
+    def _detail_command(self, key: str) -> None:
+        data = self._detail_data
+        if not isinstance(data, dict) or "id" not in data:
+            return
+        r = self.model.view_row_of(str(data["id"]))
+        row = self.model.row_at(r) if r is not None else None
+        self.run_command(key, [row.raw if row is not None else data])
+
+    def step_detail_tab(self, step: int) -> None:
+        """Ctrl+PgDown / Ctrl+PgUp from the table: the detail pane's next / previous tab."""
+        tabs = getattr(self.detail, "tabs", None)
+        if tabs is None or not self.details_shown() or tabs.count() == 0:
+            return
+        tabs.setCurrentIndex((tabs.currentIndex() + step) % tabs.count())
 
     def title_suffix(self) -> str:
         return " · ".join(label for _, label in self._chips())
@@ -339,7 +510,7 @@ class TablePage(QWidget):
     def _load_workflow_names(self) -> None:
         if not any(f.kind == "workflow" for f in self.fields) or self.db is None:
             return
-        engine = self.db.engine
+        engine = self.db.reader
 
         def work() -> list[tuple[str, str]]:
             with engine.connect() as conn:
@@ -398,21 +569,25 @@ class TablePage(QWidget):
         header = self.view.horizontalHeader()
         self._restoring = True
         try:
-            restored = settings.restore_header(self.key, header)
+            restored = settings.restore_header(self._header_key(), header)
         finally:
             self._restoring = False
-        if not restored:
-            for i, col in enumerate(self.columns):
-                self.view.setColumnWidth(i, col.width)
+        apply_columns(self.view, self.columns, widths=not restored)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self._show_sort_indicator()
 
+    def _header_key(self) -> str:
+        """Widths saved for one set of columns: a new layout starts from its defaults."""
+        names = ",".join(c.name for c in self.columns)
+        return f"{self.key}-{zlib.crc32(names.encode()):08x}"
+
     def _save_header(self) -> None:
-        settings.save_header(self.key, self.view.horizontalHeader())
+        settings.save_header(self._header_key(), self.view.horizontalHeader())
 
     # ------------------------------------------------------------ status, empty state
 
     def _loaded(self) -> None:
+        self.freshness.mark()
         if self._names_pending:  # once the first rows are painted, not competing with them
             self._names_pending = False
             QTimer.singleShot(800, self._load_workflow_names)
@@ -496,7 +671,7 @@ class TablePage(QWidget):
                 sel.setCurrentIndex(self.model.index(r, 0), sel.SelectionFlag.NoUpdate)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if not self._restoring_selection:
+        if not self._restoring_selection and self.detail.isVisible():
             self._detail_timer.start()
 
     def _load_current_detail(self) -> None:
@@ -511,10 +686,41 @@ class TablePage(QWidget):
         if row is None:
             return
         self._detail_timer.stop()
-        sizes = self.splitter.sizes()
-        if len(sizes) == 2 and sizes[1] == 0:
-            self.splitter.setSizes([max(1, sizes[0] * 3 // 5), max(1, sizes[0] * 2 // 5)])
+        self.show_details(True)
         self._load_detail(row.id)
+
+    def details_shown(self) -> bool:
+        return not self.detail.isHidden()
+
+    def show_details(self, on: bool) -> None:
+        """Show or hide the detail pane; its width is remembered per page."""
+        if on == self.details_shown():
+            return
+        if not on:
+            self._remember_detail_width()
+            self.detail.hide()
+            self.view.setFocus()
+            return
+        total = max(1, sum(self.splitter.sizes()))
+        saved = settings.get_int(settings.page_key(self.key, "detail_width"), 0)
+        default = min(DETAIL_MAX_DEFAULT, max(DETAIL_MIN, total * 2 // 5))
+        width = saved if DETAIL_MIN <= saved <= total - 200 else default
+        self.detail.show()
+        self.splitter.setSizes([max(1, total - width), width])
+
+    def toggle_details(self) -> None:
+        """Ctrl+D: the pane of the current row, or the table alone."""
+        if self.details_shown():
+            self.show_details(False)
+        elif self.view.currentIndex().isValid():
+            self.open_details()
+        else:
+            self.show_details(True)
+
+    def _remember_detail_width(self) -> None:
+        sizes = self.splitter.sizes()
+        if self.details_shown() and len(sizes) == 2 and sizes[1] > 0:
+            settings.put(settings.page_key(self.key, "detail_width"), sizes[1])
 
     def show_detail_for(self, row_id: str) -> None:
         self._detail_timer.stop()
@@ -524,13 +730,14 @@ class TablePage(QWidget):
         if self.db is None:
             return
         self._detail_id = row_id
-        engine, fetch = self.db.engine, type(self).detail_fetch
+        engine, fetch = self.db.reader, type(self).detail_fetch
 
         def work() -> Any:
             with engine.connect() as conn:
                 return fetch(conn, row_id)
 
         def done(data: Any) -> None:
+            self._detail_data = data
             if data is None:
                 self.detail.show_message("This row is gone (deleted meanwhile).")
             else:
@@ -576,13 +783,14 @@ class TablePage(QWidget):
     def build_context_menu(self) -> QMenu:
         menu = QMenu(self)
         has = bool(self._selected_rows())
-        for label, slot, shortcut in (
-            ("Copy cell", self.copy_cell, None),
-            ("Copy rows as TSV", self.copy_tsv, QKeySequence.StandardKey.Copy),
-            ("Copy rows as JSON", self.copy_json, QKeySequence("Ctrl+Shift+C")),
-            ("Open details", self.open_details, QKeySequence(Qt.Key.Key_Return)),
+        for label, slot, shortcut, key in (
+            ("Copy cell", self.copy_cell, None, "copy-cell"),
+            ("Copy rows as TSV", self.copy_tsv, QKeySequence.StandardKey.Copy, "copy-tsv"),
+            ("Copy rows as JSON", self.copy_json, QKeySequence("Ctrl+Shift+C"), "copy-json"),
+            ("Open details", self.open_details, QKeySequence(Qt.Key.Key_Return), "open-details"),
         ):
             act = menu.addAction(label)
+            act.setData(key)
             act.setEnabled(has)
             if shortcut is not None:
                 act.setShortcut(QKeySequence(shortcut))
@@ -626,6 +834,29 @@ class TablePage(QWidget):
         self.context_menu.popup(global_pos)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.view
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.modifiers() == Qt.KeyboardModifier.ControlModifier
+            and event.key() in (Qt.Key.Key_PageDown, Qt.Key.Key_PageUp)
+        ):  # the table would take Ctrl+PgDown as a page down; here it walks the detail tabs
+            self.step_detail_tab(1 if event.key() == Qt.Key.Key_PageDown else -1)
+            return True
+        if (
+            watched is self.view
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and (
+                event.key() == Qt.Key.Key_Menu
+                or (
+                    event.key() == Qt.Key.Key_F10
+                    and event.modifiers() == Qt.KeyboardModifier.ShiftModifier
+                )
+            )
+        ):  # when no shortcut took it (the window not active yet): never to the table
+            self.keyboard_context_menu()
+            return True
         if (
             watched is self.view
             and event.type() == QEvent.Type.ContextMenu

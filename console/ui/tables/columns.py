@@ -12,15 +12,18 @@ from datetime import datetime
 from typing import Any
 
 from console.ui import timefmt
+from console.ui.plain import plain_tip
 
 
 @dataclass(frozen=True)
 class Column:
     name: str  # key in the fetched row
     header: str
-    kind: str = "text"  # text | ago | clock | status | health | level | duration | bool | int
+    kind: str = "text"  # text | id | ago | clock | status | health | level | duration | bool | int
     width: int = 120
     sort: str | None = None  # sort key name (console.queries.specs) when sortable
+    stretch: bool = False  # takes the width left over (the column people read: a message)
+    min_width: int = 0  # never narrower (ids are elided in the middle down to this)
 
 
 def _text(value: Any, kind: str) -> str:
@@ -29,7 +32,7 @@ def _text(value: Any, kind: str) -> str:
     if kind == "ago":
         return timefmt.relative(value)
     if kind == "clock":
-        return timefmt.exact(value, millis=True)
+        return timefmt.clock(value)
     if kind == "duration":
         return timefmt.duration(float(value))
     if kind == "bool":
@@ -55,7 +58,7 @@ def tooltips(row: dict[str, Any], columns: tuple[Column, ...]) -> tuple[str | No
         if isinstance(value, datetime):
             tips.append(timefmt.tooltip(value))
         elif col.kind == "text" and isinstance(value, str) and len(value) > 60:
-            tips.append(value[:2000])
+            tips.append(plain_tip(value[:2000]))  # database text: never rich text
         else:
             tips.append(None)
     return tuple(tips)
@@ -83,7 +86,7 @@ WORKFLOWS = (
 )
 
 EXECUTIONS = (
-    Column("execution_id", "Execution", width=220, sort="execution_id"),
+    Column("execution_id", "Execution", "id", 220, sort="execution_id", min_width=130),
     Column("workflow_name", "Workflow", width=180),
     Column("status", "Status", "status", 100),
     Column("started_at", "Started", "ago", 100, sort="started_at"),
@@ -94,12 +97,14 @@ EXECUTIONS = (
 )
 
 LOGS = (
-    Column("created_at", "Time", "clock", 200, sort="created_at"),
-    Column("level", "Level", "level", 80),
-    Column("execution_label", "Execution", width=200),
+    Column("created_at", "Time", "clock", 100, sort="created_at", min_width=80),
+    Column("level", "Level", "level", 76, min_width=60),
+    Column("message", "Message", width=400, stretch=True, min_width=160),
+    Column("execution_label", "Execution", "id", 170, min_width=110),
     Column("step_name", "Step", width=110),
-    Column("message", "Message", width=500),
 )
+# An execution's own logs (its detail pane): no Execution column.
+EXECUTION_LOGS = tuple(c for c in LOGS if c.name != "execution_label")
 
 INTEGRATIONS = (
     Column("name", "Name", width=200, sort="name"),
@@ -115,7 +120,7 @@ EVENTS = (
     Column("created_at", "Received", "ago", 110, sort="created_at"),
     Column("integration_name", "Integration", width=160),
     Column("event_type", "Event type", width=190),
-    Column("event_id", "Event id", width=120),
+    Column("event_id", "Event id", "id", 120, min_width=90),
     Column("status", "Status", "status", 100),
     Column("retry_count", "Retries", "int", 60),
     Column("processed_at", "Processed", "ago", 110),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from typing import Any
 
@@ -9,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QStackedWidget,
@@ -20,13 +22,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.actions.events import IGNORABLE, REQUEUEABLE
 from console.queries import specs
 from console.ui import theme, timefmt
 from console.ui.pages import PageContext
+from console.ui.plain import make_plain, plain_tip
 from console.ui.tables import columns as cols
-from console.ui.tables.base import DetailPane, configure_view
+from console.ui.tables.base import DetailPane, apply_columns, configure_view
 from console.ui.tables.controller import WindowController
 from console.ui.tables.jsontree import JsonTree
+from models.vocab import EXECUTION_ACTIVE_STATUSES, EXECUTION_RETRYABLE_STATUSES
 
 
 def when(dt: datetime | None) -> tuple[str, str]:
@@ -60,10 +65,15 @@ class Pane(DetailPane):
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
         self.title.setFont(font)
+        make_plain(self.message, self.title)  # names and ids come from the database
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.tabs = QTabWidget(self.body)
+        self.header_buttons = QHBoxLayout()
+        self.header_buttons.setContentsMargins(0, 0, 0, 0)
+        self.command_buttons = {}
         layout.addWidget(self.title)
+        layout.addLayout(self.header_buttons)
         layout.addLayout(self.form)
         layout.addWidget(self.tabs, 1)
         self.stack.addWidget(self.message)
@@ -78,11 +88,13 @@ class Pane(DetailPane):
         while self.form.rowCount():
             self.form.removeRow(0)
         for label, value, tip, color in rows:
-            field = QLabel(value or "—")
+            field = QLabel()
+            make_plain(field)
+            field.setText(value or "—")
             field.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             field.setWordWrap(True)
             if tip:
-                field.setToolTip(tip)
+                field.setToolTip(plain_tip(tip))
             if color is not None:
                 field.setStyleSheet(f"color: {color.name()}; font-weight: bold;")
             self.form.addRow(f"{label}:", field)
@@ -94,8 +106,7 @@ def sub_table(parent: QWidget, controller: WindowController) -> QTableView:
     view = QTableView(parent)
     configure_view(view)
     view.setModel(controller.model)
-    for i, col in enumerate(controller.columns):
-        view.setColumnWidth(i, col.width)
+    apply_columns(view, controller.columns)
     return view
 
 
@@ -232,9 +243,7 @@ class WorkflowDetail(Pane):
 class ExecutionDetail(Pane):
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.logs = WindowController(
-            ctx.runner, specs.LOGS, cols.LOGS[:2] + cols.LOGS[3:], 200, parent=self
-        )
+        self.logs = WindowController(ctx.runner, specs.LOGS, cols.EXECUTION_LOGS, 200, parent=self)
         self.logs_view = sub_table(self, self.logs)
         self.chain = chain_tree(self, ["Execution", "Status", "Started", "Retries"])
         self.chain.setToolTip("Click an execution of the retry chain to show it here")
@@ -249,6 +258,10 @@ class ExecutionDetail(Pane):
         self.tabs.addTab(self.result, "Result")
         self.tabs.addTab(self.error, "Error")
         self._id = ""
+        self.add_command_buttons(
+            self.header_buttons,
+            [("cancel", "&Cancel…"), ("retry", "&Retry…"), ("follow-live", "&Follow live")],
+        )
 
     def set_engine(self, engine: Any) -> None:
         self.logs.set_engine(engine)
@@ -256,6 +269,10 @@ class ExecutionDetail(Pane):
     def show_data(self, ex: dict[str, Any]) -> None:
         self._id = str(ex["id"])
         self.title.setText(ex["execution_id"])
+        active = ex["status"] in EXECUTION_ACTIVE_STATUSES
+        self.command_buttons["cancel"].setEnabled(active)
+        self.command_buttons["retry"].setEnabled(ex["status"] in EXECUTION_RETRYABLE_STATUSES)
+        self.command_buttons["follow-live"].setEnabled(active)
         started, stip = when(ex["started_at"])
         ended, etip = when(ex["completed_at"])
         self.set_fields(
@@ -314,7 +331,8 @@ class LogDetail(Pane):
                 ("Action", f"{action} ({row.get('action_type')})" if action else "", "", None),
             ]
         )
-        exec_label = QLabel(f'<a href="x">Open execution {row.get("execution_label") or ""}</a>')
+        label = html.escape(row.get("execution_label") or "")
+        exec_label = QLabel(f'<a href="x">Open execution {label}</a>')
         exec_id = str(row["execution_id"])
         exec_label.linkActivated.connect(
             lambda _l: self.open_page.emit("executions", {"execution_id": exec_id})
@@ -334,12 +352,16 @@ class IntegrationDetail(Pane):
         self.events_view = sub_table(self, self.events)
         self.tabs.addTab(self.events_view, "Events")
         self.tabs.addTab(self.config, "Config (secrets masked)")
+        self.add_command_buttons(self.header_buttons, [("toggle-enabled", "&Disable…")])
 
     def set_engine(self, engine: Any) -> None:
         self.events.set_engine(engine)
 
     def show_data(self, row: dict[str, Any]) -> None:
         self.title.setText(row["name"])
+        self.command_buttons["toggle-enabled"].setText(
+            "&Disable…" if row["enabled"] else "&Enable…"
+        )
         checked, tip = when(row["last_health_check"])
         queue = row["queue"]
         queue_text = ", ".join(
@@ -366,9 +388,14 @@ class EventDetail(Pane):
         self.error = text_box(self)
         self.tabs.addTab(self.payload, "Payload")
         self.tabs.addTab(self.error, "Error")
+        self.add_command_buttons(
+            self.header_buttons, [("requeue", "Re&queue…"), ("ignore", "&Ignore…")]
+        )
 
     def show_data(self, row: dict[str, Any]) -> None:
         self.title.setText(f"{row['event_type']}  {row.get('event_id') or ''}")
+        self.command_buttons["requeue"].setEnabled(row["status"] in REQUEUEABLE)
+        self.command_buttons["ignore"].setEnabled(row["status"] in IGNORABLE)
         received, rtip = when(row["created_at"])
         processed, ptip = when(row["processed_at"])
         self.set_fields(

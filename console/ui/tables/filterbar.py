@@ -142,6 +142,7 @@ class FilterBar(QWidget):
         for f in self.fields:
             row.addWidget(self._build(f), 1 if f.kind in ("text", "json") else 0)
         self.error = QLabel(self)
+        self.error.setTextFormat(Qt.TextFormat.PlainText)  # quotes what was typed
         self.error.setObjectName("filterError")
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {theme.status_color('failed').name()};")

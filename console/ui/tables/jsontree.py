@@ -9,6 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu, QTreeWidget, QTreeWidgetItem, QWidget
 
+from console.ui.plain import plain_tip
+
 MAX_CHILDREN = 500  # a huge array shows its first items and a note
 MAX_NODES = 5_000  # a whole document shows at most this many items (copy gives the rest)
 MAX_TEXT = 1_000  # a value longer than this is cut in the tree (copy gives it in full)
@@ -65,7 +67,7 @@ class JsonTree(QTreeWidget):
             summary = _summary(child)
             item = QTreeWidgetItem(parent, [str(key)[:MAX_TEXT], summary])
             item.setData(1, Qt.ItemDataRole.UserRole, child)
-            item.setToolTip(1, summary)
+            item.setToolTip(1, plain_tip(summary))
             if isinstance(child, dict | list):
                 self._fill(item, child)
         if len(items) > shown:
@@ -92,3 +94,4 @@ class JsonTree(QTreeWidget):
         menu.addAction("Expand all").triggered.connect(self.expandAll)
         menu.addAction("Collapse all").triggered.connect(self.collapseAll)
         menu.exec(self.viewport().mapToGlobal(pos))
+        menu.deleteLater()

@@ -46,7 +46,6 @@ from console.ui.tail.model import (
     TailRow,
     TailTableModel,
     make_row,
-    retime,
 )
 from console.ui.tail.session import TailSession
 from console.ui.tail.view import TailView
@@ -58,6 +57,25 @@ if TYPE_CHECKING:
 ALL_RUNNING = ""
 OLDER_PAGE = 2000
 RUNNING_HISTORY = timedelta(hours=1)
+
+
+class TargetBox(QComboBox):
+    """The target list; it does not change under the operator while its popup is open."""
+
+    closed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.popup_open = False
+
+    def showPopup(self) -> None:
+        self.popup_open = True
+        super().showPopup()
+
+    def hidePopup(self) -> None:
+        super().hidePopup()
+        self.popup_open = False
+        self.closed.emit()
 
 
 class _Progress(QObject):
@@ -89,13 +107,18 @@ class TailPage(QWidget):
         self._wrapped_rows: set[int] = set()
         self._pending_count = 0
         self._start_when_shown = False
+        self._labels: dict[str, str] = {}  # execution UUID -> its execution_id, once seen
+        self._deferred_targets: tuple[list[Any], Any] | None = None
         self.poll_interval_s = 1.0
         self.last_export: tuple[Path, int] | None = None
         self._build()
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
-        self.target = QComboBox()
+        self.target = TargetBox()
+        self.target.setObjectName("tailTarget")
+        self.target.setAccessibleName("Execution to follow")
+        self.target.closed.connect(self._apply_deferred_targets)
         self.target.setMinimumContentsLength(28)
         self.target.setToolTip("Follow one execution, or every running execution merged")
         self.target.addItem("All running executions", ALL_RUNNING)
@@ -135,6 +158,7 @@ class TailPage(QWidget):
         bar.addWidget(self.save_button)
 
         self.banner = QLabel()
+        self.banner.setTextFormat(Qt.TextFormat.PlainText)  # names an execution from the db
         self.banner.setVisible(False)
         self.banner.setObjectName("tailBanner")
         self.banner.setMargin(6)
@@ -171,6 +195,7 @@ class TailPage(QWidget):
         self.jump.clicked.connect(self.jump_to_newest)
 
         self.mode_label = QLabel("not connected")
+        self.mode_label.setTextFormat(Qt.TextFormat.PlainText)  # may quote a server message
         self.mode_label.setMinimumWidth(self.fontMetrics().averageCharWidth() * 48)
         self.count_label = QLabel("")
         self.progress = QProgressBar()
@@ -210,7 +235,6 @@ class TailPage(QWidget):
 
     def _utc_changed(self, _utc: bool) -> None:
         self.model.reformat_times()
-        self.pending = retime(self.pending)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -271,6 +295,9 @@ class TailPage(QWidget):
         self.text_filter.clear()
         self.level.setCurrentIndex(0)
 
+    def filter_scope(self) -> list[QWidget]:
+        return [self.text_filter, self.level]
+
     def focus_filter(self) -> None:
         self.text_filter.setFocus()
         self.text_filter.selectAll()
@@ -280,10 +307,13 @@ class TailPage(QWidget):
         if execution_id:
             execution_id = str(uuid.UUID(execution_id))
             if self.target.findData(execution_id) < 0:
-                self.target.addItem(execution_id, execution_id)
+                label = self._labels.get(execution_id, execution_id)
+                self.target.addItem(label, execution_id)
         self.target.setCurrentIndex(max(0, self.target.findData(execution_id)))
         self._target = execution_id
         self._restart()
+        if execution_id and self.target.currentText() == execution_id:
+            self._load_running()  # names it (and says whether it still runs)
 
     def screenshot_states(self) -> list[tuple[str, Any]]:
         return [("filtered", lambda: self.text_filter.setText("error"))]
@@ -310,7 +340,7 @@ class TailPage(QWidget):
         if self.db is None:
             return
         self.session = TailSession(
-            self.db.conninfo(), self._options(), self.db.listen_allowed, self
+            self.db.read_conninfo(), self._options(), self.db.listen_allowed, self
         )
         self.session.rows.connect(self._rows_arrived)
         self.session.state_changed.connect(self._state_changed)
@@ -328,6 +358,7 @@ class TailPage(QWidget):
                 self.session.failed,
             ):
                 signal.disconnect()
+            self.session.deleteLater()  # its thread ends by itself; it emits nothing more
             self.session = None
 
     def closeEvent(self, event) -> None:
@@ -358,7 +389,8 @@ class TailPage(QWidget):
         if state.phase == "live":
             text = f"Live · {text}"
             if not state.exact_floor:
-                text += " · late commits bounded by a look-back"
+                lookback = self._options().fallback_lookback_s
+                text += f" · late commits bounded by a {lookback:g} s look-back"
         self.mode_label.setText(text)
         colour = theme.status_color("timeout") if state.phase == "reconnecting" else None
         self.mode_label.setStyleSheet(f"color: {colour.name()};" if colour else "")
@@ -434,7 +466,7 @@ class TailPage(QWidget):
         from console.tail import sql
         from console.tail.lines import TailLine
 
-        conninfo = self.db.conninfo()
+        conninfo = self.db.read_conninfo()
         execution = uuid.UUID(self._target) if self._target else None
         executions = [uuid.UUID(e) for e in {r[R_EXECUTION_ID] for r in self.model.rows()}]
         params = {
@@ -519,32 +551,65 @@ class TailPage(QWidget):
     def _load_running(self) -> None:
         if self.db is None:
             return
-        conninfo = self.db.conninfo()
+        conninfo = self.db.read_conninfo()
+        current = self._target
 
         def work():
             import psycopg
 
-            from console.tail.resolve import running_executions
+            from console.tail.resolve import (
+                ExecutionNotFound,
+                resolve_execution,
+                running_executions,
+            )
 
             with psycopg.connect(conninfo, application_name="autopr-console-tail-list") as c:
-                return running_executions(c)
-
-        def done(refs) -> None:
-            current = self._target
-            self.target.blockSignals(True)
-            while self.target.count() > 1:
-                self.target.removeItem(1)
-            for ref in refs:
-                self.target.addItem(ref.label(), str(ref.id))
-            if current and self.target.findData(current) < 0:
-                self.target.addItem(f"{current} (not running)", current)
-            self.target.setCurrentIndex(max(0, self.target.findData(current)))
-            self.target.blockSignals(False)
+                refs = running_executions(c)
+                extra = None
+                if current and all(str(r.id) != current for r in refs):
+                    try:  # a finished target keeps its execution id and says how it ended
+                        extra = resolve_execution(c, current)
+                    except ExecutionNotFound:
+                        extra = None
+                return refs, extra
 
         def failed(exc: BaseException) -> None:
             self.ctx.show_status(f"Could not list running executions: {_one_line(exc)}")
 
-        self.ctx.runner.submit(work, done, failed, owner=self, key="tail-running")
+        self.ctx.runner.submit(work, self._running_loaded, failed, owner=self, key="tail-running")
+
+    def _running_loaded(self, answer: tuple[list[Any], Any]) -> None:
+        if self.target.popup_open:  # the list stays still under the operator's pointer
+            self._deferred_targets = answer
+            return
+        refs, extra = answer
+        for ref in [*refs, *([extra] if extra is not None else [])]:
+            self._labels[str(ref.id)] = ref.code
+        current = self._target
+        items = [(ref.label(), str(ref.id)) for ref in refs]
+        if current and all(data != current for _, data in items):
+            if extra is not None and str(extra.id) == current:
+                items.append((f"{extra.code} ({extra.status})", current))
+            else:
+                items.append((f"{self._labels.get(current, current)} (not running)", current))
+        shown = [
+            (self.target.itemText(i), self.target.itemData(i))
+            for i in range(1, self.target.count())
+        ]
+        if shown == items:
+            return
+        self.target.blockSignals(True)
+        while self.target.count() > 1:
+            self.target.removeItem(1)
+        for text, data in items:
+            self.target.addItem(text, data)
+        self.target.setCurrentIndex(max(0, self.target.findData(current)))
+        self.target.blockSignals(False)
+
+    def _apply_deferred_targets(self) -> None:
+        answer, self._deferred_targets = self._deferred_targets, None
+        if answer is not None:
+            QTimer.singleShot(0, lambda: self._running_loaded(answer))
 
     def _update_columns(self) -> None:
         self.view.setColumnHidden(COL_EXECUTION, bool(self._target))
@@ -578,7 +643,7 @@ class TailPage(QWidget):
             return
         from console.tail.export import ExportCancelled, export_execution_log
 
-        conninfo = self.db.conninfo()
+        conninfo = self.db.read_conninfo()
         execution = uuid.UUID(self._target)
         relay = _Progress(self)
         relay.moved.connect(self._export_progress)

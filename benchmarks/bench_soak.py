@@ -1,0 +1,234 @@
+"""Soak: the real main window for N minutes, auto-refreshing and tailing, memory per minute.
+
+    python benchmarks/bench_soak.py --minutes 60 [--rate 1000] [--refresh 5]
+
+Runs its own embedded server (demo data), opens the console's ``MainWindow``
+(offscreen) on it, shows the Executions page with auto-refresh every ``--refresh``
+seconds while the Live tail page follows an execution that a writer process feeds
+``--rate`` lines/s (so its 100,000-line buffer is full after a couple of minutes).
+Every 20 s it does what an operator does now and then: opens and closes the table's
+context menu, an action confirmation and the About dialog; every 5 minutes it
+reconnects (new tail session, new action controllers).
+
+Each minute it prints the process RSS, the QObjects alive in the application's object
+trees (every top-level widget and the application, with their descendants), the
+widgets alive, and the lines the tail holds (shown and pending).  Targets: RSS growth
+<= 10 % from minute 5 to the end, a flat QObject count, RSS <= 150 MiB with the tail
+buffer full.  Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
+
+CHURN_S = 20
+RECONNECT_S = 300
+
+
+def live_qobjects(app) -> int:
+    """QObjects in the application's trees: what a parented, never-deleted object adds to."""
+    from PySide6.QtCore import QObject
+
+    total = 1 + len(app.findChildren(QObject))
+    for widget in app.topLevelWidgets():
+        total += 1 + len(widget.findChildren(QObject))
+    return total
+
+
+class Soak:
+    def __init__(self, app, window, tail_execution: str, refresh_s: int) -> None:
+        self.app = app
+        self.window = window
+        self.tail_execution = tail_execution
+        self.refresh_s = refresh_s
+        self.t0 = time.monotonic()
+        self.rows: list[tuple[int, float, int, int, int]] = []
+        self.churns = 0
+        self.reconnects = 0
+
+    def prepare(self) -> None:
+        w = self.window
+        w.refresh_combo.setCurrentIndex(w.refresh_combo.findData(self.refresh_s))
+        w.show_page("tail")
+        w.pages["tail"].follow_execution(self.tail_execution)
+        w.show_page("executions")
+
+    def churn(self) -> None:
+        """An operator's occasional clicks: menus and dialogs opened and closed again."""
+        from PySide6.QtCore import QPoint
+
+        from console.ui.actions.menus import controller_for
+
+        w = self.window
+        page = w.pages["executions"]
+        if page.model.rowCount() == 0 or w.db is None:
+            return
+        page.view.selectRow(0)
+        page._popup_menu(page.view.viewport().mapToGlobal(QPoint(24, 8)))
+        page.context_menu.close()
+        controller = controller_for(page)
+        if controller is not None:
+            controller._confirm("cancel", 1, "execution", lambda: None)
+            controller.dialog.reject()
+        w._about()
+        w.about_dialog.close()
+        self.churns += 1
+
+    def reconnect(self) -> None:
+        self.window.retry()
+        self.reconnects += 1
+
+    def on_state(self, state: str) -> None:
+        """After a reconnect the tail follows the execution again (as the operator would)."""
+        from PySide6.QtCore import QTimer
+
+        if state == "connected" and self.reconnects:  # once the pages have the new database
+            QTimer.singleShot(
+                0, lambda: self.window.pages["tail"].follow_execution(self.tail_execution)
+            )
+
+    def sample(self, minute: int) -> None:
+        import psutil
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.sendPostedEvents(None, 0)  # deleteLater() of the last turn
+        rss = psutil.Process().memory_info().rss / 2**20
+        page = self.window.pages["tail"]
+        tail = page.model.total() + len(page.pending)
+        if os.environ.get("SOAK_DEBUG"):
+            print(page.following, len(page.pending), page.mode_label.text(), page.session)
+        row = (minute, rss, live_qobjects(self.app), len(self.app.allWidgets()), tail)
+        self.rows.append(row)
+        print(
+            f"{minute:>4} {rss:>9.1f} {row[2]:>10,} {row[3]:>9,} {tail:>10,}"
+            f" {self.churns:>7} {self.reconnects:>10}",
+            flush=True,
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--rate", type=float, default=1000.0, help="tail lines per second")
+    parser.add_argument("--refresh", type=int, default=5, help="auto-refresh seconds")
+    parser.add_argument("--churn", type=int, default=CHURN_S, help="seconds between clicks")
+    parser.add_argument("--reconnect", type=int, default=RECONNECT_S, help="seconds")
+    args = parser.parse_args()
+
+    import psycopg
+    from bench_tail import writer
+    from PySide6.QtCore import QTimer, qInstallMessageHandler
+
+    from console.app import make_application
+    from console.db.embedded import EmbeddedServer
+    from console.db.engine import EngineSettings, make_engine
+    from console.db.migrator import ensure_schema
+    from console.demo.dataset import DEFAULT_SEED, fill_demo
+    from console.tail.loadgen import make_execution
+    from console.ui.main_window import MainWindow
+
+    root = Path(tempfile.mkdtemp(prefix="bench-soak-"))
+    os.environ["AUTOPR_CONSOLE_HOME"] = str(root / "home")
+    server = EmbeddedServer(root / "srv")
+    address = server.start()
+    writer_proc = None
+    try:
+        with psycopg.connect(address.conninfo("postgres"), autocommit=True) as conn:
+            conn.execute("CREATE DATABASE soak")
+        url = address.url("soak")
+        engine = make_engine(url, EngineSettings(statement_timeout_ms=0))
+        ensure_schema(engine, apply=True)
+        fill_demo(engine, seed=DEFAULT_SEED)
+        engine.dispose()
+        conninfo = address.conninfo("soak")
+        execution, _ = make_execution(conninfo)
+
+        app = make_application([])
+        qInstallMessageHandler(quiet_offscreen)
+        window = MainWindow(remember=False)
+        window.resize(1400, 900)
+        window.show()
+        window.start(None, url)
+        soak = Soak(app, window, execution, args.refresh)
+        seconds = args.minutes * 60
+        ctx = multiprocessing.get_context("spawn")
+        sent = ctx.Value("q", 0)
+        writer_proc = ctx.Process(
+            target=writer, args=(conninfo, execution, args.rate, seconds + 5, sent)
+        )
+
+        def ready() -> None:
+            if window.state != "connected" or not window.specs:
+                QTimer.singleShot(200, ready)
+                return
+            soak.prepare()
+            window.connection_state_changed.connect(soak.on_state)
+            writer_proc.start()
+            soak.t0 = time.monotonic()
+            print(
+                f"soak {args.minutes:g} min: Executions page auto-refresh every {args.refresh} s, "
+                f"tail at {args.rate:,.0f} lines/s, churn every {args.churn} s, "
+                f"reconnect every {args.reconnect} s; load {os.getloadavg()[0]:.1f}"
+            )
+            print(
+                f"{'min':>4} {'RSS MiB':>9} {'QObjects':>10} {'widgets':>9} {'tail held':>10}"
+                f" {'churns':>7} {'reconnects':>10}"
+            )
+            soak.sample(0)
+            churn = QTimer(window)
+            churn.timeout.connect(soak.churn)
+            churn.start(args.churn * 1000)
+            again = QTimer(window)
+            again.timeout.connect(soak.reconnect)
+            again.start(args.reconnect * 1000)
+            for minute in range(1, int(args.minutes) + 1):
+                QTimer.singleShot(minute * 60_000, lambda m=minute: soak.sample(m))
+            QTimer.singleShot(int(seconds * 1000) + 500, window.close)
+
+        QTimer.singleShot(200, ready)
+        window.closed.connect(app.quit)
+        app.exec()
+        writer_proc.join(30)
+        summarize(soak.rows, sent.value)
+    finally:
+        if writer_proc is not None and writer_proc.is_alive():
+            writer_proc.kill()
+        server.stop(force=True)
+
+
+def quiet_offscreen(mode, context, message: str) -> None:
+    """Qt's messages, without the offscreen plugin's "does not support" chatter."""
+    if not message.startswith("This plugin does not support"):
+        print(message, file=sys.stderr)
+
+
+def summarize(rows: list[tuple[int, float, int, int, int]], written: int) -> None:
+    print(f"lines written {written:,}")
+    late = [r for r in rows if r[0] >= 5]
+    if len(late) >= 2:
+        base, last = late[0], late[-1]
+        growth = (last[1] - base[1]) / base[1] * 100
+        print(
+            f"RSS minute {base[0]} -> {last[0]}: {base[1]:.1f} -> {last[1]:.1f} MiB "
+            f"({growth:+.1f} %, target <= 10 %); "
+            f"QObjects {min(r[2] for r in late):,}-{max(r[2] for r in late):,}; "
+            f"widgets {min(r[3] for r in late):,}-{max(r[3] for r in late):,}"
+        )
+    full = [r for r in rows if r[4] >= 100_000]
+    if full:
+        print(f"RSS with the tail buffer full: max {max(r[1] for r in full):.1f} MiB (<= 150)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,291 @@
+"""Reads from a streaming replica, writes to the primary.
+
+A profile may name a replica (``replica_url``).  The console then has two
+engines: :attr:`Database.engine`, the primary, for writes, the read-before-write
+of actions and migrations; and the replica for what only reads (table pages,
+details, the Overview, search, exports, the live tail).  :class:`ReadRouter`
+decides per read which one answers: the replica while it is reachable and its
+replay lag is under the threshold (``replica_max_lag_s``, default 10 s),
+otherwise the primary, and :meth:`ReadRouter.source` says which and why, for
+the banner.
+
+When the primary cannot be reached but the replica can, the profile still
+opens: read-only, reading the replica, saying why (:func:`open_replica_only`).
+
+Replay lag is measured on the replica: zero when everything received has been
+replayed, else the age of the last replayed transaction (an idle primary sends
+nothing, so the timestamp alone would grow without any lag).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
+
+from console.db.engine import EngineSettings, make_engine
+from console.db.urls import libpq_conninfo, normalize_url, redact
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_LAG_S = 10.0
+CHECK_EVERY_S = 2.0
+
+LAG_SQL = """
+SELECT pg_is_in_recovery(),
+       CASE WHEN NOT pg_is_in_recovery() THEN 0
+            WHEN pg_last_wal_receive_lsn() IS NOT NULL
+                 AND pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0
+            ELSE coalesce(extract(epoch FROM clock_timestamp()
+                                  - pg_last_xact_replay_timestamp()), 0)
+       END::float8
+"""
+
+
+@dataclass(frozen=True)
+class ReadSource:
+    """Which server answers reads, and why."""
+
+    server: str  # "replica" | "primary"
+    lag_s: float | None = None  # the replica's replay lag when it was last measured
+    reason: str = ""  # why the primary answers although a replica is configured
+
+    def text(self) -> str:
+        if self.server == "replica":
+            lag = f", lag {self.lag_s:.1f} s" if self.lag_s is not None else ""
+            why = f" ({self.reason})" if self.reason else ""
+            return f"reads: replica{lag}{why}"
+        return f"reads: primary ({self.reason})" if self.reason else "reads: primary"
+
+
+def measure_lag(engine: Engine) -> float:
+    """The replica's replay lag in seconds (0 for a server that is not a standby)."""
+    with engine.connect() as conn:
+        _recovery, lag = conn.execute(text(LAG_SQL)).one()
+    return max(0.0, float(lag or 0.0))
+
+
+class ReadRouter:
+    """Chooses the engine that answers a read; re-checks the replicas every few seconds.
+
+    With several replicas, the reachable one with the least lag answers (under
+    the threshold); with none in time, the primary.
+    """
+
+    def __init__(
+        self,
+        primary: Engine | None,
+        replica: Engine,
+        replica_url: URL,
+        *,
+        more: Sequence[tuple[URL, Engine]] = (),
+        max_lag_s: float = DEFAULT_MAX_LAG_S,
+        check_every_s: float = CHECK_EVERY_S,
+        clock: Callable[[], float] = time.monotonic,
+        primary_down_reason: str = "",
+    ) -> None:
+        self.primary = primary
+        self.replicas: list[tuple[URL, Engine]] = [(replica_url, replica), *more]
+        self._chosen = 0
+        self.max_lag_s = max_lag_s
+        self.check_every_s = check_every_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._checked_at: float | None = None
+        self._source = ReadSource("replica")
+        self.primary_down_reason = primary_down_reason
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    @property
+    def replica(self) -> Engine:
+        """The replica that answers (the one chosen by the last check)."""
+        return self.replicas[self._chosen][1]
+
+    @property
+    def replica_url(self) -> URL:
+        return self.replicas[self._chosen][0]
+
+    @property
+    def replica_conninfo(self) -> str:
+        return libpq_conninfo(self.replica_url)
+
+    def describe_replica(self) -> str:
+        names = [redact(url) for url, _e in self.replicas]
+        if len(names) == 1:
+            return names[0]
+        return f"{names[self._chosen]} (of {len(names)} replicas: {', '.join(names)})"
+
+    def source(self) -> ReadSource:
+        """What the last check decided; never waits for a server (safe on the GUI thread).
+
+        Without a checker thread (:meth:`start`), a check older than ``check_every_s``
+        is repeated first.
+        """
+        if self._thread is None:
+            with self._lock:
+                stale = self._checked_at is None or (
+                    self._clock() - self._checked_at >= self.check_every_s
+                )
+            if stale:
+                self.check()
+        return self._source
+
+    def start(self) -> None:
+        """Check once now, then every ``check_every_s`` on a daemon thread."""
+        self.check()
+        self._thread = threading.Thread(target=self._loop, name="replica-check", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.check_every_s):
+            try:
+                self.check()
+            except Exception as exc:  # never let the checker die silently with a stale answer
+                log.warning("replica check failed: %s", exc)
+
+    def _lags(self) -> list[float | None]:
+        lags: list[float | None] = []
+        for url, engine in self.replicas:
+            try:
+                lags.append(measure_lag(engine))
+            except DBAPIError as exc:
+                log.info("replica %s unreachable: %s", redact(url), exc)
+                lags.append(None)
+        return lags
+
+    def check(self) -> ReadSource:
+        lags = self._lags()
+        reachable = [(lag, i) for i, lag in enumerate(lags) if lag is not None]
+        chosen = min(reachable)[1] if reachable else self._chosen
+        best = lags[chosen]
+        some = "replica" if len(self.replicas) == 1 else "replicas"
+        if self.primary is None:  # nothing to fall back to: a replica answers, whatever lag
+            src = ReadSource("replica", best, self.primary_down_reason)
+        elif best is None:
+            src = ReadSource("primary", None, f"{some} unreachable")
+        elif best > self.max_lag_s:
+            src = ReadSource(
+                "primary", best, f"{some} {best:.0f} s behind, over {self.max_lag_s:g} s"
+            )
+        else:
+            src = ReadSource("replica", best)
+        with self._lock:
+            self._chosen = chosen
+            self._source = src
+            self._checked_at = self._clock()
+        return src
+
+    def read_engine(self) -> Engine:
+        src = self.source()
+        if src.server == "replica" or self.primary is None:
+            return self.replica
+        return self.primary
+
+    def read_conninfo(self, primary_conninfo: str) -> str:
+        """A libpq conninfo for raw reads (the tail): the replica's when it answers."""
+        src = self.source()
+        if src.server == "replica" or self.primary is None:
+            return self.replica_conninfo
+        return primary_conninfo
+
+    def dispose(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self.check_every_s + 1)
+        for _url, engine in self.replicas:
+            engine.dispose()
+
+
+def replica_url_for(text_url: str, password: str | None) -> URL:
+    url = normalize_url(text_url)
+    if password and not url.password:
+        url = url.set(password=password)
+    return url
+
+
+def replica_engine(url: URL, settings: EngineSettings) -> Engine:
+    # Reads only: read-only transactions whatever the environment.
+    return make_engine(
+        url, replace(settings, read_only=True, application_name="autopr-console-replica")
+    )
+
+
+def attach_router(db, password: str | None, settings: EngineSettings) -> None:
+    """Give an opened primary ``db`` its replica router (lazy engines: no connection yet)."""
+    urls = [replica_url_for(u, password) for u in db.profile.replica_urls]
+    if not urls:
+        return
+    engines = [(url, replica_engine(url, settings)) for url in urls]
+    db.replica = ReadRouter(
+        db.engine,
+        engines[0][1],
+        engines[0][0],
+        more=engines[1:],
+        max_lag_s=float(db.profile.replica_max_lag_s),
+    )
+    db.replica.start()
+
+
+def open_replica_only(profile, primary_error: Exception, password: str | None, opener):
+    """The primary is down: open a replica read-only, saying why; re-raise if none answers.
+
+    ``opener`` is :func:`console.db.connection.open_database` (passed in to avoid a cycle).
+    """
+    from console.profiles import Profile
+
+    for text_url in profile.replica_urls:
+        standby = Profile(
+            name=profile.name,
+            environment=profile.environment,
+            url=text_url,
+            connect_timeout_s=profile.connect_timeout_s,
+            statement_timeout_ms=profile.statement_timeout_ms,
+        )
+        try:
+            db = opener(standby, password=password, confirm_migrations=None)
+        except Exception as exc:
+            log.info("replica %s does not answer either: %s", text_url, exc)
+            continue
+        db.profile = profile
+        db.read_only = True
+        db.read_only_reason = (
+            f"the primary cannot be reached ({primary_error}); reading from the replica "
+            f"{redact(db.url)}, nothing can be changed"
+        )
+        db.replica = ReadRouter(
+            None,
+            db.engine,
+            db.url,
+            max_lag_s=float(profile.replica_max_lag_s),
+            primary_down_reason="primary unreachable",
+        )
+        db.replica.start()
+        return db
+    raise primary_error
+
+
+class RoutedEngine:
+    """Engine-like handle for readers: each ``connect()`` goes where the router says now.
+
+    Pages keep one engine for their lifetime; through this handle their reads move
+    to the primary when the replica lags or vanishes, and back when it recovers.
+    """
+
+    def __init__(self, router: ReadRouter) -> None:
+        self._router = router
+
+    def connect(self):
+        return self._router.read_engine().connect()
+
+    def begin(self):
+        return self._router.read_engine().begin()
+
+    def __getattr__(self, name: str):
+        return getattr(self._router.read_engine(), name)

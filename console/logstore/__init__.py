@@ -1,0 +1,1 @@
+"""Maintenance of ``execution_logs`` at scale: month partitions and retention."""
