@@ -467,10 +467,13 @@ class MainWindow(QMainWindow):
         profile_name: str | None = None,
         url: str | None = None,
         environment: str | None = None,
+        *,
+        replica_urls: list[str] | None = None,
     ) -> None:
         """Load the data layer and the profiles off the GUI thread, then connect.
 
-        ``environment`` declares what an ad-hoc ``url`` is (the global --environment).
+        ``environment`` declares what an ad-hoc ``url`` is (the global --environment);
+        ``replica_urls`` (--replica-url) add read replicas to the chosen profile.
         """
         remembered = False
         if profile_name is None and url is None and self.remember:
@@ -495,6 +498,12 @@ class MainWindow(QMainWindow):
                 from console.profiles import resolve_profile
 
                 chosen = resolve_profile(profile_name, url, environment=environment)
+                if replica_urls:
+                    from dataclasses import replace
+
+                    from console.profiles import validate_profile
+
+                    chosen = validate_profile(replace(chosen, replica_url=" ".join(replica_urls)))
             except (ProfileError, BadURLError) as exc:
                 problems.append(str(exc))
                 if remembered:  # the profile used last time was removed meanwhile
