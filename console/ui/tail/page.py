@@ -46,7 +46,6 @@ from console.ui.tail.model import (
     TailRow,
     TailTableModel,
     make_row,
-    retime,
 )
 from console.ui.tail.session import TailSession
 from console.ui.tail.view import TailView
@@ -236,7 +235,6 @@ class TailPage(QWidget):
 
     def _utc_changed(self, _utc: bool) -> None:
         self.model.reformat_times()
-        self.pending = retime(self.pending)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -296,6 +294,9 @@ class TailPage(QWidget):
     def clear_filters(self) -> None:
         self.text_filter.clear()
         self.level.setCurrentIndex(0)
+
+    def filter_scope(self) -> list[QWidget]:
+        return [self.text_filter, self.level]
 
     def focus_filter(self) -> None:
         self.text_filter.setFocus()
