@@ -68,13 +68,19 @@ class MultiButton(QToolButton):
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self._menu = QMenu(self)
         self._actions = {}
+        self.add_options(options)
+        self.setMenu(self._menu)
+        self._update_text()
+
+    def add_options(self, options: Sequence[str]) -> None:
+        """Offer more values (e.g. the ones found in the data); known ones stay as they are."""
         for value in options:
+            if value in self._actions:
+                continue
             act = self._menu.addAction(value)
             act.setCheckable(True)
             act.toggled.connect(self._changed)
             self._actions[value] = act
-        self.setMenu(self._menu)
-        self._update_text()
 
     def values(self) -> list[str]:
         return [v for v, a in self._actions.items() if a.isChecked()]
@@ -212,6 +218,12 @@ class FilterBar(QWidget):
             self._workflow.addItem(name, wid)
         self._workflow.blockSignals(False)
         self._show(self._filters)
+
+    def add_choices(self, key: str, values: Sequence[str]) -> None:
+        """More values for the multi-select ``key`` (no-op when the page has none)."""
+        button = self._multi.get(key)
+        if button is not None:
+            button.add_options(values)
 
     def workflow_name(self, workflow_id: str) -> str | None:
         return self._workflows.get(workflow_id)
