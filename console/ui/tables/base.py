@@ -550,7 +550,9 @@ class TablePage(QWidget):
             self.count_label.setText(f"{m.total:,} {self.noun}")
             self.exact_button.hide()
         else:
-            self.count_label.setText(f"≈ {m.total:,} {self.noun} (estimate)")
+            note = self.controller.total_note
+            detail = f"estimate, {note}" if note else "estimate"
+            self.count_label.setText(f"≈ {m.total:,} {self.noun} ({detail})")
             self.exact_button.show()
         self.notes_label.setText(" · ".join(self.controller.notes))
         self._update_empty()

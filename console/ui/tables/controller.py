@@ -110,6 +110,7 @@ class WindowController(QObject):
         self.engine: Engine | None = None
         self.query: WindowQuery | None = None
         self.notes: list[str] = []
+        self.total_note: str | None = None  # how old the estimate's statistics are
         # (table, column) pairs that are json, not jsonb, in the connected database.
         self.json_columns: set[tuple[str, str]] = set()
         self.loading = False
@@ -162,6 +163,7 @@ class WindowController(QObject):
             total, rows = result
             self.loading = False
             self._estimate = total.rows
+            self.total_note = total.note
             self.model.reset(total.rows, total.exact, rows, page)
             self.loaded.emit()
             if on_loaded is not None:
@@ -211,6 +213,7 @@ class WindowController(QObject):
                 return counts.exact_count(conn, q)
 
         def done(total: counts.RowTotal) -> None:
+            self.total_note = None
             self.model.set_total(total.rows, True)
             self._estimate = total.rows
             self.total_changed.emit()
