@@ -12,7 +12,7 @@ reconnects (new tail session, new action controllers).
 
 Each minute it prints the process RSS, the QObjects alive in the application's object
 trees (every top-level widget and the application, with their descendants), the
-QObject wrappers Python holds, and the lines the tail holds.  Targets: RSS growth
+widgets alive, and the lines the tail holds (shown and pending).  Targets: RSS growth
 <= 10 % from minute 5 to the end, a flat QObject count, RSS <= 150 MiB with the tail
 buffer full.  Prints figures; asserts nothing.
 """
@@ -20,7 +20,6 @@ buffer full.  Prints figures; asserts nothing.
 from __future__ import annotations
 
 import argparse
-import gc
 import multiprocessing
 import os
 import sys
@@ -45,12 +44,6 @@ def live_qobjects(app) -> int:
     for widget in app.topLevelWidgets():
         total += 1 + len(widget.findChildren(QObject))
     return total
-
-
-def python_qobjects() -> int:
-    from PySide6.QtCore import QObject
-
-    return sum(1 for o in gc.get_objects() if isinstance(o, QObject))
 
 
 class Soak:
@@ -98,8 +91,12 @@ class Soak:
 
     def on_state(self, state: str) -> None:
         """After a reconnect the tail follows the execution again (as the operator would)."""
-        if state == "connected" and self.reconnects:
-            self.window.pages["tail"].follow_execution(self.tail_execution)
+        from PySide6.QtCore import QTimer
+
+        if state == "connected" and self.reconnects:  # once the pages have the new database
+            QTimer.singleShot(
+                0, lambda: self.window.pages["tail"].follow_execution(self.tail_execution)
+            )
 
     def sample(self, minute: int) -> None:
         import psutil
@@ -107,8 +104,11 @@ class Soak:
 
         QApplication.sendPostedEvents(None, 0)  # deleteLater() of the last turn
         rss = psutil.Process().memory_info().rss / 2**20
-        tail = self.window.pages["tail"].model.total()
-        row = (minute, rss, live_qobjects(self.app), python_qobjects(), tail)
+        page = self.window.pages["tail"]
+        tail = page.model.total() + len(page.pending)
+        if os.environ.get("SOAK_DEBUG"):
+            print(page.following, len(page.pending), page.mode_label.text(), page.session)
+        row = (minute, rss, live_qobjects(self.app), len(self.app.allWidgets()), tail)
         self.rows.append(row)
         print(
             f"{minute:>4} {rss:>9.1f} {row[2]:>10,} {row[3]:>9,} {tail:>10,}"
@@ -169,7 +169,7 @@ def main() -> None:
         )
 
         def ready() -> None:
-            if window.state != "connected" or "tail" not in window.pages:
+            if window.state != "connected" or not window.specs:
                 QTimer.singleShot(200, ready)
                 return
             soak.prepare()
@@ -182,7 +182,7 @@ def main() -> None:
                 f"reconnect every {args.reconnect} s; load {os.getloadavg()[0]:.1f}"
             )
             print(
-                f"{'min':>4} {'RSS MiB':>9} {'QObjects':>10} {'wrappers':>9} {'tail held':>10}"
+                f"{'min':>4} {'RSS MiB':>9} {'QObjects':>10} {'widgets':>9} {'tail held':>10}"
                 f" {'churns':>7} {'reconnects':>10}"
             )
             soak.sample(0)
@@ -223,7 +223,7 @@ def summarize(rows: list[tuple[int, float, int, int, int]], written: int) -> Non
             f"RSS minute {base[0]} -> {last[0]}: {base[1]:.1f} -> {last[1]:.1f} MiB "
             f"({growth:+.1f} %, target <= 10 %); "
             f"QObjects {min(r[2] for r in late):,}-{max(r[2] for r in late):,}; "
-            f"wrappers {min(r[3] for r in late):,}-{max(r[3] for r in late):,}"
+            f"widgets {min(r[3] for r in late):,}-{max(r[3] for r in late):,}"
         )
     full = [r for r in rows if r[4] >= 100_000]
     if full:

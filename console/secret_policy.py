@@ -32,11 +32,14 @@ TEXT_MASK = "***"
 
 SECRET_KEY_RE = re.compile(
     r"(token|secret|passw|pwd|passphrase|credential|api[_-]?key|apikey|private[_-]?key|"
-    r"access[_-]?key|signing|webhook|auth(?!or)|cookie|session|dsn|"
+    r"access[_-]?key|signing|signature|hmac|bearer|jwt|webhook|cookie|session|dsn|"
+    r"auth(?!ors?(?:$|[_-]))|"  # auth, oauth, Authorization; not author(s)
     r"(^|[_-])pass($|[_-])|(^|[_-])pw($|[_-])|(^|[_-])key$|^keys?$|^key[_-])",
     re.IGNORECASE,
 )
 SECRET_QUERY_RE = re.compile(r"(token|secret|passw|pwd|key|sig|signature|auth|code)", re.IGNORECASE)
+# Webhook URLs whose path is the secret (Slack, Discord, Teams, generic /hooks/…).
+SECRET_PATH_RE = re.compile(r"/(hooks|webhooks?|webhookb2)(/|$)", re.IGNORECASE)
 
 
 class SecretRestoreError(ValueError):
@@ -59,7 +62,12 @@ def is_secret_key(key: str) -> bool:
 
 
 def mask_url(value: str) -> str | None:
-    """A masked form of a URL carrying credentials (``user:pw@``, ``?token=``), else None."""
+    """A masked form of a URL carrying credentials, else None.
+
+    Credentials are ``user:pw@``, a secret-looking query parameter (``?token=``)
+    or a webhook path (``https://hooks.slack.com/services/…``): the masked form
+    keeps the scheme and host (and the path when it is not the secret).
+    """
     if "://" not in value:
         return None
     try:
@@ -76,11 +84,16 @@ def mask_url(value: str) -> str | None:
     secret_query = any(
         SECRET_QUERY_RE.search(item.split("=", 1)[0]) for item in parts.query.split("&") if item
     )
-    if not has_userinfo and not secret_query:
+    secret_path = bool(SECRET_PATH_RE.search(parts.path)) or parts.hostname in _WEBHOOK_HOSTS
+    if not has_userinfo and not secret_query and not secret_path:
         return None
     user = f"{parts.username}:{MASK}@" if has_userinfo and parts.username else ""
-    query = f"?{MASK}" if secret_query else ""
-    return f"{parts.scheme}://{user}{host}{parts.path}{query}"
+    path = f"/{MASK}" if secret_path else parts.path
+    query = f"?{MASK}" if secret_query or (secret_path and parts.query) else ""
+    return f"{parts.scheme}://{user}{host}{path}{query}"
+
+
+_WEBHOOK_HOSTS = frozenset({"hooks.slack.com", "hooks.zapier.com", "events.pagerduty.com"})
 
 
 def _maskable(value: Any) -> bool:
@@ -89,11 +102,21 @@ def _maskable(value: Any) -> bool:
 
 
 def mask(doc: Any) -> Any:
-    """A copy of ``doc`` with every secret masked (see the module docstring)."""
+    """A copy of ``doc`` with every secret masked (see the module docstring).
+
+    A document nested too deeply to walk is hidden whole rather than shown unchecked.
+    """
+    try:
+        return _mask(doc)
+    except RecursionError:
+        return MASK
+
+
+def _mask(doc: Any) -> Any:
     if isinstance(doc, dict):
         return {k: _shown(v, is_secret_key(str(k))) for k, v in doc.items()}
     if isinstance(doc, list):
-        return [mask(v) for v in doc]
+        return [_mask(v) for v in doc]
     if isinstance(doc, str):
         masked = mask_url(doc)
         return masked if masked is not None else doc
@@ -104,12 +127,49 @@ def _shown(value: Any, secret: bool) -> Any:
     """How the console shows ``value`` (``secret``: it sits under a secret-named key)."""
     if secret:
         return MASK if _maskable(value) else value
-    return mask(value)
+    return _mask(value)
 
 
 def holds_secret(doc: Any) -> bool:
     """True when masking would change ``doc`` (it carries a secret somewhere)."""
     return mask(doc) != doc
+
+
+def changed_secrets(old: Any, new: Any, path: str = "") -> list[str]:
+    """Key paths of the secrets that differ between ``old`` and ``new``.
+
+    Masked, a changed secret looks unchanged; the audit trail records these paths
+    so that "the token was replaced" stays visible without the token.
+    """
+    try:
+        return _changed(old, new, path)
+    except RecursionError:
+        return [path or "(too deeply nested to tell)"]
+
+
+def _changed(old: Any, new: Any, path: str) -> list[str]:
+    if old == new:
+        return []
+    if isinstance(old, dict) and isinstance(new, dict):
+        out: list[str] = []
+        for key in sorted(old.keys() | new.keys(), key=str):
+            where = _join(path, key)
+            before, after = old.get(key), new.get(key)
+            if is_secret_key(str(key)):
+                if before != after and (_maskable(before) or _maskable(after)):
+                    out.append(where)
+            else:
+                out.extend(_changed(before, after, where))
+        return out
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [
+            p
+            for i, (a, b) in enumerate(zip(old, new, strict=True))
+            for p in _changed(a, b, f"{path}[{i}]")
+        ]
+    if mask(old) == mask(new):
+        return [path]  # e.g. the password inside a URL
+    return []
 
 
 # ---------------------------------------------------------------- restoring on save
@@ -140,7 +200,12 @@ def restore(edited: Any, stored: Any) -> Any:
     like it.  Otherwise :class:`SecretRestoreError` is raised: the operator has
     to type the secret again.
     """
-    return _restore(edited, stored, False, "")
+    try:
+        return _restore(edited, stored, False, "")
+    except RecursionError:
+        raise SecretRestoreError(
+            "", f"nested too deeply to match its {MASK} placeholders; type the secrets instead"
+        ) from None
 
 
 def _restore(edited: Any, stored: Any, secret: bool, path: str) -> Any:

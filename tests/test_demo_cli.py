@@ -64,12 +64,27 @@ def test_demo_refuses_staging_and_prod_outright(
 
 
 def test_demo_refuses_a_server_not_on_this_machine_unless_declared_dev(
-    capsys: pytest.CaptureFixture[str],
+    db_url: str, pg_address: ServerAddress, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    remote = "postgresql://u@demo-db.example.com:1/autopr_dev"
-    assert main(["demo", "--url", remote, "--no-simulate"]) == 3
-    err = capsys.readouterr().err
-    assert "prod (assumed: environment not declared)" in err and "--environment dev" in err
+    from sqlalchemy.engine import make_url
+
+    from tests.actions_proxy import CommitCutter
+
+    # The test database named as a remote server (libpq's hostaddr reaches a local proxy).
+    proxy = CommitCutter(pg_address.socket_dir / f".s.PGSQL.{pg_address.port}")
+    remote = make_url(db_url).set(
+        host="demo-db.example.com", port=proxy.port, query={"hostaddr": "127.0.0.1"}
+    )
+    url = remote.render_as_string(hide_password=False)
+    try:
+        assert main(["demo", "--url", url, "--no-simulate"]) == 3
+        err = capsys.readouterr().err
+        assert "prod (assumed: environment not declared)" in err and "--environment dev" in err
+        assert _count(db_url) == 0
+        assert main(["demo", "--url", url, "--environment", "dev", "--no-simulate"]) == 0
+        assert _count(db_url) == 30
+    finally:
+        proxy.close()
 
 
 def test_reset_on_dev_needs_no_yes(db_url: str) -> None:

@@ -113,7 +113,9 @@ def test_set_config_goes_through_the_write_guard(
     code = main(["integration", "set-config", *unlocked])
     assert code == 0
     assert row(engine, INT, integ["id"])["config"] == {"channel": "#x", "tokens": ["sk-live-1"]}
-    assert audit_rows(engine)[-1]["profile"] == "prod"
+    audit = audit_rows(engine)[-1]
+    assert audit["profile"] == "prod"
+    assert audit["after"]["masked_changes"] == ["config.auth", "config.webhook"]  # removed
 
 
 def test_set_config_bad_input_is_one_line(engine: Engine, profiles, capsys, tmp_path: Path):

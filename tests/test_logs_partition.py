@@ -29,6 +29,7 @@ from console.logstore.layout import DEFAULT, LEGACY, add_months, month_start, re
 from console.logstore.partition import Partitioner
 from console.profiles import Profile, ProfileStore
 from console.queries.counts import table_estimate
+from console.queries.details import log_detail
 from console.queries.keyset import WindowQuery, fetch_window, window_sql
 from console.queries.position import merge_histograms, position_map
 from console.queries.specs import LOGS
@@ -208,6 +209,17 @@ def test_notify_cascade_and_rerun_on_the_partitioned_table(db_url: str) -> None:
             "SELECT tableoid::regclass::text FROM execution_logs WHERE message = 'next month'"
         ).fetchone()[0]
         assert where.startswith("execution_logs_p")
+        # the detail pane's query finds a line by id in whichever partition holds it
+        line_id = conn.execute(
+            "SELECT id FROM execution_logs WHERE message = 'next month'"
+        ).fetchone()[0]
+        engine = make_engine(db_url)
+        try:
+            with engine.connect() as sa:
+                detail = log_detail(sa, str(line_id))
+        finally:
+            engine.dispose()
+        assert detail is not None and detail["message"] == "next month"
         # the cascade from workflow_executions reaches every partition
         conn.execute("DELETE FROM workflow_executions WHERE id = %s", (a,))
         assert conn.execute("SELECT count(*) FROM execution_logs").fetchone()[0] == 0

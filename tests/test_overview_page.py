@@ -111,7 +111,7 @@ def test_panels_show_the_database_figures(qtbot, page, database):
     expected = {(w.bucket_index(h.replace(tzinfo=UTC)), s): n for h, s, n in rows}
     shown = {}
     for status in STACK_ORDER:
-        heights = list(widget.chart.bars[status].opts["height"])
+        heights = widget.chart.bars[status].heights
         assert len(heights) == 24
         shown.update({(i, status): n for i, n in enumerate(heights) if n})
     assert shown == expected and sum(shown.values()) == 25
@@ -179,9 +179,9 @@ def test_click_through_opens_the_matching_filtered_table(qtbot, page, database):
     index = w.bucket_index(ds.now - timedelta(minutes=115))
     starts = [ds.now - timedelta(minutes=120 - i) for i in range(10)]
     in_bucket = sum(w.bucket_index(t) == index for t in starts)
-    scene = widget.chart.bar_center("completed", index)
-    pos = widget.chart.plot.mapFromScene(scene)
-    qtbot.mouseClick(widget.chart.plot.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    pos = widget.chart.bar_center("completed", index)
+    assert widget.chart.hit(pos) == ("completed", index)
+    qtbot.mouseClick(widget.chart.plot, Qt.MouseButton.LeftButton, pos=pos)
     start = w.start + index * w.range.bucket
     assert rec.calls[-1] == (
         "executions",
@@ -196,7 +196,7 @@ def test_click_through_opens_the_matching_filtered_table(qtbot, page, database):
     assert f"▶ completed: {in_bucket}" in tip and "click: open the completed executions" in tip
     # a click beside the bars opens nothing
     n = len(rec.calls)
-    qtbot.mouseClick(widget.chart.plot.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(2, 2))
+    qtbot.mouseClick(widget.chart.plot, Qt.MouseButton.LeftButton, pos=QPoint(2, 2))
     assert len(rec.calls) == n
 
     # a workflow row, and its failed count
@@ -306,9 +306,9 @@ def test_range_selection_requeries_with_matching_buckets(qtbot, page, database):
     again = OverviewPage(PageContext(runner=runner))
     qtbot.addWidget(again)
     assert again.range_box.currentData() == "7d" and again.params.range_key == "7d"
-    assert len(widget.chart.bars["completed"].opts["height"]) == 28
+    assert len(widget.chart.bars["completed"].heights) == 28
     # the slow run from 30 h ago now shows in the bars (but not in the percentiles)
-    assert sum(widget.chart.bars["completed"].opts["height"]) == 15
+    assert sum(widget.chart.bars["completed"].heights) == 15
     assert widget.workflows_model.text_at(0, 5) == "1 min 35 s"
 
 
@@ -316,8 +316,7 @@ def test_empty_database_shows_the_empty_state(qtbot, page, database):
     widget, _rec, runner = page
     _connect(qtbot, widget, runner, database)
     assert widget.banner.isVisible() and widget.banner.text() == EMPTY_DB_TEXT
-    assert widget.chart.empty_text.isVisible()
-    assert "No executions started" in widget.chart.empty_text.textItem.toPlainText()
+    assert "No executions started" in widget.chart.empty_message  # drawn over the plot
     assert widget.running_note.text() == "Nothing is running."
     assert widget.tiles.empty.isVisible()
     assert widget.stuck_summary.text() == "Nothing looks stuck."
@@ -335,7 +334,7 @@ def test_disconnect_clears_everything(qtbot, page, database):
     widget.refresh()  # nothing to query
     widget.tick()
     assert runner.in_flight() == 0
-    assert list(widget.chart.bars["completed"].opts["height"]) == []
+    assert widget.chart.bars["completed"].heights == []
 
 
 def test_a_failing_refresh_keeps_the_last_figures(qtbot, page, database, pg_address):
@@ -388,8 +387,8 @@ def test_chart_and_tiles_follow_the_light_and_dark_palettes(qtbot, qapp, page, d
         seen = {}
         for scheme in ("light", "dark"):
             theme.apply_theme(qapp, scheme)
-            background = widget.chart.plot.backgroundBrush().color().name()
-            bar = widget.chart.bars["failed"].opts["brush"].color().name()
+            background = widget.chart.plot.background().name()
+            bar = widget.chart.bars["failed"].brush.color().name()
             assert background == widget.palette().color(widget.palette().ColorRole.Base).name()
             assert bar == theme.status_color("failed").name()
             assert theme.health_color("degraded").name() in tile.styleSheet()

@@ -242,6 +242,7 @@ def test_primary_stopped_under_a_console_reading_from_the_replica(pair, capsys) 
         assert down.read_only
         assert "primary cannot be reached" in down.read_only_reason
         assert down.read_source().server == "replica"
+        assert down.read_source().text().endswith("(primary unreachable)")
         with down.reader.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM workflow_executions")).scalar() >= 1
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from console.secret_policy import (
     MASK,
     SecretRestoreError,
+    changed_secrets,
     holds_secret,
     is_secret_key,
     mask,
@@ -57,7 +59,22 @@ def test_secret_named_keys_are_masked_whole_whatever_the_value() -> None:
 
 
 @pytest.mark.parametrize(
-    "key", ["token", "tokens", "api_key", "apiKey", "pass", "db_pass", "password", "auth", "DSN"]
+    "key",
+    [
+        "token",
+        "tokens",
+        "api_key",
+        "apiKey",
+        "pass",
+        "db_pass",
+        "password",
+        "auth",
+        "Authorization",
+        "DSN",
+        "bearer_token",
+        "jwt",
+        "signature",
+    ],
 )
 def test_secret_key_names(key: str) -> None:
     assert is_secret_key(key)
@@ -138,6 +155,26 @@ def test_a_placeholder_that_is_not_the_shown_value_is_refused(edited, path: str)
     assert info.value.path == path
 
 
+def test_changed_secrets_are_named_by_path() -> None:
+    new = copy.deepcopy(STORED)
+    new["auth"] = {"user": "bot", "pass": "other"}
+    new["endpoints"][1]["token"] = "tok-B2"
+    new["mirror"] = "https://bot:new-pw@git.example.com/repo.git"
+    new["channel"] = "#elsewhere"  # visible anyway: not listed
+    assert changed_secrets(STORED, new) == ["auth", "endpoints[1].token", "mirror"]
+    assert changed_secrets(STORED, STORED) == []
+
+
+def test_a_document_too_deep_to_walk_is_hidden_whole() -> None:
+    deep: dict = {"token": "sk-deep"}
+    for _ in range(3000):
+        deep = {"a": deep}
+    assert mask(deep) == MASK
+    assert mask({"ok": 1}) == {"ok": 1}  # and the next document is walked as usual
+    with pytest.raises(SecretRestoreError, match="nested too deeply"):
+        restore({"x": deep, "y": MASK}, {"x": deep, "y": "s"})
+
+
 def test_free_text_and_urls() -> None:
     assert redact_text("postgresql://u:pw1@h/db") == "postgresql://u:***@h/db"
     assert "s3" not in redact_text("host=h password=s3 user=u")
@@ -148,3 +185,16 @@ def test_free_text_and_urls() -> None:
     assert url_holds_password("postgresql://u@h/db?PASSWORD=x")
     assert url_holds_password("postgresql://u@h/db?options=-c%20password%3Dx")
     assert not url_holds_password("postgresql://u@h/db?sslmode=require")
+
+
+def test_webhook_urls_under_innocent_keys_hide_their_path() -> None:
+    doc = {
+        "notify": {"url": "https://hooks.slack.com/services/T0/B0/xyz-slack"},
+        "discord": "https://discord.com/api/webhooks/123/xyz-discord",
+        "docs": "https://example.com/guide/hooks-and-more",
+    }
+    masked = mask(doc)
+    assert masked["notify"]["url"] == f"https://hooks.slack.com/{MASK}"
+    assert masked["discord"] == f"https://discord.com/{MASK}"
+    assert masked["docs"] == doc["docs"]  # not a webhook path
+    assert restore(masked, doc) == doc

@@ -162,6 +162,11 @@ def _exercise(engine: Engine, db_url: str, capsys) -> None:
     stored_wf = row(engine, WF, wf["id"])["config"]
     assert stored_wf["webhook"] == {"url": S["webhook_url"]} and stored_wf["max_retries"] == 3
     assert stored_wf["tokens"] == [S["token_in_list"], S["new_token"]]
+    with engine.connect() as conn:
+        changes = conn.execute(
+            text("SELECT after->'masked_changes' FROM audit_log WHERE action = 'workflow.edit'")
+        ).scalar_one()
+    assert changes == ["config.tokens"]  # the audit says a secret changed, not what it is
 
     act_row = reads.actions_of(engine, str(wf["id"]))[0]
     act_doc = mask(act_row["config"])

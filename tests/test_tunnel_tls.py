@@ -9,8 +9,6 @@ front of it.  The cases print what the operator would read.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -73,8 +71,9 @@ def servers() -> Iterator[Servers]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def dbname(servers: Servers) -> Iterator[str]:
+    """One migrated database for the module (only the window test writes, and adds rows)."""
     name = f"t_{uuid.uuid4().hex[:10]}"
     with servers.pg.admin() as conn:
         conn.execute(
@@ -347,28 +346,30 @@ def test_a_jump_chain_goes_through_the_jump_host_with_its_key_checked_too(
     assert ssh.host_fingerprint() in str(unknown_jump)
 
 
-def test_profile_add_and_profile_test_report_each_hop(servers: Servers, dbname: str) -> None:
+def test_profile_add_and_profile_test_report_each_hop(
+    servers: Servers, dbname: str, capsys
+) -> None:
+    from console.cli import main
+
     ssh = servers.ssh
-    cli = [sys.executable, "-m", "console"]
-    added = subprocess.run(
+    added = main(
         [
-            *cli, "profile", "add", "tlsprod", "--environment", "prod", "--host", "localhost",
+            "profile", "add", "tlsprod", "--environment", "prod", "--host", "localhost",
             "--port", str(servers.pg.port), "--dbname", dbname, "--user", TLS_ROLE,
             "--sslmode", "verify-ca", "--sslrootcert", str(servers.pki.ca),
             "--ssh", f"{ssh.user}@127.0.0.1:{ssh.port}", "--ssh-key", str(ssh.user_key),
             "--ssh-config", str(ssh.client_config), "--no-password",
-        ],
-        capture_output=True, text=True, timeout=60,
+        ]
     )  # fmt: skip
-    print(added.stdout, added.stderr)
-    assert added.returncode == 0
-    assert "warning: prod without sslmode=verify-full" in added.stdout
-    tested = subprocess.run(
-        [*cli, "profile", "test", "tlsprod"], capture_output=True, text=True, timeout=120
-    )
-    print(tested.stdout, tested.stderr)
-    assert tested.returncode == 0, tested.stderr
-    lines = {line.split(":", 1)[0]: line for line in tested.stdout.splitlines() if ":" in line}
+    out = capsys.readouterr()
+    print(out.out, out.err)
+    assert added == 0
+    assert "warning: prod without sslmode=verify-full" in out.out
+    tested = main(["profile", "test", "tlsprod"])
+    out = capsys.readouterr()
+    print(out.out, out.err)
+    assert tested == 0, out.err
+    lines = {line.split(":", 1)[0]: line for line in out.out.splitlines() if ":" in line}
     assert "up via" in lines["tunnel"] and " ms " in lines["tunnel"]
     assert "TLSv1" in lines["tls"] and "sslmode verify-ca" in lines["tls"]
     assert "server CN=localhost, issued by CN=autopr test CA, expires" in lines["certificate"]
@@ -377,13 +378,13 @@ def test_profile_add_and_profile_test_report_each_hop(servers: Servers, dbname: 
     assert "median of 5" in lines["round-trip"]
     assert "prod without sslmode=verify-full" in lines["warning"]
 
-    broken = subprocess.run(
-        [*cli, "profile", "add", "tlsbad", "--environment", "dev", "--host", "localhost",
-         "--ssh", "a@@b"],
-        capture_output=True, text=True, timeout=60,
+    broken = main(
+        ["profile", "add", "tlsbad", "--environment", "dev", "--host", "localhost",
+         "--ssh", "a@@b"]
     )  # fmt: skip
-    print(broken.stderr)
-    assert broken.returncode == 2 and "ssh must be user@host" in broken.stderr
+    out = capsys.readouterr()
+    print(out.err)
+    assert broken == 2 and "ssh must be user@host" in out.err
 
 
 # -- the window, end to end -------------------------------------------------------------
@@ -521,3 +522,54 @@ def test_window_asks_the_ssh_key_passphrase_once_and_keeps_it_in_memory(
     for path in isolated_home.rglob("*"):
         if path.is_file():
             assert SSH_KEY_PASSPHRASE.encode() not in path.read_bytes(), path
+
+
+def test_the_window_profile_editor_saves_tls_and_ssh_settings_and_connects(
+    qtbot, servers: Servers, dbname: str
+) -> None:
+    from console.ui.main_window import build_main_window
+
+    win = build_main_window()
+    qtbot.addWidget(win)
+    win.show()
+    editor = win.edit_profile(new=True)
+    editor.name_edit.setText("tunnel")
+    editor.environment.setCurrentText("prod")
+    assert "prod without sslmode=verify-full" in editor.warning.text()  # before saving
+    values = {
+        "host": "localhost",
+        "port": "not a port",
+        "dbname": dbname,
+        "user": TLS_ROLE,
+        "sslrootcert": str(servers.pki.ca),
+        **via_bastion(servers),
+        "ssh": "ops@@bastion",
+    }
+    for key, value in values.items():
+        editor.edits[key].setText(value)
+    editor.sslmode.setCurrentText("verify-full")
+    assert not editor.warning.isVisibleTo(editor)
+    editor.buttons.button(editor.buttons.StandardButton.Save).click()
+    print(editor.error.text())
+    assert editor.error.text() == "port must be a number, not 'not a port'"
+    editor.edits["port"].setText(str(servers.pg.port))
+    editor.buttons.button(editor.buttons.StandardButton.Save).click()
+    print(editor.error.text())
+    assert "ssh must be user@host[:port]" in editor.error.text()
+    assert editor.edits["dbname"].text() == dbname  # nothing typed is lost
+    shots = Path("/work/shots/tunnel")
+    if shots.parent.exists():
+        shots.mkdir(exist_ok=True)
+        editor.grab().save(str(shots / "profile-editor-error.png"))
+    editor.edits["ssh"].setText(via_bastion(servers)["ssh"])
+    editor.buttons.button(editor.buttons.StandardButton.Save).click()
+    assert editor.error.text() == ""
+    saved = ProfileStore().get("tunnel")
+    assert saved.ssh == via_bastion(servers)["ssh"] and saved.sslmode == "verify-full"
+    assert saved.environment == "prod"
+    qtbot.waitUntil(lambda: win.state == "connected", timeout=WAIT_MS)
+    assert win.db is not None and win.db.via == "127.0.0.1"
+    again = win.edit_profile()
+    assert again.name_edit.isReadOnly() and again.edits["ssh"].text() == saved.ssh
+    again.reject()
+    win.close()

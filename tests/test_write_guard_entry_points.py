@@ -98,78 +98,95 @@ def prod_db(db_url: str) -> Iterator[Database]:
 
 
 def action_entry_points() -> set[str]:
-    """Public functions of console/actions that reach perform() or run_bulk(), transitively."""
+    """Public functions anywhere in console/ (outside the command line and the window, which
+    are enumerated below) that reach perform(), run_bulk() or check_may_write(), transitively
+    within their module."""
     found: set[str] = set()
-    for path in sorted((ROOT / "console" / "actions").glob("*.py")):
+    base = ROOT / "console"
+    skip = {("actions", "tx"), ("actions", "context"), ("actions", "guard")}
+    for path in sorted(base.rglob("*.py")):
+        parts = path.relative_to(base).with_suffix("").parts
+        if parts[0] in ("cli", "ui") or parts in skip:
+            continue
         tree = ast.parse(path.read_text())
         calls: dict[str, set[str]] = {}
         for node in tree.body:
             if isinstance(node, ast.FunctionDef):
-                calls[node.name] = {
-                    n.func.id
-                    for n in ast.walk(node)
-                    if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-                }
-        writers = {"perform", "run_bulk"}
-        grew = True
-        while grew:
+                called: set[str] = set()
+                for n in ast.walk(node):
+                    if isinstance(n, ast.Call) and isinstance(n.func, ast.Name):
+                        called.add(n.func.id)
+                    elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+                        called.add(n.func.attr)
+                calls[node.name] = called
+        writers = {"perform", "run_bulk", "check_may_write"}
+        while True:
             more = {name for name, called in calls.items() if called & writers} - writers
-            grew = bool(more - writers)
+            if not more:
+                break
             writers |= more
         found |= {
-            f"{path.stem}.{name}"
+            ".".join((*parts, name))
             for name in writers
-            if name in calls and not name.startswith("_") and path.stem != "tx"
+            if name in calls and not name.startswith("_")
         }
     return found
 
 
 def _fn(qualified: str) -> Callable[..., Any]:
-    module, name = qualified.split(".")
-    return getattr(importlib.import_module(f"console.actions.{module}"), name)
+    module, name = qualified.rsplit(".", 1)
+    return getattr(importlib.import_module(f"console.{module}"), name)
+
+
+def _retention_plan(ctx: ActionContext):
+    from console.logstore.retention import make_plan, parse_age
+
+    with ctx.engine.connect() as conn:
+        return make_plan(conn, parse_age("1h"))
 
 
 ACTION_CALLS: dict[str, Callable[[Callable, ActionContext, dict], Any]] = {
-    "executions.cancel_execution": lambda f, c, w: f(
+    "actions.executions.cancel_execution": lambda f, c, w: f(
         c, w["running"]["execution_id"], confirmed=True
     ),
-    "executions.retry_execution": lambda f, c, w: f(
+    "actions.executions.retry_execution": lambda f, c, w: f(
         c, w["failed"]["execution_id"], confirmed=True, override_max_retries=True
     ),
-    "executions.bulk_cancel": lambda f, c, w: f(
+    "actions.executions.bulk_cancel": lambda f, c, w: f(
         c, [BulkItem(w["running"]["execution_id"])], confirmed=True
     ),
-    "executions.bulk_retry": lambda f, c, w: f(
+    "actions.executions.bulk_retry": lambda f, c, w: f(
         c, [BulkItem(w["failed"]["execution_id"])], confirmed=True
     ),
-    "workflows.set_workflow_status": lambda f, c, w: f(
+    "actions.workflows.set_workflow_status": lambda f, c, w: f(
         c, w["wf"]["name"], "archived", confirmed=True
     ),
-    "workflows.edit_workflow": lambda f, c, w: f(c, w["wf"]["name"], description="changed"),
-    "workflows.edit_action": lambda f, c, w: f(
+    "actions.workflows.edit_workflow": lambda f, c, w: f(c, w["wf"]["name"], description="changed"),
+    "actions.workflows.edit_action": lambda f, c, w: f(
         c, str(w["actions"][0]["id"]), config={"changed": True}
     ),
-    "workflows.reorder_actions": lambda f, c, w: f(
+    "actions.workflows.reorder_actions": lambda f, c, w: f(
         c, w["wf"]["name"], [str(a["id"]) for a in reversed(w["actions"])]
     ),
-    "integrations.set_integration_enabled": lambda f, c, w: f(
+    "actions.integrations.set_integration_enabled": lambda f, c, w: f(
         c, w["integ"]["name"], False, confirmed=True
     ),
-    "integrations.edit_integration_config": lambda f, c, w: f(
+    "actions.integrations.edit_integration_config": lambda f, c, w: f(
         c, w["integ"]["name"], {"channel": "#elsewhere"}
     ),
-    "triggers.set_trigger_enabled": lambda f, c, w: f(
+    "actions.triggers.set_trigger_enabled": lambda f, c, w: f(
         c, str(w["trigger"]["id"]), False, confirmed=True
     ),
-    "triggers.edit_trigger_conditions": lambda f, c, w: f(
+    "actions.triggers.edit_trigger_conditions": lambda f, c, w: f(
         c, str(w["trigger"]["id"]), {"branch": "release"}
     ),
-    "events.requeue_event": lambda f, c, w: f(c, str(w["ev_failed"]["id"])),
-    "events.ignore_event": lambda f, c, w: f(c, str(w["ev_pending"]["id"]), confirmed=True),
-    "events.bulk_requeue": lambda f, c, w: f(c, [BulkItem(str(w["ev_failed"]["id"]))]),
-    "events.bulk_ignore": lambda f, c, w: f(
+    "actions.events.requeue_event": lambda f, c, w: f(c, str(w["ev_failed"]["id"])),
+    "actions.events.ignore_event": lambda f, c, w: f(c, str(w["ev_pending"]["id"]), confirmed=True),
+    "actions.events.bulk_requeue": lambda f, c, w: f(c, [BulkItem(str(w["ev_failed"]["id"]))]),
+    "actions.events.bulk_ignore": lambda f, c, w: f(
         c, [BulkItem(str(w["ev_pending"]["id"]))], confirmed=True
     ),
+    "logstore.retention.apply_plan": lambda f, c, w: f(c, _retention_plan(c), confirmed=True),
 }
 
 
@@ -191,9 +208,11 @@ def test_every_action_entry_point_is_refused_on_a_locked_prod(
         assert snapshot(engine) == before, f"{name} changed a row on a locked prod"
     # The same calls do write once unlocked (so the refusals above were the guard's).
     ctx.guard.unlock("prod")
-    ACTION_CALLS["executions.cancel_execution"](_fn("executions.cancel_execution"), ctx, world)
+    ACTION_CALLS["actions.executions.cancel_execution"](
+        _fn("actions.executions.cancel_execution"), ctx, world
+    )
     assert row(engine, EX, world["running"]["id"])["status"] == "cancelled"
-    print(f"action layer: {len(found)} entry points, each refused on a locked prod, rows unchanged")
+    print(f"write layer: {len(found)} entry points, each refused on a locked prod, rows unchanged")
 
 
 def test_bulk_asks_the_guard_again_before_every_batch(engine: Engine) -> None:
@@ -261,7 +280,13 @@ CLI_TARGETS: dict[tuple[str, ...], Callable[[dict, Path], list[str]]] = {
     ("trigger", "disable"): lambda w, t: [str(w["trigger"]["id"])],
     ("event", "requeue"): lambda w, t: [str(w["ev_failed"]["id"])],
     ("event", "ignore"): lambda w, t: [str(w["ev_pending"]["id"])],
+    ("logs", "partition"): lambda w, t: [],
+    ("logs", "retain"): lambda w, t: ["--older-than", "1h"],
 }
+
+
+# Writing commands with their own test (their rows to write need another database).
+CLI_OWN_TESTS = {("migrate",)}
 
 
 def test_every_cli_write_command_is_refused_on_a_locked_prod(
@@ -271,9 +296,8 @@ def test_every_cli_write_command_is_refused_on_a_locked_prod(
     store.save(Profile("prod", environment="prod", url=db_url))
     store.save(Profile("staging", environment="staging", url=db_url))
     found = cli_write_commands()
-    assert found == set(CLI_TARGETS), (
-        f"writing commands not covered here: {sorted(found - set(CLI_TARGETS))}"
-    )
+    known = set(CLI_TARGETS) | CLI_OWN_TESTS
+    assert found == known, f"writing commands not covered here: {sorted(found - known)}"
     before = snapshot(engine)
     for path, targets in sorted(CLI_TARGETS.items()):
         argv = [*path, "-p", "prod", "--yes", *targets(world, tmp_path)]
@@ -287,9 +311,25 @@ def test_every_cli_write_command_is_refused_on_a_locked_prod(
         assert "demo data and the simulator never write" in capsys.readouterr().err
         assert snapshot(engine) == before
     print(
-        f"command line: {len(found)} writing commands refused (exit 3) on a locked prod, "
+        f"command line: {len(CLI_TARGETS)} writing commands refused (exit 3) on a locked prod "
+        f"(+ {len(CLI_OWN_TESTS)} tested on its own), "
         "demo refused on prod and staging, rows unchanged"
     )
+
+
+def test_migrate_on_a_locked_prod_applies_nothing(empty_db_url: str, capsys) -> None:
+    """``migrate`` (the schema's writer) has pending work only on a database behind us."""
+    from sqlalchemy import create_engine, inspect
+
+    ProfileStore().save(Profile("prod", environment="prod", url=empty_db_url))
+    assert main(["migrate", "-p", "prod", "--yes"]) != 0
+    err = capsys.readouterr().err
+    assert "--unlock prod" in err
+    eng = create_engine(empty_db_url)
+    try:
+        assert inspect(eng).get_table_names() == []  # nothing was created
+    finally:
+        eng.dispose()
 
 
 # ----------------------------------------------------------------- the window

@@ -10,7 +10,7 @@ from sqlalchemy import Column, ColumnElement, Table, func, update
 from console.actions.errors import ActionResult
 from console.actions.rows import check_seen, lock_row
 from console.actions.tx import Step, Tx
-from console.secret_policy import mask
+from console.secret_policy import changed_secrets, mask
 
 Values = Mapping[str, Any] | Callable[[dict[str, Any]], Mapping[str, Any]]
 
@@ -52,6 +52,14 @@ def update_step(
         )
         pick = shown or (lambda r: {k: r[k] for k in new_values if k in r})
         before_s, after_s = mask(pick(row)), mask(pick(dict(after)))
+        secrets = [
+            f"{key}.{path}" if path else key
+            for key in new_values
+            if isinstance(row.get(key), dict | list) or isinstance(after.get(key), dict | list)
+            for path in changed_secrets(row.get(key), after.get(key))
+        ]
+        if secrets:  # masked, a replaced secret would look unchanged: name what changed
+            after_s["masked_changes"] = secrets
         audit_id = tx.audit(action, table.name, row["id"], before_s, after_s)
         return ActionResult(
             action,

@@ -135,9 +135,11 @@ class Database:
     _closed: bool = field(default=False, repr=False)
 
     def conninfo(self) -> str:
-        """A libpq conninfo for raw psycopg connections (the live tail); through the tunnel."""
-        if self.tunnel is not None:
-            self.tunnel.ensure_open()
+        """A libpq conninfo for raw psycopg connections (the live tail).
+
+        Through the tunnel's local port when there is one (kept open by its keeper and
+        the window's ping; never reopened here: callers may be on the GUI thread).
+        """
         info = libpq_conninfo(self.url)
         if self._sslpassword:
             from psycopg.conninfo import make_conninfo
@@ -149,8 +151,15 @@ class Database:
         """One round trip; a dropped tunnel is reopened first (so its error is the one shown)."""
         if self.tunnel is not None:
             self.tunnel.ensure_open()
-        with self.engine.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except Exception:
+            if self.tunnel is not None:
+                # ssh may be exiting right now (the bastion went away): then its reason
+                # is the one to show, not the refused local port it leaves behind.
+                self.tunnel.recheck()
+            raise
 
     @property
     def via(self) -> str | None:

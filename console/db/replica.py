@@ -59,7 +59,8 @@ class ReadSource:
     def text(self) -> str:
         if self.server == "replica":
             lag = f", lag {self.lag_s:.1f} s" if self.lag_s is not None else ""
-            return f"reads: replica{lag}"
+            why = f" ({self.reason})" if self.reason else ""
+            return f"reads: replica{lag}{why}"
         return f"reads: primary ({self.reason})" if self.reason else "reads: primary"
 
 

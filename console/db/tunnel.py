@@ -208,6 +208,16 @@ class SSHTunnel:
                 self.reopened += 1
                 log.info("ssh tunnel via %s reopened", self.bastion.bare_host)
 
+    def recheck(self, wait_s: float = 1.0) -> None:
+        """After a failed database round trip: raise the tunnel's own error if ssh is gone."""
+        proc = self._proc
+        if proc is not None:
+            try:
+                proc.wait(wait_s)
+            except subprocess.TimeoutExpired:
+                return  # ssh is up: the database's error stands
+        self.ensure_open()
+
     def _start(self) -> None:
         self._stop_process()
         self._stderr.clear()

@@ -71,6 +71,35 @@ On a hot standby ``pg_current_snapshot()`` lists no in-progress ids (the
 standby tracks them differently), so there every row with ``x >= horizon`` is
 treated as ambiguous and checked against the id set.
 
+On a read replica
+-----------------
+The tail follows a streaming standby by polling (a standby cannot ``LISTEN``).
+The argument above carries over, with these differences:
+
+* Snapshots still only grow.  A standby's snapshot is the state of replay at
+  the moment it is taken: a transaction is visible once its commit record has
+  been replayed, and replay applies commit records in the primary's commit
+  order, so a row visible in ``S_{k-1}`` is visible in ``S_k`` and "visible in
+  ``S_k``, not in ``S_{k-1}``" still names each committed row exactly once; an
+  aborted transaction has no commit record and is never visible.
+* The ids are the primary's.  ``xmin`` and the snapshots' ``xmin``/``xmax`` on
+  a standby come from the replayed WAL, so the horizon and the xid widening
+  work as on the primary.  What is missing is the in-progress list (above):
+  every row at or over the horizon is checked against the id set, which is
+  exact, only larger.
+* The floor cannot be exact: the standby's activity view shows its own
+  readers, not the primary's writers.  It is a fixed look-back
+  (``fallback_lookback_s``, 300 s) from the standby's clock.  A row becomes
+  visible when its commit is replayed, ``lag`` after the commit; its
+  ``created_at`` is its transaction's start.  So a line is shown exactly once
+  if its transaction's duration plus the replay lag stays under the
+  look-back; a longer one is missed (never duplicated: the id set still
+  guards).  The tail page says "late commits bounded by a look-back" for this
+  mode, and the reader router sends pages back to the primary long before the
+  lag nears the bound (10 s by default).
+* A tail started on the primary and a tail on the standby never share state;
+  a tail that reconnects keeps reading where it started.
+
 Reconnects and server restarts keep this state: transaction ids never go
 backwards across a restart, transactions in progress at a crash are aborted
 (and so "finished"), and a fetch that failed half-way is simply repeated (the

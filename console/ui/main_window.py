@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from console.db.cancel import QueryCanceller
     from console.db.connection import Database
     from console.profiles import Profile
+    from console.ui.profile_editor import ProfileEditor
 
 log = logging.getLogger(__name__)
 
@@ -270,6 +271,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
+        file_menu.addAction("New profile…", lambda: self.edit_profile(new=True))
+        self.edit_profile_action = file_menu.addAction("Edit profile…", self.edit_profile)
         self.reconnect_action = file_menu.addAction("Reconnect", self.retry)
         file_menu.addSeparator()
         quit_action = file_menu.addAction("Quit", self.close)
@@ -568,6 +571,25 @@ class MainWindow(QMainWindow):
                 self._call(page, "set_database", None)
             self.database_changed.emit(None)
             self.connector.close_async(old)
+
+    def edit_profile(self, new: bool = False) -> ProfileEditor:
+        """The profile editor (host, TLS files, SSH tunnel) for a new or the current profile."""
+        from console.ui.profile_editor import ProfileEditor
+
+        current = None if new else self.profile
+        if current is not None and current.name in ADHOC_PROFILES:
+            self.show_status("A --url or DATABASE_URL profile is not saved; add one instead.")
+            current = None
+        dialog = ProfileEditor(current, parent=self)
+        dialog.saved.connect(self._on_profile_saved)
+        dialog.open()
+        self.profile_editor = dialog
+        return dialog
+
+    def _on_profile_saved(self, profile: Profile) -> None:
+        self.switcher.add_profile(profile)
+        self.show_status(f"Saved profile {profile.name}.")
+        self.connect_profile(profile)
 
     def retry(self) -> None:
         if self.profile is not None:

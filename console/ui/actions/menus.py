@@ -58,6 +58,8 @@ def controller_for(page: Any) -> ActionController | None:
     )
     controller.done.connect(page.refresh)
     page._action_controller = controller
+    if current is not None:  # the old connection's: one controller per page at a time
+        current.deleteLater()
     return controller
 
 
@@ -281,3 +283,6 @@ def install() -> None:
 
     if table_actions not in context_menu_providers:
         context_menu_providers.append(table_actions)
+    from console.ui.actions import retention
+
+    retention.install()

@@ -1,25 +1,85 @@
-"""Panel 1: executions started per time bucket, stacked by status (pyqtgraph).
+"""Panel 1: executions started per time bucket, stacked by status (painted with QPainter).
 
-One ``BarGraphItem`` per status is created once and updated in place
-(``setOpts``) on every refresh, so the chart never flickers.  A click on a bar
-emits ``bar_clicked(status, bucket_index)``; hovering shows the bucket's counts.
+One :class:`BarSeries` per status is created once and updated in place on every
+refresh, and the plot repaints once, so the chart never flickers.  A click on a
+bar emits ``bar_clicked(status, bucket_index)``; hovering shows the bucket's counts.
+(Drawn by hand rather than with a plotting library: that library and numpy would
+add about 50 MiB to a process whose whole window needs about 150.)
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QPalette
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFontMetrics, QMouseEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
-from console.queries.overview import StatusBuckets
 from console.ui import theme, timefmt
+
+if TYPE_CHECKING:
+    from console.queries.overview import StatusBuckets
 
 # Bottom to top: what ended first, then what still runs.
 STACK_ORDER: tuple[str, ...] = ("completed", "failed", "timeout", "cancelled", "running", "pending")
+BAR_FILL = 0.86  # of a bucket's width
+LEFT, RIGHT, TOP, BOTTOM = 42, 10, 8, 22  # plot margins (axis labels)
+
+
+@dataclass
+class BarSeries:
+    """One status's segments: ``heights[i]`` executions on top of ``bases[i]``."""
+
+    status: str
+    heights: list[int] = field(default_factory=list)
+    bases: list[int] = field(default_factory=list)
+    brush: QBrush = field(default_factory=QBrush)
+
+
+def nice_step(top: float, ticks: int = 4) -> int:
+    """A round step (1, 2 or 5 times a power of ten) giving about ``ticks`` grid lines."""
+    raw = max(1.0, top / ticks)
+    power = 10 ** math.floor(math.log10(raw))
+    return int(next(m * power for m in (1, 2, 5, 10) if m * power >= raw))
+
+
+class _Plot(QWidget):
+    """The drawing area: grid, bars, axes and the empty-state message."""
+
+    def __init__(self, chart: StatusChart) -> None:
+        super().__init__(chart)
+        self.chart = chart
+        self.setMouseTracking(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+
+    def background(self) -> QColor:
+        return self.palette().color(QPalette.ColorRole.Base)
+
+    def area(self) -> QRectF:
+        return QRectF(self.rect()).adjusted(LEFT, TOP, -RIGHT, -BOTTOM)
+
+    def paintEvent(self, _event) -> None:
+        p = QPainter(self)
+        try:
+            p.fillRect(self.rect(), self.background())
+            self.chart._paint(p, self.area())
+        finally:
+            p.end()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        self.chart._hover(event.position(), event.globalPosition().toPoint())
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            found = self.chart.hit(event.position())
+            if found is not None:
+                self.chart.bar_clicked.emit(*found)
+
+    def leaveEvent(self, _event) -> None:
+        QToolTip.hideText()
 
 
 class StatusChart(QWidget):
@@ -28,33 +88,17 @@ class StatusChart(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._data: StatusBuckets | None = None
-        self._stacks: dict[str, list[float]] = {}  # status -> y0 per bucket
+        self.top = 1.0  # the count at the top of the plot
+        self.empty_message = ""  # drawn over the plot when set
 
         self.legend = QLabel()
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setWordWrap(True)
 
-        self.axis = pg.DateAxisItem(orientation="bottom")
-        self.plot = pg.PlotWidget(axisItems={"bottom": self.axis})
+        self.plot = _Plot(self)
         self.plot.setMinimumHeight(180)
         self.plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        item = self.plot.getPlotItem()
-        item.setMenuEnabled(False)
-        item.hideButtons()
-        item.setMouseEnabled(x=False, y=False)
-        item.showGrid(x=False, y=True, alpha=0.25)
-        item.getAxis("left").setWidth(42)
-        self.bars: dict[str, pg.BarGraphItem] = {}
-        for status in STACK_ORDER:
-            bar = pg.BarGraphItem(x=[], height=[], width=1.0, y0=[])
-            bar.setZValue(len(self.bars))
-            item.addItem(bar)
-            self.bars[status] = bar
-        self.empty_text = pg.TextItem("", anchor=(0.5, 0.5))
-        item.addItem(self.empty_text, ignoreBounds=True)
-
-        self.plot.scene().sigMouseClicked.connect(self._on_click)
-        self.plot.scene().sigMouseMoved.connect(self._on_move)
+        self.bars: dict[str, BarSeries] = {s: BarSeries(s) for s in STACK_ORDER}
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -66,115 +110,136 @@ class StatusChart(QWidget):
     # ------------------------------------------------------------ appearance
     def apply_palette(self) -> None:
         """Colours of the current light/dark scheme (call on theme changes)."""
-        pal = self.palette()
-        base = pal.color(QPalette.ColorRole.Base)
-        text = pal.color(QPalette.ColorRole.Text)
-        self.plot.setBackground(base)
-        for name in ("left", "bottom"):
-            axis = self.plot.getPlotItem().getAxis(name)
-            axis.setPen(pg.mkPen(theme.muted_color()))
-            axis.setTextPen(pg.mkPen(text))
-        edge = pg.mkPen(base, width=0.5)
         for status, bar in self.bars.items():
-            bar.setOpts(brush=pg.mkBrush(theme.status_color(status)), pen=edge)
-        self.empty_text.setColor(theme.muted_color())
-        self.axis.utcOffset = 0 if timefmt.use_utc() else None
-        self.axis.picture = None
-        self.axis.update()
+            bar.brush = QBrush(theme.status_color(status))
         swatches = " ".join(
             f'<span style="color:{theme.status_color(s).name()}">■</span>&nbsp;{s}'
             for s in STACK_ORDER
         )
         self.legend.setText(swatches)
+        self.plot.update()
 
     # ------------------------------------------------------------ data
     def set_data(self, data: StatusBuckets | None, empty_message: str = "") -> None:
         self._data = data
         if data is None:
             for bar in self.bars.values():
-                bar.setOpts(x=[], height=[], y0=[])
-            self._stacks = {}
-            self._show_empty(empty_message)
+                bar.heights, bar.bases = [], []
+            self.top = 1.0
+            self.empty_message = empty_message
+            self.plot.update()
             return
-        w = data.window
-        step = w.range.bucket.total_seconds()
-        x0 = w.start.timestamp()
-        xs = [x0 + step * (i + 0.5) for i in range(w.range.buckets)]
-        base = [0.0] * w.range.buckets
-        self._stacks = {}
+        n = data.window.range.buckets
+        base = [0] * n
         for status in STACK_ORDER:
-            counts = data.counts.get(status, [0] * w.range.buckets)
-            self._stacks[status] = list(base)
-            self.bars[status].setOpts(x=xs, height=counts, y0=list(base), width=step * 0.86)
-            base = [b + c for b, c in zip(base, counts, strict=True)]
-        top = max(base, default=0)
-        item = self.plot.getPlotItem()
-        item.setXRange(x0, w.end.timestamp(), padding=0.01)
-        item.setYRange(0, max(1.0, top * 1.08), padding=0)
-        self._show_empty(empty_message if data.total == 0 else "")
+            bar = self.bars[status]
+            bar.heights = list(data.counts.get(status, [0] * n))
+            bar.bases = list(base)
+            base = [b + c for b, c in zip(base, bar.heights, strict=True)]
+        self.top = max(1.0, max(base, default=0) * 1.08)
+        self.empty_message = empty_message if data.total == 0 else ""
+        self.plot.update()
 
-    def _show_empty(self, message: str) -> None:
-        self.empty_text.setText(message)
-        self.empty_text.setVisible(bool(message))
-        if message:
-            vb = self.plot.getPlotItem().getViewBox()
-            (x0, x1), (y0, y1) = vb.viewRange()
-            self.empty_text.setPos((x0 + x1) / 2, (y0 + y1) / 2)
+    # ------------------------------------------------------------ geometry
+    def _buckets(self) -> int:
+        return self._data.window.range.buckets if self._data is not None else 0
 
-    # ------------------------------------------------------------ hit testing
-    def hit(self, x: float, y: float) -> tuple[str, int] | None:
-        """The (status, bucket) under view coordinates ``x``, ``y``, if a bar is there."""
-        data = self._data
-        if data is None:
+    def _bar_rect(self, area: QRectF, index: int, base: float, height: float) -> QRectF:
+        width = area.width() / self._buckets()
+        x = area.left() + width * (index + (1 - BAR_FILL) / 2)
+        y0 = area.bottom() - base / self.top * area.height()
+        y1 = area.bottom() - (base + height) / self.top * area.height()
+        return QRectF(x, y1, width * BAR_FILL, y0 - y1)
+
+    def hit(self, pos: QPointF | QPoint) -> tuple[str, int] | None:
+        """The (status, bucket) of the bar segment at ``pos`` (plot coordinates), if any."""
+        n = self._buckets()
+        if not n:
             return None
-        w = data.window
-        step = w.range.bucket.total_seconds()
-        pos = (x - w.start.timestamp()) / step
-        index = math.floor(pos)
-        if not 0 <= index < w.range.buckets or abs(pos - index - 0.5) > 0.43:
+        pos = QPointF(pos)
+        area = self.plot.area()
+        index = math.floor((pos.x() - area.left()) / (area.width() / n))
+        if not 0 <= index < n:
             return None
         for status in STACK_ORDER:
-            y0 = self._stacks[status][index]
-            height = data.counts.get(status, [0] * w.range.buckets)[index]
-            if height and y0 <= y < y0 + height:
+            bar = self.bars[status]
+            if bar.heights[index] and self._bar_rect(
+                area, index, bar.bases[index], bar.heights[index]
+            ).contains(pos):
                 return status, index
         return None
 
-    def bar_center(self, status: str, index: int) -> QPointF:
-        """Scene position of the middle of one bar segment (tests, keyboard)."""
+    def bar_center(self, status: str, index: int) -> QPoint:
+        """Plot position of the middle of one bar segment (tests, keyboard)."""
+        bar = self.bars[status]
+        rect = self._bar_rect(self.plot.area(), index, bar.bases[index], bar.heights[index])
+        return rect.center().toPoint()
+
+    # ------------------------------------------------------------ painting
+    def _paint(self, p: QPainter, area: QRectF) -> None:
+        muted = theme.muted_color()
+        text = self.palette().color(QPalette.ColorRole.Text)
+        fm = QFontMetrics(self.font())
+        grid = QColor(muted)
+        grid.setAlphaF(0.25)
+        step = nice_step(self.top)
+        for value in range(0, int(self.top) + 1, step):
+            y = area.bottom() - value / self.top * area.height()
+            p.setPen(QPen(grid, 1))
+            p.drawLine(QPointF(area.left(), y), QPointF(area.right(), y))
+            p.setPen(text)
+            label = QRectF(0, y - fm.height() / 2, LEFT - 6, fm.height())
+            right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+            p.drawText(label, right, f"{value}")
+        p.setPen(QPen(muted, 1))
+        p.drawLine(area.bottomLeft(), area.bottomRight())
+        p.drawLine(area.bottomLeft(), area.topLeft())
+        n = self._buckets()
+        if n:
+            edge = QPen(self.plot.background(), 0.5)
+            for status in STACK_ORDER:
+                bar = self.bars[status]
+                p.setPen(edge)
+                p.setBrush(bar.brush)
+                for i, height in enumerate(bar.heights):
+                    if height:
+                        p.drawRect(self._bar_rect(area, i, bar.bases[i], height))
+            self._paint_time_axis(p, area, fm, text)
+        if self.empty_message:
+            p.setPen(muted)
+            p.drawText(area, Qt.AlignmentFlag.AlignCenter, self.empty_message)
+
+    def _paint_time_axis(self, p: QPainter, area: QRectF, fm: QFontMetrics, pen: QColor) -> None:
+        """A label under every k-th bucket boundary, as many as fit."""
         assert self._data is not None
         w = self._data.window
-        step = w.range.bucket.total_seconds()
-        x = w.start.timestamp() + step * (index + 0.5)
-        y = self._stacks[status][index] + self._data.counts[status][index] / 2
-        vb = self.plot.getPlotItem().getViewBox()
-        return vb.mapViewToScene(QPointF(x, y))
+        n = w.range.buckets
+        labels = [self._edge_label(w.start + i * w.range.bucket) for i in range(n + 1)]
+        widest = max(fm.horizontalAdvance(t) for t in labels) + 16
+        every = max(1, math.ceil(widest / (area.width() / n)))
+        p.setPen(pen)
+        for i in range(0, n + 1, every):
+            x = area.left() + area.width() * i / n
+            left = min(max(x - widest / 2, 0.0), self.plot.width() - widest)  # not cut off
+            rect = QRectF(left, area.bottom() + 3, widest, fm.height())
+            p.drawText(rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, labels[i])
 
-    def _view_pos(self, scene_pos: QPointF) -> QPointF:
-        return self.plot.getPlotItem().getViewBox().mapSceneToView(scene_pos)
+    def _edge_label(self, at: datetime) -> str:
+        assert self._data is not None
+        local = timefmt.to_display_tz(at)
+        if self._data.window.range.bucket.total_seconds() >= 86400:
+            return local.strftime("%b %d")
+        return local.strftime("%H:%M")
 
-    def _on_click(self, event) -> None:
-        if event.button() != Qt.MouseButton.LeftButton:
-            return
-        p = self._view_pos(event.scenePos())
-        found = self.hit(p.x(), p.y())
-        if found is not None:
-            self.bar_clicked.emit(*found)
-
-    def _on_move(self, scene_pos: QPointF) -> None:
-        p = self._view_pos(scene_pos)
-        found = self.hit(p.x(), p.y())
+    # ------------------------------------------------------------ hover
+    def _hover(self, pos: QPointF, global_pos: QPoint) -> None:
+        found = self.hit(pos)
         if found is None or self._data is None:
             self.plot.setCursor(Qt.CursorShape.ArrowCursor)
             QToolTip.hideText()
             return
         self.plot.setCursor(Qt.CursorShape.PointingHandCursor)
-        status, index = found
-        QToolTip.showText(
-            self.plot.mapToGlobal(self.plot.mapFromScene(scene_pos)),
-            self.describe(status, index),
-            self.plot,
-        )
+        QToolTip.showText(global_pos, self.describe(*found), self.plot)
 
     def describe(self, status: str, index: int) -> str:
         assert self._data is not None

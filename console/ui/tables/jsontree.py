@@ -94,3 +94,4 @@ class JsonTree(QTreeWidget):
         menu.addAction("Expand all").triggered.connect(self.expandAll)
         menu.addAction("Collapse all").triggered.connect(self.collapseAll)
         menu.exec(self.viewport().mapToGlobal(pos))
+        menu.deleteLater()

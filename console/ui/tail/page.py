@@ -159,6 +159,7 @@ class TailPage(QWidget):
         bar.addWidget(self.save_button)
 
         self.banner = QLabel()
+        self.banner.setTextFormat(Qt.TextFormat.PlainText)  # names an execution from the db
         self.banner.setVisible(False)
         self.banner.setObjectName("tailBanner")
         self.banner.setMargin(6)
@@ -195,6 +196,7 @@ class TailPage(QWidget):
         self.jump.clicked.connect(self.jump_to_newest)
 
         self.mode_label = QLabel("not connected")
+        self.mode_label.setTextFormat(Qt.TextFormat.PlainText)  # may quote a server message
         self.mode_label.setMinimumWidth(self.fontMetrics().averageCharWidth() * 48)
         self.count_label = QLabel("")
         self.progress = QProgressBar()
@@ -355,6 +357,7 @@ class TailPage(QWidget):
                 self.session.failed,
             ):
                 signal.disconnect()
+            self.session.deleteLater()  # its thread ends by itself; it emits nothing more
             self.session = None
 
     def closeEvent(self, event) -> None:
@@ -385,7 +388,8 @@ class TailPage(QWidget):
         if state.phase == "live":
             text = f"Live · {text}"
             if not state.exact_floor:
-                text += " · late commits bounded by a look-back"
+                lookback = self._options().fallback_lookback_s
+                text += f" · late commits bounded by a {lookback:g} s look-back"
         self.mode_label.setText(text)
         colour = theme.status_color("timeout") if state.phase == "reconnecting" else None
         self.mode_label.setStyleSheet(f"color: {colour.name()};" if colour else "")
@@ -461,7 +465,7 @@ class TailPage(QWidget):
         from console.tail import sql
         from console.tail.lines import TailLine
 
-        conninfo = self.db.conninfo()
+        conninfo = self.db.read_conninfo()
         execution = uuid.UUID(self._target) if self._target else None
         executions = [uuid.UUID(e) for e in {r[R_EXECUTION_ID] for r in self.model.rows()}]
         params = {
@@ -546,7 +550,7 @@ class TailPage(QWidget):
     def _load_running(self) -> None:
         if self.db is None:
             return
-        conninfo = self.db.conninfo()
+        conninfo = self.db.read_conninfo()
         current = self._target
 
         def work():
@@ -638,7 +642,7 @@ class TailPage(QWidget):
             return
         from console.tail.export import ExportCancelled, export_execution_log
 
-        conninfo = self.db.conninfo()
+        conninfo = self.db.read_conninfo()
         execution = uuid.UUID(self._target)
         relay = _Progress(self)
         relay.moved.connect(self._export_progress)
