@@ -747,17 +747,6 @@ def fill_demo(
     return FillResult(True, rows.counts())
 
 
-DEMO_TABLES = (
-    "workflows",
-    "workflow_actions",
-    "workflow_triggers",
-    "integrations",
-    "workflow_executions",
-    "execution_logs",
-    "integration_events",
-)
-
-
 def analyze_written(engine: Engine) -> None:
     """ANALYZE what the demo wrote, so that the first estimates are not off by half
     (autovacuum would get there only after its next round)."""
