@@ -58,7 +58,8 @@ class Profile:
     sslrootcert: str | None = None
     sslcert: str | None = None
     sslkey: str | None = None
-    # a streaming replica that answers the reads (see console/db/replica.py)
+    # streaming replicas that answer the reads (see console/db/replica.py); several are
+    # separated by spaces here and written as a list in profiles.toml
     replica_url: str | None = None
     replica_max_lag_s: int = 10
     # True when nobody declared the environment and the console assumed it (never saved).
@@ -68,6 +69,10 @@ class Profile:
     def environment_label(self) -> str:
         """``prod``, or ``prod (assumed: environment not declared)``."""
         return environments.label(self.environment, self.environment_assumed)
+
+    @property
+    def replica_urls(self) -> list[str]:
+        return (self.replica_url or "").split()
 
     @property
     def is_prod(self) -> bool:
@@ -131,6 +136,8 @@ class Profile:
                 data.pop(key)
         if data.get("embedded") is False:
             data.pop("embedded")
+        if len(self.replica_urls) > 1:
+            data["replica_url"] = self.replica_urls
         return data
 
 
@@ -219,12 +226,12 @@ def validate_profile(profile: Profile) -> Profile:
             + " and ".join(targets)
         )
     _refuse_password_parameter(profile)
-    if profile.replica_url:
+    for text_url in profile.replica_urls:
         try:
-            replica = normalize_url(profile.replica_url)
+            replica = normalize_url(text_url)
         except BadURLError as exc:
             raise ProfileError(f"profile {name!r}: replica_url: {exc}") from exc
-        if replica.password or url_holds_password(profile.replica_url):
+        if replica.password or url_holds_password(text_url):
             raise ProfileError(
                 f"profile {name!r}: replica_url holds a password; the replica uses the "
                 "profile's password (keyring or .pgpass)"
@@ -268,6 +275,9 @@ def _from_toml(name: str, data: dict) -> Profile:
             f"profile {name!r}: unknown keys {', '.join(sorted(unknown))} "
             f"(known: {', '.join(sorted(known))})"
         )
+    replicas = data.get("replica_url")
+    if isinstance(replicas, list) and all(isinstance(u, str) for u in replicas):
+        data = {**data, "replica_url": " ".join(replicas)}
     _check_types(name, data)
     env, assumed = data.get("environment"), False
     if not env:

@@ -33,7 +33,7 @@ from console.db.embedded import EmbeddedServer
 from console.db.engine import EngineSettings, make_engine
 from console.db.migrator import ensure_schema
 from console.db.replica import ReadRouter, replica_engine
-from console.profiles import Profile
+from console.profiles import Profile, ProfileStore
 from console.queries.keyset import WindowQuery, fetch_window
 from console.queries.specs import EXECUTIONS
 from console.tail.loadgen import WriterPlan, finish_execution, make_execution
@@ -158,6 +158,31 @@ def test_lag_over_the_threshold_or_no_replica_reads_from_the_primary(pair) -> No
     finally:
         router.primary.dispose()
         router.dispose()
+
+
+def test_several_replicas_the_one_that_answers_reads(pair, tmp_path) -> None:
+    primary, standby = pair
+    nowhere = make_url(standby.address.url(DB)).update_query_dict({"host": "/nonexistent-dir"})
+    text_nowhere = nowhere.render_as_string(hide_password=False)
+    profile = Profile(
+        "rep2",
+        environment="dev",
+        url=primary.address.url(DB),
+        replica_url=f"{text_nowhere} {standby.address.url(DB)}",
+    )
+    store = ProfileStore(tmp_path / "profiles.toml")
+    store.save(profile)
+    assert "replica_url = [" in (tmp_path / "profiles.toml").read_text()
+    loaded = store.get("rep2")
+    assert loaded.replica_urls == profile.replica_urls and len(loaded.replica_urls) == 2
+    db = open_database(loaded)
+    try:
+        assert db.read_source().server == "replica"
+        assert "of 2 replicas" in db.replica.describe_replica()
+        with db.reader.connect() as conn:
+            assert conn.execute(text("SELECT pg_is_in_recovery()")).scalar() is True
+    finally:
+        db.close()
 
 
 def test_tail_on_the_replica_is_exactly_once(pair) -> None:

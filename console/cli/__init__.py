@@ -49,7 +49,9 @@ def common_parser(*, for_subcommand: bool = True) -> argparse.ArgumentParser:
         "--replica-url",
         metavar="URL",
         default=default,
-        help="a streaming replica that answers the reads (writes go to the primary)",
+        action="append",
+        help="a streaming replica that answers the reads (writes go to the primary); repeat "
+        "for several",
     )
     common.add_argument(
         "--environment",

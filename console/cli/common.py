@@ -25,7 +25,7 @@ def profile_from_args(args: argparse.Namespace) -> Profile:
         )
         replica = getattr(args, "replica_url", None)
         if replica:
-            profile = validate_profile(replace(profile, replica_url=replica))
+            profile = validate_profile(replace(profile, replica_url=" ".join(replica)))
         return profile
     except (ProfileError, BadURLError) as exc:
         raise CommandError(str(exc), 2) from exc

@@ -32,7 +32,9 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     add.add_argument(
         "--replica-url",
         metavar="URL",
-        help="a streaming replica that answers the reads (writes go to the primary)",
+        action="append",
+        help="a streaming replica that answers the reads (writes go to the primary); repeat "
+        "for several",
     )
     add.add_argument("--dbname")
     add.add_argument("--user")
@@ -120,7 +122,7 @@ def run_add(args: argparse.Namespace) -> int:
             sslrootcert=args.sslrootcert,
             sslcert=args.sslcert,
             sslkey=args.sslkey,
-            replica_url=args.replica_url,
+            replica_url=" ".join(args.replica_url) if args.replica_url else None,
         )
         profile.sqlalchemy_url()  # validates a URL before anything is written
         ProfileStore().save(profile)

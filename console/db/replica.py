@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from sqlalchemy import Engine, text
@@ -72,7 +72,11 @@ def measure_lag(engine: Engine) -> float:
 
 
 class ReadRouter:
-    """Chooses the engine that answers a read; re-checks the replica every few seconds."""
+    """Chooses the engine that answers a read; re-checks the replicas every few seconds.
+
+    With several replicas, the reachable one with the least lag answers (under
+    the threshold); with none in time, the primary.
+    """
 
     def __init__(
         self,
@@ -80,14 +84,15 @@ class ReadRouter:
         replica: Engine,
         replica_url: URL,
         *,
+        more: Sequence[tuple[URL, Engine]] = (),
         max_lag_s: float = DEFAULT_MAX_LAG_S,
         check_every_s: float = CHECK_EVERY_S,
         clock: Callable[[], float] = time.monotonic,
         primary_down_reason: str = "",
     ) -> None:
         self.primary = primary
-        self.replica = replica
-        self.replica_url = replica_url
+        self.replicas: list[tuple[URL, Engine]] = [(replica_url, replica), *more]
+        self._chosen = 0
         self.max_lag_s = max_lag_s
         self.check_every_s = check_every_s
         self._clock = clock
@@ -99,11 +104,23 @@ class ReadRouter:
         self._stop = threading.Event()
 
     @property
+    def replica(self) -> Engine:
+        """The replica that answers (the one chosen by the last check)."""
+        return self.replicas[self._chosen][1]
+
+    @property
+    def replica_url(self) -> URL:
+        return self.replicas[self._chosen][0]
+
+    @property
     def replica_conninfo(self) -> str:
         return libpq_conninfo(self.replica_url)
 
     def describe_replica(self) -> str:
-        return redact(self.replica_url)
+        names = [redact(url) for url, _e in self.replicas]
+        if len(names) == 1:
+            return names[0]
+        return f"{names[self._chosen]} (of {len(names)} replicas: {', '.join(names)})"
 
     def source(self) -> ReadSource:
         """What the last check decided; never waits for a server (safe on the GUI thread).
@@ -133,28 +150,34 @@ class ReadRouter:
             except Exception as exc:  # never let the checker die silently with a stale answer
                 log.warning("replica check failed: %s", exc)
 
+    def _lags(self) -> list[float | None]:
+        lags: list[float | None] = []
+        for url, engine in self.replicas:
+            try:
+                lags.append(measure_lag(engine))
+            except DBAPIError as exc:
+                log.info("replica %s unreachable: %s", redact(url), exc)
+                lags.append(None)
+        return lags
+
     def check(self) -> ReadSource:
-        if self.primary is None:  # nothing to fall back to: the replica answers, whatever lag
-            try:
-                lag = measure_lag(self.replica)
-            except DBAPIError as exc:
-                log.info("replica check failed: %s", exc)
-                lag = None
-            src = ReadSource("replica", lag, self.primary_down_reason)
+        lags = self._lags()
+        reachable = [(lag, i) for i, lag in enumerate(lags) if lag is not None]
+        chosen = min(reachable)[1] if reachable else self._chosen
+        best = lags[chosen]
+        some = "replica" if len(self.replicas) == 1 else "replicas"
+        if self.primary is None:  # nothing to fall back to: a replica answers, whatever lag
+            src = ReadSource("replica", best, self.primary_down_reason)
+        elif best is None:
+            src = ReadSource("primary", None, f"{some} unreachable")
+        elif best > self.max_lag_s:
+            src = ReadSource(
+                "primary", best, f"{some} {best:.0f} s behind, over {self.max_lag_s:g} s"
+            )
         else:
-            try:
-                lag = measure_lag(self.replica)
-            except DBAPIError as exc:
-                log.info("replica unreachable: %s", exc)
-                src = ReadSource("primary", None, "replica unreachable")
-            else:
-                if lag > self.max_lag_s:
-                    src = ReadSource(
-                        "primary", lag, f"replica {lag:.0f} s behind, over {self.max_lag_s:g} s"
-                    )
-                else:
-                    src = ReadSource("replica", lag)
+            src = ReadSource("replica", best)
         with self._lock:
+            self._chosen = chosen
             self._source = src
             self._checked_at = self._clock()
         return src
@@ -176,11 +199,12 @@ class ReadRouter:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=self.check_every_s + 1)
-        self.replica.dispose()
+        for _url, engine in self.replicas:
+            engine.dispose()
 
 
-def replica_url_for(profile, password: str | None) -> URL:
-    url = normalize_url(profile.replica_url)
+def replica_url_for(text_url: str, password: str | None) -> URL:
+    url = normalize_url(text_url)
     if password and not url.password:
         url = url.set(password=password)
     return url
@@ -194,54 +218,57 @@ def replica_engine(url: URL, settings: EngineSettings) -> Engine:
 
 
 def attach_router(db, password: str | None, settings: EngineSettings) -> None:
-    """Give an opened primary ``db`` its replica router (a lazy engine: no connection yet)."""
-    profile = db.profile
-    if not getattr(profile, "replica_url", None):
+    """Give an opened primary ``db`` its replica router (lazy engines: no connection yet)."""
+    urls = [replica_url_for(u, password) for u in db.profile.replica_urls]
+    if not urls:
         return
-    url = replica_url_for(profile, password)
+    engines = [(url, replica_engine(url, settings)) for url in urls]
     db.replica = ReadRouter(
         db.engine,
-        replica_engine(url, settings),
-        url,
-        max_lag_s=float(getattr(profile, "replica_max_lag_s", DEFAULT_MAX_LAG_S)),
+        engines[0][1],
+        engines[0][0],
+        more=engines[1:],
+        max_lag_s=float(db.profile.replica_max_lag_s),
     )
     db.replica.start()
 
 
 def open_replica_only(profile, primary_error: Exception, password: str | None, opener):
-    """The primary is down: open the replica read-only, saying why; re-raise if it fails too.
+    """The primary is down: open a replica read-only, saying why; re-raise if none answers.
 
     ``opener`` is :func:`console.db.connection.open_database` (passed in to avoid a cycle).
     """
     from console.profiles import Profile
 
-    standby = Profile(
-        name=profile.name,
-        environment=profile.environment,
-        url=profile.replica_url,
-        connect_timeout_s=profile.connect_timeout_s,
-        statement_timeout_ms=profile.statement_timeout_ms,
-    )
-    try:
-        db = opener(standby, password=password, confirm_migrations=None)
-    except Exception:
-        raise primary_error from None
-    reason = (
-        f"the primary cannot be reached ({primary_error}); reading from the replica "
-        f"{redact(db.url)}, nothing can be changed"
-    )
-    db.profile = profile
-    db.read_only = True
-    db.read_only_reason = reason
-    db.replica = ReadRouter(
-        None,
-        db.engine,
-        db.url,
-        max_lag_s=float(getattr(profile, "replica_max_lag_s", DEFAULT_MAX_LAG_S)),
-        primary_down_reason="primary unreachable",
-    )
-    db.replica.start()
-    return db
+    for text_url in profile.replica_urls:
+        standby = Profile(
+            name=profile.name,
+            environment=profile.environment,
+            url=text_url,
+            connect_timeout_s=profile.connect_timeout_s,
+            statement_timeout_ms=profile.statement_timeout_ms,
+        )
+        try:
+            db = opener(standby, password=password, confirm_migrations=None)
+        except Exception as exc:
+            log.info("replica %s does not answer either: %s", text_url, exc)
+            continue
+        db.profile = profile
+        db.read_only = True
+        db.read_only_reason = (
+            f"the primary cannot be reached ({primary_error}); reading from the replica "
+            f"{redact(db.url)}, nothing can be changed"
+        )
+        db.replica = ReadRouter(
+            None,
+            db.engine,
+            db.url,
+            max_lag_s=float(profile.replica_max_lag_s),
+            primary_down_reason="primary unreachable",
+        )
+        db.replica.start()
+        return db
+    raise primary_error
 
 
 class RoutedEngine:

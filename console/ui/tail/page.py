@@ -46,7 +46,6 @@ from console.ui.tail.model import (
     TailRow,
     TailTableModel,
     make_row,
-    retime,
 )
 from console.ui.tail.session import TailSession
 from console.ui.tail.view import TailView
@@ -236,7 +235,6 @@ class TailPage(QWidget):
 
     def _utc_changed(self, _utc: bool) -> None:
         self.model.reformat_times()
-        self.pending = retime(self.pending)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
