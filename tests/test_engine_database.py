@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import uuid
@@ -334,3 +335,33 @@ def test_the_window_pages_work_on_the_engines_database(qtbot, engine_db, tmp_pat
     assert {"pull_request", "issue_comment", "github_webhook"} <= set(menu)
     win.grab().save(str(tmp_path / "engine-executions.png"))
     win.close()
+
+
+def test_cli_migrate_says_what_it_found_and_asks_on_staging(engine_db, isolated_home) -> None:
+    from console.profiles import ProfileStore
+
+    url, _ids = engine_db
+    ProfileStore().save(Profile("engine-stg", environment="staging", url=url))
+    env_home = {"AUTOPR_CONSOLE_HOME": str(isolated_home)}
+    refused = subprocess.run(
+        [sys.executable, "-m", "console", "migrate", "--profile", "engine-stg"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, **env_home},
+    )  # fmt: skip
+    print(refused.stdout.split("BEGIN;")[0])
+    assert refused.returncode != 0 and len(refused.stderr.strip().splitlines()) == 1
+    assert "the 7 AutoPR tables match the contract" in refused.stdout
+    assert "engine migrations: alembic_version at 9a1b2c3d4e5f" in refused.stdout
+    assert "other tables (left alone): allowed_commenters, comment_filter_settings" in (
+        refused.stdout
+    )
+    assert "CREATE TABLE audit_log" in refused.stdout  # the SQL, before anything runs
+    assert "CREATE TABLE workflows" not in refused.stdout  # the engine's tables stay theirs
+    assert "alembic stamp" not in (refused.stdout + refused.stderr).lower()
+    assert _rows(url, "SELECT to_regclass('audit_log') IS NULL") == [(True,)]
+    applied = subprocess.run(
+        [sys.executable, "-m", "console", "migrate", "--profile", "engine-stg", "--yes"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, **env_home},
+    )  # fmt: skip
+    assert applied.returncode == 0, applied.stderr
+    assert "applied 0001, 0002, 0003, 0004" in applied.stdout
+    assert _rows(url, "SELECT version_num FROM alembic_version") == [(ENGINE_REVISION,)]

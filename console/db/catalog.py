@@ -265,7 +265,14 @@ def _compare_table(conn: Connection, table: Table, out: SchemaComparison) -> Non
             continue
         rule = (fk.ondelete or "no action").lower()
         if got[2] != rule:
-            out.notes.append(f"{name}.{col}: ON DELETE {got[2].upper()} (contract: {rule.upper()})")
+            effect = (
+                f"; deleting a {want[0]} row that rows here point at fails"
+                if got[2] in ("no action", "restrict")
+                else ""
+            )
+            out.notes.append(
+                f"{name}.{col}: ON DELETE {got[2].upper()} (contract: {rule.upper()}){effect}"
+            )
 
     indexes = _live_indexes(conn, name)
     for ix in table.indexes:
