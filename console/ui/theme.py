@@ -273,6 +273,11 @@ def environment_text_color(environment: str | None) -> QColor:
     return QColor(_ENVIRONMENT.get(environment or "", _ENVIRONMENT["local"])[1])
 
 
+def focus_color() -> QColor:
+    """The keyboard focus ring (over 3:1 against the window and base colours)."""
+    return QColor("#60a5fa" if is_dark() else "#1d4ed8")
+
+
 def muted_color() -> QColor:
     """Secondary text (hints, empty states, timestamps)."""
     return QColor("#8b949e" if is_dark() else "#57606a")

@@ -143,15 +143,20 @@ class AuditPage(QWidget):
             ("7d", "last 7 days"),
         ):
             self.range_box.addItem(label, key)
-        for label, widget in (
-            ("Action", self.action_box),
-            ("Table", self.table_box),
-            ("Actor", self.actor_edit),
-            ("Id", self.target_edit),
-            ("When", self.range_box),
+        self._filter_widgets: list[QWidget] = []
+        for label, widget, name in (
+            ("A&ction", self.action_box, "Action"),
+            ("&Table", self.table_box, "Table"),
+            ("Act&or", self.actor_edit, "Actor"),
+            ("I&d", self.target_edit, "Target id"),
+            ("&When", self.range_box, "When"),
         ):
-            bar.addWidget(QLabel(label))
+            buddy = QLabel(label)
+            buddy.setBuddy(widget)
+            widget.setAccessibleName(f"Audit filter: {name}")
+            bar.addWidget(buddy)
             bar.addWidget(widget)
+            self._filter_widgets.append(widget)
         self.action_box.currentTextChanged.connect(lambda _: self.refresh())
         self.table_box.currentTextChanged.connect(lambda _: self.refresh())
         self.range_box.currentIndexChanged.connect(lambda _: self.refresh())
@@ -160,6 +165,9 @@ class AuditPage(QWidget):
 
         self.model = AuditModel(self)
         self.view = QTableView()
+        self.view.setObjectName("audit_table")
+        self.view.setAccessibleName("Audit trail")
+        self.view.setTabKeyNavigation(False)
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -225,7 +233,7 @@ class AuditPage(QWidget):
 
     def shown(self) -> None:
         age = self.freshness.age()
-        if age is None or age >= 2.0:
+        if age is not None and age >= 2.0:  # (None: the first read is under way or failed)
             self.refresh()
 
     def refresh(self) -> None:
@@ -256,6 +264,9 @@ class AuditPage(QWidget):
 
     def clear_filters(self) -> None:
         self.apply_filters({})
+
+    def filter_scope(self) -> list[QWidget]:
+        return list(self._filter_widgets)
 
     # ------------------------------------------------------------ internals
 

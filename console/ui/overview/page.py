@@ -382,7 +382,7 @@ class OverviewPage(QWidget):
     def shown(self) -> None:
         """Shown again: re-read unless the last read is a second old."""
         age = self.updated.age()
-        if age is None or age >= 2.0:
+        if age is not None and age >= 2.0:  # (None: the first read is under way or failed)
             self.refresh()
 
     def apply_filters(self, filters: dict[str, Any]) -> None:

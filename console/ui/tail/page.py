@@ -295,6 +295,9 @@ class TailPage(QWidget):
         self.text_filter.clear()
         self.level.setCurrentIndex(0)
 
+    def filter_scope(self) -> list[QWidget]:
+        return [self.text_filter, self.level]
+
     def focus_filter(self) -> None:
         self.text_filter.setFocus()
         self.text_filter.selectAll()
