@@ -57,6 +57,10 @@ LABELS: dict[str, str] = {
 }
 
 
+# Multi-selects of free-text columns: their options come from the data.
+FREE_TEXT_MULTI = frozenset({"trigger_type"})
+
+
 class MultiButton(QToolButton):
     """A drop-down of checkable values."""
 
@@ -224,6 +228,7 @@ class FilterBar(QWidget):
         button = self._multi.get(key)
         if button is not None:
             button.add_options(values)
+            self._show(self._filters)
 
     def workflow_name(self, workflow_id: str) -> str | None:
         return self._workflows.get(workflow_id)
@@ -236,7 +241,10 @@ class FilterBar(QWidget):
     def _show(self, filters: dict[str, Any]) -> None:
         for key, button in self._multi.items():
             value = filters.get(key) or []
-            button.set_values([value] if isinstance(value, str) else list(value))
+            values = [value] if isinstance(value, str) else list(value)
+            if key in FREE_TEXT_MULTI:  # any value the data holds; offer what is chosen
+                button.add_options([str(v) for v in values])
+            button.set_values(values)
         for key, edit in self._edits.items():
             edit.setText(str(filters.get(key) or ""))
         if self._time is not None:
