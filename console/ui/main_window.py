@@ -667,6 +667,12 @@ class MainWindow(QMainWindow):
             self.show_status(f"Applied migrations: {', '.join(db.migration.applied)}")
         if db.read_only_reason:
             self.show_status("Read-only: " + db.read_only_reason)
+        elif db.migration.schema.notes or db.migration.schema.json_columns:
+            self.show_status(
+                f"Schema matches, with {len(db.migration.schema.notes)} note(s) and "
+                f"{len(db.migration.schema.json_columns)} json (not jsonb) column(s): "
+                f"'autopr-console profile test {db.profile.name}' lists them"
+            )
         if self.remember and db.profile.name not in ADHOC_PROFILES:
             settings.put("last_profile", db.profile.name)
         self._update_title()

@@ -57,6 +57,22 @@ def user_message(exc: BaseException) -> str:
     return f"The query failed: {first[:200]}"
 
 
+# The column a page's JSON containment filter looks into.
+_JSON_FILTER_COLUMNS = {
+    "workflows": "config",
+    "integrations": "config",
+    "integration_events": "payload",
+}
+
+
+def json_filter_notes(table: str, json_columns: set[tuple[str, str]]) -> list[str]:
+    """Say when a containment filter cannot be index-served: the column is json here."""
+    column = _JSON_FILTER_COLUMNS.get(table)
+    if column is None or (table, column) not in json_columns:
+        return []
+    return [f"{table}.{column} is json here, not jsonb: the JSON filter reads every row"]
+
+
 class WindowController(QObject):
     loaded = Signal()  # a new query's first rows landed
     failed = Signal(str)  # operator-facing message
@@ -80,6 +96,9 @@ class WindowController(QObject):
         self.engine: Engine | None = None
         self.query: WindowQuery | None = None
         self.notes: list[str] = []
+        self.total_note: str | None = None  # how old the estimate's statistics are
+        # (table, column) pairs that are json, not jsonb, in the connected database.
+        self.json_columns: set[tuple[str, str]] = set()
         self.loading = False
         self._positions: dict[tuple, position.PositionMap] = {}
         self._key = f"{spec.key}:window:{next(_ids)}"
@@ -108,6 +127,8 @@ class WindowController(QObject):
         q = WindowQuery.make(self.spec, filters, sort)
         where = q.where()  # validate on the GUI thread: bad input never reaches a worker
         self.notes = list(where.notes)
+        if filters.get("json"):
+            self.notes += json_filter_notes(self.spec.table, self.json_columns)
         self.query = q
         if self.engine is None:
             self.model.clear()
@@ -128,6 +149,7 @@ class WindowController(QObject):
             total, rows = result
             self.loading = False
             self._estimate = total.rows
+            self.total_note = total.note
             self.model.reset(total.rows, total.exact, rows, page)
             self.loaded.emit()
             if on_loaded is not None:
@@ -173,6 +195,7 @@ class WindowController(QObject):
                 return counts.exact_count(conn, q)
 
         def done(total: counts.RowTotal) -> None:
+            self.total_note = None
             self.model.set_total(total.rows, True)
             self._estimate = total.rows
             self.total_changed.emit()
