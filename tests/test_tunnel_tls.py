@@ -159,6 +159,7 @@ def test_profiles_carry_ssh_and_tls_settings_and_refuse_nonsense(tmp_path) -> No
         ({"sslkey": "/k"}, "sslkey needs sslcert"),
         ({"sslmode": "disable", "sslrootcert": "/ca"}, "certificate files need sslmode"),
         ({"embedded": True, "host": None, "ssh": "ops@b"}, "never reached over ssh"),
+        ({"ssh": "ops@b", "replica_url": "postgresql://r/db"}, "replica_url is not reached"),
     ):
         with pytest.raises(ProfileError) as caught:
             validate_profile(Profile("bad", **{"host": "db", **bad}))
