@@ -474,10 +474,13 @@ class MainWindow(QMainWindow):
         profile_name: str | None = None,
         url: str | None = None,
         environment: str | None = None,
+        *,
+        replica_urls: list[str] | None = None,
     ) -> None:
         """Load the data layer and the profiles off the GUI thread, then connect.
 
-        ``environment`` declares what an ad-hoc ``url`` is (the global --environment).
+        ``environment`` declares what an ad-hoc ``url`` is (the global --environment);
+        ``replica_urls`` (--replica-url) add read replicas to the chosen profile.
         """
         remembered = False
         if profile_name is None and url is None and self.remember:
@@ -502,13 +505,21 @@ class MainWindow(QMainWindow):
                 from console.profiles import resolve_profile
 
                 chosen = resolve_profile(profile_name, url, environment=environment)
+                if replica_urls:
+                    from dataclasses import replace
+
+                    from console.profiles import validate_profile
+
+                    chosen = validate_profile(replace(chosen, replica_url=" ".join(replica_urls)))
             except (ProfileError, BadURLError) as exc:
                 problems.append(str(exc))
                 if remembered:  # the profile used last time was removed meanwhile
                     chosen = profiles["local"]
             return profiles, chosen, problems
 
-        self.runner.submit(bootstrap, self._on_bootstrap, self._on_bootstrap_error, key="bootstrap")
+        self.runner.submit(
+            bootstrap, self._on_bootstrap, self._on_bootstrap_error, owner=self, key="bootstrap"
+        )
 
     def _on_bootstrap(self, result) -> None:
         profiles, chosen, problems = result
@@ -517,7 +528,11 @@ class MainWindow(QMainWindow):
             self.connect_profile(chosen)
         if not self.specs:  # page modules import on a worker while the connection is made
             self.runner.submit(
-                self._import_page_specs, self.build_pages, self._on_bootstrap_error, key="pages"
+                self._import_page_specs,
+                self.build_pages,
+                self._on_bootstrap_error,
+                owner=self,
+                key="pages",
             )
         if problems:
             self.show_status(" · ".join(problems))
@@ -659,6 +674,12 @@ class MainWindow(QMainWindow):
             self.show_status(f"Applied migrations: {', '.join(db.migration.applied)}")
         if db.read_only_reason:
             self.show_status("Read-only: " + db.read_only_reason)
+        elif db.migration.schema.notes or db.migration.schema.json_columns:
+            self.show_status(
+                f"Schema matches, with {len(db.migration.schema.notes)} note(s) and "
+                f"{len(db.migration.schema.json_columns)} json (not jsonb) column(s): "
+                f"'autopr-console profile test {db.profile.name}' lists them"
+            )
         if self.remember and db.profile.name not in ADHOC_PROFILES:
             settings.put("last_profile", db.profile.name)
         self._update_title()
@@ -785,7 +806,7 @@ class MainWindow(QMainWindow):
         if self.db is None or self.isMinimized():
             return
         page = self.current_page()
-        if page is not None:
+        if page is not None and not self.runner.busy(page):  # never behind its own last load
             self._call(page, "refresh")
 
     def _on_utc(self, on: bool) -> None:
@@ -858,7 +879,7 @@ class MainWindow(QMainWindow):
             self.banner.show_lost(f"{reason} (next try in {self.retry_ms // 1000} s)")
             self.conn_label.setText(f"connection lost: {db.profile.name}")
 
-        self.runner.submit(ping, ok, failed, key="ping")
+        self.runner.submit(ping, ok, failed, owner=self, key="ping", lane="ping")
 
     def _update_pool_label(self) -> None:
         db = self.db

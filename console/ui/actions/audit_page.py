@@ -249,6 +249,7 @@ class AuditPage(QWidget):
             lambda: fetch_audit(engine, f, limit=PAGE_SIZE),
             lambda rows: self._landed(rows, keep),
             self._failed,
+            owner=self,
             key=self._key,
         )
 
@@ -298,6 +299,7 @@ class AuditPage(QWidget):
             lambda: fetch_audit(engine, f, after=after, limit=PAGE_SIZE),
             self._more_landed,
             self._failed,
+            owner=self,
             key=self._key,
         )
 
