@@ -47,7 +47,7 @@ from console.ui.freshness import FreshnessLabel
 from console.ui.pages import PageContext
 from console.ui.tables.clipboard import to_json, to_tsv
 from console.ui.tables.columns import Column
-from console.ui.tables.controller import WindowController, guarded, user_message
+from console.ui.tables.controller import WindowController, user_message
 from console.ui.tables.filterbar import ChipBar, Field, FilterBar, chip_labels
 
 if TYPE_CHECKING:
@@ -328,6 +328,7 @@ class TablePage(QWidget):
         self.db = db
         self.ctx.runner.invalidate(self._detail_key)
         self.controller.set_engine(db.reader if db is not None else None)
+        self.controller.json_columns = set(db.migration.schema.json_columns) if db else set()
         self.detail.set_engine(db.reader if db is not None else None)
         self.detail.show_message("Select a row to see its details.")
         self._error = None
@@ -508,23 +509,35 @@ class TablePage(QWidget):
         return saved
 
     def _load_workflow_names(self) -> None:
-        if not any(f.kind == "workflow" for f in self.fields) or self.db is None:
+        """Workflow names, and the trigger types present in the data, for the filters."""
+        wants_names = any(f.kind == "workflow" for f in self.fields)
+        wants_triggers = any(f.key == "trigger_type" for f in self.fields)
+        if not (wants_names or wants_triggers) or self.db is None:
             return
         engine = self.db.reader
 
-        def work() -> list[tuple[str, str]]:
-            with engine.connect() as conn:
-                rows = conn.execute(text("SELECT id, name FROM workflows ORDER BY name LIMIT 5000"))
-                return [(str(r[0]), r[1]) for r in rows]
+        def work() -> tuple[list[tuple[str, str]], list[str]]:
+            from console.queries.choices import trigger_types
 
-        def done(choices: list[tuple[str, str]]) -> None:
-            self.filter_bar.set_workflow_choices(choices)
+            names: list[tuple[str, str]] = []
+            with engine.connect() as conn:
+                if wants_names:
+                    rows = conn.execute(
+                        text("SELECT id, name FROM workflows ORDER BY name LIMIT 5000")
+                    )
+                    names = [(str(r[0]), r[1]) for r in rows]
+                triggers = trigger_types(conn) if wants_triggers else []
+            return names, triggers
+
+        def done(result: tuple[list[tuple[str, str]], list[str]]) -> None:
+            choices, triggers = result
+            self.filter_bar.add_choices("trigger_type", triggers)
+            if wants_names:
+                self.filter_bar.set_workflow_choices(choices)
             self.chips.set_chips(self._chips())
             self.title_changed.emit(self.title_suffix())
 
-        self.ctx.runner.submit(
-            work, guarded(self, done), key=f"{self.key}:workflow-names:{id(self)}"
-        )
+        self.ctx.runner.submit(work, done, owner=self, key=f"{self.key}:workflow-names:{id(self)}")
 
     # ------------------------------------------------------------ sorting and header state
 
@@ -614,7 +627,9 @@ class TablePage(QWidget):
             self.count_label.setText(f"{m.total:,} {self.noun}")
             self.exact_button.hide()
         else:
-            self.count_label.setText(f"≈ {m.total:,} {self.noun} (estimate)")
+            note = self.controller.total_note
+            detail = f"estimate, {note}" if note else "estimate"
+            self.count_label.setText(f"≈ {m.total:,} {self.noun} ({detail})")
             self.exact_button.show()
         self.notes_label.setText(" · ".join(self.controller.notes))
         self._update_empty()
@@ -748,9 +763,7 @@ class TablePage(QWidget):
         def failed(exc: BaseException) -> None:
             self.detail.show_message(user_message(exc))
 
-        self.ctx.runner.submit(
-            work, guarded(self, done), guarded(self, failed), key=self._detail_key
-        )
+        self.ctx.runner.submit(work, done, failed, owner=self, key=self._detail_key)
 
     # ------------------------------------------------------------ copy and context menu
 
