@@ -510,7 +510,9 @@ class MainWindow(QMainWindow):
                     chosen = profiles["local"]
             return profiles, chosen, problems
 
-        self.runner.submit(bootstrap, self._on_bootstrap, self._on_bootstrap_error, key="bootstrap")
+        self.runner.submit(
+            bootstrap, self._on_bootstrap, self._on_bootstrap_error, owner=self, key="bootstrap"
+        )
 
     def _on_bootstrap(self, result) -> None:
         profiles, chosen, problems = result
@@ -519,7 +521,11 @@ class MainWindow(QMainWindow):
             self.connect_profile(chosen)
         if not self.specs:  # page modules import on a worker while the connection is made
             self.runner.submit(
-                self._import_page_specs, self.build_pages, self._on_bootstrap_error, key="pages"
+                self._import_page_specs,
+                self.build_pages,
+                self._on_bootstrap_error,
+                owner=self,
+                key="pages",
             )
         if problems:
             self.show_status(" · ".join(problems))
@@ -793,7 +799,7 @@ class MainWindow(QMainWindow):
         if self.db is None or self.isMinimized():
             return
         page = self.current_page()
-        if page is not None:
+        if page is not None and not self.runner.busy(page):  # never behind its own last load
             self._call(page, "refresh")
 
     def _on_utc(self, on: bool) -> None:
@@ -866,7 +872,7 @@ class MainWindow(QMainWindow):
             self.banner.show_lost(f"{reason} (next try in {self.retry_ms // 1000} s)")
             self.conn_label.setText(f"connection lost: {db.profile.name}")
 
-        self.runner.submit(ping, ok, failed, key="ping")
+        self.runner.submit(ping, ok, failed, owner=self, key="ping", lane="ping")
 
     def _update_pool_label(self) -> None:
         db = self.db

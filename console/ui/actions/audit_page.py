@@ -247,6 +247,7 @@ class AuditPage(QWidget):
             lambda: fetch_audit(engine, f, limit=PAGE_SIZE),
             lambda rows: self._landed(rows, keep),
             self._failed,
+            owner=self,
             key=self._key,
         )
 
@@ -296,6 +297,7 @@ class AuditPage(QWidget):
             lambda: fetch_audit(engine, f, after=after, limit=PAGE_SIZE),
             self._more_landed,
             self._failed,
+            owner=self,
             key=self._key,
         )
 

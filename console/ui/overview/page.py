@@ -377,7 +377,7 @@ class OverviewPage(QWidget):
             with engine.connect() as conn:
                 return load_overview(conn, params, bucket_cache=buckets, stats_cache=stats)
 
-        self.ctx.runner.submit(work, self._loaded, self._failed, key=TASK_KEY)
+        self.ctx.runner.submit(work, self._loaded, self._failed, owner=self, key=TASK_KEY)
 
     def shown(self) -> None:
         """Shown again: re-read unless the last read is a second old."""

@@ -47,7 +47,7 @@ from console.ui.freshness import FreshnessLabel
 from console.ui.pages import PageContext
 from console.ui.tables.clipboard import to_json, to_tsv
 from console.ui.tables.columns import Column
-from console.ui.tables.controller import WindowController, guarded, user_message
+from console.ui.tables.controller import WindowController, user_message
 from console.ui.tables.filterbar import ChipBar, Field, FilterBar, chip_labels
 
 if TYPE_CHECKING:
@@ -537,9 +537,7 @@ class TablePage(QWidget):
             self.chips.set_chips(self._chips())
             self.title_changed.emit(self.title_suffix())
 
-        self.ctx.runner.submit(
-            work, guarded(self, done), key=f"{self.key}:workflow-names:{id(self)}"
-        )
+        self.ctx.runner.submit(work, done, owner=self, key=f"{self.key}:workflow-names:{id(self)}")
 
     # ------------------------------------------------------------ sorting and header state
 
@@ -765,9 +763,7 @@ class TablePage(QWidget):
         def failed(exc: BaseException) -> None:
             self.detail.show_message(user_message(exc))
 
-        self.ctx.runner.submit(
-            work, guarded(self, done), guarded(self, failed), key=self._detail_key
-        )
+        self.ctx.runner.submit(work, done, failed, owner=self, key=self._detail_key)
 
     # ------------------------------------------------------------ copy and context menu
 

@@ -502,7 +502,7 @@ class TailPage(QWidget):
             self.ctx.show_status(f"Could not load older lines: {_one_line(exc)}")
 
         self._loading_older = True
-        self.ctx.runner.submit(work, done, failed, key="tail-older")
+        self.ctx.runner.submit(work, done, failed, owner=self, key="tail-older")
 
     # ---------------------------------------------------------------- filters
     def _filters_changed(self, *_args) -> None:
@@ -576,7 +576,7 @@ class TailPage(QWidget):
         def failed(exc: BaseException) -> None:
             self.ctx.show_status(f"Could not list running executions: {_one_line(exc)}")
 
-        self.ctx.runner.submit(work, self._running_loaded, failed, key="tail-running")
+        self.ctx.runner.submit(work, self._running_loaded, failed, owner=self, key="tail-running")
 
     def _running_loaded(self, answer: tuple[list[Any], Any]) -> None:
         if self.target.popup_open:  # the list stays still under the operator's pointer
@@ -673,7 +673,7 @@ class TailPage(QWidget):
         self.progress.setVisible(True)
         self.cancel_save.setVisible(True)
         self.save_button.setEnabled(False)
-        self.ctx.runner.submit(work, done, failed, key="tail-save")
+        self.ctx.runner.submit(work, done, failed, owner=self, key="tail-save")
 
     def _export_progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))
