@@ -385,6 +385,8 @@ def test_copy_rows_as_tsv_and_json(qtbot, ctx, db) -> None:
     lines = QGuiApplication.clipboard().text().split("\n")
     assert lines[0].split("\t")[:2] == ["Name", "Status"]
     assert [line.split("\t")[0] for line in lines[1:]] == ["workflow-001", "workflow-002"]
+    created = page.columns.index(next(c for c in page.columns if c.name == "created_at"))
+    assert lines[1].split("\t")[created] == page.model.rows[0].raw["created_at"].isoformat()
     page.copy_json()
     docs = json.loads(QGuiApplication.clipboard().text())
     assert [d["id"] for d in docs] == page.selected_ids()
@@ -392,6 +394,10 @@ def test_copy_rows_as_tsv_and_json(qtbot, ctx, db) -> None:
     page.view.setCurrentIndex(page.model.index(1, 1))
     page.copy_cell()
     assert QGuiApplication.clipboard().text() == page.model.rows[1].texts[1]
+    sel.clearSelection()
+    sel.select(page.model.index(0, 0), sel.SelectionFlag.Select | sel.SelectionFlag.Rows)
+    page.copy_tsv()  # one row: still with its header line
+    assert QGuiApplication.clipboard().text().split("\n")[0].startswith("Name\tStatus")
 
 
 def test_context_menu_calls_providers(qtbot, ctx, db) -> None:

@@ -46,7 +46,7 @@ from console.ui import settings, theme, timefmt
 from console.ui.freshness import FreshnessLabel
 from console.ui.pages import PageContext
 from console.ui.tables.clipboard import to_json, to_tsv
-from console.ui.tables.columns import Column
+from console.ui.tables.columns import Column, export_cells
 from console.ui.tables.controller import WindowController, user_message
 from console.ui.tables.filterbar import ChipBar, Field, FilterBar, chip_labels
 
@@ -784,10 +784,13 @@ class TablePage(QWidget):
         return [r for r in rows if self.model.row_at(r) is not None]
 
     def selection_tsv(self) -> str:
-        rows = self._selected_rows()
-        with_header = len(rows) > 1
-        headers = [c.header for c in self.columns] if with_header else None
-        return to_tsv(headers, [self.model.row_at(r).texts for r in rows])  # type: ignore[union-attr]
+        """The selected rows with a header line; times as ISO 8601, not "42 s ago"."""
+        rows = [self.model.row_at(r) for r in self._selected_rows()]
+        headers = [c.header for c in self.columns]
+        return to_tsv(
+            headers,
+            [export_cells(r.raw, self.columns, r.texts) for r in rows if r is not None],
+        )
 
     def selection_json(self) -> str:
         rows = [self.model.row_at(r) for r in self._selected_rows()]
