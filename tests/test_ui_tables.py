@@ -462,6 +462,17 @@ def test_integration_detail_masks_secrets(qtbot, ctx, db) -> None:
     assert {r.raw["integration_id"] for r in page.detail.events.model.rows} == {
         page.model.rows[0].raw["id"]
     }
+    # why: Status and Error first in its events; the counts open the Event queue filtered
+    headers = [c.header for c in page.detail.events.columns]
+    assert headers[:2] == ["Status", "Error"]
+    opened: list = []
+    page.detail.open_page.connect(lambda key, f: opened.append((key, f)))
+    assert 'href="pending"' in page.detail.queue_links.text() or "0 pending" in (
+        page.detail.queue_links.text()
+    )
+    page.detail.queue_links.linkActivated.emit("failed")
+    integration = str(page.model.rows[0].raw["id"])
+    assert opened == [("events", {"integration_id": integration, "status": ["failed"]})]
 
 
 def test_estimate_until_exact_count_is_asked(qtbot, ctx, db, monkeypatch) -> None:
@@ -563,3 +574,25 @@ def test_logs_are_readable_at_1024(qtbot, ctx, db) -> None:
     assert page.detail.isHidden()
     qtbot.keyClick(page.view, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     assert page.details_shown() and page.splitter.sizes()[1] == 300
+
+
+def test_integration_detail_says_why_it_fails(qtbot, ctx, db) -> None:
+    from sqlalchemy import text
+
+    page = make_page(qtbot, ctx, "integrations", db)
+    integration = page.model.rows[0].raw["id"]
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO integration_events (integration_id, event_type, payload, status,"
+                " error_message, created_at) VALUES (:i, 'push', '{}', 'failed',"
+                " 'HTTP 401 from api.example.com: token expired', now())"
+            ),
+            {"i": integration},
+        )
+    page.view.setCurrentIndex(page.model.index(0, 0))
+    page.open_details()
+    settle(qtbot, page)
+    why = page.detail.why
+    assert why.isVisible()
+    assert "push: HTTP 401 from api.example.com: token expired" in why.text().splitlines()[1]

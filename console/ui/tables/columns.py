@@ -141,3 +141,10 @@ EVENTS = (
     Column("processed_at", "Processed", "ago", 110),
     Column("error_message", "Error", width=260),
 )
+
+# An integration's own events (its detail pane): why it fails comes first.
+_BY_NAME = {c.name: c for c in EVENTS}
+INTEGRATION_EVENTS = tuple(
+    _BY_NAME[name]
+    for name in ("status", "error_message", "created_at", "event_type", "retry_count", "event_id")
+)
