@@ -38,6 +38,7 @@ from console.ui.connect import ConfirmRequest, Connector, Failure
 from console.ui.focus_ring import FocusRing
 from console.ui.pages import PageContext, PageSpec
 from console.ui.profile_switcher import ProfileSwitcher
+from console.ui.screenfit import fit_to_screen
 from console.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -167,6 +168,7 @@ class MainWindow(QMainWindow):
         self._restore_choices()
         self.resize(1280, 800)
         self._restore_geometry()
+        fit_to_screen(self)  # at 150 % / 200 % scaling 1280x800 is larger than the screen
 
     # ================================================================ building
 
@@ -177,8 +179,11 @@ class MainWindow(QMainWindow):
         bar.setIconSize(QSize(16, 16))
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
-        bar.addWidget(QLabel(" Profile "))
+        profile_label = QLabel(" &Profile ")
+        bar.addWidget(profile_label)
         self.switcher = ProfileSwitcher(self)
+        profile_label.setBuddy(self.switcher)
+        self.switcher.setAccessibleName("Connection profile")
         self.switcher.profile_chosen.connect(self.switch_profile)
         bar.addWidget(self.switcher)
         bar.addSeparator()
@@ -190,6 +195,7 @@ class MainWindow(QMainWindow):
         self.refresh_combo = QComboBox(self)
         self.refresh_combo.setObjectName("autoRefresh")
         self.refresh_combo.setToolTip("Refresh the visible view automatically")
+        self.refresh_combo.setAccessibleName("Auto-refresh interval")
         for seconds, label in REFRESH_CHOICES:
             self.refresh_combo.addItem(label, seconds)
         self.refresh_combo.currentIndexChanged.connect(self._on_refresh_interval)
@@ -223,6 +229,7 @@ class MainWindow(QMainWindow):
         self.splitter.setChildrenCollapsible(False)
         self.nav = QListWidget(self.splitter)
         self.nav.setObjectName("navigation")
+        self.nav.setAccessibleName("Pages")
         self.nav.setIconSize(QSize(18, 18))
         self.nav.setMinimumWidth(150)
         self.nav.setMaximumWidth(260)
