@@ -40,8 +40,17 @@ def build_main_window(*args, **kwargs):
     return build(*args, **kwargs)
 
 
-def run(profile: str | None = None, url: str | None = None, environment: str | None = None) -> int:
-    """Open the console window on ``profile`` (or ``url``, of ``environment``); exit status."""
+def run(
+    profile: str | None = None,
+    url: str | None = None,
+    environment: str | None = None,
+    *,
+    replica_urls: list[str] | None = None,
+) -> int:
+    """Open the console window on ``profile`` (or ``url``, of ``environment``); exit status.
+
+    ``replica_urls`` (``--replica-url``) add read replicas to the profile for this session.
+    """
     app = make_application()
     from console.applog import setup_logging
     from console.ui.crash_dialog import install_crash_dialog
@@ -56,7 +65,7 @@ def run(profile: str | None = None, url: str | None = None, environment: str | N
     window.show()
     # Start once the loop runs: the first paint comes before the data layer is imported, and
     # a close that arrives early still ends exec() (a close before exec() would not).
-    QTimer.singleShot(0, lambda: window.start(profile, url, environment))
+    QTimer.singleShot(0, lambda: window.start(profile, url, environment, replica_urls=replica_urls))
     _close_on_signals(window)
     return int(app.exec())
 
