@@ -625,3 +625,25 @@ def test_cli_asks_each_key_passphrase_once_on_a_terminal(servers: Servers, dbnam
     assert text.count("Passphrase for the SSH key") == 1
     assert "client-cert:  sent /CN=console_cert" in text
     assert SSH_KEY_PASSPHRASE not in text and CLIENT_KEY_PASSPHRASE not in text  # not echoed
+
+
+def test_the_frozen_entry_point_answers_as_the_askpass_helper(tmp_path: Path) -> None:
+    """In the frozen app the launcher runs the app itself with AUTOPR_ASKPASS=1."""
+    import os
+    import subprocess
+    import sys
+
+    entry = Path(__file__).resolve().parent.parent / "packaging" / "entry.py"
+    env = {**os.environ, "AUTOPR_ASKPASS": "1", "AUTOPR_SSH_PASSPHRASE": "s3cret"}
+    answered = subprocess.run(
+        [sys.executable, str(entry), "Enter passphrase for key '/k':"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert answered.returncode == 0 and answered.stdout == "s3cret\n"
+    env.pop("AUTOPR_SSH_PASSPHRASE")
+    host_key = subprocess.run(
+        [sys.executable, str(entry), "Are you sure you want to continue connecting (yes/no)?"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert host_key.returncode == 1 and host_key.stdout == ""  # never a "yes"
+    assert "autopr-askpass: refused" in host_key.stderr

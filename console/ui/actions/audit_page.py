@@ -179,6 +179,8 @@ class AuditPage(QWidget):
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.before_text = QPlainTextEdit(readOnly=True)
         self.after_text = QPlainTextEdit(readOnly=True)
+        self.before_text.setAccessibleName("Before the action")
+        self.after_text.setAccessibleName("After the action")
         for edit in (self.before_text, self.after_text):
             edit.setFont(mono)
         detail = QSplitter(Qt.Orientation.Horizontal)

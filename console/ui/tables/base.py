@@ -188,6 +188,14 @@ class DetailPane(QWidget):
     def set_engine(self, engine: Any) -> None:
         """For panes with windowed sub-tables (an execution's logs, an integration's events)."""
 
+    def name_tabs(self) -> None:
+        """Each tab's widget is announced by its tab's title (e.g. "Trigger data")."""
+        tabs = getattr(self, "tabs", None)
+        for i in range(tabs.count() if tabs is not None else 0):
+            widget = tabs.widget(i)
+            if not widget.accessibleName():
+                widget.setAccessibleName(tabs.tabText(i).replace("&", ""))
+
     def show_data(self, data: Any) -> None:
         raise NotImplementedError
 
@@ -230,11 +238,13 @@ class TablePage(QWidget):
         self.chips = ChipBar(self)
         self.view = QTableView(self)
         self.view.setObjectName(f"{self.key}_table")
+        self.view.setAccessibleName(f"{self.noun.capitalize()} table")
         configure_view(self.view)
         self.view.setModel(self.model)
         self.view.setSortingEnabled(True)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.detail = self.make_detail()
+        self.detail.name_tabs()
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.view)
         self.splitter.addWidget(self.detail)
