@@ -596,3 +596,49 @@ def test_integration_detail_says_why_it_fails(qtbot, ctx, db) -> None:
     why = page.detail.why
     assert why.isVisible()
     assert "push: HTTP 401 from api.example.com: token expired" in why.text().splitlines()[1]
+
+
+def test_export_all_matching_rows_and_a_selection_csv_and_json(
+    qtbot, ctx, db, tmp_path, monkeypatch
+) -> None:
+    import csv
+
+    from console.ui.tables import export
+
+    monkeypatch.setattr(export, "BATCH", 7)  # several keyset batches even on the seed data
+    page = make_page(qtbot, ctx, "executions", db)
+    page.apply_filters({"status": ["completed", "failed"]})
+    settle(qtbot, page)
+    expected = sql_ids(
+        db.engine,
+        "SELECT id FROM workflow_executions WHERE status IN ('completed', 'failed')"
+        " ORDER BY started_at DESC, id DESC",
+    )
+    assert len(expected) > 14
+    target = tmp_path / "executions.csv"
+    page.export_to(target, "csv")
+    qtbot.waitUntil(lambda: page.last_export is not None, timeout=30_000)
+    assert page.last_export == (target, len(expected))
+    with target.open(newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0][:3] == ["id", "Execution", "Workflow"]
+    assert [r[0] for r in rows[1:]] == expected  # every row, in the page's order
+    started = rows[0].index("Started")
+    assert "T" in rows[1][started] and rows[1][started].endswith("+00:00")  # ISO 8601
+    # a selection as JSON
+    sel = page.view.selectionModel()
+    for r in (0, 2):
+        sel.select(page.model.index(r, 0), sel.SelectionFlag.Select | sel.SelectionFlag.Rows)
+    page.last_export = None
+    page.export_to(tmp_path / "two.json", "json", selection=True)
+    qtbot.waitUntil(lambda: page.last_export is not None, timeout=30_000)
+    docs = json.loads((tmp_path / "two.json").read_text())
+    assert [d["id"] for d in docs] == page.selected_ids()
+    # cancelled: nothing is left behind
+    page.last_export = None
+    page.export_to(tmp_path / "cancelled.csv", "csv")
+    page.cancel_export()
+    qtbot.waitUntil(lambda: page.last_export is not None, timeout=30_000)
+    assert page.last_export[1] == -1
+    assert not (tmp_path / "cancelled.csv").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".part"] == []
