@@ -420,7 +420,7 @@ def test_context_menu_calls_providers(qtbot, ctx, db) -> None:
         base.context_menu_providers.remove(broken)
         base.context_menu_providers.remove(provider)
     assert texts[:4] == ["Copy cell", "Copy rows as TSV", "Copy rows as JSON", "Open details"]
-    assert texts[-1] == "Cancel execution"
+    assert "Cancel execution" in texts  # with the operator actions' own entries
     assert calls == [("executions", [page.model.rows[2].id])]
 
 

@@ -100,6 +100,14 @@ def _plain(text: str) -> str:
     return text.replace("&", "")
 
 
+def _install_operator_actions() -> None:
+    """The operator actions' provider, imported when a menu is first needed (pages are
+    built lazily: the module that used to install it may not be loaded yet)."""
+    from console.ui.actions import menus
+
+    menus.install()
+
+
 class _Progress(QObject):
     """Crosses export progress from the worker thread to the GUI thread."""
 
@@ -916,6 +924,7 @@ class TablePage(QWidget):
         act.setData("export")
         act.setEnabled(self.db is not None and self.model.total > 0)
         act.triggered.connect(lambda: self.ask_export(selection=False))
+        _install_operator_actions()
         if context_menu_providers:
             menu.addSeparator()
         for provider in list(context_menu_providers):
