@@ -134,7 +134,9 @@ def usable_filters(
     For filters read back from settings: a hand-edited or outdated entry loses only
     its own key, never the page (``where`` is the page's condition builder).
     """
-    kept = normalized(filters) if isinstance(filters, dict) else {}
+    if not isinstance(filters, dict):
+        return {}, [("filters", f"not a set of filters: {str(filters)[:40]!r}")]
+    kept = normalized(filters)
     dropped: list[tuple[str, str]] = []
     while True:
         try:

@@ -12,7 +12,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import QObject, Signal
 from sqlalchemy import Engine
 
@@ -28,19 +27,6 @@ log = logging.getLogger(__name__)
 _ids = itertools.count(1)
 # Tables this small are paged by OFFSET when the sort column is text (no useful histogram).
 OFFSET_OK_BELOW = 100_000
-
-
-def guarded(owner: QObject, fn: Callable[..., Any] | None) -> Callable[..., Any] | None:
-    """``fn``, skipped once ``owner`` is deleted (a page closed while its query ran)."""
-    if fn is None:
-        return None
-
-    def call(*args: Any) -> Any:
-        if shiboken6.isValid(owner):
-            return fn(*args)
-        return None
-
-    return call
 
 
 def make_rows(rows: list[dict[str, Any]], q: WindowQuery, columns: tuple[Column, ...]) -> list[Row]:
@@ -172,9 +158,7 @@ class WindowController(QObject):
         self.loading = True
         self.runner.invalidate(self._count_key)
         self.runner.invalidate(self._key)  # window reads of the previous query
-        self.runner.submit(
-            work, guarded(self, done), guarded(self, self._error), key=self._load_key
-        )
+        self.runner.submit(work, done, self._error, owner=self, key=self._load_key)
 
     def refresh(self, on_done: Callable[[], None] | None = None) -> None:
         """Re-read the rows of the current window in place (new rows, changed statuses)."""
@@ -199,9 +183,7 @@ class WindowController(QObject):
             if on_done is not None:
                 on_done()
 
-        self.runner.submit(
-            work, guarded(self, done), guarded(self, self._error), key=self._load_key
-        )
+        self.runner.submit(work, done, self._error, owner=self, key=self._load_key)
 
     def exact_count(self) -> None:
         q, engine = self.query, self.engine
@@ -218,9 +200,7 @@ class WindowController(QObject):
             self._estimate = total.rows
             self.total_changed.emit()
 
-        self.runner.submit(
-            work, guarded(self, done), guarded(self, self._error), key=self._count_key
-        )
+        self.runner.submit(work, done, self._error, owner=self, key=self._count_key)
 
     def reformat(self) -> None:
         """Display strings again (UTC toggle, relative times aged)."""
@@ -267,7 +247,7 @@ class WindowController(QObject):
             self.model.failed(plan)
             self._error(exc)
 
-        self.runner.submit(work, guarded(self, done), guarded(self, error), key=self._key)
+        self.runner.submit(work, done, error, owner=self, key=self._key)
 
     def _error(self, exc: BaseException) -> None:
         self.loading = False

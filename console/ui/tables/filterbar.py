@@ -150,7 +150,11 @@ class FilterBar(QWidget):
         row.setSpacing(6)
         outer.addLayout(row)
         for f in self.fields:
-            row.addWidget(self._build(f), 1 if f.kind in ("text", "json") else 0)
+            widget = self._build(f)
+            widget.setAccessibleName(f"Filter: {f.label}")
+            if f.placeholder:
+                widget.setAccessibleDescription(f.placeholder)
+            row.addWidget(widget, 1 if f.kind in ("text", "json") else 0)
         self.error = QLabel(self)
         self.error.setTextFormat(Qt.TextFormat.PlainText)  # quotes what was typed
         self.error.setObjectName("filterError")
