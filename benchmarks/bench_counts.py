@@ -5,7 +5,8 @@ Part 1 loads ``execution_logs`` in steps (50K, 200K, 1M rows by default) and
 prints, at each size, the median time of ``count(*)``, of the console's
 ``estimate_rows`` (which counts exactly below ``SMALL_ROWS``) and of the
 planner-only estimate, side by side: the evidence for ``SMALL_ROWS``.
-Part 2 adds rows after an ANALYZE (autovacuum off for the table, as\nbefore its next round) and prints what ``reltuples`` says, what the
+Part 2 adds rows after an ANALYZE (autovacuum off for the table, as
+before its next round) and prints what ``reltuples`` says, what the
 live counter says, the truth, and what the console shows.
 
     python benchmarks/bench_counts.py [--sizes 50000,200000,1000000] [--runs 5]
