@@ -848,7 +848,7 @@ class TablePage(QWidget):
 
         if self.db is None or self.controller.query is None:
             return
-        columns, engine, q = self.columns, self.db.engine, self.controller.query
+        columns, engine, q = self.columns, self.db.reader, self.controller.query
         rows = [r.raw for r in (self.model.row_at(i) for i in self._selected_rows()) if r]
         total = len(rows) if selection else self.model.total
         relay = _Progress(self)
