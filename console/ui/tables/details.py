@@ -10,11 +10,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QStackedWidget,
     QTableView,
     QTabWidget,
+    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -66,7 +68,15 @@ class Pane(DetailPane):
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.tabs = QTabWidget(self.body)
-        layout.addWidget(self.title)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title, 1)
+        self.link_button = QToolButton(self.body)
+        self.link_button.setObjectName("copyLinkButton")
+        self.link_button.setText("Copy link")
+        self.link_button.setToolTip("Copy the autopr:// link of this row (Ctrl+Shift+C)")
+        self.link_button.clicked.connect(self.copy_link_requested.emit)
+        title_row.addWidget(self.link_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(title_row)
         layout.addLayout(self.form)
         layout.addWidget(self.tabs, 1)
         self.stack.addWidget(self.message)
