@@ -45,9 +45,12 @@ def run(
     url: str | None = None,
     environment: str | None = None,
     link: str | None = None,
+    *,
+    replica_urls: list[str] | None = None,
 ) -> int:
     """Open the console window on ``profile`` (or ``url``, of ``environment``); exit status.
 
+    ``replica_urls`` (``--replica-url``) add read replicas to the profile for this session.
     With ``link`` (``autopr-console open LINK``) the window opens that link instead.
     """
     app = make_application()
@@ -70,7 +73,9 @@ def run(
     if link:
         QTimer.singleShot(0, lambda: _start_with_link(window, hooks, link))
     else:
-        QTimer.singleShot(0, lambda: window.start(profile, url, environment))
+        QTimer.singleShot(
+            0, lambda: window.start(profile, url, environment, replica_urls=replica_urls)
+        )
     _close_on_signals(window)
     return int(app.exec())
 

@@ -185,6 +185,31 @@ def test_several_replicas_the_one_that_answers_reads(pair, tmp_path) -> None:
         db.close()
 
 
+def test_window_with_an_ad_hoc_replica_reads_its_pages_from_it(pair, qtbot) -> None:
+    from console.ui.main_window import build_main_window
+
+    primary, standby = pair
+    win = build_main_window()
+    win.build_pages()
+    qtbot.addWidget(win)
+    win.show()
+    win.start(None, primary.address.url(DB), "dev", replica_urls=[standby.address.url(DB)])
+    qtbot.waitUntil(lambda: win.state == "connected", timeout=60_000)
+    assert win.db.replica is not None
+    assert win.banner.reads_label.text().startswith("reads: replica")
+    for key in ("overview", "executions", "logs"):
+        win.show_page(key)
+        win.refresh_current()
+        qtbot.waitUntil(lambda: win.runner.in_flight() == 0, timeout=60_000)
+    with psycopg.connect(standby.address.conninfo(DB)) as conn:
+        readers = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+            "'autopr-console-replica'"
+        ).fetchone()[0]
+    assert readers >= 1
+    win.close()
+
+
 def test_tail_on_the_replica_is_exactly_once(pair) -> None:
     """The primary's tail scenario (out-of-order commits, rollbacks, savepoints), read
     from the standby: every committed line once, no rolled-back line."""

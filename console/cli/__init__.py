@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "console.cli.action_cmds",
     "console.cli.selftest_cmd",
     "console.cli.logs_cmd",
+    "console.cli.status_cmd",
     "console.cli.open_cmd",
 )
 

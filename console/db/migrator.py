@@ -415,3 +415,29 @@ def pending_sql(
     rng = f"{start}:head" if start else "head"
     command.upgrade(cfg, rng, sql=True)
     return buffer.getvalue()
+
+
+def schema_summary(report: MigrationReport) -> list[str]:
+    """What the console found in the catalog, one line each (for ``migrate`` and
+    ``profile test``): whose tables these are, what differs, what only changes how well
+    it works."""
+    schema = report.schema
+    lines: list[str] = []
+    if schema.empty:
+        lines.append("schema: none of the AutoPR tables exist yet")
+    elif schema.matches:
+        lines.append(f"schema: the {len(CONTRACT_TABLES)} AutoPR tables match the contract")
+    else:
+        lines.append(f"schema: the tables differ from the contract ({len(schema.differences)})")
+    if report.engine_revision:
+        lines.append(f"engine migrations: alembic_version at {', '.join(report.engine_revision)}")
+    history = ", ".join(report.current) or "none"
+    lines.append(f"console migrations: {VERSION_TABLE} at {history} (head {report.head})")
+    if schema.extra_tables:
+        lines.append(f"other tables (left alone): {', '.join(schema.extra_tables)}")
+    if schema.json_columns:
+        cols = ", ".join(f"{t}.{c}" for t, c in sorted(schema.json_columns))
+        lines.append(f"json, not jsonb (JSON filters read every row): {cols}")
+    lines += [f"  differs: {d}" for d in schema.differences]
+    lines += [f"  note: {n}" for n in schema.notes]
+    return lines

@@ -84,6 +84,12 @@ def check_transport(profile: Profile) -> None:
             parse_ssh(profile.ssh)
         except TransportError as exc:
             raise TransportError(f"profile {name!r}: {exc}") from exc
+        if getattr(profile, "replica_url", None):
+            # Its reads would leave the bastion out; refused rather than bypassed.
+            raise TransportError(
+                f"profile {name!r}: a replica_url is not reached through the ssh tunnel; "
+                "use one or the other"
+            )
     elif profile.ssh_key or profile.ssh_config:
         raise TransportError(f"profile {name!r}: ssh_key and ssh_config need ssh = user@host")
     if profile.sslkey and not profile.sslcert:

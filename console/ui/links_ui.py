@@ -106,6 +106,7 @@ def add_copy_link(page: TablePage, menu) -> None:
 
     act = menu.addAction("Copy link")
     act.setObjectName("copyLinkAction")
+    act.setData("copy-link")  # the Actions menu's command (console.ui.commands)
     act.setShortcut(QKeySequence("Ctrl+Shift+C"))
     act.setEnabled(page._current_id() is not None or page.key == "logs")
     act.triggered.connect(lambda _=False: copy_link(page))

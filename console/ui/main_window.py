@@ -32,11 +32,13 @@ from PySide6.QtWidgets import (
 )
 
 from console import APP_NAME, __version__
-from console.ui import gui_gc, settings, theme, timefmt
+from console.ui import commands, gui_gc, settings, theme, timefmt
 from console.ui.banner import EnvironmentBanner, MigrationDialog, StatePanel, UnlockDialog
 from console.ui.connect import ConfirmRequest, Connector, Failure
+from console.ui.focus_ring import FocusRing
 from console.ui.pages import PageContext, PageSpec
 from console.ui.profile_switcher import ProfileSwitcher
+from console.ui.screenfit import fit_to_screen
 from console.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -48,8 +50,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Ctrl+1..Ctrl+5 go to these; the other pages get Ctrl+6 onwards in navigation order.
-PRIMARY_PAGES = ("workflows", "executions", "logs", "integrations", "events")
 REFRESH_CHOICES: tuple[tuple[int, str], ...] = (
     (0, "Auto-refresh off"),
     (5, "Every 5 s"),
@@ -113,17 +113,8 @@ class _Pages(dict):
 
 
 def page_shortcuts(keys: list[str]) -> dict[str, str]:
-    """Page key -> shortcut text: Ctrl+1..5 for the primary pages, Ctrl+6.. for the rest."""
-    result: dict[str, str] = {}
-    for n, key in enumerate(PRIMARY_PAGES, start=1):
-        if key in keys:
-            result[key] = f"Ctrl+{n}"
-    n = len(PRIMARY_PAGES) + 1
-    for key in keys:
-        if key not in result and n <= 9:
-            result[key] = f"Ctrl+{n}"
-            n += 1
-    return result
+    """Page key -> shortcut text: Ctrl+1, Ctrl+2 … in navigation order (up to Ctrl+9)."""
+    return {key: f"Ctrl+{n}" for n, key in enumerate(keys[:9], start=1)}
 
 
 class MainWindow(QMainWindow):
@@ -173,9 +164,11 @@ class MainWindow(QMainWindow):
         self._ping_timer.timeout.connect(self.check_connection)
         self.connection_lost: str | None = None
         self.retry_ms = 0  # the current retry delay while the server is gone (0: not lost)
+        self.focus_ring = FocusRing(self)
         self._restore_choices()
         self.resize(1280, 800)
         self._restore_geometry()
+        fit_to_screen(self)  # at 150 % / 200 % scaling 1280x800 is larger than the screen
 
     # ================================================================ building
 
@@ -186,12 +179,15 @@ class MainWindow(QMainWindow):
         bar.setIconSize(QSize(16, 16))
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
-        bar.addWidget(QLabel(" Profile "))
+        profile_label = QLabel(" &Profile ")
+        bar.addWidget(profile_label)
         self.switcher = ProfileSwitcher(self)
+        profile_label.setBuddy(self.switcher)
+        self.switcher.setAccessibleName("Connection profile")
         self.switcher.profile_chosen.connect(self.switch_profile)
         bar.addWidget(self.switcher)
         bar.addSeparator()
-        self.refresh_action = QAction(theme.icon("refresh"), "Refresh", self)
+        self.refresh_action = QAction(theme.icon("refresh"), "&Refresh", self)
         self.refresh_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
         self.refresh_action.setToolTip("Refresh the current view (F5)")
         self.refresh_action.triggered.connect(self.refresh_current)
@@ -199,17 +195,18 @@ class MainWindow(QMainWindow):
         self.refresh_combo = QComboBox(self)
         self.refresh_combo.setObjectName("autoRefresh")
         self.refresh_combo.setToolTip("Refresh the visible view automatically")
+        self.refresh_combo.setAccessibleName("Auto-refresh interval")
         for seconds, label in REFRESH_CHOICES:
             self.refresh_combo.addItem(label, seconds)
         self.refresh_combo.currentIndexChanged.connect(self._on_refresh_interval)
         bar.addWidget(self.refresh_combo)
-        self.pause_action = QAction(theme.icon("pause"), "Pause", self)
+        self.pause_action = QAction(theme.icon("pause"), "&Pause", self)
         self.pause_action.setCheckable(True)
         self.pause_action.setToolTip("Pause auto-refresh")
         self.pause_action.toggled.connect(self._on_pause)
         bar.addAction(self.pause_action)
         bar.addSeparator()
-        self.utc_action = QAction(theme.icon("clock"), "UTC", self)
+        self.utc_action = QAction(theme.icon("clock"), "&UTC", self)
         self.utc_action.setCheckable(True)
         self.utc_action.setToolTip("Show exact times in UTC instead of local time")
         self.utc_action.toggled.connect(self._on_utc)
@@ -232,6 +229,7 @@ class MainWindow(QMainWindow):
         self.splitter.setChildrenCollapsible(False)
         self.nav = QListWidget(self.splitter)
         self.nav.setObjectName("navigation")
+        self.nav.setAccessibleName("Pages")
         self.nav.setIconSize(QSize(18, 18))
         self.nav.setMinimumWidth(150)
         self.nav.setMaximumWidth(260)
@@ -271,31 +269,38 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        file_menu.addAction("New profile…", lambda: self.edit_profile(new=True))
-        self.edit_profile_action = file_menu.addAction("Edit profile…", self.edit_profile)
-        self.reconnect_action = file_menu.addAction("Reconnect", self.retry)
+        file_menu.addAction("&New profile…", lambda: self.edit_profile(new=True))
+        self.edit_profile_action = file_menu.addAction("&Edit profile…", self.edit_profile)
+        self.reconnect_action = file_menu.addAction("&Reconnect", self.retry)
         file_menu.addSeparator()
-        quit_action = file_menu.addAction("Quit", self.close)
+        quit_action = file_menu.addAction("&Quit", self.close)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.view_menu = menu.addMenu("&View")
-        self.pages_menu = self.view_menu.addMenu("Go to")
+        self.pages_menu = self.view_menu.addMenu("&Go to")
         self.view_menu.addAction(self.refresh_action)
-        self.cancel_action = self.view_menu.addAction("Cancel running queries", self.cancel_queries)
+        self.cancel_action = self.view_menu.addAction(
+            "&Cancel running queries", self.cancel_queries
+        )
         self.view_menu.addAction(self.pause_action)
         self.view_menu.addAction(self.utc_action)
-        theme_menu = self.view_menu.addMenu("Theme")
+        theme_menu = self.view_menu.addMenu("&Theme")
         self.theme_group = QActionGroup(self)
         for mode in theme.THEMES:
-            action = theme_menu.addAction(mode.capitalize())
+            action = theme_menu.addAction(f"&{mode.capitalize()}")
             action.setCheckable(True)
             action.setData(mode)
             self.theme_group.addAction(action)
         self.theme_group.triggered.connect(lambda a: self.set_theme(str(a.data())))
+        self.actions_menu = menu.addMenu("&Actions")
+        self.command_actions = commands.build_actions_menu(
+            self, self.actions_menu, self.run_command
+        )
         conn_menu = menu.addMenu("&Connection")
-        self.unlock_action = conn_menu.addAction("Unlock writes…", self.request_unlock)
-        self.lock_action = conn_menu.addAction("Lock writes", self.lock_writes)
+        self.unlock_action = conn_menu.addAction("&Unlock writes…", self.request_unlock)
+        self.lock_action = conn_menu.addAction("&Lock writes", self.lock_writes)
         help_menu = menu.addMenu("&Help")
-        help_menu.addAction("About", self._about)
+        help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts)
+        help_menu.addAction("&About", self._about)
 
     def _build_shortcuts(self) -> None:
         self.page_shortcuts: dict[str, QShortcut] = {}
@@ -336,7 +341,9 @@ class MainWindow(QMainWindow):
                 shortcut.activated.connect(lambda key=spec.key: self.show_page(key))
                 self.page_shortcuts[spec.key] = shortcut
             self.nav.addItem(item)
-            action = self.pages_menu.addAction(spec.title, lambda key=spec.key: self.show_page(key))
+            action = self.pages_menu.addAction(
+                f"&{spec.title}", lambda key=spec.key: self.show_page(key)
+            )
             if seq:
                 action.setShortcut(QKeySequence(seq))
                 action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # QShortcut acts
@@ -366,7 +373,7 @@ class MainWindow(QMainWindow):
         from console.ui import pages as pages_module
 
         try:
-            return pages_module.page_specs()
+            return pages_module.lazy_page_specs()
         except Exception as exc:  # one broken page module must not take the window down
             log.exception("loading the page list failed")
             self.empty_pages = _EmptyPages(f"The pages could not be loaded: {exc}")
@@ -446,9 +453,16 @@ class MainWindow(QMainWindow):
             self._call(page, "focus_filter")
 
     def clear_filters(self) -> None:
+        """Esc: clears the filters of the bar it is pressed in, and nothing else."""
         page = self.current_page()
-        if page is not None:
-            self._call(page, "clear_filters")
+        if page is None:
+            return
+        scope = getattr(page, "filter_scope", None)
+        focus = QApplication.focusWidget()
+        widgets = scope() if callable(scope) else []
+        if focus is None or not any(w is focus or w.isAncestorOf(focus) for w in widgets):
+            return
+        self._call(page, "clear_filters")
 
     def show_status(self, message: str) -> None:
         self.statusBar().showMessage(message, 10_000)
@@ -460,10 +474,13 @@ class MainWindow(QMainWindow):
         profile_name: str | None = None,
         url: str | None = None,
         environment: str | None = None,
+        *,
+        replica_urls: list[str] | None = None,
     ) -> None:
         """Load the data layer and the profiles off the GUI thread, then connect.
 
-        ``environment`` declares what an ad-hoc ``url`` is (the global --environment).
+        ``environment`` declares what an ad-hoc ``url`` is (the global --environment);
+        ``replica_urls`` (--replica-url) add read replicas to the chosen profile.
         """
         remembered = False
         if profile_name is None and url is None and self.remember:
@@ -488,22 +505,35 @@ class MainWindow(QMainWindow):
                 from console.profiles import resolve_profile
 
                 chosen = resolve_profile(profile_name, url, environment=environment)
+                if replica_urls:
+                    from dataclasses import replace
+
+                    from console.profiles import validate_profile
+
+                    chosen = validate_profile(replace(chosen, replica_url=" ".join(replica_urls)))
             except (ProfileError, BadURLError) as exc:
                 problems.append(str(exc))
                 if remembered:  # the profile used last time was removed meanwhile
                     chosen = profiles["local"]
             return profiles, chosen, problems
 
-        self.runner.submit(bootstrap, self._on_bootstrap, self._on_bootstrap_error, key="bootstrap")
+        self.runner.submit(
+            bootstrap, self._on_bootstrap, self._on_bootstrap_error, owner=self, key="bootstrap"
+        )
 
     def _on_bootstrap(self, result) -> None:
         profiles, chosen, problems = result
         self.switcher.set_profiles(profiles)
         if chosen is not None:
             self.connect_profile(chosen)
-        if not self.specs:  # page modules import on a worker while the connection is made
+        if not self.specs:  # the first page's module imports on a worker while connecting
+            first = settings.get("window/page") if self.remember else None
             self.runner.submit(
-                self._import_page_specs, self.build_pages, self._on_bootstrap_error, key="pages"
+                lambda: self._import_page_specs(first),
+                self.build_pages,
+                self._on_bootstrap_error,
+                owner=self,
+                key="pages",
             )
         if problems:
             self.show_status(" · ".join(problems))
@@ -512,14 +542,18 @@ class MainWindow(QMainWindow):
             self.state_panel.show_idle("Not connected", problems[0] if problems else None)
 
     @staticmethod
-    def _import_page_specs() -> list[PageSpec] | None:
-        from console.ui.pages import page_specs
+    def _import_page_specs(first: str | None) -> list[PageSpec] | None:
+        """The page list, with the module of the page shown first imported (off the GUI
+        thread); the other pages' modules load when they are first shown."""
+        from console.ui.pages import import_page_module, lazy_page_specs
 
+        specs = lazy_page_specs()
+        keys = [spec.key for spec in specs]
         try:
-            return page_specs()
+            import_page_module(first if first in keys else keys[0])
         except Exception:
-            log.exception("loading the page list failed")
-            return None  # build_pages tries again on the GUI thread and says what failed
+            log.exception("importing the first page failed")  # its build says what failed
+        return specs
 
     def _on_bootstrap_error(self, exc: BaseException) -> None:
         log.error("start-up failed: %s", exc)
@@ -645,6 +679,12 @@ class MainWindow(QMainWindow):
             self.show_status(f"Applied migrations: {', '.join(db.migration.applied)}")
         if db.read_only_reason:
             self.show_status("Read-only: " + db.read_only_reason)
+        elif db.migration.schema.notes or db.migration.schema.json_columns:
+            self.show_status(
+                f"Schema matches, with {len(db.migration.schema.notes)} note(s) and "
+                f"{len(db.migration.schema.json_columns)} json (not jsonb) column(s): "
+                f"'autopr-console profile test {db.profile.name}' lists them"
+            )
         if self.remember and db.profile.name not in ADHOC_PROFILES:
             settings.put("last_profile", db.profile.name)
         self._update_title()
@@ -749,7 +789,7 @@ class MainWindow(QMainWindow):
         self._apply_refresh_timer()
 
     def _on_pause(self, paused: bool) -> None:
-        self.pause_action.setText("Resume" if paused else "Pause")
+        self.pause_action.setText("&Resume" if paused else "&Pause")
         self.pause_action.setToolTip("Resume auto-refresh" if paused else "Pause auto-refresh")
         self._apply_refresh_timer()
 
@@ -771,7 +811,7 @@ class MainWindow(QMainWindow):
         if self.db is None or self.isMinimized():
             return
         page = self.current_page()
-        if page is not None:
+        if page is not None and not self.runner.busy(page):  # never behind its own last load
             self._call(page, "refresh")
 
     def _on_utc(self, on: bool) -> None:
@@ -844,7 +884,7 @@ class MainWindow(QMainWindow):
             self.banner.show_lost(f"{reason} (next try in {self.retry_ms // 1000} s)")
             self.conn_label.setText(f"connection lost: {db.profile.name}")
 
-        self.runner.submit(ping, ok, failed, key="ping")
+        self.runner.submit(ping, ok, failed, owner=self, key="ping", lane="ping")
 
     def _update_pool_label(self) -> None:
         db = self.db
@@ -876,6 +916,17 @@ class MainWindow(QMainWindow):
         elif self.profile is not None:
             parts.append(f"{self.profile.name} — {self.state}")
         self.setWindowTitle(" — ".join(parts))
+
+    def run_command(self, key: str) -> None:
+        """An Actions-menu command on the current page (see :mod:`console.ui.commands`)."""
+        page = self.current_page()
+        if page is None or not self._call(page, "run_command", key):
+            title = commands.plain(self.command_actions[key].text()).rstrip("…")
+            self.show_status(f"{title}: not available on this page")
+
+    def show_shortcuts(self) -> None:
+        self.shortcuts_dialog = commands.ShortcutsDialog(self)
+        self.shortcuts_dialog.open()
 
     def _about(self) -> None:
         from console.ui.about_dialog import show_about

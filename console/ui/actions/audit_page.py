@@ -143,15 +143,20 @@ class AuditPage(QWidget):
             ("7d", "last 7 days"),
         ):
             self.range_box.addItem(label, key)
-        for label, widget in (
-            ("Action", self.action_box),
-            ("Table", self.table_box),
-            ("Actor", self.actor_edit),
-            ("Id", self.target_edit),
-            ("When", self.range_box),
+        self._filter_widgets: list[QWidget] = []
+        for label, widget, name in (
+            ("A&ction", self.action_box, "Action"),
+            ("&Table", self.table_box, "Table"),
+            ("Act&or", self.actor_edit, "Actor"),
+            ("I&d", self.target_edit, "Target id"),
+            ("&When", self.range_box, "When"),
         ):
-            bar.addWidget(QLabel(label))
+            buddy = QLabel(label)
+            buddy.setBuddy(widget)
+            widget.setAccessibleName(f"Audit filter: {name}")
+            bar.addWidget(buddy)
             bar.addWidget(widget)
+            self._filter_widgets.append(widget)
         self.action_box.currentTextChanged.connect(lambda _: self.refresh())
         self.table_box.currentTextChanged.connect(lambda _: self.refresh())
         self.range_box.currentIndexChanged.connect(lambda _: self.refresh())
@@ -160,6 +165,9 @@ class AuditPage(QWidget):
 
         self.model = AuditModel(self)
         self.view = QTableView()
+        self.view.setObjectName("audit_table")
+        self.view.setAccessibleName("Audit trail")
+        self.view.setTabKeyNavigation(False)
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -171,6 +179,8 @@ class AuditPage(QWidget):
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.before_text = QPlainTextEdit(readOnly=True)
         self.after_text = QPlainTextEdit(readOnly=True)
+        self.before_text.setAccessibleName("Before the action")
+        self.after_text.setAccessibleName("After the action")
         for edit in (self.before_text, self.after_text):
             edit.setFont(mono)
         detail = QSplitter(Qt.Orientation.Horizontal)
@@ -225,7 +235,7 @@ class AuditPage(QWidget):
 
     def shown(self) -> None:
         age = self.freshness.age()
-        if age is None or age >= 2.0:
+        if age is not None and age >= 2.0:  # (None: the first read is under way or failed)
             self.refresh()
 
     def refresh(self) -> None:
@@ -239,6 +249,7 @@ class AuditPage(QWidget):
             lambda: fetch_audit(engine, f, limit=PAGE_SIZE),
             lambda rows: self._landed(rows, keep),
             self._failed,
+            owner=self,
             key=self._key,
         )
 
@@ -256,6 +267,9 @@ class AuditPage(QWidget):
 
     def clear_filters(self) -> None:
         self.apply_filters({})
+
+    def filter_scope(self) -> list[QWidget]:
+        return list(self._filter_widgets)
 
     # ------------------------------------------------------------ internals
 
@@ -285,6 +299,7 @@ class AuditPage(QWidget):
             lambda: fetch_audit(engine, f, after=after, limit=PAGE_SIZE),
             self._more_landed,
             self._failed,
+            owner=self,
             key=self._key,
         )
 

@@ -100,7 +100,10 @@ def edit_workflow_field(controller: ActionController, workflow_id: str, field: s
             )
 
     controller.runner.submit(
-        lambda: reads.workflow_for_edit(engine, workflow_id), loaded, controller._refused
+        lambda: reads.workflow_for_edit(engine, workflow_id),
+        loaded,
+        controller._refused,
+        owner=controller,
     )
 
 
@@ -119,7 +122,10 @@ def edit_integration(controller: ActionController, integration_id: str, name: st
         )
 
     controller.runner.submit(
-        lambda: load_masked_config(engine, integration_id), loaded, controller._refused
+        lambda: load_masked_config(engine, integration_id),
+        loaded,
+        controller._refused,
+        owner=controller,
     )
 
 
@@ -139,6 +145,7 @@ class _WorkflowRowsDialog(QDialog):
             lambda: self.read_rows(engine),
             self._loaded,
             self.controller._refused,
+            owner=self,
             key=f"{type(self).__name__}-{id(self)}",
         )
 

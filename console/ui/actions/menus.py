@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
 from console.actions import events, executions, integrations, preview, workflows
@@ -64,9 +65,25 @@ def controller_for(page: Any) -> ActionController | None:
 
 
 def selected_rows(page: Any) -> list[dict[str, Any]]:
-    """The selected rows, or the current row when none is selected."""
+    """The rows to act on: a detail header's row, else the selected (or the current) rows."""
+    rows = getattr(page, "action_rows", None)
+    if callable(rows):
+        return rows()
     found = (page.model.row_at(r) for r in page._selected_rows())
     return [row.raw for row in found if row is not None]
+
+
+def _tagged(act: QAction, key: str) -> QAction:
+    act.setData(key)  # the Actions menu, its shortcut and the detail buttons find it by this
+    return act
+
+
+def _follow_live(page: Any, menu: QMenu, rows: list[dict[str, Any]], id_key: str) -> None:
+    """Follow the (first) row's execution on the Live tail page."""
+    target = next((str(r[id_key]) for r in rows if r.get(id_key)), None)
+    act = _tagged(menu.addAction("&Follow live"), "follow-live")
+    act.setEnabled(target is not None)
+    act.triggered.connect(lambda: page.ctx.open_page("tail", {"execution_id": target}))
 
 
 def items_of(
@@ -168,12 +185,14 @@ def _executions(page, menu: QMenu, c: ActionController, rows) -> None:
             open_created=open_executions(page),
         )
 
-    act = menu.addAction(f"&Cancel {n_cancel} selected…")
+    act = _tagged(menu.addAction(f"&Cancel {n_cancel} selected…"), "cancel")
     act.setEnabled(bool(n_cancel))
     act.triggered.connect(lambda: cancel(chosen))
-    act = menu.addAction(f"&Retry {n_retry} selected…")
+    act = _tagged(menu.addAction(f"&Retry {n_retry} selected…"), "retry")
     act.setEnabled(bool(n_retry))
     act.triggered.connect(lambda: retry(chosen))
+    running = [r for r in rows if r.get("status") in EXECUTION_ACTIVE_STATUSES]
+    _follow_live(page, menu, running, "id")
     _add_matching(page, menu, "Cancel all pending/running", EXECUTION_ACTIVE_STATUSES, cancel)
     _add_matching(
         page, menu, "Retry all failed/timeout/cancelled", EXECUTION_RETRYABLE_STATUSES, retry
@@ -209,14 +228,18 @@ def _events(page, menu: QMenu, c: ActionController, rows) -> None:
             filter_text=filter_text,
         )
 
-    act = menu.addAction(f"Re&queue {n_requeue} failed…")
+    act = _tagged(menu.addAction(f"Re&queue {n_requeue} failed…"), "requeue")
     act.setEnabled(bool(n_requeue))
     act.triggered.connect(lambda: requeue(chosen))
-    act = menu.addAction(f"&Ignore {n_ignore} selected…")
+    act = _tagged(menu.addAction(f"&Ignore {n_ignore} selected…"), "ignore")
     act.setEnabled(bool(n_ignore))
     act.triggered.connect(lambda: ignore(chosen))
     _add_matching(page, menu, "Requeue all failed", events.REQUEUEABLE, requeue)
     _add_matching(page, menu, "Ignore all pending/failed", events.IGNORABLE, ignore)
+
+
+def _logs(page, menu: QMenu, c: ActionController, rows) -> None:
+    _follow_live(page, menu, rows, "execution_id")
 
 
 def _workflows(page, menu: QMenu, c: ActionController, rows) -> None:
@@ -254,8 +277,10 @@ def _integrations(page, menu: QMenu, c: ActionController, rows) -> None:
     integ = rows[0]
     integ_id, name, enabled = str(integ["id"]), integ["name"], bool(integ.get("enabled"))
     seen = {k: integ[k] for k in SEEN["integrations"] if k in integ}
-    menu.addAction(
-        f"{'Disable' if enabled else 'Enable'} {name}…",
+    act = _tagged(
+        menu.addAction(f"{'&Disable' if enabled else '&Enable'} {name}…"), "toggle-enabled"
+    )
+    act.triggered.connect(
         lambda: c.single(
             "disable" if enabled else "enable",
             name,
@@ -270,6 +295,7 @@ def _integrations(page, menu: QMenu, c: ActionController, rows) -> None:
 
 
 _BUILDERS = {
+    "logs": _logs,
     "executions": _executions,
     "events": _events,
     "workflows": _workflows,

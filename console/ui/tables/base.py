@@ -15,7 +15,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QContextMenuEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QAction,
+    QContextMenuEvent,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -40,7 +47,7 @@ from console.ui.freshness import FreshnessLabel
 from console.ui.pages import PageContext
 from console.ui.tables.clipboard import to_json, to_tsv
 from console.ui.tables.columns import Column
-from console.ui.tables.controller import WindowController, guarded, user_message
+from console.ui.tables.controller import WindowController, user_message
 from console.ui.tables.filterbar import ChipBar, Field, FilterBar, chip_labels
 
 if TYPE_CHECKING:
@@ -65,6 +72,7 @@ def configure_view(view: QTableView) -> None:
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
     view.setWordWrap(False)
+    view.setTabKeyNavigation(False)  # Tab leaves the table; the arrows move inside it
     view.setAlternatingRowColors(True)
     view.setShowGrid(False)
     view.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -78,6 +86,17 @@ def configure_view(view: QTableView) -> None:
         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
     )
     view.horizontalHeader().setHighlightSections(False)
+
+
+def _walk(menu: QMenu) -> list[QAction]:
+    out: list[QAction] = []
+    for action in menu.actions():
+        out.extend(_walk(action.menu()) if action.menu() is not None else [action])
+    return out
+
+
+def _plain(text: str) -> str:
+    return text.replace("&", "")
 
 
 class MiddleElide(QStyledItemDelegate):
@@ -156,9 +175,29 @@ class DetailPane(QWidget):
     open_page = Signal(str, dict)  # page key, filters
     show_id = Signal(str)  # show another row of this page's table in the pane
     copy_link_requested = Signal()  # the pane's "Copy link" button
+    command = Signal(str)  # a header button: run this command on the row shown
+
+    def add_command_buttons(self, layout: QHBoxLayout, buttons: list[tuple[str, str]]) -> None:
+        """Buttons for commands (:mod:`console.ui.commands`) on the row shown in the pane."""
+        self.command_buttons: dict[str, QPushButton] = {}
+        for key, label in buttons:
+            button = QPushButton(label, self)
+            button.setObjectName(f"detail_{key}")
+            button.clicked.connect(lambda _=False, k=key: self.command.emit(k))
+            layout.addWidget(button)
+            self.command_buttons[key] = button
+        layout.addStretch(1)
 
     def set_engine(self, engine: Any) -> None:
         """For panes with windowed sub-tables (an execution's logs, an integration's events)."""
+
+    def name_tabs(self) -> None:
+        """Each tab's widget is announced by its tab's title (e.g. "Trigger data")."""
+        tabs = getattr(self, "tabs", None)
+        for i in range(tabs.count() if tabs is not None else 0):
+            widget = tabs.widget(i)
+            if not widget.accessibleName():
+                widget.setAccessibleName(tabs.tabText(i).replace("&", ""))
 
     def show_data(self, data: Any) -> None:
         raise NotImplementedError
@@ -195,16 +234,20 @@ class TablePage(QWidget):
         self._restoring = False
         self._restoring_selection = False
         self._names_pending = False
+        self._rows_override: list[Any] | None = None
+        self._detail_data: Any = None
 
         self.filter_bar = FilterBar(self.fields, self)
         self.chips = ChipBar(self)
         self.view = QTableView(self)
         self.view.setObjectName(f"{self.key}_table")
+        self.view.setAccessibleName(f"{self.noun.capitalize()} table")
         configure_view(self.view)
         self.view.setModel(self.model)
         self.view.setSortingEnabled(True)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.detail = self.make_detail()
+        self.detail.name_tabs()
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.view)
         self.splitter.addWidget(self.detail)
@@ -266,6 +309,7 @@ class TablePage(QWidget):
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.detail.open_page.connect(lambda key, f: self.ctx.open_page(key, f))
+        self.detail.command.connect(self._detail_command)
         self.detail.show_id.connect(self.show_detail_for)
         self.detail.copy_link_requested.connect(lambda: self.copy_link(self._detail_id))
         header = self.view.horizontalHeader()
@@ -299,6 +343,7 @@ class TablePage(QWidget):
         self.db = db
         self.ctx.runner.invalidate(self._detail_key)
         self.controller.set_engine(db.reader if db is not None else None)
+        self.controller.json_columns = set(db.migration.schema.json_columns) if db else set()
         self.detail.set_engine(db.reader if db is not None else None)
         self.detail.show_message("Select a row to see its details.")
         self._error = None
@@ -363,6 +408,51 @@ class TablePage(QWidget):
 
     def focus_filter(self) -> None:
         self.filter_bar.focus_text()
+
+    def filter_scope(self) -> list[QWidget]:
+        """Where Esc clears this page's filters (the window asks; nowhere else)."""
+        return [self.filter_bar, self.chips]
+
+    # ------------------------------------------------------------ commands (Actions menu)
+
+    def action_rows(self) -> list[Any]:
+        """The rows an action acts on: a detail header's row, else the selected (or current)."""
+        if self._rows_override is not None:
+            return list(self._rows_override)
+        found = (self.model.row_at(r) for r in self._selected_rows())
+        return [row.raw for row in found if row is not None]
+
+    def run_command(self, key: str, rows: list[Any] | None = None) -> bool:
+        """Carry out the context-menu entry tagged ``key``; says so when there is none."""
+        self._rows_override = rows
+        try:
+            menu = self.build_context_menu()
+        finally:
+            self._rows_override = None
+        found = [a for a in _walk(menu) if a.data() == key]
+        if found and found[0].isEnabled():
+            found[0].trigger()
+        elif found:
+            self.ctx.show_status(f"{_plain(found[0].text()).rstrip('…')}: not for these rows")
+        else:
+            self.ctx.show_status(f"Nothing to {key.replace('-', ' ')} on this page")
+        menu.deleteLater()
+        return True
+
+    def _detail_command(self, key: str) -> None:
+        data = self._detail_data
+        if not isinstance(data, dict) or "id" not in data:
+            return
+        r = self.model.view_row_of(str(data["id"]))
+        row = self.model.row_at(r) if r is not None else None
+        self.run_command(key, [row.raw if row is not None else data])
+
+    def step_detail_tab(self, step: int) -> None:
+        """Ctrl+PgDown / Ctrl+PgUp from the table: the detail pane's next / previous tab."""
+        tabs = getattr(self.detail, "tabs", None)
+        if tabs is None or not self.details_shown() or tabs.count() == 0:
+            return
+        tabs.setCurrentIndex((tabs.currentIndex() + step) % tabs.count())
 
     def title_suffix(self) -> str:
         return " · ".join(label for _, label in self._chips())
@@ -434,23 +524,35 @@ class TablePage(QWidget):
         return saved
 
     def _load_workflow_names(self) -> None:
-        if not any(f.kind == "workflow" for f in self.fields) or self.db is None:
+        """Workflow names, and the trigger types present in the data, for the filters."""
+        wants_names = any(f.kind == "workflow" for f in self.fields)
+        wants_triggers = any(f.key == "trigger_type" for f in self.fields)
+        if not (wants_names or wants_triggers) or self.db is None:
             return
         engine = self.db.reader
 
-        def work() -> list[tuple[str, str]]:
-            with engine.connect() as conn:
-                rows = conn.execute(text("SELECT id, name FROM workflows ORDER BY name LIMIT 5000"))
-                return [(str(r[0]), r[1]) for r in rows]
+        def work() -> tuple[list[tuple[str, str]], list[str]]:
+            from console.queries.choices import trigger_types
 
-        def done(choices: list[tuple[str, str]]) -> None:
-            self.filter_bar.set_workflow_choices(choices)
+            names: list[tuple[str, str]] = []
+            with engine.connect() as conn:
+                if wants_names:
+                    rows = conn.execute(
+                        text("SELECT id, name FROM workflows ORDER BY name LIMIT 5000")
+                    )
+                    names = [(str(r[0]), r[1]) for r in rows]
+                triggers = trigger_types(conn) if wants_triggers else []
+            return names, triggers
+
+        def done(result: tuple[list[tuple[str, str]], list[str]]) -> None:
+            choices, triggers = result
+            self.filter_bar.add_choices("trigger_type", triggers)
+            if wants_names:
+                self.filter_bar.set_workflow_choices(choices)
             self.chips.set_chips(self._chips())
             self.title_changed.emit(self.title_suffix())
 
-        self.ctx.runner.submit(
-            work, guarded(self, done), key=f"{self.key}:workflow-names:{id(self)}"
-        )
+        self.ctx.runner.submit(work, done, owner=self, key=f"{self.key}:workflow-names:{id(self)}")
 
     # ------------------------------------------------------------ sorting and header state
 
@@ -540,7 +642,9 @@ class TablePage(QWidget):
             self.count_label.setText(f"{m.total:,} {self.noun}")
             self.exact_button.hide()
         else:
-            self.count_label.setText(f"≈ {m.total:,} {self.noun} (estimate)")
+            note = self.controller.total_note
+            detail = f"estimate, {note}" if note else "estimate"
+            self.count_label.setText(f"≈ {m.total:,} {self.noun} ({detail})")
             self.exact_button.show()
         self.notes_label.setText(" · ".join(self.controller.notes))
         self._update_empty()
@@ -665,6 +769,7 @@ class TablePage(QWidget):
                 return fetch(conn, row_id)
 
         def done(data: Any) -> None:
+            self._detail_data = data
             if data is None:
                 self.detail.show_message("This row is gone (deleted meanwhile).")
             else:
@@ -673,9 +778,7 @@ class TablePage(QWidget):
         def failed(exc: BaseException) -> None:
             self.detail.show_message(user_message(exc))
 
-        self.ctx.runner.submit(
-            work, guarded(self, done), guarded(self, failed), key=self._detail_key
-        )
+        self.ctx.runner.submit(work, done, failed, owner=self, key=self._detail_key)
 
     # ------------------------------------------------------------ copy and context menu
 
@@ -717,13 +820,14 @@ class TablePage(QWidget):
     def build_context_menu(self) -> QMenu:
         menu = QMenu(self)
         has = bool(self._selected_rows())
-        for label, slot, shortcut in (
-            ("Copy cell", self.copy_cell, None),
-            ("Copy rows as TSV", self.copy_tsv, QKeySequence.StandardKey.Copy),
-            ("Copy rows as JSON", self.copy_json, QKeySequence(COPY_JSON)),
-            ("Open details", self.open_details, QKeySequence(Qt.Key.Key_Return)),
+        for label, slot, shortcut, key in (
+            ("Copy cell", self.copy_cell, None, "copy-cell"),
+            ("Copy rows as TSV", self.copy_tsv, QKeySequence.StandardKey.Copy, "copy-tsv"),
+            ("Copy rows as JSON", self.copy_json, QKeySequence(COPY_JSON), "copy-json"),
+            ("Open details", self.open_details, QKeySequence(Qt.Key.Key_Return), "open-details"),
         ):
             act = menu.addAction(label)
+            act.setData(key)
             act.setEnabled(has)
             if shortcut is not None:
                 act.setShortcut(QKeySequence(shortcut))
@@ -767,6 +871,29 @@ class TablePage(QWidget):
         self.context_menu.popup(global_pos)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.view
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.modifiers() == Qt.KeyboardModifier.ControlModifier
+            and event.key() in (Qt.Key.Key_PageDown, Qt.Key.Key_PageUp)
+        ):  # the table would take Ctrl+PgDown as a page down; here it walks the detail tabs
+            self.step_detail_tab(1 if event.key() == Qt.Key.Key_PageDown else -1)
+            return True
+        if (
+            watched is self.view
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and (
+                event.key() == Qt.Key.Key_Menu
+                or (
+                    event.key() == Qt.Key.Key_F10
+                    and event.modifiers() == Qt.KeyboardModifier.ShiftModifier
+                )
+            )
+        ):  # when no shortcut took it (the window not active yet): never to the table
+            self.keyboard_context_menu()
+            return True
         if (
             watched is self.view
             and event.type() == QEvent.Type.ContextMenu

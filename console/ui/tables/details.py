@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.actions.events import IGNORABLE, REQUEUEABLE
 from console.queries import specs
 from console.ui import theme, timefmt
 from console.ui.pages import PageContext
@@ -31,6 +32,7 @@ from console.ui.tables import columns as cols
 from console.ui.tables.base import DetailPane, apply_columns, configure_view
 from console.ui.tables.controller import WindowController
 from console.ui.tables.jsontree import JsonTree
+from models.vocab import EXECUTION_ACTIVE_STATUSES, EXECUTION_RETRYABLE_STATUSES
 
 
 def when(dt: datetime | None) -> tuple[str, str]:
@@ -68,6 +70,9 @@ class Pane(DetailPane):
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.tabs = QTabWidget(self.body)
+        self.header_buttons = QHBoxLayout()
+        self.header_buttons.setContentsMargins(0, 0, 0, 0)
+        self.command_buttons = {}
         title_row = QHBoxLayout()
         title_row.addWidget(self.title, 1)
         self.link_button = QToolButton(self.body)
@@ -77,6 +82,7 @@ class Pane(DetailPane):
         self.link_button.clicked.connect(self.copy_link_requested.emit)
         title_row.addWidget(self.link_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(title_row)
+        layout.addLayout(self.header_buttons)
         layout.addLayout(self.form)
         layout.addWidget(self.tabs, 1)
         self.stack.addWidget(self.message)
@@ -261,6 +267,10 @@ class ExecutionDetail(Pane):
         self.tabs.addTab(self.result, "Result")
         self.tabs.addTab(self.error, "Error")
         self._id = ""
+        self.add_command_buttons(
+            self.header_buttons,
+            [("cancel", "&Cancel…"), ("retry", "&Retry…"), ("follow-live", "&Follow live")],
+        )
 
     def set_engine(self, engine: Any) -> None:
         self.logs.set_engine(engine)
@@ -268,6 +278,10 @@ class ExecutionDetail(Pane):
     def show_data(self, ex: dict[str, Any]) -> None:
         self._id = str(ex["id"])
         self.title.setText(ex["execution_id"])
+        active = ex["status"] in EXECUTION_ACTIVE_STATUSES
+        self.command_buttons["cancel"].setEnabled(active)
+        self.command_buttons["retry"].setEnabled(ex["status"] in EXECUTION_RETRYABLE_STATUSES)
+        self.command_buttons["follow-live"].setEnabled(active)
         started, stip = when(ex["started_at"])
         ended, etip = when(ex["completed_at"])
         self.set_fields(
@@ -347,12 +361,16 @@ class IntegrationDetail(Pane):
         self.events_view = sub_table(self, self.events)
         self.tabs.addTab(self.events_view, "Events")
         self.tabs.addTab(self.config, "Config (secrets masked)")
+        self.add_command_buttons(self.header_buttons, [("toggle-enabled", "&Disable…")])
 
     def set_engine(self, engine: Any) -> None:
         self.events.set_engine(engine)
 
     def show_data(self, row: dict[str, Any]) -> None:
         self.title.setText(row["name"])
+        self.command_buttons["toggle-enabled"].setText(
+            "&Disable…" if row["enabled"] else "&Enable…"
+        )
         checked, tip = when(row["last_health_check"])
         queue = row["queue"]
         queue_text = ", ".join(
@@ -379,9 +397,14 @@ class EventDetail(Pane):
         self.error = text_box(self)
         self.tabs.addTab(self.payload, "Payload")
         self.tabs.addTab(self.error, "Error")
+        self.add_command_buttons(
+            self.header_buttons, [("requeue", "Re&queue…"), ("ignore", "&Ignore…")]
+        )
 
     def show_data(self, row: dict[str, Any]) -> None:
         self.title.setText(f"{row['event_type']}  {row.get('event_id') or ''}")
+        self.command_buttons["requeue"].setEnabled(row["status"] in REQUEUEABLE)
+        self.command_buttons["ignore"].setEnabled(row["status"] in IGNORABLE)
         received, rtip = when(row["created_at"])
         processed, ptip = when(row["processed_at"])
         self.set_fields(

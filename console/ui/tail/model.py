@@ -48,15 +48,15 @@ _HANDLED = frozenset((_DISPLAY, _FOREGROUND, _TOOLTIP, _ALIGN))
     R_MESSAGE,  # the whole message
     R_STEP,  # step name or ""
     R_ACTION_ID,  # str(uuid) of the action or ""
-    R_TIME_EXACT,  # the exact time as shown
     R_RANK,  # level rank, for the level filter
     R_MESSAGE_ONE,  # first line + a mark when the message has several lines, else None
-) = range(11)
+) = range(10)
+# The exact time shown is formatted when painted (``exact_time``, once per second of
+# lines), not kept per row: 100,000 such strings held ~7 MiB.
 
 TailRow = tuple
 
 _COLUMN_FIELD = {
-    COL_TIME: R_TIME_EXACT,
     COL_LEVEL: R_LEVEL,
     COL_EXECUTION: R_EXECUTION,
     COL_STEP: R_STEP,
@@ -116,15 +116,9 @@ def make_row(line: TailLine) -> TailRow:
         message,
         _share(line.step_name) or "",
         str(line.action_id) if line.action_id else "",
-        exact_time(line.created_at),
         LOG_LEVEL_RANK.get(line.level, 0),
         first + " ⏎…" if newline else None,
     )
-
-
-def retime(rows: list[TailRow]) -> list[TailRow]:
-    """``rows`` with their exact times formatted again (the display zone changed)."""
-    return [(*r[:R_TIME_EXACT], exact_time(r[R_CREATED_AT]), *r[R_TIME_EXACT + 1 :]) for r in rows]
 
 
 def row_sort_key(r: TailRow) -> tuple[datetime, str]:
@@ -202,7 +196,7 @@ class TailTableModel(QAbstractTableModel):
         if col == COL_TIME:
             if self._relative:
                 return timefmt.relative(r[R_CREATED_AT], self._reference)
-            return r[R_TIME_EXACT]
+            return exact_time(r[R_CREATED_AT])
         if col == COL_ACTION:
             return r[R_ACTION_ID][:8]
         return r[_COLUMN_FIELD[col]]
@@ -225,9 +219,7 @@ class TailTableModel(QAbstractTableModel):
         self.dataChanged.emit(self.index(first, COL_TIME), self.index(last, COL_TIME))
 
     def reformat_times(self) -> None:
-        """The UTC toggle changed: remake the exact time strings."""
-        self._rows = retime(self._rows)
-        self._view = [r for r in self._rows if self._passes(r)]
+        """The UTC toggle changed: the times repaint in the other zone."""
         self.touch_times()
 
     # --------------------------------------------------------------- content
