@@ -205,12 +205,16 @@ class LinkOpener(QObject):
         def failed(exc: BaseException) -> None:
             self._say("error", f"Cannot open {link.describe()}: {exc}")
 
-        self.window.runner.submit(work, done, failed, key="link:resolve")
+        self.window.runner.submit(work, done, failed, owner=self, key="link:resolve")
 
     # ------------------------------------------------------------ page and row
 
-    def _show(self, target) -> None:
+    def _show(self, target, waited_ms: int = 0) -> None:
         w = self.window
+        if target.page not in w._page_keys and waited_ms < SELECT_GIVE_UP_MS:
+            # The page list is still loading (start-up): show it once it is there.
+            QTimer.singleShot(100, lambda: self._show(target, waited_ms + 100))
+            return
         w.open_page(target.page, target.filters)
         page = w.pages.get(target.page)
         self._say("opened", f"Opened {target.label or target.page}", page=target.page)
