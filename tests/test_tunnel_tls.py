@@ -155,6 +155,7 @@ def test_profiles_carry_ssh_and_tls_settings_and_refuse_nonsense(tmp_path) -> No
     for bad, expected in (
         ({"ssh": "ops@bastion:99999"}, "ssh port must be 1..65535"),
         ({"ssh": "ops@@bastion"}, "ssh must be user@host[:port]"),
+        ({"ssh": "-oProxyCommand=sh"}, "cannot start with '-'"),
         ({"ssh_key": "/k"}, "need ssh = user@host"),
         ({"sslkey": "/k"}, "sslkey needs sslcert"),
         ({"sslmode": "disable", "sslrootcert": "/ca"}, "certificate files need sslmode"),

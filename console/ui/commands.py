@@ -44,6 +44,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("ignore", "&Ignore selected events…", "Ctrl+Shift+I"),
     Command("toggle-enabled", "&Enable or disable the integration…", "Ctrl+Shift+E"),
     Command("follow-live", "&Follow live", "Ctrl+L"),
+    Command("export", "E&xport the rows matching the filter…", "Ctrl+Shift+S"),
     Command("open-details", "Open &details", "Return", acts=False),
     Command("toggle-details", "Show or hide the detail &pane", "Ctrl+D", acts=False),
     Command("next-tab", "&Next detail tab", "Ctrl+PgDown", acts=False),
