@@ -52,7 +52,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("context-menu", "Context &menu of the current row", "Shift+F10", acts=False),
     Command("clear-filters", "C&lear the filters (in a filter bar)", "Esc", acts=False),
     Command("copy-tsv", "Copy rows with &headers", "Ctrl+C", acts=False),
-    Command("copy-json", "Copy rows as &JSON", "Ctrl+Shift+C", acts=False),
+    Command("copy-json", "Copy rows as &JSON", "Ctrl+Alt+C", acts=False),
+    Command("copy-link", "Copy &link of the row", "Ctrl+Shift+C", acts=False),
 )
 
 

@@ -64,6 +64,8 @@ context_menu_providers: list[ContextMenuProvider] = []
 
 ROW_HEIGHT = 22
 DETAIL_TOGGLE = "Ctrl+D"  # show / hide the detail pane
+COPY_LINK = "Ctrl+Shift+C"  # the autopr:// link of the row (console.ui.links_ui)
+COPY_JSON = "Ctrl+Alt+C"
 SHOWN_FRESH_S = 2.0  # a page shown again within this of its last read is not read again
 DETAIL_MIN, DETAIL_MAX_DEFAULT = 280, 460  # the pane's width until the operator drags it
 
@@ -181,6 +183,7 @@ class DetailPane(QWidget):
 
     open_page = Signal(str, dict)  # page key, filters
     show_id = Signal(str)  # show another row of this page's table in the pane
+    copy_link_requested = Signal()  # the pane's "Copy link" button
     command = Signal(str)  # a header button: run this command on the row shown
 
     def add_command_buttons(self, layout: QHBoxLayout, buttons: list[tuple[str, str]]) -> None:
@@ -329,6 +332,7 @@ class TablePage(QWidget):
         self.detail.open_page.connect(lambda key, f: self.ctx.open_page(key, f))
         self.detail.command.connect(self._detail_command)
         self.detail.show_id.connect(self.show_detail_for)
+        self.detail.copy_link_requested.connect(lambda: self.copy_link(self._detail_id))
         header = self.view.horizontalHeader()
         header.sectionResized.connect(lambda *_: self._header_timer.start())
         header.sectionMoved.connect(lambda *_: self._header_timer.start())
@@ -337,7 +341,8 @@ class TablePage(QWidget):
         self.view.installEventFilter(self)
         for seq, slot in (
             (QKeySequence.StandardKey.Copy, self.copy_tsv),
-            (QKeySequence("Ctrl+Shift+C"), self.copy_json),
+            (QKeySequence(COPY_JSON), self.copy_json),
+            (QKeySequence(COPY_LINK), self.copy_link),
             (QKeySequence(Qt.Key.Key_Menu), self.keyboard_context_menu),
             (QKeySequence(DETAIL_TOGGLE), self.toggle_details),
             (QKeySequence("Shift+F10"), self.keyboard_context_menu),
@@ -825,6 +830,11 @@ class TablePage(QWidget):
         if self._selected_rows():
             QGuiApplication.clipboard().setText(self.selection_json())
 
+    def copy_link(self, row_id: str | None = None) -> None:
+        from console.ui.links_ui import copy_link
+
+        copy_link(self, row_id)
+
     def copy_cell(self) -> None:
         idx = self.view.currentIndex()
         row = self.model.row_at(idx.row()) if idx.isValid() else None
@@ -848,7 +858,7 @@ class TablePage(QWidget):
 
         if self.db is None or self.controller.query is None:
             return
-        columns, engine, q = self.columns, self.db.engine, self.controller.query
+        columns, engine, q = self.columns, self.db.reader, self.controller.query
         rows = [r.raw for r in (self.model.row_at(i) for i in self._selected_rows()) if r]
         total = len(rows) if selection else self.model.total
         relay = _Progress(self)
@@ -899,7 +909,7 @@ class TablePage(QWidget):
         for label, slot, shortcut, key in (
             ("Copy cell", self.copy_cell, None, "copy-cell"),
             ("Copy rows as TSV", self.copy_tsv, QKeySequence.StandardKey.Copy, "copy-tsv"),
-            ("Copy rows as JSON", self.copy_json, QKeySequence("Ctrl+Shift+C"), "copy-json"),
+            ("Copy rows as JSON", self.copy_json, QKeySequence(COPY_JSON), "copy-json"),
             ("Open details", self.open_details, QKeySequence(Qt.Key.Key_Return), "open-details"),
         ):
             act = menu.addAction(label)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QTableView,
     QTabWidget,
+    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -72,7 +73,15 @@ class Pane(DetailPane):
         self.header_buttons = QHBoxLayout()
         self.header_buttons.setContentsMargins(0, 0, 0, 0)
         self.command_buttons = {}
-        layout.addWidget(self.title)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title, 1)
+        self.link_button = QToolButton(self.body)
+        self.link_button.setObjectName("copyLinkButton")
+        self.link_button.setText("Copy link")
+        self.link_button.setToolTip("Copy the autopr:// link of this row (Ctrl+Shift+C)")
+        self.link_button.clicked.connect(self.copy_link_requested.emit)
+        title_row.addWidget(self.link_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(title_row)
         layout.addLayout(self.header_buttons)
         layout.addLayout(self.form)
         layout.addWidget(self.tabs, 1)
