@@ -642,3 +642,18 @@ def test_export_all_matching_rows_and_a_selection_csv_and_json(
     assert page.last_export[1] == -1
     assert not (tmp_path / "cancelled.csv").exists()
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".part"] == []
+
+
+def test_column_chooser_hides_columns_and_remembers(qtbot, ctx, db) -> None:
+    page = make_page(qtbot, ctx, "executions", db)
+    menu = page.columns_menu()
+    titles = [a.text() for a in menu.actions()]
+    assert titles == [c.header for c in page.columns]
+    error = titles.index("Error")
+    menu.actions()[error].setChecked(False)
+    assert page.view.isColumnHidden(error)
+    again = make_page(qtbot, ctx, "executions", db)  # a new page reads the saved header
+    assert again.view.isColumnHidden(error)
+    assert not again.columns_menu().actions()[error].isChecked()
+    again.columns_menu().actions()[error].setChecked(True)
+    assert not again.view.isColumnHidden(error) and again.view.columnWidth(error) >= 20
