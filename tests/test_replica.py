@@ -308,3 +308,8 @@ def test_primary_stopped_under_a_console_reading_from_the_replica(pair, capsys) 
     ]
     assert main([*args, "execution", "cancel", code, "--yes"]) == 3
     assert "primary cannot be reached" in capsys.readouterr().err
+    # status still shows the state of the system, from the replica, and says so
+    assert main([*args, "status"]) == 0
+    out = capsys.readouterr().out
+    assert "reads: replica" in out and "(primary unreachable)" in out
+    assert "read-only: the primary cannot be reached" in out

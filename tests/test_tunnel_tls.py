@@ -155,6 +155,7 @@ def test_profiles_carry_ssh_and_tls_settings_and_refuse_nonsense(tmp_path) -> No
     for bad, expected in (
         ({"ssh": "ops@bastion:99999"}, "ssh port must be 1..65535"),
         ({"ssh": "ops@@bastion"}, "ssh must be user@host[:port]"),
+        ({"ssh": "-oProxyCommand=sh"}, "cannot start with '-'"),
         ({"ssh_key": "/k"}, "need ssh = user@host"),
         ({"sslkey": "/k"}, "sslkey needs sslcert"),
         ({"sslmode": "disable", "sslrootcert": "/ca"}, "certificate files need sslmode"),
@@ -360,12 +361,14 @@ def test_profile_add_and_profile_test_report_each_hop(
         ]
     )  # fmt: skip
     out = capsys.readouterr()
-    print(out.out, out.err)
+    with capsys.disabled():
+        print(out.out, out.err)
     assert added == 0
     assert "warning: prod without sslmode=verify-full" in out.out
     tested = main(["profile", "test", "tlsprod"])
     out = capsys.readouterr()
-    print(out.out, out.err)
+    with capsys.disabled():
+        print(out.out, out.err)
     assert tested == 0, out.err
     lines = {line.split(":", 1)[0]: line for line in out.out.splitlines() if ":" in line}
     assert "up via" in lines["tunnel"] and " ms " in lines["tunnel"]
@@ -381,7 +384,8 @@ def test_profile_add_and_profile_test_report_each_hop(
          "--ssh", "a@@b"]
     )  # fmt: skip
     out = capsys.readouterr()
-    print(out.err)
+    with capsys.disabled():
+        print(out.err)
     assert broken == 2 and "ssh must be user@host" in out.err
 
 
