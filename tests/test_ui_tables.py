@@ -642,3 +642,42 @@ def test_export_all_matching_rows_and_a_selection_csv_and_json(
     assert page.last_export[1] == -1
     assert not (tmp_path / "cancelled.csv").exists()
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".part"] == []
+
+
+def test_column_chooser_hides_columns_and_remembers(qtbot, ctx, db) -> None:
+    page = make_page(qtbot, ctx, "executions", db)
+    menu = page.columns_menu()
+    titles = [a.text() for a in menu.actions()]
+    assert titles == [c.header for c in page.columns]
+    error = titles.index("Error")
+    menu.actions()[error].setChecked(False)
+    assert page.view.isColumnHidden(error)
+    again = make_page(qtbot, ctx, "executions", db)  # a new page reads the saved header
+    assert again.view.isColumnHidden(error)
+    assert not again.columns_menu().actions()[error].isChecked()
+    again.columns_menu().actions()[error].setChecked(True)
+    assert not again.view.isColumnHidden(error) and again.view.columnWidth(error) >= 20
+
+
+@pytest.mark.parametrize(
+    ("key", "column", "sql"),
+    [
+        ("workflows", "status", "SELECT id FROM workflows ORDER BY status {d}, id {d}"),
+        ("workflows", "updated_at", "SELECT id FROM workflows ORDER BY updated_at {d}, id {d}"),
+        (
+            "integrations",
+            "health_status",
+            "SELECT id FROM integrations ORDER BY health_status {d}, id {d}",
+        ),
+        ("integrations", "type", "SELECT id FROM integrations ORDER BY type {d}, id {d}"),
+    ],
+)
+def test_small_tables_sort_by_more_columns(qtbot, ctx, db, key, column, sql) -> None:
+    page = make_page(qtbot, ctx, key, db)
+    index = next(i for i, c in enumerate(page.columns) if c.name == column)
+    for order, d in ((Qt.SortOrder.AscendingOrder, "ASC"), (Qt.SortOrder.DescendingOrder, "DESC")):
+        page.view.sortByColumn(index, order)
+        settle(qtbot, page)
+        assert page.current_sort().name == column
+        expected = sql_ids(db.engine, sql.format(d=d))[: len(page.model.rows)]
+        assert model_ids(page)[: len(expected)] == expected

@@ -342,6 +342,10 @@ class TablePage(QWidget):
         self.detail.show_id.connect(self.show_detail_for)
         self.detail.copy_link_requested.connect(lambda: self.copy_link(self._detail_id))
         header = self.view.horizontalHeader()
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(
+            lambda pos: self.columns_menu().popup(header.mapToGlobal(pos))
+        )
         header.sectionResized.connect(lambda *_: self._header_timer.start())
         header.sectionMoved.connect(lambda *_: self._header_timer.start())
         timefmt.time_events().utc_changed.connect(self._reformat)
@@ -849,6 +853,32 @@ class TablePage(QWidget):
         if row is not None:
             QGuiApplication.clipboard().setText(row.texts[idx.column()])
 
+    # ------------------------------------------------------------ column chooser
+
+    def columns_menu(self) -> QMenu:
+        """Check boxes to show or hide columns (remembered with the widths)."""
+        menu = QMenu("C&olumns", self)
+        header = self.view.horizontalHeader()
+        shown = [i for i in range(len(self.columns)) if not header.isSectionHidden(i)]
+        for i, col in enumerate(self.columns):
+            act = menu.addAction(col.header)
+            act.setCheckable(True)
+            act.setChecked(not header.isSectionHidden(i))
+            act.setEnabled(not (len(shown) == 1 and i in shown))  # one column stays
+            act.toggled.connect(lambda on, i=i: self.show_column(i, on))
+        self._columns_menu = menu
+        return menu
+
+    def show_column(self, index: int, on: bool) -> None:
+        self.view.horizontalHeader().setSectionHidden(index, not on)
+        if on and self.view.columnWidth(index) < 20:
+            col = self.columns[index]
+            self.view.setColumnWidth(index, max(col.width, col.min_width))
+        stretch = getattr(self.view, "_stretch", None)
+        if stretch is not None:
+            stretch.fit()
+        self._save_header()
+
     # ------------------------------------------------------------ export
 
     def ask_export(self, selection: bool = False) -> None:
@@ -934,6 +964,7 @@ class TablePage(QWidget):
         act.setData("export")
         act.setEnabled(self.db is not None and self.model.total > 0)
         act.triggered.connect(lambda: self.ask_export(selection=False))
+        menu.addMenu(self.columns_menu())
         _install_operator_actions()
         if context_menu_providers:
             menu.addSeparator()
