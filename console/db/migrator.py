@@ -84,11 +84,15 @@ class MigrationReport:
                 f"{describe(self.schema)}. Opened read-only; nothing was changed."
             )
         if self.declined:
-            what = (
-                "its audit trail and live-tail trigger are not installed"
-                if self.state is SchemaState.ADOPT
-                else f"{len(self.pending)} console migration(s) are pending"
-            )
+            if self.state is SchemaState.ADOPT:
+                what = "its audit trail and live-tail trigger are not installed"
+            elif self.pending:
+                what = f"{len(self.pending)} console migration(s) are pending"
+            else:
+                what = (
+                    f"the console's history still sits in {LEGACY_VERSION_TABLE} "
+                    "(shared with the engine's migration tool)"
+                )
             return (
                 f"{what} and were not confirmed, so writes stay off (reads work). "
                 "Nothing was changed; reconnect and accept them to write."
