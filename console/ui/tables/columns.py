@@ -93,10 +93,10 @@ def json_value(value: Any) -> Any:
 
 WORKFLOWS = (
     Column("name", "Name", width=220, sort="name"),
-    Column("status", "Status", "status", 100),
+    Column("status", "Status", "status", 100, sort="status"),
     Column("created_by", "Created by", width=110),
     Column("created_at", "Created", "ago", 110, sort="created_at"),
-    Column("updated_at", "Updated", "ago", 110),
+    Column("updated_at", "Updated", "ago", 110, sort="updated_at"),
     Column("description", "Description", width=300),
 )
 
@@ -123,9 +123,9 @@ EXECUTION_LOGS = tuple(c for c in LOGS if c.name != "execution_label")
 
 INTEGRATIONS = (
     Column("name", "Name", width=200, sort="name"),
-    Column("type", "Type", width=90),
+    Column("type", "Type", width=90, sort="type"),
     Column("enabled", "Enabled", "bool", 70),
-    Column("health_status", "Health", "health", 100),
+    Column("health_status", "Health", "health", 100, sort="health_status"),
     Column("last_health_check", "Last check", "ago", 110),
     Column("pending", "Pending", "int", 70),
     Column("processing", "Processing", "int", 80),
