@@ -209,10 +209,19 @@ def fill(conninfo: str) -> dict[str, object]:
                 "order_index) VALUES (%s, %s, 'comment', 'Post review', %s, 0)",
                 (action, wf, json.dumps({"template": "review.md"})),
             )
+            second = uuid.uuid4()
+            ids[f"{name}/action2"] = second
+            conn.execute(
+                "INSERT INTO workflow_actions (id, workflow_id, action_type, action_name, config, "
+                "order_index, conditions) VALUES (%s, %s, 'notify', 'Ping the author', %s, 1, %s)",
+                (second, wf, json.dumps({"channel": "#reviews"}), json.dumps({"on": "failure"})),
+            )
+            trigger = uuid.uuid4()
+            ids[f"{name}/trigger"] = trigger
             conn.execute(
                 "INSERT INTO workflow_triggers (id, workflow_id, trigger_type, conditions, "
                 "enabled) VALUES (%s, %s, 'event', %s, true)",
-                (uuid.uuid4(), wf, json.dumps({"event_type": "pull_request.opened"})),
+                (trigger, wf, json.dumps({"event_type": "pull_request.opened"})),
             )
             plan = [
                 ("completed", "pull_request", timedelta(hours=5)),

@@ -257,7 +257,7 @@ def test_cli_cancel_by_engine_id_prefix_with_the_engine_clock_ahead(adopted) -> 
 def test_actions_write_engine_rows(adopted) -> None:
     from actions_fixtures import make_ctx
 
-    from console.actions import events, executions, integrations, workflows
+    from console.actions import events, executions, integrations, triggers, workflows
 
     url, ids, db = adopted
     ctx = make_ctx(db.engine, "dev")
@@ -285,6 +285,23 @@ def test_actions_write_engine_rows(adopted) -> None:
     shown, _raw = integrations.load_masked_config(db.engine, "GitHub App")
     done.append(
         integrations.edit_integration_config(ctx, "GitHub App", {**shown, "app_id": 43}).message
+    )
+    first, second = str(ids["pr-review/action"]), str(ids["pr-review/action2"])
+    done.append(workflows.edit_action(ctx, second, config={"channel": "#ops"}).message)
+    done.append(workflows.reorder_actions(ctx, "pr-review", [second, first]).message)
+    order = _rows(
+        url,
+        "SELECT action_name, order_index FROM workflow_actions "
+        "WHERE workflow_id = %s ORDER BY order_index",
+        (ids["pr-review"],),
+    )
+    assert order == [("Ping the author", 0), ("Post review", 1)]  # unnamed UNIQUE held
+    trigger = str(ids["pr-review/trigger"])
+    done.append(triggers.set_trigger_enabled(ctx, trigger, False).message)
+    done.append(
+        triggers.edit_trigger_conditions(
+            ctx, trigger, {"event_type": "pull_request.closed"}
+        ).message
     )
     done.append(events.requeue_event(ctx, str(ids["event/failed"])).message)
     done.append(events.ignore_event(ctx, str(ids["event/pending"])).message)
@@ -367,3 +384,44 @@ def test_cli_migrate_says_what_it_found_and_asks_on_staging(engine_db, isolated_
     assert applied.returncode == 0, applied.stderr
     assert "applied 0001, 0002, 0003, 0004" in applied.stdout
     assert _rows(url, "SELECT version_num FROM alembic_version") == [(ENGINE_REVISION,)]
+
+
+@pytest.mark.parametrize(
+    ("statement", "words"),
+    [
+        ("INSERT INTO workflows (id, name, config) VALUES (gen_random_uuid(), 'pr-review', '{}')",
+         "a workflow with that name exists (workflows_name_key)"),
+        ("UPDATE integrations SET health_status = 'on fire'",
+         "not a valid health status (chk_health_status)"),
+        ("UPDATE workflow_actions SET order_index = 0",
+         "share an order_index (workflow_actions_workflow_id_order_index_key)"),
+    ],
+    ids=["unnamed-unique", "engine-check-name", "unnamed-composite-unique"],
+)  # fmt: skip
+def test_the_engines_constraint_names_read_as_words(engine_db, statement, words) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from console.actions.dberrors import explain
+
+    url, _ids = engine_db
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn, pytest.raises(IntegrityError) as info:
+            conn.execute(text(statement))
+    finally:
+        engine.dispose()
+    assert words in str(explain(info.value))
+
+
+def test_a_revision_stamped_by_hand_is_not_taken_for_history(engine_db) -> None:
+    """An older console told people to stamp; what the stamp claims is checked."""
+    url, _ids = engine_db
+    _rows(url, "UPDATE alembic_version SET version_num = '0003' RETURNING version_num")
+    db = open_database(Profile("dev", environment="dev", url=url))
+    try:
+        assert db.migration.applied == ["0001", "0002", "0003", "0004"]
+        assert not db.read_only
+    finally:
+        db.close()
+    assert _rows(url, "SELECT to_regclass('audit_log') IS NOT NULL") == [(True,)]
+    assert _rows(url, "SELECT version_num FROM autopr_console_version") == [("0004",)]

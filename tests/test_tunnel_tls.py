@@ -155,6 +155,7 @@ def test_profiles_carry_ssh_and_tls_settings_and_refuse_nonsense(tmp_path) -> No
     for bad, expected in (
         ({"ssh": "ops@bastion:99999"}, "ssh port must be 1..65535"),
         ({"ssh": "ops@@bastion"}, "ssh must be user@host[:port]"),
+        ({"ssh": "-oProxyCommand=sh"}, "cannot start with '-'"),
         ({"ssh_key": "/k"}, "need ssh = user@host"),
         ({"sslkey": "/k"}, "sslkey needs sslcert"),
         ({"sslmode": "disable", "sslrootcert": "/ca"}, "certificate files need sslmode"),
@@ -360,12 +361,14 @@ def test_profile_add_and_profile_test_report_each_hop(
         ]
     )  # fmt: skip
     out = capsys.readouterr()
-    print(out.out, out.err)
+    with capsys.disabled():
+        print(out.out, out.err)
     assert added == 0
     assert "warning: prod without sslmode=verify-full" in out.out
     tested = main(["profile", "test", "tlsprod"])
     out = capsys.readouterr()
-    print(out.out, out.err)
+    with capsys.disabled():
+        print(out.out, out.err)
     assert tested == 0, out.err
     lines = {line.split(":", 1)[0]: line for line in out.out.splitlines() if ":" in line}
     assert "up via" in lines["tunnel"] and " ms " in lines["tunnel"]
@@ -381,7 +384,8 @@ def test_profile_add_and_profile_test_report_each_hop(
          "--ssh", "a@@b"]
     )  # fmt: skip
     out = capsys.readouterr()
-    print(out.err)
+    with capsys.disabled():
+        print(out.err)
     assert broken == 2 and "ssh must be user@host" in out.err
 
 
@@ -625,3 +629,25 @@ def test_cli_asks_each_key_passphrase_once_on_a_terminal(servers: Servers, dbnam
     assert text.count("Passphrase for the SSH key") == 1
     assert "client-cert:  sent /CN=console_cert" in text
     assert SSH_KEY_PASSPHRASE not in text and CLIENT_KEY_PASSPHRASE not in text  # not echoed
+
+
+def test_the_frozen_entry_point_answers_as_the_askpass_helper(tmp_path: Path) -> None:
+    """In the frozen app the launcher runs the app itself with AUTOPR_ASKPASS=1."""
+    import os
+    import subprocess
+    import sys
+
+    entry = Path(__file__).resolve().parent.parent / "packaging" / "entry.py"
+    env = {**os.environ, "AUTOPR_ASKPASS": "1", "AUTOPR_SSH_PASSPHRASE": "s3cret"}
+    answered = subprocess.run(
+        [sys.executable, str(entry), "Enter passphrase for key '/k':"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert answered.returncode == 0 and answered.stdout == "s3cret\n"
+    env.pop("AUTOPR_SSH_PASSPHRASE")
+    host_key = subprocess.run(
+        [sys.executable, str(entry), "Are you sure you want to continue connecting (yes/no)?"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert host_key.returncode == 1 and host_key.stdout == ""  # never a "yes"
+    assert "autopr-askpass: refused" in host_key.stderr

@@ -63,9 +63,16 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(explain_connection_error(exc))) from exc
     finally:
         db.close()
+    source = db.read_source()  # with a replica: which server answered, and why
     if args.format == "json":
         doc = report.as_dict() | {"profile": db.profile.name, "database": db.database_name}
+        if source is not None:
+            doc["reads"] = {"server": source.server, "lag_s": source.lag_s, "why": source.reason}
         print(json.dumps(doc, indent=2))
     else:
         print(render_text(report, f"{db.profile.name} ({db.database_name})"))
+        if source is not None:
+            print(source.text())
+        if db.read_only_reason:
+            print(f"read-only: {db.read_only_reason}")
     return 0

@@ -55,6 +55,8 @@ def parse_ssh(spec: str) -> list[SSHHop]:
             raise TransportError(
                 f"ssh must be user@host[:port] (a chain: user@jump,user@bastion), not {part!r:.60}"
             )
+        if part.startswith("-") or match["host"].startswith("-"):
+            raise TransportError(f"ssh hosts and users cannot start with '-' ({part!r:.60})")
         port = int(match["port"]) if match["port"] else None
         if port is not None and not 1 <= port <= 65535:
             raise TransportError(f"ssh port must be 1..65535, not {port}")

@@ -63,19 +63,27 @@ _askpass_lock = threading.Lock()
 
 
 def askpass_program() -> str:
-    """A tiny launcher for :mod:`console.db.askpass` (ssh wants one program path)."""
+    """A tiny launcher for :mod:`console.db.askpass` (ssh wants one program path).
+
+    From source it runs the helper script with this Python; in the frozen app, the
+    app itself, which acts as the helper when ``AUTOPR_ASKPASS=1`` (packaging/entry.py).
+    """
     global _askpass_dir
     with _askpass_lock:
         if _askpass_dir is None:
             _askpass_dir = Path(tempfile.mkdtemp(prefix="autopr-askpass-"))
             atexit.register(shutil.rmtree, _askpass_dir, True)
-        script = Path(askpass.__file__).resolve()
+        frozen = bool(getattr(sys, "frozen", False))
+        target = [sys.executable] if frozen else [sys.executable, str(Path(askpass.__file__))]
         if os.name == "nt":
             launcher = _askpass_dir / "askpass.cmd"
-            body = f'@"{sys.executable}" "{script}" %*\r\n'
+            quoted = " ".join(f'"{part}"' for part in target)
+            body = (f"@set {askpass.ENV_MODE}=1\r\n" if frozen else "") + f"@{quoted} %*\r\n"
         else:
             launcher = _askpass_dir / "askpass.sh"
-            body = f"#!/bin/sh\nexec '{sys.executable}' '{script}' \"$@\"\n"
+            quoted = " ".join("'" + part.replace("'", "'\\''") + "'" for part in target)
+            mode = f"{askpass.ENV_MODE}=1 " if frozen else ""
+            body = f'#!/bin/sh\n{mode}exec {quoted} "$@"\n'
         if not launcher.exists():
             launcher.write_text(body, encoding="utf-8")
             launcher.chmod(0o700)

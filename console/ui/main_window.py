@@ -373,7 +373,7 @@ class MainWindow(QMainWindow):
         from console.ui import pages as pages_module
 
         try:
-            return pages_module.page_specs()
+            return pages_module.lazy_page_specs()
         except Exception as exc:  # one broken page module must not take the window down
             log.exception("loading the page list failed")
             self.empty_pages = _EmptyPages(f"The pages could not be loaded: {exc}")
@@ -526,9 +526,10 @@ class MainWindow(QMainWindow):
         self.switcher.set_profiles(profiles)
         if chosen is not None:
             self.connect_profile(chosen)
-        if not self.specs:  # page modules import on a worker while the connection is made
+        if not self.specs:  # the first page's module imports on a worker while connecting
+            first = settings.get("window/page") if self.remember else None
             self.runner.submit(
-                self._import_page_specs,
+                lambda: self._import_page_specs(first),
                 self.build_pages,
                 self._on_bootstrap_error,
                 owner=self,
@@ -541,14 +542,18 @@ class MainWindow(QMainWindow):
             self.state_panel.show_idle("Not connected", problems[0] if problems else None)
 
     @staticmethod
-    def _import_page_specs() -> list[PageSpec] | None:
-        from console.ui.pages import page_specs
+    def _import_page_specs(first: str | None) -> list[PageSpec] | None:
+        """The page list, with the module of the page shown first imported (off the GUI
+        thread); the other pages' modules load when they are first shown."""
+        from console.ui.pages import import_page_module, lazy_page_specs
 
+        specs = lazy_page_specs()
+        keys = [spec.key for spec in specs]
         try:
-            return page_specs()
+            import_page_module(first if first in keys else keys[0])
         except Exception:
-            log.exception("loading the page list failed")
-            return None  # build_pages tries again on the GUI thread and says what failed
+            log.exception("importing the first page failed")  # its build says what failed
+        return specs
 
     def _on_bootstrap_error(self, exc: BaseException) -> None:
         log.error("start-up failed: %s", exc)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import zlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
@@ -25,15 +26,19 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QMenu,
+    QProgressBar,
     QPushButton,
     QSplitter,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -45,8 +50,9 @@ from console.queries.specs import TableSpec
 from console.ui import settings, theme, timefmt
 from console.ui.freshness import FreshnessLabel
 from console.ui.pages import PageContext
+from console.ui.tables import views
 from console.ui.tables.clipboard import to_json, to_tsv
-from console.ui.tables.columns import Column
+from console.ui.tables.columns import Column, export_cells
 from console.ui.tables.controller import WindowController, user_message
 from console.ui.tables.filterbar import ChipBar, Field, FilterBar, chip_labels
 
@@ -61,6 +67,8 @@ context_menu_providers: list[ContextMenuProvider] = []
 
 ROW_HEIGHT = 22
 DETAIL_TOGGLE = "Ctrl+D"  # show / hide the detail pane
+COPY_LINK = "Ctrl+Shift+C"  # the autopr:// link of the row (console.ui.links_ui)
+COPY_JSON = "Ctrl+Alt+C"
 SHOWN_FRESH_S = 2.0  # a page shown again within this of its last read is not read again
 DETAIL_MIN, DETAIL_MAX_DEFAULT = 280, 460  # the pane's width until the operator drags it
 
@@ -95,6 +103,20 @@ def _walk(menu: QMenu) -> list[QAction]:
 
 def _plain(text: str) -> str:
     return text.replace("&", "")
+
+
+def _install_operator_actions() -> None:
+    """The operator actions' provider, imported when a menu is first needed (pages are
+    built lazily: the module that used to install it may not be loaded yet)."""
+    from console.ui.actions import menus
+
+    menus.install()
+
+
+class _Progress(QObject):
+    """Crosses export progress from the worker thread to the GUI thread."""
+
+    moved = Signal(int, int)
 
 
 class MiddleElide(QStyledItemDelegate):
@@ -172,6 +194,7 @@ class DetailPane(QWidget):
 
     open_page = Signal(str, dict)  # page key, filters
     show_id = Signal(str)  # show another row of this page's table in the pane
+    copy_link_requested = Signal()  # the pane's "Copy link" button
     command = Signal(str)  # a header button: run this command on the row shown
 
     def add_command_buttons(self, layout: QHBoxLayout, buttons: list[tuple[str, str]]) -> None:
@@ -268,18 +291,42 @@ class TablePage(QWidget):
         self.notes_label.setTextFormat(Qt.TextFormat.PlainText)  # notes quote filter values
         self.notes_label.setStyleSheet(f"color: {theme.muted_color().name()};")
         self.freshness = FreshnessLabel(self)
+        self.export_progress = QProgressBar(self)
+        self.export_progress.setObjectName("exportProgress")
+        self.export_progress.setAccessibleName("Export progress")
+        self.export_progress.setMaximumWidth(260)
+        self.export_progress.hide()
+        self.export_cancel = QPushButton("Cancel export", self)
+        self.export_cancel.hide()
+        self.export_cancel.clicked.connect(self.cancel_export)
+        self._export_cancelled = False
+        self.last_export: tuple[Path, int] | None = None
         status = QHBoxLayout()
         status.addWidget(self.count_label)
         status.addWidget(self.exact_button)
         status.addWidget(self.freshness)
         status.addStretch(1)
+        status.addWidget(self.export_progress)
+        status.addWidget(self.export_cancel)
         status.addWidget(self.notes_label)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 4)
         layout.setSpacing(4)
+        self.views_button = QToolButton(self)
+        self.views_button.setText("&Views")
+        self.views_button.setObjectName("savedViews")
+        self.views_button.setToolTip("Saved views: named sets of filters for this page")
+        self.views_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.views_menu = QMenu(self.views_button)
+        self.views_menu.aboutToShow.connect(self._fill_views_menu)
+        self.views_button.setMenu(self.views_menu)
+        chips_row = QHBoxLayout()
+        chips_row.setContentsMargins(0, 0, 0, 0)
+        chips_row.addWidget(self.chips, 1)
+        chips_row.addWidget(self.views_button)
         layout.addWidget(self.filter_bar)
-        layout.addWidget(self.chips)
+        layout.addLayout(chips_row)
         layout.addWidget(self.splitter, 1)
         layout.addLayout(status)
         self.chips.set_chips([])
@@ -308,7 +355,12 @@ class TablePage(QWidget):
         self.detail.open_page.connect(lambda key, f: self.ctx.open_page(key, f))
         self.detail.command.connect(self._detail_command)
         self.detail.show_id.connect(self.show_detail_for)
+        self.detail.copy_link_requested.connect(lambda: self.copy_link(self._detail_id))
         header = self.view.horizontalHeader()
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(
+            lambda pos: self.columns_menu().popup(header.mapToGlobal(pos))
+        )
         header.sectionResized.connect(lambda *_: self._header_timer.start())
         header.sectionMoved.connect(lambda *_: self._header_timer.start())
         timefmt.time_events().utc_changed.connect(self._reformat)
@@ -316,7 +368,8 @@ class TablePage(QWidget):
         self.view.installEventFilter(self)
         for seq, slot in (
             (QKeySequence.StandardKey.Copy, self.copy_tsv),
-            (QKeySequence("Ctrl+Shift+C"), self.copy_json),
+            (QKeySequence(COPY_JSON), self.copy_json),
+            (QKeySequence(COPY_LINK), self.copy_link),
             (QKeySequence(Qt.Key.Key_Menu), self.keyboard_context_menu),
             (QKeySequence(DETAIL_TOGGLE), self.toggle_details),
             (QKeySequence("Shift+F10"), self.keyboard_context_menu),
@@ -784,10 +837,13 @@ class TablePage(QWidget):
         return [r for r in rows if self.model.row_at(r) is not None]
 
     def selection_tsv(self) -> str:
-        rows = self._selected_rows()
-        with_header = len(rows) > 1
-        headers = [c.header for c in self.columns] if with_header else None
-        return to_tsv(headers, [self.model.row_at(r).texts for r in rows])  # type: ignore[union-attr]
+        """The selected rows with a header line; times as ISO 8601, not "42 s ago"."""
+        rows = [self.model.row_at(r) for r in self._selected_rows()]
+        headers = [c.header for c in self.columns]
+        return to_tsv(
+            headers,
+            [export_cells(r.raw, self.columns, r.texts) for r in rows if r is not None],
+        )
 
     def selection_json(self) -> str:
         rows = [self.model.row_at(r) for r in self._selected_rows()]
@@ -801,11 +857,159 @@ class TablePage(QWidget):
         if self._selected_rows():
             QGuiApplication.clipboard().setText(self.selection_json())
 
+    def copy_link(self, row_id: str | None = None) -> None:
+        from console.ui.links_ui import copy_link
+
+        copy_link(self, row_id)
+
     def copy_cell(self) -> None:
         idx = self.view.currentIndex()
         row = self.model.row_at(idx.row()) if idx.isValid() else None
         if row is not None:
             QGuiApplication.clipboard().setText(row.texts[idx.column()])
+
+    # ------------------------------------------------------------ saved views
+
+    def view_names(self) -> list[str]:
+        profile = self._profile()
+        return sorted(views.load(self.key, profile)) if profile else []
+
+    def save_view(self, name: str) -> bool:
+        """Save the current filters as ``name``; False (and a message) when refused."""
+        profile = self._profile()
+        if profile is None:
+            return False
+        try:
+            views.save(self.key, profile, name, self.current_filters())
+        except (ValueError, settings.SecretRefused) as exc:
+            self.ctx.show_status(f"View not saved: {exc}")
+            return False
+        self.ctx.show_status(f"Saved the view {name.strip()!r}")
+        return True
+
+    def apply_view(self, name: str) -> None:
+        profile = self._profile()
+        saved = views.load(self.key, profile).get(name) if profile else None
+        if saved is None:
+            self.ctx.show_status(f"There is no view {name!r} on this page")
+            return
+        usable, dropped = usable_filters(saved, lambda f: self.spec.where(f, self.spec.alias))
+        if dropped:
+            self.ctx.show_status(f"View {name!r}: {dropped[0][1]} (left out)")
+        self.apply_filters(usable)
+
+    def delete_view(self, name: str) -> None:
+        profile = self._profile()
+        if profile:
+            views.delete(self.key, profile, name)
+
+    def _fill_views_menu(self) -> None:
+        menu = self.views_menu
+        menu.clear()
+        names = self.view_names()
+        for name in names:
+            menu.addAction(name, lambda n=name: self.apply_view(n))
+        if names:
+            menu.addSeparator()
+        save = menu.addAction("&Save the current filters as a view…", self._ask_view_name)
+        save.setEnabled(self.db is not None and bool(self.current_filters()))
+        if names:
+            remove = menu.addMenu("&Delete a view")
+            for name in names:
+                remove.addAction(name, lambda n=name: self.delete_view(n))
+
+    def _ask_view_name(self) -> None:
+        name, ok = QInputDialog.getText(self, "Save view", "Name of this set of filters:")
+        if ok and name.strip():
+            self.save_view(name)
+
+    # ------------------------------------------------------------ column chooser
+
+    def columns_menu(self) -> QMenu:
+        """Check boxes to show or hide columns (remembered with the widths)."""
+        menu = QMenu("C&olumns", self)
+        header = self.view.horizontalHeader()
+        shown = [i for i in range(len(self.columns)) if not header.isSectionHidden(i)]
+        for i, col in enumerate(self.columns):
+            act = menu.addAction(col.header)
+            act.setCheckable(True)
+            act.setChecked(not header.isSectionHidden(i))
+            act.setEnabled(not (len(shown) == 1 and i in shown))  # one column stays
+            act.toggled.connect(lambda on, i=i: self.show_column(i, on))
+        self._columns_menu = menu
+        return menu
+
+    def show_column(self, index: int, on: bool) -> None:
+        self.view.horizontalHeader().setSectionHidden(index, not on)
+        if on and self.view.columnWidth(index) < 20:
+            col = self.columns[index]
+            self.view.setColumnWidth(index, max(col.width, col.min_width))
+        stretch = getattr(self.view, "_stretch", None)
+        if stretch is not None:
+            stretch.fit()
+        self._save_header()
+
+    # ------------------------------------------------------------ export
+
+    def ask_export(self, selection: bool = False) -> None:
+        """Ask where, then export the selected rows or every row matching the filter."""
+        path, chosen = QFileDialog.getSaveFileName(
+            self, f"Export {self.noun}", f"{self.key}.csv", "CSV (*.csv);;JSON (*.json)"
+        )
+        if path:
+            fmt = "json" if "json" in chosen.lower() or path.endswith(".json") else "csv"
+            self.export_to(Path(path), fmt, selection=selection)
+
+    def export_to(self, path: Path, fmt: str, *, selection: bool = False) -> None:
+        """Stream the rows to ``path`` off the GUI thread, with progress and Cancel."""
+        from console.ui.tables import export
+
+        if self.db is None or self.controller.query is None:
+            return
+        columns, engine, q = self.columns, self.db.reader, self.controller.query
+        rows = [r.raw for r in (self.model.row_at(i) for i in self._selected_rows()) if r]
+        total = len(rows) if selection else self.model.total
+        relay = _Progress(self)
+        relay.moved.connect(self._export_moved)
+        self._export_cancelled = False
+
+        def progress(done: int, expected: int) -> bool:
+            relay.moved.emit(done, expected)
+            return not self._export_cancelled
+
+        def work() -> int:
+            source = [rows] if selection else export.batches(engine, q)
+            return export.write_rows(path, fmt, columns, source, total, progress)
+
+        def done(count: int) -> None:
+            self._export_finished()
+            self.last_export = (path, count)
+            self.ctx.show_status(f"Exported {count:,} {self.noun} to {path}")
+
+        def failed(exc: BaseException) -> None:
+            self._export_finished()
+            self.last_export = (path, -1)
+            if isinstance(exc, export.ExportCancelled):
+                self.ctx.show_status(f"Export cancelled; {path.name} was not written.")
+            else:
+                self.ctx.show_status(f"Export failed: {user_message(exc)}")
+
+        self.export_progress.setRange(0, 0)
+        self.export_progress.show()
+        self.export_cancel.show()
+        self.ctx.runner.submit(work, done, failed, owner=self, key=f"{self.key}:export:{id(self)}")
+
+    def cancel_export(self) -> None:
+        self._export_cancelled = True
+
+    def _export_moved(self, done: int, total: int) -> None:
+        self.export_progress.setRange(0, max(total, 1))
+        self.export_progress.setValue(min(done, max(total, 1)))
+        self.export_progress.setFormat(f"{done:,} / ≈{total:,}")
+
+    def _export_finished(self) -> None:
+        self.export_progress.hide()
+        self.export_cancel.hide()
 
     def build_context_menu(self) -> QMenu:
         menu = QMenu(self)
@@ -813,7 +1017,7 @@ class TablePage(QWidget):
         for label, slot, shortcut, key in (
             ("Copy cell", self.copy_cell, None, "copy-cell"),
             ("Copy rows as TSV", self.copy_tsv, QKeySequence.StandardKey.Copy, "copy-tsv"),
-            ("Copy rows as JSON", self.copy_json, QKeySequence("Ctrl+Shift+C"), "copy-json"),
+            ("Copy rows as JSON", self.copy_json, QKeySequence(COPY_JSON), "copy-json"),
             ("Open details", self.open_details, QKeySequence(Qt.Key.Key_Return), "open-details"),
         ):
             act = menu.addAction(label)
@@ -822,6 +1026,16 @@ class TablePage(QWidget):
             if shortcut is not None:
                 act.setShortcut(QKeySequence(shortcut))
             act.triggered.connect(lambda _=False, s=slot: s())
+        act = menu.addAction("E&xport selected rows…")
+        act.setData("export-selection")
+        act.setEnabled(has)
+        act.triggered.connect(lambda: self.ask_export(selection=True))
+        act = menu.addAction("Export all rows matching the filter…")
+        act.setData("export")
+        act.setEnabled(self.db is not None and self.model.total > 0)
+        act.triggered.connect(lambda: self.ask_export(selection=False))
+        menu.addMenu(self.columns_menu())
+        _install_operator_actions()
         if context_menu_providers:
             menu.addSeparator()
         for provider in list(context_menu_providers):
