@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ColumnElement, RowMapping, func, insert, select, update
 
 from console.actions.context import ActionContext
 from console.actions.errors import (
@@ -18,11 +18,12 @@ from console.actions.errors import (
 )
 from console.actions.rows import as_uuid, check_seen, lock_row, require_status
 from console.actions.tx import Step, Tx, perform, run_bulk
+from models.base import table_of
 from models.tables import Workflow, WorkflowExecution
 from models.vocab import EXECUTION_ACTIVE_STATUSES, EXECUTION_RETRYABLE_STATUSES
 
-EX = WorkflowExecution.__table__
-WF = Workflow.__table__
+EX = table_of(WorkflowExecution)
+WF = table_of(Workflow)
 
 # What the operator sees of an execution, and what a cancel/retry compares.
 SEEN_COLUMNS = ("status", "completed_at", "retry_count")
@@ -38,13 +39,13 @@ _COLUMNS = (
 )
 
 
-def _where(target: str):
+def _where(target: str) -> ColumnElement[bool]:
     """An execution by UUID or by its human ``execution_id``."""
     as_id = as_uuid(target)
     return EX.c.id == as_id if as_id is not None else EX.c.execution_id == target
 
 
-def _snapshot(row: Mapping[str, Any]) -> dict[str, Any]:
+def _snapshot(row: Mapping[str, Any] | RowMapping) -> dict[str, Any]:
     return {k: row[k] for k in ("execution_id", "status", "completed_at", "retry_count")}
 
 

@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.exc import DBAPIError
 
-from console.db.connection import Database, explain_connection_error
+from console.db import errors as db_errors
+from console.db.connection import Database
 from console.queries.overview import (
     DEFAULT_RANGE,
     DEFAULT_STUCK_EVENT_AFTER,
@@ -430,10 +430,7 @@ class OverviewPage(QWidget):
         self._render()
 
     def _failed(self, exc: BaseException) -> None:
-        if isinstance(exc, DBAPIError):
-            reason = str(explain_connection_error(exc))  # one line, never a password
-        else:
-            reason = (str(exc).strip().splitlines() or [""])[0] or type(exc).__name__
+        reason = db_errors.reason(exc)  # one line, never a password
         log.warning("overview refresh failed: %s", reason)
         self.error.setText(
             f"Could not refresh the Overview: {reason}. "

@@ -37,8 +37,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import Connection, text
 
+from console.queries.choices import workflow_choices
+from console.queries.details import DetailFetch
 from console.queries.filters import FilterError, normalized, usable_filters
 from console.queries.keyset import Sort
 from console.queries.specs import TableSpec
@@ -204,7 +205,7 @@ class TablePage(QWidget):
     columns: ClassVar[tuple[Column, ...]]
     fields: ClassVar[tuple[Field, ...]] = ()
     empty_hint: ClassVar[str] = ""
-    detail_fetch: ClassVar[Callable[[Connection, str], Any]]
+    detail_fetch: ClassVar[DetailFetch]
 
     title_changed = Signal(str)
     rows_changed = Signal()
@@ -514,8 +515,7 @@ class TablePage(QWidget):
 
         def work() -> list[tuple[str, str]]:
             with engine.connect() as conn:
-                rows = conn.execute(text("SELECT id, name FROM workflows ORDER BY name LIMIT 5000"))
-                return [(str(r[0]), r[1]) for r in rows]
+                return workflow_choices(conn)
 
         def done(choices: list[tuple[str, str]]) -> None:
             self.filter_bar.set_workflow_choices(choices)

@@ -153,6 +153,8 @@ class WindowModel(QAbstractTableModel):
         self.sort_requested.emit(column, order == Qt.SortOrder.DescendingOrder)
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():  # the root is no item (Qt's model tester checks this)
+            return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     # ------------------------------------------------------------ colours

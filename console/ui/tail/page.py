@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.db.errors import first_line
 from console.tail.engine import Finished, TailOptions, TailState
 from console.ui import theme, timefmt
 from console.ui.pages import PageContext, PageSpec
@@ -466,7 +467,7 @@ class TailPage(QWidget):
         from console.tail import sql
         from console.tail.lines import TailLine
 
-        conninfo = self.db.read_conninfo()
+        db = self.db
         execution = uuid.UUID(self._target) if self._target else None
         executions = [uuid.UUID(e) for e in {r[R_EXECUTION_ID] for r in self.model.rows()}]
         params = {
@@ -478,9 +479,7 @@ class TailPage(QWidget):
         query = sql.older(execution is not None, False, OLDER_PAGE)
 
         def work() -> list[TailRow]:
-            import psycopg
-
-            with psycopg.connect(conninfo, application_name="autopr-console-tail-older") as c:
+            with db.connect_raw("autopr-console-tail-older") as c:
                 return [make_row(TailLine.from_row(r)) for r in c.execute(query, params)]
 
         def done(rows: list[TailRow]) -> None:
@@ -499,7 +498,7 @@ class TailPage(QWidget):
 
         def failed(exc: BaseException) -> None:
             self._loading_older = False
-            self.ctx.show_status(f"Could not load older lines: {_one_line(exc)}")
+            self.ctx.show_status(f"Could not load older lines: {first_line(exc)}")
 
         self._loading_older = True
         self.ctx.runner.submit(work, done, failed, key="tail-older")
@@ -551,19 +550,17 @@ class TailPage(QWidget):
     def _load_running(self) -> None:
         if self.db is None:
             return
-        conninfo = self.db.read_conninfo()
+        db = self.db
         current = self._target
 
         def work():
-            import psycopg
-
             from console.tail.resolve import (
                 ExecutionNotFound,
                 resolve_execution,
                 running_executions,
             )
 
-            with psycopg.connect(conninfo, application_name="autopr-console-tail-list") as c:
+            with db.connect_raw("autopr-console-tail-list") as c:
                 refs = running_executions(c)
                 extra = None
                 if current and all(str(r.id) != current for r in refs):
@@ -574,7 +571,7 @@ class TailPage(QWidget):
                 return refs, extra
 
         def failed(exc: BaseException) -> None:
-            self.ctx.show_status(f"Could not list running executions: {_one_line(exc)}")
+            self.ctx.show_status(f"Could not list running executions: {first_line(exc)}")
 
         self.ctx.runner.submit(work, self._running_loaded, failed, key="tail-running")
 
@@ -643,7 +640,7 @@ class TailPage(QWidget):
             return
         from console.tail.export import ExportCancelled, export_execution_log
 
-        conninfo = self.db.read_conninfo()
+        db = self.db
         execution = uuid.UUID(self._target)
         relay = _Progress(self)
         relay.moved.connect(self._export_progress)
@@ -654,7 +651,9 @@ class TailPage(QWidget):
             return not self._export_cancel
 
         def work() -> int:
-            return export_execution_log(conninfo, execution, path, fmt, progress)
+            return export_execution_log(
+                lambda: db.connect_raw("autopr-console-export"), execution, path, fmt, progress
+            )
 
         def done(count: int) -> None:
             self._export_finished()
@@ -666,7 +665,7 @@ class TailPage(QWidget):
             if isinstance(exc, ExportCancelled):
                 self.ctx.show_status("Saving the log was cancelled.")
             else:
-                self.ctx.show_status(f"Could not save the log: {_one_line(exc)}")
+                self.ctx.show_status(f"Could not save the log: {first_line(exc)}")
             self.last_export = (path, -1)
 
         self.progress.setRange(0, 0)
@@ -687,11 +686,6 @@ class TailPage(QWidget):
         self.progress.setVisible(False)
         self.cancel_save.setVisible(False)
         self._update_columns()
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _make_page(ctx: PageContext) -> TailPage:
