@@ -17,8 +17,6 @@ from console.db.connection import Database, open_database
 from console.db.urls import libpq_conninfo
 from console.profiles import profile_from_url
 from console.tail.lines import TailLine
-from console.tail.loadgen import WriterPlan, insert_line, make_execution
-from console.tail.loadgen import run_writer as write
 from console.ui.pages import PageContext
 from console.ui.tail.delegate import match_spans
 from console.ui.tail.model import (
@@ -32,6 +30,8 @@ from console.ui.tail.model import (
 from console.ui.tail.page import TailPage
 from console.ui.tail.session import MAX_PER_FRAME
 from console.ui.tasks import TaskRunner
+from tests.helpers.loadgen import WriterPlan, insert_line, make_execution
+from tests.helpers.loadgen import run_writer as write
 
 WAIT = 60_000
 

@@ -199,12 +199,6 @@ class Database:
         """``console.db.replica.ReadSource`` (which server answers reads), or None."""
         return self.replica.source() if self.replica is not None else None
 
-    def writer_engine(self) -> Engine:
-        """An engine that may write (prod only after an unlock; see the actions layer)."""
-        if self.read_only_reason:
-            raise PermissionError(self.read_only_reason)
-        return self.engine
-
     def close(self) -> None:
         """Dispose of the pool; stop the embedded server if we were its last user."""
         if self._closed:

@@ -17,7 +17,6 @@ import os
 import platform
 import secrets
 import shlex
-import shutil
 import subprocess
 import time
 from dataclasses import dataclass
@@ -496,8 +495,3 @@ def _load_windows_password(root: Path) -> str | None:
         return (root / "superuser.secret").read_text().strip()
     except FileNotFoundError:
         return None
-
-
-def remove_cluster(root: Path) -> None:
-    """Delete a (stopped) embedded cluster entirely; used by tests and `self-test`."""
-    shutil.rmtree(root, ignore_errors=True)

@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import psycopg
 from psycopg import IsolationLevel
@@ -63,12 +63,16 @@ class TailOptions:
     application_name: str = "autopr-console-tail"
 
 
+TailPhase = Literal["connecting", "live", "reconnecting", "finished", "stopped", "failed"]
+TailMode = Literal["listen", "polling"]
+
+
 @dataclass(frozen=True)
 class TailState:
     """What the tail is doing, for the status line."""
 
-    phase: str  # connecting | live | reconnecting | finished | stopped | failed
-    mode: str = "listen"  # listen | polling
+    phase: TailPhase
+    mode: TailMode = "listen"
     poll_interval_s: float = 1.0
     exact_floor: bool = True  # False: a fixed look-back bounds late commits
     attempt: int = 0

@@ -94,9 +94,6 @@ class TaskRunner(QObject):
     def in_flight(self) -> int:
         return len(self._pending)
 
-    def is_current(self, ticket: int, key: str) -> bool:
-        return self._latest.get(key) == ticket
-
     def wait_idle(self, timeout_ms: int = 30_000) -> bool:
         """Block until the pool is empty (shutdown and tests only)."""
         return self._pool.waitForDone(timeout_ms)

@@ -529,7 +529,7 @@ class TablePage(QWidget):
     # ------------------------------------------------------------ sorting and header state
 
     def _saved_sort(self) -> Sort:
-        raw = str(settings.get(settings.page_key(self.key, "sort"), "") or "")
+        raw = settings.PAGE_SORT.get(self.key)
         name, _, direction = raw.partition(":")
         if name in self.spec.sort_keys:
             return Sort(name, direction == "desc")
@@ -561,9 +561,7 @@ class TablePage(QWidget):
         if new == self._sort:
             return
         self._sort = new
-        settings.put(
-            settings.page_key(self.key, "sort"), f"{name}:{'desc' if descending else 'asc'}"
-        )
+        settings.PAGE_SORT.put(f"{name}:{'desc' if descending else 'asc'}", self.key)
         self._apply(self.current_filters(), remember=False)
 
     def _restore_header(self) -> None:
@@ -704,7 +702,7 @@ class TablePage(QWidget):
             self.view.setFocus()
             return
         total = max(1, sum(self.splitter.sizes()))
-        saved = settings.get_int(settings.page_key(self.key, "detail_width"), 0)
+        saved = settings.DETAIL_WIDTH.get(self.key)
         default = min(DETAIL_MAX_DEFAULT, max(DETAIL_MIN, total * 2 // 5))
         width = saved if DETAIL_MIN <= saved <= total - 200 else default
         self.detail.show()
@@ -722,7 +720,7 @@ class TablePage(QWidget):
     def _remember_detail_width(self) -> None:
         sizes = self.splitter.sizes()
         if self.details_shown() and len(sizes) == 2 and sizes[1] > 0:
-            settings.put(settings.page_key(self.key, "detail_width"), sizes[1])
+            settings.DETAIL_WIDTH.put(sizes[1], self.key)
 
     def show_detail_for(self, row_id: str) -> None:
         self._detail_timer.stop()

@@ -199,9 +199,6 @@ class WindowController(QObject):
             return
         self.model.set_texts([format_row(r.raw, self.columns) for r in self.model.rows])
 
-    def busy_key(self) -> str:
-        return self._key
-
     # ------------------------------------------------------------ plans
 
     def _run_plan(self, plan: Plan) -> None:

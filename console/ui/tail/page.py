@@ -693,8 +693,8 @@ def _make_page(ctx: PageContext) -> TailPage:
     ``pages/tail/poll_ms`` (polling interval where LISTEN is not available)."""
     from console.ui import settings
 
-    capacity = settings.get_int(settings.page_key("tail", "capacity"), DEFAULT_CAPACITY)
-    poll_ms = settings.get_int(settings.page_key("tail", "poll_ms"), 1000)
+    capacity = settings.TAIL_CAPACITY.get()
+    poll_ms = settings.TAIL_POLL_MS.get()
     page = TailPage(ctx, capacity=max(1000, capacity))
     page.poll_interval_s = max(0.05, poll_ms / 1000)
     return page
