@@ -135,6 +135,7 @@ def run(url: str, consoles: int, seconds: float) -> dict[str, Any]:
     """Consoles in subprocesses, the simulator and the sampler here; every figure."""
     from sqlalchemy.engine import make_url
 
+    from console.actions.guard import WriteGuard
     from console.db.urls import libpq_conninfo
     from console.demo.simulator import DemoSimulator, SimulatorSettings
 
@@ -142,6 +143,7 @@ def run(url: str, consoles: int, seconds: float) -> dict[str, Any]:
     sim = DemoSimulator(
         conninfo + f" application_name={SIMULATOR_APP}",
         SimulatorSettings(tick_s=0.05, max_concurrent=8, lines_per_second=50, seed=7),
+        guard=WriteGuard("bench", "dev"),  # the simulator writes only where a dev profile may
     )
     stop = threading.Event()
     samples = Samples()

@@ -1,16 +1,20 @@
 """Window start-up under a real X server: the ``autopr-console`` entry point against a bare
 PySide6 window (a QMainWindow with one label), side by side in one run.
 
-    python benchmarks/bench_window_startup.py --url URL [--runs 5] [--settle 6]
+    python benchmarks/bench_window_startup.py --url URL [--runs 5] [--settle 4]
                                               [--app build/pkg/dist/autopr-console]
+                                              [--baseline DIR]
 
 Starts its own Xvfb and listens on the root window for MapNotify (an X client of its
 own, through libxcb): "window shown" is from process spawn to the X server mapping the
 process's top-level window, the real thing a user sees, not a marker the process prints.
-``--settle`` seconds after the mapping (the Overview has loaded by then) it reads the
-process's RSS, then ends the process with SIGTERM.  Variants are interleaved so load
+``--settle`` seconds after the console's log says it connected (the Overview has
+loaded by then; the bare window: after the mapping) it reads the process's RSS, then
+ends the process with SIGTERM.  Variants are interleaved so load
 changes hit them alike; one warm-up round first (page cache).  With ``--app`` (a bundle
-built by ``packaging/build.sh --no-deb``) the frozen app runs too.  Prints medians and
+built by ``packaging/build.sh --no-deb``) the frozen app runs too; with ``--baseline``
+the same entry point runs on another source tree (``git archive`` of an older commit),
+for before/after figures in one run.  Prints medians and
 ratios; asserts nothing.
 """
 
@@ -132,18 +136,34 @@ def start_xvfb() -> tuple[subprocess.Popen, str]:
     raise SystemExit("Xvfb did not start")
 
 
+def wait_connected(log: Path, pid: int, deadline: float) -> float | None:
+    """perf_counter() once the console's log says this process connected."""
+    mark = f" {pid} MainThread console.ui.main_window: connected to profile"
+    while time.perf_counter() < deadline:
+        if log.exists() and mark in log.read_text(encoding="utf-8", errors="replace"):
+            return time.perf_counter()
+        time.sleep(0.05)
+    return None
+
+
 def one(
-    cmd: list[str], env: dict[str, str], watcher: MapWatcher, settle: float
-) -> tuple[float, float]:
+    cmd: list[str], env: dict[str, str], watcher: MapWatcher, settle: float, log: Path | None
+) -> tuple[float, float, float | None]:
+    """(ms to the window mapped, RSS MiB once the first page loaded, ms to connected)."""
     watcher.drain()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    connected = None
     try:
         mapped = watcher.wait_mapped(start + 60)
         if mapped is None:
             proc.kill()
             raise SystemExit(f"{cmd[0]}: no window mapped; stderr: {proc.stderr.read()[-2000:]}")
-        time.sleep(settle)
+        if log is not None:
+            connected = wait_connected(log, proc.pid, start + 90)
+            if connected is None:
+                raise SystemExit(f"{cmd[0]}: never connected (see {log})")
+        time.sleep(settle)  # the first page's queries answered and painted
         rss = psutil.Process(proc.pid).memory_info().rss / 2**20
     finally:
         if proc.poll() is None:
@@ -153,16 +173,25 @@ def one(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-    return (mapped - start) * 1000, rss
+    to_connected = (connected - start) * 1000 if connected is not None else None
+    return (mapped - start) * 1000, rss, to_connected
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True, help="database the console opens (e.g. the demo)")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--settle", type=float, default=6.0, help="seconds after mapping to RSS")
+    parser.add_argument(
+        "--settle", type=float, default=4.0, help="seconds from connected (bare: mapped) to RSS"
+    )
     parser.add_argument("--app", type=Path, help="frozen bundle directory (optional)")
+    parser.add_argument(
+        "--baseline", type=Path, help="another source tree (e.g. an older commit) run beside"
+    )
+    parser.add_argument("--baseline-url", help="its database (default: --url)")
     args = parser.parse_args()
+    if args.baseline and not (args.baseline / "console" / "__init__.py").is_file():
+        raise SystemExit(f"--baseline {args.baseline}: not a source tree (no console/)")
     entry = Path(sys.executable).with_name("autopr-console")
     if not entry.exists():
         entry = Path(shutil.which("autopr-console") or "autopr-console")
@@ -173,31 +202,45 @@ def main() -> None:
             env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM",)}
             env.update(DISPLAY=display, AUTOPR_CONSOLE_HOME=home, PYTHONPATH=str(REPO))
             env.pop("WAYLAND_DISPLAY", None)
+            # Compiled modules, as an installed package has them (pip writes its .pyc).
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
             variants = {
                 "bare PySide6": [sys.executable, "-c", BARE],
                 "console": [str(entry), "--url", args.url, "gui"],
             }
+            envs = {name: env for name in variants}
             if args.app:
                 variants["frozen"] = [str(args.app / "autopr-console"), "--url", args.url, "gui"]
-            for cmd in variants.values():  # warm-up: page cache, first-run settings
-                one(cmd, env, watcher, 1.0)
-            results: dict[str, list[tuple[float, float]]] = {name: [] for name in variants}
+                envs["frozen"] = env
+            if args.baseline:
+                url = args.baseline_url or args.url
+                variants["baseline"] = [str(entry), "--url", url, "gui"]
+                envs["baseline"] = dict(env, PYTHONPATH=str(args.baseline.resolve()))
+            log = Path(home) / "log" / "console.log"
+            for name, cmd in variants.items():  # warm-up: page cache, .pyc, first-run settings
+                one(cmd, envs[name], watcher, 1.0, None if name == "bare PySide6" else log)
+            results: dict[str, list[tuple[float, float, float | None]]] = {n: [] for n in variants}
             for _ in range(args.runs):
                 for name, cmd in variants.items():
-                    results[name].append(one(cmd, env, watcher, args.settle))
+                    app_log = None if name == "bare PySide6" else log
+                    results[name].append(one(cmd, envs[name], watcher, args.settle, app_log))
     finally:
         xvfb.terminate()
         xvfb.wait()
     shown = {n: statistics.median(r[0] for r in runs) for n, runs in results.items()}
     rss = {n: statistics.median(r[1] for r in runs) for n, runs in results.items()}
     print(f"load average {os.getloadavg()[0]:.2f}; median of {args.runs}; entry point {entry}")
-    rss_title = f"RSS +{args.settle:g} s (MiB)"
-    print(f"{'':14} {'window shown (ms)':>18} {'ratio':>7} {rss_title:>18} {'ratio':>7}")
+    print(
+        f"{'':14} {'window shown (ms)':>18} {'ratio':>7} {'RSS page loaded (MiB)':>22} "
+        f"{'ratio':>7} {'connected (ms)':>15}"
+    )
     bare = "bare PySide6"
-    for name in results:
+    for name, runs in results.items():
+        conn = [r[2] for r in runs if r[2] is not None]
+        conn_text = f"{statistics.median(conn):15.0f}" if conn else f"{'-':>15}"
         print(
             f"{name:14} {shown[name]:18.0f} {shown[name] / shown[bare]:6.2f}x "
-            f"{rss[name]:18.0f} {rss[name] / rss[bare]:6.2f}x"
+            f"{rss[name]:22.0f} {rss[name] / rss[bare]:6.2f}x {conn_text}"
         )
     if "frozen" in results:
         print(f"frozen / source: window shown {shown['frozen'] / shown['console']:.2f}x")

@@ -40,8 +40,19 @@ def build_main_window(*args, **kwargs):
     return build(*args, **kwargs)
 
 
-def run(profile: str | None = None, url: str | None = None, environment: str | None = None) -> int:
-    """Open the console window on ``profile`` (or ``url``, of ``environment``); exit status."""
+def run(
+    profile: str | None = None,
+    url: str | None = None,
+    environment: str | None = None,
+    link: str | None = None,
+    *,
+    replica_urls: list[str] | None = None,
+) -> int:
+    """Open the console window on ``profile`` (or ``url``, of ``environment``); exit status.
+
+    ``replica_urls`` (``--replica-url``) add read replicas to the profile for this session.
+    With ``link`` (``autopr-console open LINK``) the window opens that link instead.
+    """
     app = make_application()
     from console.applog import setup_logging
     from console.ui.crash_dialog import install_crash_dialog
@@ -50,15 +61,58 @@ def run(profile: str | None = None, url: str | None = None, environment: str | N
     install_crash_dialog(app)
     from PySide6.QtCore import QTimer
 
+    from console.ui import reach
     from console.ui.main_window import MainWindow
 
     window = MainWindow()
+    hooks = reach.install(window, single_instance=True)
+    _open_url_events(app, hooks)
     window.show()
     # Start once the loop runs: the first paint comes before the data layer is imported, and
     # a close that arrives early still ends exec() (a close before exec() would not).
-    QTimer.singleShot(0, lambda: window.start(profile, url, environment))
+    if link:
+        QTimer.singleShot(0, lambda: _start_with_link(window, hooks, link))
+    else:
+        QTimer.singleShot(
+            0, lambda: window.start(profile, url, environment, replica_urls=replica_urls)
+        )
     _close_on_signals(window)
     return int(app.exec())
+
+
+def _start_with_link(window, hooks, link: str) -> None:
+    """Connect straight to the link's profile (no detour through the last one used)."""
+    from console.links import LinkError, identity_of, match_profile, parse_link
+    from console.profiles import ProfileError, ProfileStore
+
+    try:
+        profiles = ProfileStore().load()
+        parsed = parse_link(link)
+        name = match_profile(parsed, [identity_of(p) for p in profiles.values()])
+    except (LinkError, ProfileError):
+        window.start()
+        hooks.opener.open(link)  # says why it cannot be opened
+        return
+    window.start(name)
+    hooks.opener.expect(parsed, name)
+
+
+def _open_url_events(app, hooks) -> None:
+    """macOS hands a clicked autopr:// URL to the running app as a FileOpen event."""
+    from PySide6.QtCore import QEvent, QObject
+
+    class UrlOpener(QObject):
+        def eventFilter(self, watched, event) -> bool:
+            if event.type() == QEvent.Type.FileOpen:
+                url = event.url().toString() or event.file()
+                if url.lower().startswith("autopr://"):
+                    hooks.raise_window()
+                    hooks.opener.open(url)
+                    return True
+            return False
+
+    hooks.url_events = UrlOpener(app)
+    app.installEventFilter(hooks.url_events)
 
 
 def _close_on_signals(window) -> None:

@@ -1,6 +1,13 @@
 """Entry point of the frozen application (PyInstaller runs this as __main__)."""
 
+import os
 import sys
+
+if __name__ == "__main__" and os.environ.get("AUTOPR_ASKPASS") == "1":
+    # ssh runs the app as its SSH_ASKPASS helper (console/db/tunnel.py): answer, exit.
+    from console.db import askpass
+
+    sys.exit(askpass.main())
 
 from console.cli import main
 

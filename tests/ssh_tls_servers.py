@@ -187,6 +187,7 @@ class TLSPostgres:
             "-U",
             SUPERUSER,
             "--no-instructions",
+            "--no-sync",
             "--auth-local=trust",
             "--auth-host=reject",
         )

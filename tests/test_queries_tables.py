@@ -277,7 +277,8 @@ def test_bottom_is_the_last_rows_and_seek_lands_at_the_value(seeded: Engine) -> 
 # ------------------------------------------------------------------ counts
 
 
-def test_estimates_and_exact_counts(seeded: Engine) -> None:
+def test_estimates_and_exact_counts(seeded: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(counts, "SMALL_ROWS", 0)  # as if large: estimates, not counts
     with seeded.connect() as conn:
         plain = counts.estimate_rows(conn, WindowQuery.make(specs.LOGS, {}))
         filtered_q = WindowQuery.make(specs.EXECUTIONS, {"status": ["failed"]})
@@ -290,8 +291,12 @@ def test_estimates_and_exact_counts(seeded: Engine) -> None:
             text("SELECT reltuples FROM pg_class WHERE relname = 'execution_logs'")
         ).scalar()
     assert not plain.exact and plain.rows == int(reltuples) == 1500
+    assert plain.note is None  # analysed after seeding: fresh statistics say nothing
     assert not filtered.exact and 0.5 * true_count <= filtered.rows <= 2 * true_count
     assert exact.exact and exact.rows == true_count
+    monkeypatch.setattr(counts, "SMALL_ROWS", 200_000)
+    with seeded.connect() as conn:  # small tables are counted exactly
+        assert counts.estimate_rows(conn, filtered_q) == counts.RowTotal(true_count, True)
 
 
 # ------------------------------------------------------------------ details and secrets

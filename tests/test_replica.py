@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -115,6 +116,57 @@ def test_reads_from_the_replica_writes_to_the_primary(pair, qtbot) -> None:
         db.close()
 
 
+def _status_of(conn, code: str) -> str:
+    rows = fetch_window(conn, WindowQuery.make(EXECUTIONS, {}), "top", 200)
+    return {r["execution_id"]: r["status"] for r in rows}[code]
+
+
+def test_reads_after_an_action_see_it_while_the_replica_lags(pair) -> None:
+    """Replay paused on the standby: the page read after an action shows the new state
+    (from the primary once the short wait is over); with replay resumed during the wait,
+    the replica answers it."""
+    primary, standby = pair
+    conninfo = primary.address.conninfo(DB)
+    # a lag threshold far away: the router keeps choosing the replica while replay is paused
+    db = open_database(_profile(pair, replica_max_lag_s=3600))
+    db.replica.read_your_writes_wait_s = 0.3
+    sconn = psycopg.connect(standby.address.conninfo(DB), autocommit=True)
+    try:
+        _e1, first = make_execution(conninfo)
+        _e2, second = make_execution(conninfo)
+        _wait_replayed(primary, standby)
+        ctx = ActionContext.for_database(db, WriteGuard("rep", "dev"))
+        sconn.execute("SELECT pg_wal_replay_pause()")
+        cancel_execution(ctx, first, confirmed=True)
+        assert db.read_source().server == "replica"
+        with db.reader.connect() as conn:
+            answered_by_standby = conn.execute(text("SELECT pg_is_in_recovery()")).scalar()
+            assert _status_of(conn, first) == "cancelled"
+        assert answered_by_standby is False  # the replica had not replayed it: the primary read
+        with psycopg.connect(standby.address.conninfo(DB)) as stale:  # the replica still lags
+            assert (
+                stale.execute(
+                    "SELECT status FROM workflow_executions WHERE execution_id = %s", (first,)
+                ).fetchone()[0]
+                != "cancelled"
+            )
+        # replay resumes during the read's wait: the replica answers, with the new state
+        db.replica.read_your_writes_wait_s = 10
+        cancel_execution(ctx, second, confirmed=True)
+        resume = threading.Timer(0.2, sconn.execute, ("SELECT pg_wal_replay_resume()",))
+        resume.start()
+        with db.reader.connect() as conn:
+            answered_by_standby = conn.execute(text("SELECT pg_is_in_recovery()")).scalar()
+            assert _status_of(conn, second) == "cancelled"
+            assert _status_of(conn, first) == "cancelled"
+        resume.join()
+        assert answered_by_standby is True
+    finally:
+        sconn.execute("SELECT pg_wal_replay_resume()")
+        sconn.close()
+        db.close()
+
+
 def test_lag_over_the_threshold_or_no_replica_reads_from_the_primary(pair) -> None:
     primary, standby = pair
     db = open_database(_profile(pair, replica_max_lag_s=1))
@@ -183,6 +235,31 @@ def test_several_replicas_the_one_that_answers_reads(pair, tmp_path) -> None:
             assert conn.execute(text("SELECT pg_is_in_recovery()")).scalar() is True
     finally:
         db.close()
+
+
+def test_window_with_an_ad_hoc_replica_reads_its_pages_from_it(pair, qtbot) -> None:
+    from console.ui.main_window import build_main_window
+
+    primary, standby = pair
+    win = build_main_window()
+    win.build_pages()
+    qtbot.addWidget(win)
+    win.show()
+    win.start(None, primary.address.url(DB), "dev", replica_urls=[standby.address.url(DB)])
+    qtbot.waitUntil(lambda: win.state == "connected", timeout=60_000)
+    assert win.db.replica is not None
+    assert win.banner.reads_label.text().startswith("reads: replica")
+    for key in ("overview", "executions", "logs"):
+        win.show_page(key)
+        win.refresh_current()
+        qtbot.waitUntil(lambda: win.runner.in_flight() == 0, timeout=60_000)
+    with psycopg.connect(standby.address.conninfo(DB)) as conn:
+        readers = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+            "'autopr-console-replica'"
+        ).fetchone()[0]
+    assert readers >= 1
+    win.close()
 
 
 def test_tail_on_the_replica_is_exactly_once(pair) -> None:
@@ -283,3 +360,8 @@ def test_primary_stopped_under_a_console_reading_from_the_replica(pair, capsys) 
     ]
     assert main([*args, "execution", "cancel", code, "--yes"]) == 3
     assert "primary cannot be reached" in capsys.readouterr().err
+    # status still shows the state of the system, from the replica, and says so
+    assert main([*args, "status"]) == 0
+    out = capsys.readouterr().out
+    assert "reads: replica" in out and "(primary unreachable)" in out
+    assert "read-only: the primary cannot be reached" in out

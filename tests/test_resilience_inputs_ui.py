@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDateTime
@@ -65,11 +66,25 @@ def test_saved_filters_of_any_type_never_break_a_page(qtbot, ctx, db, zone) -> N
             print(f"{key}: {notes[0]}")
 
 
-def test_unreadable_console_ini_entry_is_ignored(qtbot, ctx, db) -> None:  # noqa: F811
-    for raw in ("{not json", "[1, 2]", "9" * 5_000, '"text"'):
-        settings.put(settings.page_key("workflows", "filters", PROFILE), raw)
+def test_hand_edited_console_ini_never_breaks_a_page(qtbot, ctx, db) -> None:  # noqa: F811
+    """Written the way a person edits the file: JSON without INI quoting (QSettings
+    splits it at the commas), broken JSON, another JSON type, a 5,000-digit number."""
+    messages = ctx.extras["messages"]
+    path = Path(settings.settings_file())
+    for value in (
+        '{"status": ["active", "draft"], "time_from": "0001-01-01"}',
+        '"{not json"',
+        '"[1, 2]"',
+        "9" * 5_000,
+    ):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"[profiles]\n{PROFILE}\\pages\\workflows\\filters={value}\n")
+        messages.clear()
         page = make_page(qtbot, ctx, "workflows", db)
         assert page.current_filters() == {} and page.model.rows
+        notes = [m for m in messages if "Saved filter" in m]
+        assert len(notes) == 1 and "\n" not in notes[0], messages
+        print(notes[0][:100])
 
 
 @pytest.mark.parametrize("zone", ["UTC", "America/Los_Angeles", "Pacific/Kiritimati"])

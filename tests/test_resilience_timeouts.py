@@ -64,7 +64,9 @@ def test_cancel_from_the_window_stops_the_statement_on_the_server(qtbot, window,
         with db.engine.connect() as conn:
             conn.execute(text("SELECT pg_sleep(600)"))
 
-    window.runner.submit(slow, lambda _r: outcome.append("finished"), outcome.append, key="slow")
+    window.runner.submit(
+        slow, lambda _r: outcome.append("finished"), outcome.append, owner=window, key="slow"
+    )
     qtbot.waitUntil(lambda: _sleepers(conninfo) == 1, timeout=WAIT_MS)
     assert window.canceller is not None and window.canceller.in_use() >= 1
 

@@ -49,3 +49,34 @@ def test_other_commands_still_parse_with_every_command_registered():
     )
     out = _run(code)
     assert out[-1] == "exit 0" and any("usage: autopr-console profile" in line for line in out)
+
+
+def test_the_page_index_matches_every_page_module():
+    from console.ui.pages import lazy_page_specs, page_specs
+
+    def entries(specs):
+        return [(s.key, s.title, s.order, s.icon) for s in specs]
+
+    assert entries(lazy_page_specs()) == entries(page_specs())
+
+
+def test_the_window_imports_a_page_module_when_the_page_is_first_shown():
+    code = (
+        "import sys\n"
+        "from console.app import make_application\n"
+        "from console.ui.main_window import MainWindow\n"
+        "app = make_application([])\n"
+        "w = MainWindow(remember=False)\n"
+        "w.build_pages()\n"
+        "loaded = lambda: sorted(k for k in ('console.ui.overview.page',\n"
+        "    'console.ui.tables.logs_page', 'console.ui.tail.page') if k in sys.modules)\n"
+        "print(w.current_key(), sorted(w.pages), loaded())\n"
+        "w.show_page('logs')\n"
+        "print(w.current_key(), sorted(w.pages), loaded())\n"
+        "print(type(w.pages['tail']).__name__, sorted(w.pages))\n"
+    )
+    assert _run(code) == [
+        "overview ['overview'] ['console.ui.overview.page']",
+        "logs ['logs', 'overview'] ['console.ui.overview.page', 'console.ui.tables.logs_page']",
+        "TailPage ['logs', 'overview', 'tail']",
+    ]

@@ -72,8 +72,9 @@ def servers() -> Iterator[Servers]:
 
 
 @pytest.fixture(scope="module")
-def dbname(servers: Servers) -> Iterator[str]:
-    """One migrated database for the module (only the window test writes, and adds rows)."""
+def dbname(servers: Servers) -> str:
+    """One migrated database for the module (only the window test writes, and adds rows);
+    it goes away with the server."""
     name = f"t_{uuid.uuid4().hex[:10]}"
     with servers.pg.admin() as conn:
         conn.execute(
@@ -81,11 +82,7 @@ def dbname(servers: Servers) -> Iterator[str]:
                 sql.Identifier(name), sql.Identifier(TEMPLATE)
             )
         )
-    yield name
-    with servers.pg.admin() as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+    return name
 
 
 @pytest.fixture(autouse=True)
@@ -158,10 +155,12 @@ def test_profiles_carry_ssh_and_tls_settings_and_refuse_nonsense(tmp_path) -> No
     for bad, expected in (
         ({"ssh": "ops@bastion:99999"}, "ssh port must be 1..65535"),
         ({"ssh": "ops@@bastion"}, "ssh must be user@host[:port]"),
+        ({"ssh": "-oProxyCommand=sh"}, "cannot start with '-'"),
         ({"ssh_key": "/k"}, "need ssh = user@host"),
         ({"sslkey": "/k"}, "sslkey needs sslcert"),
         ({"sslmode": "disable", "sslrootcert": "/ca"}, "certificate files need sslmode"),
         ({"embedded": True, "host": None, "ssh": "ops@b"}, "never reached over ssh"),
+        ({"ssh": "ops@b", "replica_url": "postgresql://r/db"}, "replica_url is not reached"),
     ):
         with pytest.raises(ProfileError) as caught:
             validate_profile(Profile("bad", **{"host": "db", **bad}))
@@ -362,12 +361,14 @@ def test_profile_add_and_profile_test_report_each_hop(
         ]
     )  # fmt: skip
     out = capsys.readouterr()
-    print(out.out, out.err)
+    with capsys.disabled():
+        print(out.out, out.err)
     assert added == 0
     assert "warning: prod without sslmode=verify-full" in out.out
     tested = main(["profile", "test", "tlsprod"])
     out = capsys.readouterr()
-    print(out.out, out.err)
+    with capsys.disabled():
+        print(out.out, out.err)
     assert tested == 0, out.err
     lines = {line.split(":", 1)[0]: line for line in out.out.splitlines() if ":" in line}
     assert "up via" in lines["tunnel"] and " ms " in lines["tunnel"]
@@ -383,7 +384,8 @@ def test_profile_add_and_profile_test_report_each_hop(
          "--ssh", "a@@b"]
     )  # fmt: skip
     out = capsys.readouterr()
-    print(out.err)
+    with capsys.disabled():
+        print(out.err)
     assert broken == 2 and "ssh must be user@host" in out.err
 
 
@@ -473,6 +475,9 @@ def test_window_through_tunnel_and_tls_pages_tail_action_and_sshd_restart(
     qtbot.waitUntil(lambda: win.connection_lost is not None, timeout=WAIT_MS)
     print("lost:", win.banner.notice_label.text())
     assert "SSH tunnel" in win.banner.notice_label.text()
+    if Path("/work/shots").exists():
+        Path("/work/shots/tunnel").mkdir(exist_ok=True)
+        win.grab().save("/work/shots/tunnel/bastion-lost.png")
     with psycopg.connect(admin_info, autocommit=True) as conn:
         for i in range(5):
             insert_line(conn, followed, f"during the outage {i}")
@@ -573,3 +578,76 @@ def test_the_window_profile_editor_saves_tls_and_ssh_settings_and_connects(
     assert again.name_edit.isReadOnly() and again.edits["ssh"].text() == saved.ssh
     again.reject()
     win.close()
+
+
+def test_cli_asks_each_key_passphrase_once_on_a_terminal(servers: Servers, dbname: str) -> None:
+    import os
+    import pty
+    import select
+    import sys
+    import time
+
+    ssh = servers.ssh
+    ProfileStore().save(
+        tls_profile(
+            servers,
+            dbname,
+            name="tunnel",
+            user=CERT_ROLE,
+            sslcert=str(servers.pki.client_cert),
+            sslkey=str(servers.pki.client_key),
+            **via_bastion(servers, ssh_key=str(ssh.locked_key)),
+        )
+    )
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the real CLI on a terminal
+        os.execv(sys.executable, [sys.executable, "-m", "console", "profile", "test", "tunnel"])
+    seen = b""
+    answers = [
+        (b"Passphrase for the SSH key of tunnel", SSH_KEY_PASSPHRASE),
+        (b"Passphrase for the TLS client key of tunnel", CLIENT_KEY_PASSPHRASE),
+    ]
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 1)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+        if answers and answers[0][0] in seen:
+            os.write(fd, answers.pop(0)[1].encode() + b"\n")
+    _, status = os.waitpid(pid, 0)
+    text = seen.decode("utf-8", "replace")
+    print(text)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert not answers  # both asked, each once
+    assert text.count("Passphrase for the SSH key") == 1
+    assert "client-cert:  sent /CN=console_cert" in text
+    assert SSH_KEY_PASSPHRASE not in text and CLIENT_KEY_PASSPHRASE not in text  # not echoed
+
+
+def test_the_frozen_entry_point_answers_as_the_askpass_helper(tmp_path: Path) -> None:
+    """In the frozen app the launcher runs the app itself with AUTOPR_ASKPASS=1."""
+    import os
+    import subprocess
+    import sys
+
+    entry = Path(__file__).resolve().parent.parent / "packaging" / "entry.py"
+    env = {**os.environ, "AUTOPR_ASKPASS": "1", "AUTOPR_SSH_PASSPHRASE": "s3cret"}
+    answered = subprocess.run(
+        [sys.executable, str(entry), "Enter passphrase for key '/k':"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert answered.returncode == 0 and answered.stdout == "s3cret\n"
+    env.pop("AUTOPR_SSH_PASSPHRASE")
+    host_key = subprocess.run(
+        [sys.executable, str(entry), "Are you sure you want to continue connecting (yes/no)?"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert host_key.returncode == 1 and host_key.stdout == ""  # never a "yes"
+    assert "autopr-askpass: refused" in host_key.stderr

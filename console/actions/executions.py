@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
+import uuid
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, RowMapping, func, insert, select, update
@@ -40,32 +43,75 @@ _COLUMNS = (
 
 
 def _where(target: str) -> ColumnElement[bool]:
-    """An execution by UUID or by its human ``execution_id``."""
+    """An execution by UUID or by its human ``execution_id`` (exact, or resolved prefix)."""
     as_id = as_uuid(target)
     return EX.c.id == as_id if as_id is not None else EX.c.execution_id == target
+
+
+def _resolve(tx: Tx, target: str) -> str:
+    """``target`` as named: a UUID, an exact ``execution_id`` of any format, else the one
+    execution whose id starts with it (several: refused, naming a few)."""
+    if as_uuid(target) is not None:
+        return target
+    exact = tx.conn.execute(select(EX.c.id).where(EX.c.execution_id == target)).first()
+    if exact is not None:
+        return target
+    from console.queries.filters import escape_like, prefix_range
+
+    lo, hi = prefix_range(target)
+    cond = EX.c.execution_id.like(f"{escape_like(target)}%") & (EX.c.execution_id >= lo)
+    if hi is not None:
+        cond = cond & (EX.c.execution_id < hi)
+    found = (
+        tx.conn.execute(select(EX.c.execution_id).where(cond).order_by(EX.c.execution_id).limit(4))
+        .scalars()
+        .all()
+    )
+    if len(found) == 1:
+        return str(found[0])
+    if len(found) > 1:
+        more = ", …" if len(found) > 3 else ""
+        raise ActionError(
+            INELIGIBLE,
+            f"{target!r} starts more than one execution id ({', '.join(found[:3])}{more}); "
+            "give more of it or the UUID",
+        )
+    return target  # lock_row says it was not found
 
 
 def _snapshot(row: Mapping[str, Any] | RowMapping) -> dict[str, Any]:
     return {k: row[k] for k in ("execution_id", "status", "completed_at", "retry_count")}
 
 
+def new_execution_id() -> str:
+    """``exec-YYYYMMDD-HHMMSS-xxxxxx`` (UTC), as ``autopr_new_execution_id()`` makes them;
+    made here so that a retry works where the column has no default (the engine's tables)."""
+    now = datetime.now(UTC)
+    return f"exec-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
 def cancel_step(target: str, seen: Mapping[str, Any] | None = None) -> Step:
     def step(tx: Tx) -> ActionResult:
-        row = lock_row(tx, EX, _COLUMNS, _where(target), f"execution {target}")
+        row = lock_row(tx, EX, _COLUMNS, _where(_resolve(tx, target)), f"execution {target}")
         what = f"execution {row['execution_id']}"
         check_seen(row, seen, what)
         require_status(row, EXECUTION_ACTIVE_STATUSES, what, "cancelled")
+        # The engine stamps started_at with its own host's clock: when that runs ahead of
+        # the server's, now() would break chk_completed_at_after_started.
         after = (
             tx.conn.execute(
                 update(EX)
                 .where(EX.c.id == row["id"])
-                .values(status="cancelled", completed_at=func.now())
-                .returning(*_COLUMNS)
+                .values(status="cancelled", completed_at=func.greatest(func.now(), EX.c.started_at))
+                .returning(*_COLUMNS, func.now().label("server_now"))
             )
             .mappings()
             .one()
         )
         before_s, after_s = _snapshot(row), _snapshot(after)
+        # Both clocks: the engine's (started_at) and the server's at the cancel.
+        after_s["started_at"] = after["started_at"]
+        after_s["server_now"] = after["server_now"]
         audit_id = tx.audit("execution.cancel", "workflow_executions", row["id"], before_s, after_s)
         return ActionResult(
             "execution.cancel",
@@ -85,7 +131,7 @@ def retry_step(
     target: str, seen: Mapping[str, Any] | None = None, *, override_max_retries: bool = False
 ) -> Step:
     def step(tx: Tx) -> ActionResult:
-        row = lock_row(tx, EX, _COLUMNS, _where(target), f"execution {target}")
+        row = lock_row(tx, EX, _COLUMNS, _where(_resolve(tx, target)), f"execution {target}")
         what = f"execution {row['execution_id']}"
         check_seen(row, seen, what)
         require_status(row, EXECUTION_RETRYABLE_STATUSES, what, "retried")
@@ -118,6 +164,10 @@ def retry_step(
             tx.conn.execute(
                 insert(EX)
                 .values(
+                    # Named, not left to defaults: the engine's tables have none for these.
+                    id=uuid.uuid4(),
+                    execution_id=new_execution_id(),
+                    started_at=func.now(),
                     workflow_id=row["workflow_id"],
                     status="pending",
                     retry_count=attempt,

@@ -25,6 +25,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "console.cli.action_cmds",
     "console.cli.selftest_cmd",
     "console.cli.logs_cmd",
+    "console.cli.status_cmd",
+    "console.cli.open_cmd",
 )
 
 
@@ -103,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Answered before the sub-commands (and the data layer they import) are loaded.
         print(f"{APP_ID} {__version__}")
         return 0
+    if args_in and args_in[0].lower().startswith("autopr://"):
+        args_in.insert(0, "open")  # a desktop's scheme handler passes the bare link
     window = _opens_window(args_in)
     parser = build_parser(("console.cli.gui_cmd",) if window else COMMAND_MODULES)
     args = parser.parse_args(args_in)

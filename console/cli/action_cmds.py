@@ -38,10 +38,10 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 
     ex = _noun(subparsers, "execution", "cancel or retry executions")
     p = ex.add_parser("cancel", parents=[acting], help="cancel pending/running executions")
-    p.add_argument("ids", nargs="+", metavar="ID", help="UUID or execution_id (exec-…)")
+    p.add_argument("ids", nargs="+", metavar="ID", help="UUID, execution_id, or the start of one")
     p.set_defaults(func=_execution_cancel)
     p = ex.add_parser("retry", parents=[acting], help="retry failed/timeout/cancelled executions")
-    p.add_argument("ids", nargs="+", metavar="ID", help="UUID or execution_id (exec-…)")
+    p.add_argument("ids", nargs="+", metavar="ID", help="UUID, execution_id, or the start of one")
     p.add_argument(
         "--override-max-retries",
         action="store_true",

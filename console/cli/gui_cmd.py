@@ -18,6 +18,7 @@ def run_gui(args: argparse.Namespace) -> int:
         profile=getattr(args, "profile", None),
         url=getattr(args, "url", None),
         environment=getattr(args, "environment", None),
+        replica_urls=getattr(args, "replica_url", None),
     )
 
 

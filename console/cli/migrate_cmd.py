@@ -13,7 +13,7 @@ import sys
 
 from console.cli import CommandError
 from console.cli.common import open_from_args, profile_from_args
-from console.db.migrator import MigrationReport, SchemaState
+from console.db.migrator import MigrationReport, SchemaState, schema_summary
 from console.profiles import Profile
 
 
@@ -44,6 +44,9 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     profile = profile_from_args(args)
     report = _inspect(profile)
+    if not args.sql:
+        for line in schema_summary(report):
+            print(f"-- {line}")
     if report.read_only_reason:
         raise CommandError(report.read_only_reason)
     if args.sql:

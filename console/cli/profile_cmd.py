@@ -191,6 +191,10 @@ def run_test(args: argparse.Namespace) -> int:
         )
         if db.read_only_reason:
             print(db.read_only_reason)
+        from console.db.migrator import schema_summary
+
+        for line in schema_summary(db.migration):
+            print(line)
     finally:
         db.close()
     return 0

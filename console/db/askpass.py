@@ -11,6 +11,7 @@ import sys
 
 MARKER = "autopr-askpass:"
 ENV_PASSPHRASE = "AUTOPR_SSH_PASSPHRASE"
+ENV_MODE = "AUTOPR_ASKPASS"  # the frozen app runs as this helper when it is set to 1
 
 
 def main() -> int:

@@ -55,15 +55,6 @@ class SchemaComparison:
     def matches(self) -> bool:
         return set(CONTRACT_TABLES) <= self.present and not self.differences
 
-    def json_note(self, table: str, column: str) -> str | None:
-        """The caveat of a containment filter on a ``json`` column, or None."""
-        if (table, column) not in self.json_columns:
-            return None
-        return (
-            f"{table}.{column} is json, not jsonb, in this database: the filter casts it "
-            "and reads every row (no index can serve it)"
-        )
-
 
 def normalize_check(expr: str) -> str:
     """A CHECK expression reduced so that the model's text and pg_get_constraintdef compare."""
@@ -274,7 +265,14 @@ def _compare_table(conn: Connection, table: Table, out: SchemaComparison) -> Non
             continue
         rule = (fk.ondelete or "no action").lower()
         if got[2] != rule:
-            out.notes.append(f"{name}.{col}: ON DELETE {got[2].upper()} (contract: {rule.upper()})")
+            effect = (
+                f"; deleting a {want[0]} row that rows here point at fails"
+                if got[2] in ("no action", "restrict")
+                else ""
+            )
+            out.notes.append(
+                f"{name}.{col}: ON DELETE {got[2].upper()} (contract: {rule.upper()}){effect}"
+            )
 
     indexes = _live_indexes(conn, name)
     for ix in table.indexes:

@@ -35,6 +35,15 @@ CONSTRAINT_TEXT: dict[str, str] = {
     "uq_execution_id": "that execution_id is taken",
     "uq_workflow_name": "a workflow with that name exists",
     "uq_integration_name": "an integration with that name exists",
+    # The same constraints under the names of a database the engine made.
+    "chk_health_status": "not a valid health status",
+    "chk_integration_health": "not a valid health status",
+    "workflow_actions_workflow_id_order_index_key": (
+        "two actions of the workflow would share an order_index"
+    ),
+    "workflow_executions_execution_id_key": "that execution_id is taken",
+    "workflows_name_key": "a workflow with that name exists",
+    "integrations_name_key": "an integration with that name exists",
 }
 
 

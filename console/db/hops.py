@@ -52,7 +52,9 @@ def report_hops(db: Database, samples: int = 5) -> list[Hop]:
     else:
         bits = f", {tls.bits} bits" if tls.bits else ""
         hops.append(
-            Hop("tls", f"{tls.version} {tls.cipher}{bits}; sslmode {mode}: {tls.summary(mode)}")
+            Hop(
+                "tls", f"{tls.version} {tls.cipher}{bits}; sslmode {mode}: {tls.verification(mode)}"
+            )
         )
         try:
             cert = server_certificate(*connect_address(db))

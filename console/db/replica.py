@@ -15,6 +15,14 @@ opens: read-only, reading the replica, saying why (:func:`open_replica_only`).
 Replay lag is measured on the replica: zero when everything received has been
 replayed, else the age of the last replayed transaction (an idle primary sends
 nothing, so the timestamp alone would grow without any lag).
+
+Read-your-writes: after a transaction commits on the primary (an action, a
+retention run) the router records the primary's WAL insert position
+(:func:`track_commits`).  A read that follows it goes to the replica only once
+the replica's ``pg_last_wal_replay_lsn()`` has passed that position: it waits a
+moment for the replay (``read_your_writes_wait_s``, at most the lag threshold)
+and otherwise reads from the primary, so a page refreshed after an action never
+shows the state from before it.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
@@ -36,6 +44,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_LAG_S = 10.0
 CHECK_EVERY_S = 2.0
+# How long a read after a write waits for the replica to replay it before asking the primary.
+READ_YOUR_WRITES_WAIT_S = 1.0
+_COMMITTED = "autopr_committed"  # connection-record flag: a transaction committed on it
 
 LAG_SQL = """
 SELECT pg_is_in_recovery(),
@@ -64,6 +75,43 @@ class ReadSource:
         return f"reads: primary ({self.reason})" if self.reason else "reads: primary"
 
 
+def parse_lsn(value: str) -> int:
+    """``'16/B374D848'`` as a number (LSNs compare as 64-bit positions)."""
+    high, _, low = str(value).partition("/")
+    return (int(high, 16) << 32) | int(low, 16)
+
+
+def track_commits(engine: Engine, note: Callable[[int], None]) -> None:
+    """After each commit on ``engine`` (the primary), tell ``note`` the WAL position it reached.
+
+    The position is read when the connection goes back to the pool, after the commit:
+    ``pg_current_wal_insert_lsn()`` is then at or past the commit record.
+    """
+
+    def committed(conn) -> None:
+        conn.info[_COMMITTED] = True
+
+    def checkin(dbapi_conn, record) -> None:
+        if dbapi_conn is None or not record.info.pop(_COMMITTED, False):
+            return
+        try:
+            row = dbapi_conn.execute("SELECT pg_current_wal_insert_lsn()::text").fetchone()
+            dbapi_conn.rollback()
+        except Exception as exc:  # a broken connection is discarded by the pool anyway
+            log.info("could not read the primary's WAL position after a commit: %s", exc)
+            return
+        note(parse_lsn(row[0]))
+
+    event.listen(engine, "commit", committed)
+    event.listen(engine, "checkin", checkin)
+
+
+def replay_lsn(conn) -> int | None:
+    """How far the replica has replayed (None on a server that is not a standby)."""
+    value = conn.execute(text("SELECT pg_last_wal_replay_lsn()::text")).scalar()
+    return parse_lsn(value) if value is not None else None
+
+
 def measure_lag(engine: Engine) -> float:
     """The replica's replay lag in seconds (0 for a server that is not a standby)."""
     with engine.connect() as conn:
@@ -89,6 +137,7 @@ class ReadRouter:
         check_every_s: float = CHECK_EVERY_S,
         clock: Callable[[], float] = time.monotonic,
         primary_down_reason: str = "",
+        read_your_writes_wait_s: float = READ_YOUR_WRITES_WAIT_S,
     ) -> None:
         self.primary = primary
         self.replicas: list[tuple[URL, Engine]] = [(replica_url, replica), *more]
@@ -102,6 +151,9 @@ class ReadRouter:
         self.primary_down_reason = primary_down_reason
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self.read_your_writes_wait_s = min(read_your_writes_wait_s, max_lag_s)
+        self._written_lsn: int | None = None  # the primary's position after our last commit
+        self._replayed: dict[int, int] = {}  # replica index -> replay position last seen
 
     @property
     def replica(self) -> Engine:
@@ -182,11 +234,52 @@ class ReadRouter:
             self._checked_at = self._clock()
         return src
 
-    def read_engine(self) -> Engine:
+    def note_commit(self, lsn: int) -> None:
+        """A transaction of ours committed on the primary at ``lsn``: later reads must see it."""
+        with self._lock:
+            if self._written_lsn is None or lsn > self._written_lsn:
+                self._written_lsn = lsn
+
+    def has_replayed_our_writes(self, wait_s: float | None = None) -> bool:
+        """Whether the chosen replica has replayed our last commit, waiting up to ``wait_s``."""
+        with self._lock:
+            target, index = self._written_lsn, self._chosen
+            seen = self._replayed.get(index, -1)
+        if target is None or seen >= target:
+            return True
+        wait_s = self.read_your_writes_wait_s if wait_s is None else wait_s
+        deadline = time.monotonic() + wait_s
+        try:
+            with self.replicas[index][1].connect() as conn:
+                while True:
+                    replayed = replay_lsn(conn)
+                    conn.rollback()
+                    if replayed is not None:
+                        with self._lock:
+                            self._replayed[index] = max(self._replayed.get(index, -1), replayed)
+                        if replayed >= target:
+                            return True
+                    if time.monotonic() >= deadline:
+                        return False
+                    time.sleep(0.01)
+        except DBAPIError as exc:
+            log.info("replica replay position unknown: %s", exc)
+            return False
+
+    def read_engine(self, *, wait_for_writes: bool = True) -> Engine:
+        """The engine for the next read; after our own writes, one that has them.
+
+        ``wait_for_writes=False`` never touches a server (attribute look-ups on the
+        GUI thread); a read itself waits, briefly, for the replica to replay our writes.
+        """
         src = self.source()
-        if src.server == "replica" or self.primary is None:
+        if self.primary is None:
             return self.replica
-        return self.primary
+        if src.server != "replica":
+            return self.primary
+        if wait_for_writes and not self.has_replayed_our_writes():
+            return self.primary
+        return self.replica
 
     def read_conninfo(self, primary_conninfo: str) -> str:
         """A libpq conninfo for raw reads (the tail): the replica's when it answers."""
@@ -230,6 +323,7 @@ def attach_router(db, password: str | None, settings: EngineSettings) -> None:
         more=engines[1:],
         max_lag_s=float(db.profile.replica_max_lag_s),
     )
+    track_commits(db.engine, db.replica.note_commit)
     db.replica.start()
 
 
@@ -288,4 +382,4 @@ class RoutedEngine:
         return self._router.read_engine().begin()
 
     def __getattr__(self, name: str):
-        return getattr(self._router.read_engine(), name)
+        return getattr(self._router.read_engine(wait_for_writes=False), name)

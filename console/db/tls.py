@@ -31,11 +31,15 @@ class SessionTLS:
         """The banner's words: "TLS 1.3 · verified (verify-full)" or "not encrypted"."""
         if not self.encrypted:
             return "not encrypted"
-        verified = {
+        return f"encrypted {self.version or 'TLS'} · {self.verification(sslmode)}"
+
+    @staticmethod
+    def verification(sslmode: str | None) -> str:
+        """How far libpq checked the server under ``sslmode``."""
+        return {
             "verify-full": "server verified (name and CA)",
             "verify-ca": "server CA verified, name not checked",
         }.get(sslmode or "", "server NOT verified")
-        return f"encrypted {self.version or 'TLS'} · {verified}"
 
 
 def session_tls(conn: Connection) -> SessionTLS:

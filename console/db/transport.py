@@ -55,6 +55,8 @@ def parse_ssh(spec: str) -> list[SSHHop]:
             raise TransportError(
                 f"ssh must be user@host[:port] (a chain: user@jump,user@bastion), not {part!r:.60}"
             )
+        if part.startswith("-") or match["host"].startswith("-"):
+            raise TransportError(f"ssh hosts and users cannot start with '-' ({part!r:.60})")
         port = int(match["port"]) if match["port"] else None
         if port is not None and not 1 <= port <= 65535:
             raise TransportError(f"ssh port must be 1..65535, not {port}")
@@ -84,6 +86,12 @@ def check_transport(profile: Profile) -> None:
             parse_ssh(profile.ssh)
         except TransportError as exc:
             raise TransportError(f"profile {name!r}: {exc}") from exc
+        if getattr(profile, "replica_url", None):
+            # Its reads would leave the bastion out; refused rather than bypassed.
+            raise TransportError(
+                f"profile {name!r}: a replica_url is not reached through the ssh tunnel; "
+                "use one or the other"
+            )
     elif profile.ssh_key or profile.ssh_config:
         raise TransportError(f"profile {name!r}: ssh_key and ssh_config need ssh = user@host")
     if profile.sslkey and not profile.sslcert:

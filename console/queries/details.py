@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from console.secret_policy import mask
+from console.secret_policy import mask, redact_text
 
 # What a table page's details pane calls: (connection, row id) -> the row's details or None.
 DetailFetch = Callable[[Connection, str], "dict[str, Any] | None"]
@@ -162,6 +162,17 @@ def integration_detail(conn: Connection, integration_id: str) -> dict[str, Any] 
         id=integration_id,
     )
     row["queue"] = {c["status"]: int(c["n"]) for c in counts}
+    # "why is it unhealthy?": the latest failures, their errors first
+    row["recent_failures"] = [
+        {**r, "error_message": redact_text(r["error_message"] or "")}
+        for r in _all(
+            conn,
+            "SELECT event_type, error_message, created_at FROM integration_events"
+            " WHERE integration_id = CAST(:id AS uuid) AND status = 'failed'"
+            " ORDER BY created_at DESC LIMIT 3",
+            id=integration_id,
+        )
+    ]
     return row
 
 

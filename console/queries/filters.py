@@ -22,7 +22,6 @@ from models.vocab import (
     HEALTH_STATUSES,
     INTEGRATION_TYPES,
     LOG_LEVELS,
-    TRIGGER_TYPES,
     WORKFLOW_STATUSES,
     levels_at_least,
 )
@@ -135,7 +134,9 @@ def usable_filters(
     For filters read back from settings: a hand-edited or outdated entry loses only
     its own key, never the page (``where`` is the page's condition builder).
     """
-    kept = normalized(filters) if isinstance(filters, dict) else {}
+    if not isinstance(filters, dict):
+        return {}, [("filters", f"not a set of filters: {str(filters)[:40]!r}")]
+    kept = normalized(filters)
     dropped: list[tuple[str, str]] = []
     while True:
         try:
@@ -239,6 +240,18 @@ def checked_list(filters: dict[str, Any], key: str, allowed: tuple[str, ...]) ->
     return values
 
 
+def free_list(filters: dict[str, Any], key: str, max_len: int = 255) -> list[str]:
+    """Values of a free-text column (``trigger_type``: the engine may write any)."""
+    raw = filters.get(key)
+    if raw is None or raw == "" or raw == []:
+        return []
+    values = [raw] if isinstance(raw, str) else list(raw)
+    bad = [v for v in values if not isinstance(v, str) or not v or len(v) > max_len]
+    if bad:
+        raise FilterError(key, f"Not a {key.replace('_', ' ')}: {str(bad[0])[:40]!r}")
+    return values
+
+
 def normalized(filters: dict[str, Any]) -> dict[str, Any]:
     """Drop empty values and unknown keys (pages ignore keys that do not apply)."""
     out: dict[str, Any] = {}
@@ -290,7 +303,7 @@ def workflows_where(filters: dict[str, Any], a: str = "w") -> Where:
         )
     if filters.get("json"):
         doc = parse_json_filter(str(filters["json"]))
-        where.add(f"{a}.config @> CAST(:f_json AS jsonb)", f_json=json.dumps(doc))
+        where.add(f"CAST({a}.config AS jsonb) @> CAST(:f_json AS jsonb)", f_json=json.dumps(doc))
     return where
 
 
@@ -305,7 +318,7 @@ def executions_where(filters: dict[str, Any], a: str = "e") -> Where:
         where,
         f"{a}.trigger_type",
         "f_trigger",
-        checked_list(filters, "trigger_type", TRIGGER_TYPES),
+        free_list(filters, "trigger_type"),
     )
     time_conditions(where, filters, f"{a}.started_at")
     text = str(filters.get("text") or "").strip()
@@ -322,6 +335,18 @@ def executions_where(filters: dict[str, Any], a: str = "e") -> Where:
             if hi is not None:
                 where.add(f"{a}.execution_id < :f_hi", f_hi=hi)
     return where
+
+
+def _execution_ids(where: Where, text: str) -> str:
+    """SQL for the ids of executions whose ``execution_id`` starts with ``text``
+    (the range lets ``uq_execution_id`` serve it; see :func:`prefix_range`)."""
+    lo, hi = prefix_range(text)
+    where.params.update(f_exec_like=f"{escape_like(text)}%", f_exec_lo=lo)
+    cond = "execution_id LIKE :f_exec_like AND execution_id >= :f_exec_lo"
+    if hi is not None:
+        where.params["f_exec_hi"] = hi
+        cond += " AND execution_id < :f_exec_hi"
+    return f"ARRAY(SELECT id FROM workflow_executions WHERE {cond})"
 
 
 def logs_where(filters: dict[str, Any], a: str = "l") -> Where:
@@ -348,10 +373,21 @@ def logs_where(filters: dict[str, Any], a: str = "l") -> Where:
         if looks_like_uuid(text):
             where.add(f"{a}.execution_id = :f_text_id", f_text_id=as_uuid(text, "text"))
         elif EXEC_ID_RE.match(text):
+            where.add(f"{a}.execution_id = ANY({_execution_ids(where, text)})")
+        elif not any(ch.isspace() for ch in text):
+            # One token: an execution id of any format (the engine's
+            # ``pr-review_2026-12-01T14:51:25.318347``), exact or prefix, or a word of a
+            # message.  ANY(ARRAY(...)) and the created_at range each use an index.
+            message = f"{a}.message ILIKE :f_text"
+            if not bounded:
+                message = f"({a}.created_at >= now() - :f_span AND {message})"
+                where.params["f_span"] = UNINDEXED_SEARCH_SPAN
+                where.notes.append(
+                    "searching execution ids, and messages of the last 24 h (no index on message)"
+                )
             where.add(
-                f"{a}.execution_id IN (SELECT id FROM workflow_executions"
-                " WHERE execution_id LIKE :f_text)",
-                f_text=f"{escape_like(text)}%",
+                f"({a}.execution_id = ANY({_execution_ids(where, text)}) OR {message})",
+                f_text=f"%{escape_like(text)}%",
             )
         else:
             if not bounded:
@@ -377,7 +413,7 @@ def integrations_where(filters: dict[str, Any], a: str = "i") -> Where:
         where.add(f"{a}.name ILIKE :f_text", f_text=f"%{escape_like(text)}%")
     if filters.get("json"):
         doc = parse_json_filter(str(filters["json"]))
-        where.add(f"{a}.config @> CAST(:f_json AS jsonb)", f_json=json.dumps(doc))
+        where.add(f"CAST({a}.config AS jsonb) @> CAST(:f_json AS jsonb)", f_json=json.dumps(doc))
     return where
 
 
@@ -404,5 +440,5 @@ def events_where(filters: dict[str, Any], a: str = "v") -> Where:
         if not bounded:
             where.add(f"{a}.created_at >= now() - :f_span", f_span=UNINDEXED_SEARCH_SPAN)
             where.notes.append("payload search covers the last 24 h (payload has no index)")
-        where.add(f"{a}.payload @> CAST(:f_json AS jsonb)", f_json=json.dumps(doc))
+        where.add(f"CAST({a}.payload AS jsonb) @> CAST(:f_json AS jsonb)", f_json=json.dumps(doc))
     return where

@@ -392,7 +392,7 @@ class RunningExecutions:
 _RUNNING_SQL = text(
     """
     SELECT e.id, e.execution_id, e.workflow_id, w.name, e.started_at, e.trigger_type,
-           CASE WHEN jsonb_typeof(w.config -> 'timeout_seconds') = 'number'
+           CASE WHEN jsonb_typeof(CAST(w.config AS jsonb) -> 'timeout_seconds') = 'number'
                 THEN (w.config ->> 'timeout_seconds')::float8 END AS timeout
     FROM workflow_executions e JOIN workflows w ON w.id = e.workflow_id
     WHERE e.status = 'running'

@@ -65,6 +65,9 @@ WORKFLOWS = TableSpec(
     sort_keys={
         "created_at": SortKey("w.created_at", "time", "workflows", "created_at"),
         "name": SortKey("w.name", "text", "workflows", "name", descending=False),
+        # a small table: any NOT NULL column is a cheap order
+        "status": SortKey("w.status", "text", "workflows", "status", descending=False),
+        "updated_at": SortKey("w.updated_at", "time", "workflows", "updated_at"),
     },
     default_sort="name",
 )
@@ -141,7 +144,13 @@ INTEGRATIONS = TableSpec(
     ),
     from_sql=f"integrations i LEFT JOIN {_QUEUE} ON q.integration_id = i.id",
     where=f.integrations_where,
-    sort_keys={"name": SortKey("i.name", "text", "integrations", "name", descending=False)},
+    sort_keys={
+        "name": SortKey("i.name", "text", "integrations", "name", descending=False),
+        "type": SortKey("i.type", "text", "integrations", "type", descending=False),
+        "health_status": SortKey(
+            "i.health_status", "text", "integrations", "health_status", descending=False
+        ),
+    },
     default_sort="name",
 )
 

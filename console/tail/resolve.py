@@ -29,7 +29,9 @@ class ExecutionNotFound(LookupError):
 
 
 def resolve_execution(conn: psycopg.Connection, key: str) -> ExecutionRef:
-    """``key`` is a ``workflow_executions.id`` UUID or an ``execution_id`` like ``exec-...``."""
+    """``key`` is a ``workflow_executions.id`` UUID or an ``execution_id`` of any format
+    (``exec-…``, the engine's ``pr-review_2026-12-01T14:51:25.318347``): exact first,
+    then the one execution whose id starts with it."""
     key = key.strip()
     try:
         as_uuid: uuid.UUID | None = uuid.UUID(key)
@@ -40,6 +42,17 @@ def resolve_execution(conn: psycopg.Connection, key: str) -> ExecutionRef:
         rows = conn.execute(sql.RESOLVE_BY_ID, {"key": as_uuid}).fetchall()
     if not rows:
         rows = conn.execute(sql.RESOLVE_BY_CODE, {"key": key}).fetchall()
+    if not rows and key:
+        from console.queries.filters import escape_like, prefix_range
+
+        lo, hi = prefix_range(key)
+        params = {"like": f"{escape_like(key)}%", "lo": lo, "hi": hi}
+        rows = conn.execute(sql.RESOLVE_BY_PREFIX, params).fetchall()
+        if len(rows) > 1:
+            shown = ", ".join(r[1] for r in rows[:3]) + (", …" if len(rows) > 3 else "")
+            raise ExecutionNotFound(
+                f"{key!r} starts more than one execution id ({shown}); give more of it"
+            )
     if not rows:
         raise ExecutionNotFound(f"no execution {key!r}")
     if len(rows) > 1:

@@ -147,6 +147,12 @@ RESOLVE_BY_ID = "SELECT id, execution_id, status FROM workflow_executions WHERE 
 RESOLVE_BY_CODE = (
     "SELECT id, execution_id, status FROM workflow_executions WHERE execution_id = %(key)s LIMIT 2"
 )
+# The range lets uq_execution_id serve the prefix (see queries.filters.prefix_range).
+RESOLVE_BY_PREFIX = (
+    "SELECT id, execution_id, status FROM workflow_executions "
+    "WHERE execution_id LIKE %(like)s AND execution_id >= %(lo)s "
+    "AND (%(hi)s::text IS NULL OR execution_id < %(hi)s) ORDER BY execution_id LIMIT 4"
+)
 
 RUNNING_EXECUTIONS = f"""
 SELECT e.id, e.execution_id, e.status, e.started_at, w.name

@@ -44,6 +44,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("ignore", "&Ignore selected events…", "Ctrl+Shift+I"),
     Command("toggle-enabled", "&Enable or disable the integration…", "Ctrl+Shift+E"),
     Command("follow-live", "&Follow live", "Ctrl+L"),
+    Command("export", "E&xport the rows matching the filter…", "Ctrl+Shift+S"),
     Command("open-details", "Open &details", "Return", acts=False),
     Command("toggle-details", "Show or hide the detail &pane", "Ctrl+D", acts=False),
     Command("next-tab", "&Next detail tab", "Ctrl+PgDown", acts=False),
@@ -51,7 +52,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("context-menu", "Context &menu of the current row", "Shift+F10", acts=False),
     Command("clear-filters", "C&lear the filters (in a filter bar)", "Esc", acts=False),
     Command("copy-tsv", "Copy rows with &headers", "Ctrl+C", acts=False),
-    Command("copy-json", "Copy rows as &JSON", "Ctrl+Shift+C", acts=False),
+    Command("copy-json", "Copy rows as &JSON", "Ctrl+Alt+C", acts=False),
+    Command("copy-link", "Copy &link of the row", "Ctrl+Shift+C", acts=False),
 )
 
 

@@ -63,7 +63,7 @@ def explain_failure(exc: BaseException) -> Failure:
         )
     if isinstance(exc, ConnectionFailed):
         return Failure(str(exc), exc.kind)
-    from console.db.tunnel import TunnelFailed
+    from console.db.ssh_errors import TunnelFailed
 
     if isinstance(exc, TunnelFailed):  # a tunnel that dropped and could not be reopened
         return Failure(str(exc), exc.kind)

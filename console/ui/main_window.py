@@ -38,6 +38,7 @@ from console.ui.connect import ConfirmRequest, Connector, Failure
 from console.ui.focus_ring import FocusRing
 from console.ui.pages import PageContext, PageSpec
 from console.ui.profile_switcher import ProfileSwitcher
+from console.ui.screenfit import fit_to_screen
 from console.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -167,6 +168,7 @@ class MainWindow(QMainWindow):
         self._restore_choices()
         self.resize(1280, 800)
         self._restore_geometry()
+        fit_to_screen(self)  # at 150 % / 200 % scaling 1280x800 is larger than the screen
 
     # ================================================================ building
 
@@ -177,8 +179,11 @@ class MainWindow(QMainWindow):
         bar.setIconSize(QSize(16, 16))
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
-        bar.addWidget(QLabel(" Profile "))
+        profile_label = QLabel(" &Profile ")
+        bar.addWidget(profile_label)
         self.switcher = ProfileSwitcher(self)
+        profile_label.setBuddy(self.switcher)
+        self.switcher.setAccessibleName("Connection profile")
         self.switcher.profile_chosen.connect(self.switch_profile)
         bar.addWidget(self.switcher)
         bar.addSeparator()
@@ -190,6 +195,7 @@ class MainWindow(QMainWindow):
         self.refresh_combo = QComboBox(self)
         self.refresh_combo.setObjectName("autoRefresh")
         self.refresh_combo.setToolTip("Refresh the visible view automatically")
+        self.refresh_combo.setAccessibleName("Auto-refresh interval")
         for seconds, label in REFRESH_CHOICES:
             self.refresh_combo.addItem(label, seconds)
         self.refresh_combo.currentIndexChanged.connect(self._on_refresh_interval)
@@ -223,6 +229,7 @@ class MainWindow(QMainWindow):
         self.splitter.setChildrenCollapsible(False)
         self.nav = QListWidget(self.splitter)
         self.nav.setObjectName("navigation")
+        self.nav.setAccessibleName("Pages")
         self.nav.setIconSize(QSize(18, 18))
         self.nav.setMinimumWidth(150)
         self.nav.setMaximumWidth(260)
@@ -366,7 +373,7 @@ class MainWindow(QMainWindow):
         from console.ui import pages as pages_module
 
         try:
-            return pages_module.page_specs()
+            return pages_module.lazy_page_specs()
         except Exception as exc:  # one broken page module must not take the window down
             log.exception("loading the page list failed")
             self.empty_pages = _EmptyPages(f"The pages could not be loaded: {exc}")
@@ -467,10 +474,13 @@ class MainWindow(QMainWindow):
         profile_name: str | None = None,
         url: str | None = None,
         environment: str | None = None,
+        *,
+        replica_urls: list[str] | None = None,
     ) -> None:
         """Load the data layer and the profiles off the GUI thread, then connect.
 
-        ``environment`` declares what an ad-hoc ``url`` is (the global --environment).
+        ``environment`` declares what an ad-hoc ``url`` is (the global --environment);
+        ``replica_urls`` (--replica-url) add read replicas to the chosen profile.
         """
         remembered = False
         if profile_name is None and url is None and self.remember:
@@ -495,22 +505,35 @@ class MainWindow(QMainWindow):
                 from console.profiles import resolve_profile
 
                 chosen = resolve_profile(profile_name, url, environment=environment)
+                if replica_urls:
+                    from dataclasses import replace
+
+                    from console.profiles import validate_profile
+
+                    chosen = validate_profile(replace(chosen, replica_url=" ".join(replica_urls)))
             except (ProfileError, BadURLError) as exc:
                 problems.append(str(exc))
                 if remembered:  # the profile used last time was removed meanwhile
                     chosen = profiles["local"]
             return profiles, chosen, problems
 
-        self.runner.submit(bootstrap, self._on_bootstrap, self._on_bootstrap_error, key="bootstrap")
+        self.runner.submit(
+            bootstrap, self._on_bootstrap, self._on_bootstrap_error, owner=self, key="bootstrap"
+        )
 
     def _on_bootstrap(self, result) -> None:
         profiles, chosen, problems = result
         self.switcher.set_profiles(profiles)
         if chosen is not None:
             self.connect_profile(chosen)
-        if not self.specs:  # page modules import on a worker while the connection is made
+        if not self.specs:  # the first page's module imports on a worker while connecting
+            first = settings.get("window/page") if self.remember else None
             self.runner.submit(
-                self._import_page_specs, self.build_pages, self._on_bootstrap_error, key="pages"
+                lambda: self._import_page_specs(first),
+                self.build_pages,
+                self._on_bootstrap_error,
+                owner=self,
+                key="pages",
             )
         if problems:
             self.show_status(" · ".join(problems))
@@ -519,14 +542,18 @@ class MainWindow(QMainWindow):
             self.state_panel.show_idle("Not connected", problems[0] if problems else None)
 
     @staticmethod
-    def _import_page_specs() -> list[PageSpec] | None:
-        from console.ui.pages import page_specs
+    def _import_page_specs(first: str | None) -> list[PageSpec] | None:
+        """The page list, with the module of the page shown first imported (off the GUI
+        thread); the other pages' modules load when they are first shown."""
+        from console.ui.pages import import_page_module, lazy_page_specs
 
+        specs = lazy_page_specs()
+        keys = [spec.key for spec in specs]
         try:
-            return page_specs()
+            import_page_module(first if first in keys else keys[0])
         except Exception:
-            log.exception("loading the page list failed")
-            return None  # build_pages tries again on the GUI thread and says what failed
+            log.exception("importing the first page failed")  # its build says what failed
+        return specs
 
     def _on_bootstrap_error(self, exc: BaseException) -> None:
         log.error("start-up failed: %s", exc)
@@ -652,6 +679,12 @@ class MainWindow(QMainWindow):
             self.show_status(f"Applied migrations: {', '.join(db.migration.applied)}")
         if db.read_only_reason:
             self.show_status("Read-only: " + db.read_only_reason)
+        elif db.migration.schema.notes or db.migration.schema.json_columns:
+            self.show_status(
+                f"Schema matches, with {len(db.migration.schema.notes)} note(s) and "
+                f"{len(db.migration.schema.json_columns)} json (not jsonb) column(s): "
+                f"'autopr-console profile test {db.profile.name}' lists them"
+            )
         if self.remember and db.profile.name not in ADHOC_PROFILES:
             settings.LAST_PROFILE.put(db.profile.name)
         self._update_title()
@@ -778,7 +811,7 @@ class MainWindow(QMainWindow):
         if self.db is None or self.isMinimized():
             return
         page = self.current_page()
-        if page is not None:
+        if page is not None and not self.runner.busy(page):  # never behind its own last load
             self._call(page, "refresh")
 
     def _on_utc(self, on: bool) -> None:
@@ -851,7 +884,7 @@ class MainWindow(QMainWindow):
             self.banner.show_lost(f"{reason} (next try in {self.retry_ms // 1000} s)")
             self.conn_label.setText(f"connection lost: {db.profile.name}")
 
-        self.runner.submit(ping, ok, failed, key="ping")
+        self.runner.submit(ping, ok, failed, owner=self, key="ping", lane="ping")
 
     def _update_pool_label(self) -> None:
         db = self.db

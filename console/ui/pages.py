@@ -83,20 +83,66 @@ class PageSpec:
 def page_specs() -> list[PageSpec]:
     """Every page of the main window, in navigation order.
 
-    Each page module exposes ``PAGE: PageSpec``; add a line here to add a page.
+    Each page module exposes ``PAGE: PageSpec``; add a line to ``PAGE_INDEX`` to add a page.
     """
     import importlib
 
-    modules: list[str] = [
-        # filled in as pages land, e.g. "console.ui.views.executions_page"
-        "console.ui.overview.page",
-        "console.ui.tables.workflows_page",
-        "console.ui.tables.executions_page",
-        "console.ui.tables.logs_page",
-        "console.ui.tables.integrations_page",
-        "console.ui.tables.events_page",
-        "console.ui.tail.page",
-        "console.ui.actions.audit_page",
-    ]
-    specs = [importlib.import_module(name).PAGE for name in modules]
+    specs = [importlib.import_module(entry.module).PAGE for entry in PAGE_INDEX]
     return sorted(specs, key=lambda spec: spec.order)
+
+
+@dataclass(frozen=True)
+class PageEntry:
+    """What the navigation shows of a page before its module is imported."""
+
+    module: str  # exposes PAGE: PageSpec
+    key: str
+    title: str
+    order: int
+    icon: str | None = None
+
+
+# The page modules and their navigation entries (a test checks they match each PAGE).
+PAGE_INDEX: tuple[PageEntry, ...] = (
+    PageEntry("console.ui.overview.page", "overview", "Overview", 0, "overview"),
+    PageEntry("console.ui.tables.workflows_page", "workflows", "Workflows", 20, "workflows"),
+    PageEntry("console.ui.tables.executions_page", "executions", "Executions", 30, "executions"),
+    PageEntry("console.ui.tables.logs_page", "logs", "Logs", 40, "logs"),
+    PageEntry("console.ui.tail.page", "tail", "Live tail", 45, "tail"),
+    PageEntry(
+        "console.ui.tables.integrations_page", "integrations", "Integrations", 50, "integrations"
+    ),
+    PageEntry("console.ui.tables.events_page", "events", "Event queue", 60, "events"),
+    PageEntry("console.ui.actions.audit_page", "audit", "Audit", 90, "audit"),
+)
+
+
+def lazy_page_specs() -> list[PageSpec]:
+    """Every page, in navigation order, without importing the page modules.
+
+    Each factory imports its module when the page is first built: the window
+    shows and loads its first page without the code (and the memory) of the others.
+    """
+    return [
+        PageSpec(e.key, e.title, _ImportingFactory(e.module), e.order, e.icon)
+        for e in sorted(PAGE_INDEX, key=lambda e: e.order)
+    ]
+
+
+@dataclass(frozen=True)
+class _ImportingFactory:
+    module: str
+
+    def __call__(self, ctx: PageContext) -> QWidget:
+        import importlib
+
+        return importlib.import_module(self.module).PAGE.factory(ctx)
+
+
+def import_page_module(key: str) -> None:
+    """Import the module of page ``key`` (a worker does it for the page shown first)."""
+    import importlib
+
+    for entry in PAGE_INDEX:
+        if entry.key == key:
+            importlib.import_module(entry.module)

@@ -185,15 +185,17 @@ def save_filters(profile: str, page: str, filters: dict[str, Any]) -> None:
     put(page_key(page, "filters", profile), json.dumps(kept, sort_keys=True, default=str))
 
 
-def load_filters(profile: str, page: str) -> dict[str, Any]:
+def load_filters(profile: str, page: str) -> Any:
+    """The saved filters: ``{}`` when none; whatever console.ini holds otherwise (a hand
+    edit may leave any JSON, or text QSettings split at commas), for
+    :func:`console.queries.filters.usable_filters` to keep what it can and say why."""
     raw = get(page_key(page, "filters", profile))
     if not raw:
         return {}
     try:
-        value = json.loads(raw)
-    except (TypeError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
+        return json.loads(raw)
+    except (TypeError, ValueError):  # also a digit string over Python's int limit
+        return raw
 
 
 def save_bytes(key: str, data: QByteArray | bytes) -> None:

@@ -28,31 +28,31 @@ from PySide6.QtGui import (
 # (light, dark) hex pairs
 _STATUS: dict[str, tuple[str, str]] = {
     # executions and events
-    "pending": ("#64748b", "#94a3b8"),
+    "pending": ("#617087", "#94a3b8"),
     "running": ("#2563eb", "#60a5fa"),
     "processing": ("#2563eb", "#60a5fa"),
     "completed": ("#15803d", "#4ade80"),
-    "failed": ("#dc2626", "#f87171"),
+    "failed": ("#c81e1e", "#f87171"),
     "timeout": ("#c2410c", "#fb923c"),
-    "cancelled": ("#78716c", "#a8a29e"),
-    "ignored": ("#a8a29e", "#78716c"),
+    "cancelled": ("#5f5954", "#a8a29e"),
+    "ignored": ("#756e69", "#8f8883"),
     # workflows
     "active": ("#15803d", "#4ade80"),
-    "inactive": ("#78716c", "#a8a29e"),
-    "archived": ("#a8a29e", "#78716c"),
+    "inactive": ("#5f5954", "#a8a29e"),
+    "archived": ("#756e69", "#8f8883"),
     "draft": ("#7c3aed", "#a78bfa"),
 }
 _HEALTH: dict[str, tuple[str, str]] = {
     "healthy": ("#15803d", "#4ade80"),
-    "degraded": ("#d97706", "#fbbf24"),
-    "unhealthy": ("#dc2626", "#f87171"),
-    "unknown": ("#78716c", "#a8a29e"),
+    "degraded": ("#a75c05", "#fbbf24"),
+    "unhealthy": ("#c81e1e", "#f87171"),
+    "unknown": ("#5f5954", "#a8a29e"),
 }
 _LEVEL: dict[str, tuple[str, str]] = {
-    "DEBUG": ("#6b7280", "#9ca3af"),
+    "DEBUG": ("#656b78", "#9ca3af"),
     "INFO": ("#1d4ed8", "#93c5fd"),
     "WARNING": ("#b45309", "#fbbf24"),
-    "ERROR": ("#dc2626", "#f87171"),
+    "ERROR": ("#c81e1e", "#f87171"),
     "CRITICAL": ("#9d174d", "#f472b6"),
 }
 # Banner colours: the same in light and dark so that prod always looks like prod.
@@ -123,7 +123,7 @@ def light_palette() -> QPalette:
         QPalette.ColorRole.AlternateBase: "#f6f8fa",
         QPalette.ColorRole.ToolTipBase: "#ffffff",
         QPalette.ColorRole.ToolTipText: "#1f2328",
-        QPalette.ColorRole.PlaceholderText: "#8c959f",
+        QPalette.ColorRole.PlaceholderText: "#66707b",
         QPalette.ColorRole.Text: "#1f2328",
         QPalette.ColorRole.Button: "#eef0f3",
         QPalette.ColorRole.ButtonText: "#1f2328",
@@ -156,12 +156,12 @@ def dark_palette() -> QPalette:
         QPalette.ColorRole.AlternateBase: "#1c1f25",
         QPalette.ColorRole.ToolTipBase: "#2b2f36",
         QPalette.ColorRole.ToolTipText: "#e6edf3",
-        QPalette.ColorRole.PlaceholderText: "#7d8590",
+        QPalette.ColorRole.PlaceholderText: "#838a95",
         QPalette.ColorRole.Text: "#e6edf3",
         QPalette.ColorRole.Button: "#2b2f36",
         QPalette.ColorRole.ButtonText: "#e6edf3",
         QPalette.ColorRole.BrightText: "#ffffff",
-        QPalette.ColorRole.Highlight: "#3b82f6",
+        QPalette.ColorRole.Highlight: "#2563eb",
         QPalette.ColorRole.HighlightedText: "#ffffff",
         QPalette.ColorRole.Link: "#58a6ff",
         QPalette.ColorRole.Mid: "#3d444d",
@@ -273,6 +273,14 @@ def environment_text_color(environment: str | None) -> QColor:
     return QColor(_ENVIRONMENT.get(environment or "", _ENVIRONMENT["local"])[1])
 
 
+def text_on(background: QColor) -> QColor:
+    """White or near-black, whichever reads better on ``background`` (WCAG contrast)."""
+    from console.ui.a11y import contrast
+
+    white, black = QColor("#ffffff"), QColor("#111318")
+    return white if contrast(white, background) >= contrast(black, background) else black
+
+
 def focus_color() -> QColor:
     """The keyboard focus ring (over 3:1 against the window and base colours)."""
     return QColor("#60a5fa" if is_dark() else "#1d4ed8")
@@ -321,16 +329,22 @@ def _icon_for(key: str, colour: QColor, size: int) -> QIcon:
     icon = QIcon()
     for scale in (1, 2):
         icon.addPixmap(_status_pixmap(key, colour.name(), size * scale))
+        # on a selected row: a white disc with the glyph in the status colour, so that a
+        # blue "running" disc does not vanish on the blue selection
+        icon.addPixmap(_status_pixmap(key, colour.name(), size * scale, True), QIcon.Mode.Selected)
     return icon
 
 
 @lru_cache(maxsize=256)
-def _status_pixmap(key: str, colour: str, px: int) -> QPixmap:
+def _status_pixmap(key: str, colour: str, px: int, inverse: bool = False) -> QPixmap:
     pm = QPixmap(px, px)
     pm.fill(Qt.GlobalColor.transparent)
     p = QPainter(pm)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
     c = QColor(colour)
+    glyph_colour = QColor("#ffffff")
+    if inverse:
+        c, glyph_colour = QColor("#ffffff"), QColor(colour)
     glyph = _GLYPH.get(key, "dot")
     m = px * 0.06
     disc = QRectF(m, m, px - 2 * m, px - 2 * m)
@@ -344,7 +358,7 @@ def _status_pixmap(key: str, colour: str, px: int) -> QPixmap:
     p.setPen(Qt.PenStyle.NoPen)
     p.setBrush(c)
     p.drawEllipse(disc)
-    white = QPen(QColor("#ffffff"), max(1.4, px * 0.12))
+    white = QPen(glyph_colour, max(1.4, px * 0.12))
     white.setCapStyle(Qt.PenCapStyle.RoundCap)
     white.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
     p.setPen(white)
@@ -363,7 +377,7 @@ def _status_pixmap(key: str, colour: str, px: int) -> QPixmap:
         p.drawLine(pt(0.66, 0.34), pt(0.34, 0.66))
     elif glyph == "play":
         p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(QColor("#ffffff"))
+        p.setBrush(glyph_colour)
         path = QPainterPath(pt(0.38, 0.30))
         path.lineTo(pt(0.72, 0.50))
         path.lineTo(pt(0.38, 0.70))

@@ -179,6 +179,8 @@ class AuditPage(QWidget):
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.before_text = QPlainTextEdit(readOnly=True)
         self.after_text = QPlainTextEdit(readOnly=True)
+        self.before_text.setAccessibleName("Before the action")
+        self.after_text.setAccessibleName("After the action")
         for edit in (self.before_text, self.after_text):
             edit.setFont(mono)
         detail = QSplitter(Qt.Orientation.Horizontal)
@@ -247,6 +249,7 @@ class AuditPage(QWidget):
             lambda: fetch_audit(engine, f, limit=PAGE_SIZE),
             lambda rows: self._landed(rows, keep),
             self._failed,
+            owner=self,
             key=self._key,
         )
 
@@ -296,6 +299,7 @@ class AuditPage(QWidget):
             lambda: fetch_audit(engine, f, after=after, limit=PAGE_SIZE),
             self._more_landed,
             self._failed,
+            owner=self,
             key=self._key,
         )
 

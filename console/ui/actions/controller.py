@@ -84,6 +84,7 @@ class ActionController(QObject):
                 lambda: fn(self.ctx, confirmed),
                 self._finished,
                 lambda exc: self._single_refused(exc, verb, label, override),
+                owner=self,
             )
 
         def confirm() -> None:
@@ -109,7 +110,7 @@ class ActionController(QObject):
             anyway = box.addButton("Retry anyway", QMessageBox.ButtonRole.AcceptRole)
             anyway.clicked.connect(
                 lambda: self.runner.submit(
-                    lambda: override(self.ctx, True), self._finished, self._refused
+                    lambda: override(self.ctx, True), self._finished, self._refused, owner=self
                 )
             )
             self._show(box)
@@ -177,9 +178,12 @@ class ActionController(QObject):
                     open_created,
                 ),
                 self._refused,
+                owner=self,
             )
 
-        self.when_writable(lambda: self.runner.submit(load_and_preview, counted, self._refused))
+        self.when_writable(
+            lambda: self.runner.submit(load_and_preview, counted, self._refused, owner=self)
+        )
 
     def _summarize(
         self,
@@ -207,6 +211,7 @@ class ActionController(QObject):
                         lambda: override(self.ctx, again, True),
                         lambda s: self._summarize(s, again, noun, None, labels, open_created),
                         self._refused,
+                        owner=self,
                     ),
                 )
 

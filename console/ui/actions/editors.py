@@ -103,7 +103,7 @@ def edit_workflow_field(controller: ActionController, workflow_id: str, field: s
         with engine.connect() as conn:
             return reads.workflow_for_edit(conn, workflow_id)
 
-    controller.runner.submit(load, loaded, controller._refused)
+    controller.runner.submit(load, loaded, controller._refused, owner=controller)
 
 
 def edit_integration(controller: ActionController, integration_id: str, name: str) -> None:
@@ -121,7 +121,10 @@ def edit_integration(controller: ActionController, integration_id: str, name: st
         )
 
     controller.runner.submit(
-        lambda: load_masked_config(engine, integration_id), loaded, controller._refused
+        lambda: load_masked_config(engine, integration_id),
+        loaded,
+        controller._refused,
+        owner=controller,
     )
 
 
@@ -141,6 +144,7 @@ class _WorkflowRowsDialog(QDialog):
             lambda: self.read_rows(engine),
             self._loaded,
             self.controller._refused,
+            owner=self,
             key=f"{type(self).__name__}-{id(self)}",
         )
 

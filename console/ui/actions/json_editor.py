@@ -116,7 +116,7 @@ class JsonEditorDialog(QDialog):
             return
         self.save_button.setEnabled(False)
         self._set_status("saving…", ok=True)
-        self._runner.submit(lambda: self._save(value), self._on_saved, self._on_refused)
+        self._runner.submit(lambda: self._save(value), self._on_saved, self._on_refused, owner=self)
 
     def _on_saved(self, result: ActionResult) -> None:
         self.result_value = result

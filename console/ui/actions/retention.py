@@ -80,9 +80,12 @@ def retain(controller: ActionController, days: int) -> None:
                 f"{days} days ({len(report.dropped)} partitions dropped)"
             ),
             controller._refused,
+            owner=controller,
         )
 
-    controller.when_writable(lambda: controller.runner.submit(plan, confirm, controller._refused))
+    controller.when_writable(
+        lambda: controller.runner.submit(plan, confirm, controller._refused, owner=controller)
+    )
 
 
 def install() -> None:

@@ -166,6 +166,8 @@ class OverviewPage(QWidget):
         self.stuck_after.setSuffix(" min")
         self.stuck_after.setToolTip("An event processing for longer than this looks stuck")
         self.stuck_after.valueChanged.connect(self._stuck_after_changed)
+        self.stuck_after.setAccessibleName("Processing events look stuck after (minutes)")
+        self.range_box.setAccessibleName("Time range of the overview")
         self.range_box.setCurrentIndex(list(TIME_RANGES).index(remembered))
         self.range_box.currentIndexChanged.connect(self._range_changed)
         self.updated = FreshnessLabel()
@@ -192,6 +194,7 @@ class OverviewPage(QWidget):
         self.workflows_model: RowsModel[WorkflowStats] = RowsModel(WORKFLOW_COLUMNS)
         self.workflows_view, self.workflows_proxy = _table(self.workflows_model, 250)
         self.workflows_view.activated.connect(self._workflow_activated)
+        self.workflows_view.setAccessibleName("Executions per workflow")
         self.order_box = QComboBox()
         for key, label in ORDERS:
             self.order_box.addItem(label, key)
@@ -201,6 +204,7 @@ class OverviewPage(QWidget):
         self.running_model: RowsModel[RunningExecution] = RowsModel(RUNNING_COLUMNS)
         self.running_view, self.running_proxy = _table(self.running_model, 250, stretch=1)
         self.running_view.activated.connect(self._running_activated)
+        self.running_view.setAccessibleName("Executions running now")
         self.running_note = QLabel("")
 
         self.tiles = IntegrationTiles()
@@ -211,9 +215,11 @@ class OverviewPage(QWidget):
         self.stuck_exec_model: RowsModel[StuckExecution] = RowsModel(STUCK_EXECUTION_COLUMNS)
         self.stuck_exec_view, self.stuck_exec_proxy = _table(self.stuck_exec_model, 170, stretch=1)
         self.stuck_exec_view.activated.connect(self._stuck_exec_activated)
+        self.stuck_exec_view.setAccessibleName("Executions that look stuck")
         self.stuck_event_model: RowsModel[StuckEvent] = RowsModel(STUCK_EVENT_COLUMNS)
         self.stuck_event_view, self.stuck_event_proxy = _table(self.stuck_event_model, 170)
         self.stuck_event_view.activated.connect(self._stuck_event_activated)
+        self.stuck_event_view.setAccessibleName("Events that look stuck")
         self.stuck_exec_note = QLabel("")
         self.stuck_event_note = QLabel("")
 
@@ -273,7 +279,9 @@ class OverviewPage(QWidget):
         head = QHBoxLayout(self.stuck_event_head)
         head.setContentsMargins(0, 0, 0, 0)
         head.addWidget(self.stuck_event_note, 1)
-        head.addWidget(QLabel("after"))
+        after = QLabel("&after")
+        after.setBuddy(self.stuck_after)
+        head.addWidget(after)
         head.addWidget(self.stuck_after)
         stuck_layout.addWidget(self.stuck_event_head, 0, 1)
         stuck_layout.addWidget(self.stuck_event_view, 1, 1)
@@ -375,7 +383,7 @@ class OverviewPage(QWidget):
             with engine.connect() as conn:
                 return load_overview(conn, params, bucket_cache=buckets, stats_cache=stats)
 
-        self.ctx.runner.submit(work, self._loaded, self._failed, key=TASK_KEY)
+        self.ctx.runner.submit(work, self._loaded, self._failed, owner=self, key=TASK_KEY)
 
     def shown(self) -> None:
         """Shown again: re-read unless the last read is a second old."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import zlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
@@ -25,15 +26,19 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QMenu,
+    QProgressBar,
     QPushButton,
     QSplitter,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -46,9 +51,10 @@ from console.queries.specs import TableSpec
 from console.ui import settings, theme, timefmt
 from console.ui.freshness import FreshnessLabel
 from console.ui.pages import PageContext
+from console.ui.tables import views
 from console.ui.tables.clipboard import to_json, to_tsv
-from console.ui.tables.columns import Column
-from console.ui.tables.controller import WindowController, guarded, user_message
+from console.ui.tables.columns import Column, export_cells
+from console.ui.tables.controller import WindowController, user_message
 from console.ui.tables.filterbar import ChipBar, Field, FilterBar, chip_labels
 
 if TYPE_CHECKING:
@@ -62,6 +68,8 @@ context_menu_providers: list[ContextMenuProvider] = []
 
 ROW_HEIGHT = 22
 DETAIL_TOGGLE = "Ctrl+D"  # show / hide the detail pane
+COPY_LINK = "Ctrl+Shift+C"  # the autopr:// link of the row (console.ui.links_ui)
+COPY_JSON = "Ctrl+Alt+C"
 SHOWN_FRESH_S = 2.0  # a page shown again within this of its last read is not read again
 DETAIL_MIN, DETAIL_MAX_DEFAULT = 280, 460  # the pane's width until the operator drags it
 
@@ -96,6 +104,20 @@ def _walk(menu: QMenu) -> list[QAction]:
 
 def _plain(text: str) -> str:
     return text.replace("&", "")
+
+
+def _install_operator_actions() -> None:
+    """The operator actions' provider, imported when a menu is first needed (pages are
+    built lazily: the module that used to install it may not be loaded yet)."""
+    from console.ui.actions import menus
+
+    menus.install()
+
+
+class _Progress(QObject):
+    """Crosses export progress from the worker thread to the GUI thread."""
+
+    moved = Signal(int, int)
 
 
 class MiddleElide(QStyledItemDelegate):
@@ -173,6 +195,7 @@ class DetailPane(QWidget):
 
     open_page = Signal(str, dict)  # page key, filters
     show_id = Signal(str)  # show another row of this page's table in the pane
+    copy_link_requested = Signal()  # the pane's "Copy link" button
     command = Signal(str)  # a header button: run this command on the row shown
 
     def add_command_buttons(self, layout: QHBoxLayout, buttons: list[tuple[str, str]]) -> None:
@@ -188,6 +211,14 @@ class DetailPane(QWidget):
 
     def set_engine(self, engine: Any) -> None:
         """For panes with windowed sub-tables (an execution's logs, an integration's events)."""
+
+    def name_tabs(self) -> None:
+        """Each tab's widget is announced by its tab's title (e.g. "Trigger data")."""
+        tabs = getattr(self, "tabs", None)
+        for i in range(tabs.count() if tabs is not None else 0):
+            widget = tabs.widget(i)
+            if not widget.accessibleName():
+                widget.setAccessibleName(tabs.tabText(i).replace("&", ""))
 
     def show_data(self, data: Any) -> None:
         raise NotImplementedError
@@ -231,11 +262,13 @@ class TablePage(QWidget):
         self.chips = ChipBar(self)
         self.view = QTableView(self)
         self.view.setObjectName(f"{self.key}_table")
+        self.view.setAccessibleName(f"{self.noun.capitalize()} table")
         configure_view(self.view)
         self.view.setModel(self.model)
         self.view.setSortingEnabled(True)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.detail = self.make_detail()
+        self.detail.name_tabs()
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.view)
         self.splitter.addWidget(self.detail)
@@ -259,18 +292,42 @@ class TablePage(QWidget):
         self.notes_label.setTextFormat(Qt.TextFormat.PlainText)  # notes quote filter values
         self.notes_label.setStyleSheet(f"color: {theme.muted_color().name()};")
         self.freshness = FreshnessLabel(self)
+        self.export_progress = QProgressBar(self)
+        self.export_progress.setObjectName("exportProgress")
+        self.export_progress.setAccessibleName("Export progress")
+        self.export_progress.setMaximumWidth(260)
+        self.export_progress.hide()
+        self.export_cancel = QPushButton("Cancel export", self)
+        self.export_cancel.hide()
+        self.export_cancel.clicked.connect(self.cancel_export)
+        self._export_cancelled = False
+        self.last_export: tuple[Path, int] | None = None
         status = QHBoxLayout()
         status.addWidget(self.count_label)
         status.addWidget(self.exact_button)
         status.addWidget(self.freshness)
         status.addStretch(1)
+        status.addWidget(self.export_progress)
+        status.addWidget(self.export_cancel)
         status.addWidget(self.notes_label)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 4)
         layout.setSpacing(4)
+        self.views_button = QToolButton(self)
+        self.views_button.setText("&Views")
+        self.views_button.setObjectName("savedViews")
+        self.views_button.setToolTip("Saved views: named sets of filters for this page")
+        self.views_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.views_menu = QMenu(self.views_button)
+        self.views_menu.aboutToShow.connect(self._fill_views_menu)
+        self.views_button.setMenu(self.views_menu)
+        chips_row = QHBoxLayout()
+        chips_row.setContentsMargins(0, 0, 0, 0)
+        chips_row.addWidget(self.chips, 1)
+        chips_row.addWidget(self.views_button)
         layout.addWidget(self.filter_bar)
-        layout.addWidget(self.chips)
+        layout.addLayout(chips_row)
         layout.addWidget(self.splitter, 1)
         layout.addLayout(status)
         self.chips.set_chips([])
@@ -299,7 +356,12 @@ class TablePage(QWidget):
         self.detail.open_page.connect(lambda key, f: self.ctx.open_page(key, f))
         self.detail.command.connect(self._detail_command)
         self.detail.show_id.connect(self.show_detail_for)
+        self.detail.copy_link_requested.connect(lambda: self.copy_link(self._detail_id))
         header = self.view.horizontalHeader()
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(
+            lambda pos: self.columns_menu().popup(header.mapToGlobal(pos))
+        )
         header.sectionResized.connect(lambda *_: self._header_timer.start())
         header.sectionMoved.connect(lambda *_: self._header_timer.start())
         timefmt.time_events().utc_changed.connect(self._reformat)
@@ -307,7 +369,8 @@ class TablePage(QWidget):
         self.view.installEventFilter(self)
         for seq, slot in (
             (QKeySequence.StandardKey.Copy, self.copy_tsv),
-            (QKeySequence("Ctrl+Shift+C"), self.copy_json),
+            (QKeySequence(COPY_JSON), self.copy_json),
+            (QKeySequence(COPY_LINK), self.copy_link),
             (QKeySequence(Qt.Key.Key_Menu), self.keyboard_context_menu),
             (QKeySequence(DETAIL_TOGGLE), self.toggle_details),
             (QKeySequence("Shift+F10"), self.keyboard_context_menu),
@@ -329,6 +392,7 @@ class TablePage(QWidget):
         self.db = db
         self.ctx.runner.invalidate(self._detail_key)
         self.controller.set_engine(db.reader if db is not None else None)
+        self.controller.json_columns = set(db.migration.schema.json_columns) if db else set()
         self.detail.set_engine(db.reader if db is not None else None)
         self.detail.show_message("Select a row to see its details.")
         self._error = None
@@ -509,22 +573,32 @@ class TablePage(QWidget):
         return saved
 
     def _load_workflow_names(self) -> None:
-        if not any(f.kind == "workflow" for f in self.fields) or self.db is None:
+        """Workflow names, and the trigger types present in the data, for the filters."""
+        wants_names = any(f.kind == "workflow" for f in self.fields)
+        wants_triggers = any(f.key == "trigger_type" for f in self.fields)
+        if not (wants_names or wants_triggers) or self.db is None:
             return
         engine = self.db.reader
 
-        def work() -> list[tuple[str, str]]:
-            with engine.connect() as conn:
-                return workflow_choices(conn)
+        def work() -> tuple[list[tuple[str, str]], list[str]]:
+            from console.queries.choices import trigger_types
 
-        def done(choices: list[tuple[str, str]]) -> None:
-            self.filter_bar.set_workflow_choices(choices)
+            names: list[tuple[str, str]] = []
+            with engine.connect() as conn:
+                if wants_names:
+                    names = workflow_choices(conn)
+                triggers = trigger_types(conn) if wants_triggers else []
+            return names, triggers
+
+        def done(result: tuple[list[tuple[str, str]], list[str]]) -> None:
+            choices, triggers = result
+            self.filter_bar.add_choices("trigger_type", triggers)
+            if wants_names:
+                self.filter_bar.set_workflow_choices(choices)
             self.chips.set_chips(self._chips())
             self.title_changed.emit(self.title_suffix())
 
-        self.ctx.runner.submit(
-            work, guarded(self, done), key=f"{self.key}:workflow-names:{id(self)}"
-        )
+        self.ctx.runner.submit(work, done, owner=self, key=f"{self.key}:workflow-names:{id(self)}")
 
     # ------------------------------------------------------------ sorting and header state
 
@@ -612,7 +686,9 @@ class TablePage(QWidget):
             self.count_label.setText(f"{m.total:,} {self.noun}")
             self.exact_button.hide()
         else:
-            self.count_label.setText(f"≈ {m.total:,} {self.noun} (estimate)")
+            note = self.controller.total_note
+            detail = f"estimate, {note}" if note else "estimate"
+            self.count_label.setText(f"≈ {m.total:,} {self.noun} ({detail})")
             self.exact_button.show()
         self.notes_label.setText(" · ".join(self.controller.notes))
         self._update_empty()
@@ -746,9 +822,7 @@ class TablePage(QWidget):
         def failed(exc: BaseException) -> None:
             self.detail.show_message(user_message(exc))
 
-        self.ctx.runner.submit(
-            work, guarded(self, done), guarded(self, failed), key=self._detail_key
-        )
+        self.ctx.runner.submit(work, done, failed, owner=self, key=self._detail_key)
 
     # ------------------------------------------------------------ copy and context menu
 
@@ -759,10 +833,13 @@ class TablePage(QWidget):
         return [r for r in rows if self.model.row_at(r) is not None]
 
     def selection_tsv(self) -> str:
-        rows = self._selected_rows()
-        with_header = len(rows) > 1
-        headers = [c.header for c in self.columns] if with_header else None
-        return to_tsv(headers, [self.model.row_at(r).texts for r in rows])  # type: ignore[union-attr]
+        """The selected rows with a header line; times as ISO 8601, not "42 s ago"."""
+        rows = [self.model.row_at(r) for r in self._selected_rows()]
+        headers = [c.header for c in self.columns]
+        return to_tsv(
+            headers,
+            [export_cells(r.raw, self.columns, r.texts) for r in rows if r is not None],
+        )
 
     def selection_json(self) -> str:
         rows = [self.model.row_at(r) for r in self._selected_rows()]
@@ -776,11 +853,159 @@ class TablePage(QWidget):
         if self._selected_rows():
             QGuiApplication.clipboard().setText(self.selection_json())
 
+    def copy_link(self, row_id: str | None = None) -> None:
+        from console.ui.links_ui import copy_link
+
+        copy_link(self, row_id)
+
     def copy_cell(self) -> None:
         idx = self.view.currentIndex()
         row = self.model.row_at(idx.row()) if idx.isValid() else None
         if row is not None:
             QGuiApplication.clipboard().setText(row.texts[idx.column()])
+
+    # ------------------------------------------------------------ saved views
+
+    def view_names(self) -> list[str]:
+        profile = self._profile()
+        return sorted(views.load(self.key, profile)) if profile else []
+
+    def save_view(self, name: str) -> bool:
+        """Save the current filters as ``name``; False (and a message) when refused."""
+        profile = self._profile()
+        if profile is None:
+            return False
+        try:
+            views.save(self.key, profile, name, self.current_filters())
+        except (ValueError, settings.SecretRefused) as exc:
+            self.ctx.show_status(f"View not saved: {exc}")
+            return False
+        self.ctx.show_status(f"Saved the view {name.strip()!r}")
+        return True
+
+    def apply_view(self, name: str) -> None:
+        profile = self._profile()
+        saved = views.load(self.key, profile).get(name) if profile else None
+        if saved is None:
+            self.ctx.show_status(f"There is no view {name!r} on this page")
+            return
+        usable, dropped = usable_filters(saved, lambda f: self.spec.where(f, self.spec.alias))
+        if dropped:
+            self.ctx.show_status(f"View {name!r}: {dropped[0][1]} (left out)")
+        self.apply_filters(usable)
+
+    def delete_view(self, name: str) -> None:
+        profile = self._profile()
+        if profile:
+            views.delete(self.key, profile, name)
+
+    def _fill_views_menu(self) -> None:
+        menu = self.views_menu
+        menu.clear()
+        names = self.view_names()
+        for name in names:
+            menu.addAction(name, lambda n=name: self.apply_view(n))
+        if names:
+            menu.addSeparator()
+        save = menu.addAction("&Save the current filters as a view…", self._ask_view_name)
+        save.setEnabled(self.db is not None and bool(self.current_filters()))
+        if names:
+            remove = menu.addMenu("&Delete a view")
+            for name in names:
+                remove.addAction(name, lambda n=name: self.delete_view(n))
+
+    def _ask_view_name(self) -> None:
+        name, ok = QInputDialog.getText(self, "Save view", "Name of this set of filters:")
+        if ok and name.strip():
+            self.save_view(name)
+
+    # ------------------------------------------------------------ column chooser
+
+    def columns_menu(self) -> QMenu:
+        """Check boxes to show or hide columns (remembered with the widths)."""
+        menu = QMenu("C&olumns", self)
+        header = self.view.horizontalHeader()
+        shown = [i for i in range(len(self.columns)) if not header.isSectionHidden(i)]
+        for i, col in enumerate(self.columns):
+            act = menu.addAction(col.header)
+            act.setCheckable(True)
+            act.setChecked(not header.isSectionHidden(i))
+            act.setEnabled(not (len(shown) == 1 and i in shown))  # one column stays
+            act.toggled.connect(lambda on, i=i: self.show_column(i, on))
+        self._columns_menu = menu
+        return menu
+
+    def show_column(self, index: int, on: bool) -> None:
+        self.view.horizontalHeader().setSectionHidden(index, not on)
+        if on and self.view.columnWidth(index) < 20:
+            col = self.columns[index]
+            self.view.setColumnWidth(index, max(col.width, col.min_width))
+        stretch = getattr(self.view, "_stretch", None)
+        if stretch is not None:
+            stretch.fit()
+        self._save_header()
+
+    # ------------------------------------------------------------ export
+
+    def ask_export(self, selection: bool = False) -> None:
+        """Ask where, then export the selected rows or every row matching the filter."""
+        path, chosen = QFileDialog.getSaveFileName(
+            self, f"Export {self.noun}", f"{self.key}.csv", "CSV (*.csv);;JSON (*.json)"
+        )
+        if path:
+            fmt = "json" if "json" in chosen.lower() or path.endswith(".json") else "csv"
+            self.export_to(Path(path), fmt, selection=selection)
+
+    def export_to(self, path: Path, fmt: str, *, selection: bool = False) -> None:
+        """Stream the rows to ``path`` off the GUI thread, with progress and Cancel."""
+        from console.ui.tables import export
+
+        if self.db is None or self.controller.query is None:
+            return
+        columns, engine, q = self.columns, self.db.reader, self.controller.query
+        rows = [r.raw for r in (self.model.row_at(i) for i in self._selected_rows()) if r]
+        total = len(rows) if selection else self.model.total
+        relay = _Progress(self)
+        relay.moved.connect(self._export_moved)
+        self._export_cancelled = False
+
+        def progress(done: int, expected: int) -> bool:
+            relay.moved.emit(done, expected)
+            return not self._export_cancelled
+
+        def work() -> int:
+            source = [rows] if selection else export.batches(engine, q)
+            return export.write_rows(path, fmt, columns, source, total, progress)
+
+        def done(count: int) -> None:
+            self._export_finished()
+            self.last_export = (path, count)
+            self.ctx.show_status(f"Exported {count:,} {self.noun} to {path}")
+
+        def failed(exc: BaseException) -> None:
+            self._export_finished()
+            self.last_export = (path, -1)
+            if isinstance(exc, export.ExportCancelled):
+                self.ctx.show_status(f"Export cancelled; {path.name} was not written.")
+            else:
+                self.ctx.show_status(f"Export failed: {user_message(exc)}")
+
+        self.export_progress.setRange(0, 0)
+        self.export_progress.show()
+        self.export_cancel.show()
+        self.ctx.runner.submit(work, done, failed, owner=self, key=f"{self.key}:export:{id(self)}")
+
+    def cancel_export(self) -> None:
+        self._export_cancelled = True
+
+    def _export_moved(self, done: int, total: int) -> None:
+        self.export_progress.setRange(0, max(total, 1))
+        self.export_progress.setValue(min(done, max(total, 1)))
+        self.export_progress.setFormat(f"{done:,} / ≈{total:,}")
+
+    def _export_finished(self) -> None:
+        self.export_progress.hide()
+        self.export_cancel.hide()
 
     def build_context_menu(self) -> QMenu:
         menu = QMenu(self)
@@ -788,7 +1013,7 @@ class TablePage(QWidget):
         for label, slot, shortcut, key in (
             ("Copy cell", self.copy_cell, None, "copy-cell"),
             ("Copy rows as TSV", self.copy_tsv, QKeySequence.StandardKey.Copy, "copy-tsv"),
-            ("Copy rows as JSON", self.copy_json, QKeySequence("Ctrl+Shift+C"), "copy-json"),
+            ("Copy rows as JSON", self.copy_json, QKeySequence(COPY_JSON), "copy-json"),
             ("Open details", self.open_details, QKeySequence(Qt.Key.Key_Return), "open-details"),
         ):
             act = menu.addAction(label)
@@ -797,6 +1022,16 @@ class TablePage(QWidget):
             if shortcut is not None:
                 act.setShortcut(QKeySequence(shortcut))
             act.triggered.connect(lambda _=False, s=slot: s())
+        act = menu.addAction("E&xport selected rows…")
+        act.setData("export-selection")
+        act.setEnabled(has)
+        act.triggered.connect(lambda: self.ask_export(selection=True))
+        act = menu.addAction("Export all rows matching the filter…")
+        act.setData("export")
+        act.setEnabled(self.db is not None and self.model.total > 0)
+        act.triggered.connect(lambda: self.ask_export(selection=False))
+        menu.addMenu(self.columns_menu())
+        _install_operator_actions()
         if context_menu_providers:
             menu.addSeparator()
         for provider in list(context_menu_providers):

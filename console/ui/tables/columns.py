@@ -54,6 +54,21 @@ def format_row(row: dict[str, Any], columns: tuple[Column, ...]) -> tuple[tuple[
     return tuple(_text(row.get(col.name), col.kind) for col in columns), None
 
 
+def export_cells(row: dict[str, Any], columns: tuple[Column, ...], texts: tuple) -> list[str]:
+    """Cells for copy and export: what the table shows, but times as ISO 8601 timestamps
+    (not "42 s ago") and durations in seconds."""
+    out = []
+    for col, text in zip(columns, texts, strict=False):
+        value = row.get(col.name)
+        if isinstance(value, datetime):
+            out.append(value.isoformat())
+        elif col.kind == "duration" and value is not None:
+            out.append(f"{float(value):.3f}")
+        else:
+            out.append(text)
+    return out
+
+
 def tooltips(row: dict[str, Any], columns: tuple[Column, ...]) -> tuple[str | None, ...]:
     """Tooltips of one row: exact times, and long texts in full."""
     tips: list[str | None] = []
@@ -82,10 +97,10 @@ def json_value(value: Any) -> Any:
 
 WORKFLOWS = (
     Column("name", "Name", width=220, sort="name"),
-    Column("status", "Status", "status", 100),
+    Column("status", "Status", "status", 100, sort="status"),
     Column("created_by", "Created by", width=110),
     Column("created_at", "Created", "ago", 110, sort="created_at"),
-    Column("updated_at", "Updated", "ago", 110),
+    Column("updated_at", "Updated", "ago", 110, sort="updated_at"),
     Column("description", "Description", width=300),
 )
 
@@ -112,9 +127,9 @@ EXECUTION_LOGS = tuple(c for c in LOGS if c.name != "execution_label")
 
 INTEGRATIONS = (
     Column("name", "Name", width=200, sort="name"),
-    Column("type", "Type", width=90),
+    Column("type", "Type", width=90, sort="type"),
     Column("enabled", "Enabled", "bool", 70),
-    Column("health_status", "Health", "health", 100),
+    Column("health_status", "Health", "health", 100, sort="health_status"),
     Column("last_health_check", "Last check", "ago", 110),
     Column("pending", "Pending", "int", 70),
     Column("processing", "Processing", "int", 80),
@@ -129,4 +144,11 @@ EVENTS = (
     Column("retry_count", "Retries", "int", 60),
     Column("processed_at", "Processed", "ago", 110),
     Column("error_message", "Error", width=260),
+)
+
+# An integration's own events (its detail pane): why it fails comes first.
+_BY_NAME = {c.name: c for c in EVENTS}
+INTEGRATION_EVENTS = tuple(
+    _BY_NAME[name]
+    for name in ("status", "error_message", "created_at", "event_type", "retry_count", "event_id")
 )

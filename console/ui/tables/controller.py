@@ -12,7 +12,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from console.db.errors import read_failure
@@ -29,19 +28,6 @@ log = logging.getLogger(__name__)
 _ids = itertools.count(1)
 # Tables this small are paged by OFFSET when the sort column is text (no useful histogram).
 OFFSET_OK_BELOW = 100_000
-
-
-def guarded(owner: QObject, fn: Callable[..., Any] | None) -> Callable[..., Any] | None:
-    """``fn``, skipped once ``owner`` is deleted (a page closed while its query ran)."""
-    if fn is None:
-        return None
-
-    def call(*args: Any) -> Any:
-        if shiboken6.isValid(owner):
-            return fn(*args)
-        return None
-
-    return call
 
 
 def make_rows(rows: list[dict[str, Any]], q: WindowQuery, columns: tuple[Column, ...]) -> list[Row]:
@@ -62,6 +48,22 @@ def user_message(exc: BaseException) -> str:
     if isinstance(exc, FilterError):
         return str(exc)
     return read_failure(exc)
+
+
+# The column a page's JSON containment filter looks into.
+_JSON_FILTER_COLUMNS = {
+    "workflows": "config",
+    "integrations": "config",
+    "integration_events": "payload",
+}
+
+
+def json_filter_notes(table: str, json_columns: set[tuple[str, str]]) -> list[str]:
+    """Say when a containment filter cannot be index-served: the column is json here."""
+    column = _JSON_FILTER_COLUMNS.get(table)
+    if column is None or (table, column) not in json_columns:
+        return []
+    return [f"{table}.{column} is json here, not jsonb: the JSON filter reads every row"]
 
 
 class WindowController(QObject):
@@ -87,6 +89,9 @@ class WindowController(QObject):
         self.engine: Connectable | None = None
         self.query: WindowQuery | None = None
         self.notes: list[str] = []
+        self.total_note: str | None = None  # how old the estimate's statistics are
+        # (table, column) pairs that are json, not jsonb, in the connected database.
+        self.json_columns: set[tuple[str, str]] = set()
         self.loading = False
         self._positions: dict[tuple, position.PositionMap] = {}
         self._key = f"{spec.key}:window:{next(_ids)}"
@@ -115,6 +120,8 @@ class WindowController(QObject):
         q = WindowQuery.make(self.spec, filters, sort)
         where = q.where()  # validate on the GUI thread: bad input never reaches a worker
         self.notes = list(where.notes)
+        if filters.get("json"):
+            self.notes += json_filter_notes(self.spec.table, self.json_columns)
         self.query = q
         if self.engine is None:
             self.model.clear()
@@ -135,6 +142,7 @@ class WindowController(QObject):
             total, rows = result
             self.loading = False
             self._estimate = total.rows
+            self.total_note = total.note
             self.model.reset(total.rows, total.exact, rows, page)
             self.loaded.emit()
             if on_loaded is not None:
@@ -143,9 +151,7 @@ class WindowController(QObject):
         self.loading = True
         self.runner.invalidate(self._count_key)
         self.runner.invalidate(self._key)  # window reads of the previous query
-        self.runner.submit(
-            work, guarded(self, done), guarded(self, self._error), key=self._load_key
-        )
+        self.runner.submit(work, done, self._error, owner=self, key=self._load_key)
 
     def refresh(self, on_done: Callable[[], None] | None = None) -> None:
         """Re-read the rows of the current window in place (new rows, changed statuses)."""
@@ -170,9 +176,7 @@ class WindowController(QObject):
             if on_done is not None:
                 on_done()
 
-        self.runner.submit(
-            work, guarded(self, done), guarded(self, self._error), key=self._load_key
-        )
+        self.runner.submit(work, done, self._error, owner=self, key=self._load_key)
 
     def exact_count(self) -> None:
         q, engine = self.query, self.engine
@@ -184,13 +188,12 @@ class WindowController(QObject):
                 return counts.exact_count(conn, q)
 
         def done(total: counts.RowTotal) -> None:
+            self.total_note = None
             self.model.set_total(total.rows, True)
             self._estimate = total.rows
             self.total_changed.emit()
 
-        self.runner.submit(
-            work, guarded(self, done), guarded(self, self._error), key=self._count_key
-        )
+        self.runner.submit(work, done, self._error, owner=self, key=self._count_key)
 
     def reformat(self) -> None:
         """Display strings again (UTC toggle, relative times aged)."""
@@ -234,7 +237,7 @@ class WindowController(QObject):
             self.model.failed(plan)
             self._error(exc)
 
-        self.runner.submit(work, guarded(self, done), guarded(self, error), key=self._key)
+        self.runner.submit(work, done, error, owner=self, key=self._key)
 
     def _error(self, exc: BaseException) -> None:
         self.loading = False

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QTableView,
     QTabWidget,
+    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -72,7 +73,15 @@ class Pane(DetailPane):
         self.header_buttons = QHBoxLayout()
         self.header_buttons.setContentsMargins(0, 0, 0, 0)
         self.command_buttons = {}
-        layout.addWidget(self.title)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title, 1)
+        self.link_button = QToolButton(self.body)
+        self.link_button.setObjectName("copyLinkButton")
+        self.link_button.setText("Copy link")
+        self.link_button.setToolTip("Copy the autopr:// link of this row (Ctrl+Shift+C)")
+        self.link_button.clicked.connect(self.copy_link_requested.emit)
+        title_row.addWidget(self.link_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(title_row)
         layout.addLayout(self.header_buttons)
         layout.addLayout(self.form)
         layout.addWidget(self.tabs, 1)
@@ -347,12 +356,18 @@ class IntegrationDetail(Pane):
         super().__init__(ctx, parent)
         self.config = JsonTree(self)
         self.events = WindowController(
-            ctx.runner, specs.EVENTS, cols.EVENTS[:1] + cols.EVENTS[2:], parent=self
+            ctx.runner, specs.EVENTS, cols.INTEGRATION_EVENTS, parent=self
         )
         self.events_view = sub_table(self, self.events)
         self.tabs.addTab(self.events_view, "Events")
         self.tabs.addTab(self.config, "Config (secrets masked)")
         self.add_command_buttons(self.header_buttons, [("toggle-enabled", "&Disable…")])
+        self.why = QLabel(self.body)  # the latest failures, under the title
+        self.why.setObjectName("integrationWhy")
+        self.why.setWordWrap(True)
+        self.why.setTextFormat(Qt.TextFormat.PlainText)
+        self.body.layout().insertWidget(2, self.why)
+        self._integration_id = ""
 
     def set_engine(self, engine: Any) -> None:
         self.events.set_engine(engine)
@@ -364,21 +379,42 @@ class IntegrationDetail(Pane):
         )
         checked, tip = when(row["last_health_check"])
         queue = row["queue"]
-        queue_text = ", ".join(
-            f"{queue.get(s, 0):,} {s}"
-            for s in ("pending", "processing", "failed", "completed", "ignored")
-        )
+        self._integration_id = str(row["id"])
         self.set_fields(
             [
                 ("Type", row["type"], "", None),
                 ("Enabled", "yes" if row["enabled"] else "no", "", None),
                 ("Health", row["health_status"], "", theme.health_color(row["health_status"])),
                 ("Last check", checked, tip, None),
-                ("Event queue", queue_text, "events of this integration by status", None),
             ]
+        )
+        # counts that open the Event queue filtered to this integration and status
+        self.queue_links = QLabel(
+            ", ".join(
+                f'<a href="{s}">{queue.get(s, 0):,} {s}</a>' if queue.get(s) else f"0 {s}"
+                for s in ("pending", "processing", "failed", "completed", "ignored")
+            )
+        )
+        self.queue_links.setObjectName("queueLinks")
+        self.queue_links.setToolTip("Open these events in the Event queue")
+        self.queue_links.linkActivated.connect(self._open_queue)
+        self.form.addRow("Event queue:", self.queue_links)
+        failures = row.get("recent_failures") or []
+        self.why.setVisible(bool(failures))
+        self.why.setStyleSheet(f"color: {theme.status_color('failed').name()};")
+        self.why.setText(
+            "Latest failures:\n"
+            + "\n".join(
+                f"• {timefmt.relative(f['created_at'])} · {f['event_type']}: "
+                f"{(f['error_message'] or '(no error message)').splitlines()[0][:200]}"
+                for f in failures
+            )
         )
         self.config.set_json(row["config"])
         self.events.load({"integration_id": str(row["id"])})
+
+    def _open_queue(self, status: str) -> None:
+        self.open_page.emit("events", {"integration_id": self._integration_id, "status": [status]})
 
 
 class EventDetail(Pane):

@@ -37,7 +37,7 @@ EXECUTION_FIELDS = (
         "text",
         "Text",
         "text",
-        placeholder="Execution id starts with… (exec-2025…) or UUID (Enter)",
+        placeholder="Execution id or its start (exec-2025…, pr-review_2026-…) or UUID (Enter)",
         width=200,
     ),
 )
@@ -49,7 +49,7 @@ LOG_FIELDS = (
         "text",
         "Text",
         "text",
-        placeholder="Execution id (exec-…/UUID), or message text within the time range (Enter)",
+        placeholder="Execution id or its start, UUID, or message text (Enter)",
         width=240,
     ),
 )

@@ -59,6 +59,10 @@ LABELS: dict[str, str] = {
 }
 
 
+# Multi-selects of free-text columns: their options come from the data.
+FREE_TEXT_MULTI = frozenset({"trigger_type"})
+
+
 class MultiButton(QToolButton):
     """A drop-down of checkable values."""
 
@@ -70,13 +74,19 @@ class MultiButton(QToolButton):
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self._menu = QMenu(self)
         self._actions = {}
+        self.add_options(options)
+        self.setMenu(self._menu)
+        self._update_text()
+
+    def add_options(self, options: Sequence[str]) -> None:
+        """Offer more values (e.g. the ones found in the data); known ones stay as they are."""
         for value in options:
+            if value in self._actions:
+                continue
             act = self._menu.addAction(value)
             act.setCheckable(True)
             act.toggled.connect(self._changed)
             self._actions[value] = act
-        self.setMenu(self._menu)
-        self._update_text()
 
     def values(self) -> list[str]:
         return [v for v, a in self._actions.items() if a.isChecked()]
@@ -142,7 +152,11 @@ class FilterBar(QWidget):
         row.setSpacing(6)
         outer.addLayout(row)
         for f in self.fields:
-            row.addWidget(self._build(f), 1 if f.kind in ("text", "json") else 0)
+            widget = self._build(f)
+            widget.setAccessibleName(f"Filter: {f.label}")
+            if f.placeholder:
+                widget.setAccessibleDescription(f.placeholder)
+            row.addWidget(widget, 1 if f.kind in ("text", "json") else 0)
         self.error = QLabel(self)
         self.error.setTextFormat(Qt.TextFormat.PlainText)  # quotes what was typed
         self.error.setObjectName("filterError")
@@ -215,6 +229,13 @@ class FilterBar(QWidget):
         self._workflow.blockSignals(False)
         self._show(self._filters)
 
+    def add_choices(self, key: str, values: Sequence[str]) -> None:
+        """More values for the multi-select ``key`` (no-op when the page has none)."""
+        button = self._multi.get(key)
+        if button is not None:
+            button.add_options(values)
+            self._show(self._filters)
+
     def workflow_name(self, workflow_id: str) -> str | None:
         return self._workflows.get(workflow_id)
 
@@ -226,7 +247,10 @@ class FilterBar(QWidget):
     def _show(self, filters: dict[str, Any]) -> None:
         for key, button in self._multi.items():
             value = filters.get(key) or []
-            button.set_values([value] if isinstance(value, str) else list(value))
+            values = [value] if isinstance(value, str) else list(value)
+            if key in FREE_TEXT_MULTI:  # any value the data holds; offer what is chosen
+                button.add_options([str(v) for v in values])
+            button.set_values(values)
         for key, edit in self._edits.items():
             edit.setText(str(filters.get(key) or ""))
         if self._time is not None:

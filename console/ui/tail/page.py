@@ -127,14 +127,17 @@ class TailPage(QWidget):
         self.reload_targets = QToolButton()
         self.reload_targets.setText("⟳")
         self.reload_targets.setToolTip("Reload the list of running executions")
+        self.reload_targets.setAccessibleName("Reload the list of running executions")
         self.reload_targets.clicked.connect(self._load_running)
         self.level = QComboBox()
         self.level.addItems(LOG_LEVELS)
         self.level.setToolTip("Minimum level")
+        self.level.setAccessibleName("Minimum level")
         self.level.currentTextChanged.connect(self._filters_changed)
         self.text_filter = QLineEdit()
         self.text_filter.setPlaceholderText("Filter text (matches are highlighted)")
         self.text_filter.setClearButtonEnabled(True)
+        self.text_filter.setAccessibleName("Filter the lines by text")
         self._filter_timer = QTimer(self, singleShot=True, interval=150)
         self._filter_timer.timeout.connect(self._filters_changed)
         self.text_filter.textChanged.connect(lambda _t: self._filter_timer.start())
@@ -142,6 +145,7 @@ class TailPage(QWidget):
         self.wrap.toggled.connect(self._wrap_toggled)
         self.time_mode = QComboBox()
         self.time_mode.addItems(["Exact times", "Relative times"])
+        self.time_mode.setAccessibleName("Time format")
         self.time_mode.currentIndexChanged.connect(lambda i: self.model.set_relative(i == 1))
         self.save_button = QPushButton("Save log…")
         self.save_button.setToolTip("Save the whole log of this execution (text or JSON Lines)")
@@ -151,7 +155,9 @@ class TailPage(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.target, 3)
         bar.addWidget(self.reload_targets)
-        bar.addWidget(QLabel("Level ≥"))
+        level_label = QLabel("&Level ≥")
+        level_label.setBuddy(self.level)
+        bar.addWidget(level_label)
         bar.addWidget(self.level)
         bar.addWidget(self.text_filter, 2)
         bar.addWidget(self.wrap)
@@ -165,6 +171,9 @@ class TailPage(QWidget):
         self.banner.setMargin(6)
 
         self.view = TailView(self.model)
+        self.view.setObjectName("tail_table")
+        self.view.setAccessibleName("Log lines, newest last")
+        self.view.setTabKeyNavigation(False)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setWordWrap(False)
         self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -400,8 +409,10 @@ class TailPage(QWidget):
         self.finished_result = result
         self.banner.setText(f"Execution {result.describe()} — the tail has stopped.")
         colour = theme.status_color(result.status)
+        text = theme.text_on(colour)  # white on the light palette's colours, dark on the dark's
         self.banner.setStyleSheet(
-            f"background: {colour.name()}; color: white; border-radius: 4px; font-weight: 600;"
+            f"background: {colour.name()}; color: {text.name()}; border-radius: 4px;"
+            " font-weight: 600;"
         )
         self.banner.setVisible(True)
         self.mode_label.setText("Stopped: the execution is " + result.status)
@@ -501,7 +512,7 @@ class TailPage(QWidget):
             self.ctx.show_status(f"Could not load older lines: {first_line(exc)}")
 
         self._loading_older = True
-        self.ctx.runner.submit(work, done, failed, key="tail-older")
+        self.ctx.runner.submit(work, done, failed, owner=self, key="tail-older")
 
     # ---------------------------------------------------------------- filters
     def _filters_changed(self, *_args) -> None:
@@ -573,7 +584,7 @@ class TailPage(QWidget):
         def failed(exc: BaseException) -> None:
             self.ctx.show_status(f"Could not list running executions: {first_line(exc)}")
 
-        self.ctx.runner.submit(work, self._running_loaded, failed, key="tail-running")
+        self.ctx.runner.submit(work, self._running_loaded, failed, owner=self, key="tail-running")
 
     def _running_loaded(self, answer: tuple[list[Any], Any]) -> None:
         if self.target.popup_open:  # the list stays still under the operator's pointer
@@ -672,7 +683,7 @@ class TailPage(QWidget):
         self.progress.setVisible(True)
         self.cancel_save.setVisible(True)
         self.save_button.setEnabled(False)
-        self.ctx.runner.submit(work, done, failed, key="tail-save")
+        self.ctx.runner.submit(work, done, failed, owner=self, key="tail-save")
 
     def _export_progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))
