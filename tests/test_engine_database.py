@@ -411,3 +411,17 @@ def test_the_engines_constraint_names_read_as_words(engine_db, statement, words)
     finally:
         engine.dispose()
     assert words in str(explain(info.value))
+
+
+def test_a_revision_stamped_by_hand_is_not_taken_for_history(engine_db) -> None:
+    """An older console told people to stamp; what the stamp claims is checked."""
+    url, _ids = engine_db
+    _rows(url, "UPDATE alembic_version SET version_num = '0003' RETURNING version_num")
+    db = open_database(Profile("dev", environment="dev", url=url))
+    try:
+        assert db.migration.applied == ["0001", "0002", "0003", "0004"]
+        assert not db.read_only
+    finally:
+        db.close()
+    assert _rows(url, "SELECT to_regclass('audit_log') IS NOT NULL") == [(True,)]
+    assert _rows(url, "SELECT version_num FROM autopr_console_version") == [("0004",)]

@@ -681,3 +681,28 @@ def test_small_tables_sort_by_more_columns(qtbot, ctx, db, key, column, sql) -> 
         assert page.current_sort().name == column
         expected = sql_ids(db.engine, sql.format(d=d))[: len(page.model.rows)]
         assert model_ids(page)[: len(expected)] == expected
+
+
+def test_saved_views_per_page(qtbot, ctx, db) -> None:
+    page = make_page(qtbot, ctx, "executions", db)
+    page.apply_filters({"status": ["failed"], "trigger_type": ["manual"]})
+    settle(qtbot, page)
+    assert page.save_view("failed by hand")
+    page.apply_filters({"status": ["running"]})
+    settle(qtbot, page)
+    assert page.save_view("running")
+    assert not page.save_view("   ")  # a view needs a name
+    assert page.view_names() == ["failed by hand", "running"]
+    page.clear_filters()
+    settle(qtbot, page)
+    page.apply_view("failed by hand")
+    settle(qtbot, page)
+    assert page.current_filters() == {"status": ["failed"], "trigger_type": ["manual"]}
+    assert {r.raw["status"] for r in page.model.rows} == {"failed"}
+    page._fill_views_menu()
+    texts = [a.text() for a in page.views_menu.actions()]
+    assert texts[:2] == ["failed by hand", "running"]
+    page.delete_view("running")
+    assert page.view_names() == ["failed by hand"]
+    logs = make_page(qtbot, ctx, "logs", db)
+    assert logs.view_names() == []  # views belong to their page

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QMenu,
     QProgressBar,
@@ -37,6 +38,7 @@ from PySide6.QtWidgets import (
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -48,6 +50,7 @@ from console.queries.specs import TableSpec
 from console.ui import settings, theme, timefmt
 from console.ui.freshness import FreshnessLabel
 from console.ui.pages import PageContext
+from console.ui.tables import views
 from console.ui.tables.clipboard import to_json, to_tsv
 from console.ui.tables.columns import Column, export_cells
 from console.ui.tables.controller import WindowController, user_message
@@ -310,8 +313,20 @@ class TablePage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 4)
         layout.setSpacing(4)
+        self.views_button = QToolButton(self)
+        self.views_button.setText("&Views")
+        self.views_button.setObjectName("savedViews")
+        self.views_button.setToolTip("Saved views: named sets of filters for this page")
+        self.views_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.views_menu = QMenu(self.views_button)
+        self.views_menu.aboutToShow.connect(self._fill_views_menu)
+        self.views_button.setMenu(self.views_menu)
+        chips_row = QHBoxLayout()
+        chips_row.setContentsMargins(0, 0, 0, 0)
+        chips_row.addWidget(self.chips, 1)
+        chips_row.addWidget(self.views_button)
         layout.addWidget(self.filter_bar)
-        layout.addWidget(self.chips)
+        layout.addLayout(chips_row)
         layout.addWidget(self.splitter, 1)
         layout.addLayout(status)
         self.chips.set_chips([])
@@ -852,6 +867,61 @@ class TablePage(QWidget):
         row = self.model.row_at(idx.row()) if idx.isValid() else None
         if row is not None:
             QGuiApplication.clipboard().setText(row.texts[idx.column()])
+
+    # ------------------------------------------------------------ saved views
+
+    def view_names(self) -> list[str]:
+        profile = self._profile()
+        return sorted(views.load(self.key, profile)) if profile else []
+
+    def save_view(self, name: str) -> bool:
+        """Save the current filters as ``name``; False (and a message) when refused."""
+        profile = self._profile()
+        if profile is None:
+            return False
+        try:
+            views.save(self.key, profile, name, self.current_filters())
+        except (ValueError, settings.SecretRefused) as exc:
+            self.ctx.show_status(f"View not saved: {exc}")
+            return False
+        self.ctx.show_status(f"Saved the view {name.strip()!r}")
+        return True
+
+    def apply_view(self, name: str) -> None:
+        profile = self._profile()
+        saved = views.load(self.key, profile).get(name) if profile else None
+        if saved is None:
+            self.ctx.show_status(f"There is no view {name!r} on this page")
+            return
+        usable, dropped = usable_filters(saved, lambda f: self.spec.where(f, self.spec.alias))
+        if dropped:
+            self.ctx.show_status(f"View {name!r}: {dropped[0][1]} (left out)")
+        self.apply_filters(usable)
+
+    def delete_view(self, name: str) -> None:
+        profile = self._profile()
+        if profile:
+            views.delete(self.key, profile, name)
+
+    def _fill_views_menu(self) -> None:
+        menu = self.views_menu
+        menu.clear()
+        names = self.view_names()
+        for name in names:
+            menu.addAction(name, lambda n=name: self.apply_view(n))
+        if names:
+            menu.addSeparator()
+        save = menu.addAction("&Save the current filters as a view…", self._ask_view_name)
+        save.setEnabled(self.db is not None and bool(self.current_filters()))
+        if names:
+            remove = menu.addMenu("&Delete a view")
+            for name in names:
+                remove.addAction(name, lambda n=name: self.delete_view(n))
+
+    def _ask_view_name(self) -> None:
+        name, ok = QInputDialog.getText(self, "Save view", "Name of this set of filters:")
+        if ok and name.strip():
+            self.save_view(name)
 
     # ------------------------------------------------------------ column chooser
 
