@@ -656,7 +656,7 @@ class MainWindow(QMainWindow):
             ", read-only" if db.read_only else "",
         )
         self.db = db
-        self.canceller = QueryCanceller(db.engine)
+        self.canceller = QueryCanceller.for_database(db)
         self.profile = db.profile
         self.guard = WriteGuard.for_profile(db.profile)
         self.ctx.extras["write_guard"] = self.guard
