@@ -11,8 +11,9 @@ from sqlalchemy import Engine, and_, select, text, tuple_
 
 from console.secret_policy import mask
 from models.audit import AuditLog
+from models.base import table_of
 
-AUDIT = AuditLog.__table__
+AUDIT = table_of(AuditLog)
 
 # The actions this console writes (the filter offers them; others may appear too).
 ACTION_NAMES: tuple[str, ...] = (
@@ -112,7 +113,9 @@ def fetch_audit(
     return rows
 
 
-def audit_for_target(engine: Engine, table: str, target_id: str, limit: int = 50):
+def audit_for_target(
+    engine: Engine, table: str, target_id: str, limit: int = 50
+) -> list[dict[str, Any]]:
     """The latest audit rows of one row (for a detail pane)."""
     return fetch_audit(engine, AuditFilter(target_table=table, target_id=target_id), limit=limit)
 
