@@ -18,8 +18,8 @@ from sqlalchemy.engine import make_url
 
 from console.cli.tail_cmd import parse_since
 from console.db.urls import libpq_conninfo
-from console.tail.loadgen import WriterPlan, finish_execution, insert_line, make_execution
-from console.tail.loadgen import run_writer as write
+from tests.helpers.loadgen import WriterPlan, finish_execution, insert_line, make_execution
+from tests.helpers.loadgen import run_writer as write
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
