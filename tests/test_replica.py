@@ -37,8 +37,8 @@ from console.db.replica import ReadRouter, replica_engine
 from console.profiles import Profile, ProfileError, ProfileStore
 from console.queries.keyset import WindowQuery, fetch_window
 from console.queries.specs import EXECUTIONS
-from console.tail.loadgen import WriterPlan, finish_execution, make_execution
-from console.tail.loadgen import run_writer as write
+from tests.helpers.loadgen import WriterPlan, finish_execution, make_execution
+from tests.helpers.loadgen import run_writer as write
 from tests.standby import make_standby
 
 DB = "autopr_replica"

@@ -238,8 +238,9 @@ def test_backslash_u0000_text_is_not_nul(seeded):
     rows = _window(seeded, specs.WORKFLOWS, {"json": json.dumps({"note": six})})
     assert [r["name"] for r in rows] == [f"path C:{six}x"]
     assert parse_and_check("action.config", json.dumps({"note": six})) == {"note": six}
-    with pytest.raises(FilterError, match="jsonb cannot store"):
+    with pytest.raises(FilterError, match="jsonb cannot store") as refused:
         _window(seeded, specs.WORKFLOWS, {"json": '{"note": "\\u0000"}'})
+    print(f"text and JSON filters match {six!r}; the JSON escape: {refused.value}")
 
 
 EXTREME_DATES = [

@@ -74,7 +74,7 @@ WHERE q.created_at < now() - :queue_age
 """
 
 
-def watch_params(watches: WatchList) -> dict:
+def watch_params(watches: WatchList) -> dict[str, object]:
     t: Thresholds = watches.thresholds
     return {
         "executions": watches.targets("execution"),
