@@ -4,7 +4,7 @@
 
 Prints, per time range and panel, p50 / p95 over ``--runs`` runs (after one
 warm-up) and the scans of the plan (index names; any sequential scan is named
-too).  The URL defaults to $DATABASE_URL, then to the one in /tmp/team/SCALE_READY.
+too).  The URL defaults to $DATABASE_URL.
 """
 
 from __future__ import annotations
@@ -30,15 +30,7 @@ TARGET_MS = 100.0
 
 
 def default_url() -> str | None:
-    if os.environ.get("DATABASE_URL"):
-        return os.environ["DATABASE_URL"]
-    ready = Path("/tmp/team/SCALE_READY")
-    if ready.exists():
-        for line in ready.read_text().splitlines():
-            line = line.strip()
-            if line.startswith("postgresql"):
-                return line
-    return None
+    return os.environ.get("DATABASE_URL") or None
 
 
 def timed(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
@@ -96,7 +88,7 @@ def main() -> int:
     parser.add_argument("--ranges", default="24h,1h,7d,30d")
     args = parser.parse_args()
     if not args.url:
-        parser.error("no --url, no $DATABASE_URL and no /tmp/team/SCALE_READY")
+        parser.error("no --url and no $DATABASE_URL")
     engine = make_engine(args.url, EngineSettings(statement_timeout_ms=0, read_only=True))
     with engine.connect() as conn:
         sizes = {

@@ -245,13 +245,8 @@ def counts(conn: psycopg.Connection) -> str:
 
 
 def default_url() -> str:
-    """$DATABASE_URL, then the shared benchmark database's URL, then the dev server's."""
-    if os.environ.get("DATABASE_URL"):
-        return os.environ["DATABASE_URL"]
-    ready = Path("/tmp/team/SCALE_READY")
-    if ready.is_file() and ready.read_text().strip():
-        return ready.read_text().strip()
-    return DEFAULT_URL
+    """$DATABASE_URL, else the dev server's."""
+    return os.environ.get("DATABASE_URL") or DEFAULT_URL
 
 
 def main(argv: Sequence[str] | None = None) -> int:

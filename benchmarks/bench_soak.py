@@ -135,8 +135,8 @@ def main() -> None:
     from console.db.engine import EngineSettings, make_engine
     from console.db.migrator import ensure_schema
     from console.demo.dataset import DEFAULT_SEED, fill_demo
-    from console.tail.loadgen import make_execution
     from console.ui.main_window import MainWindow
+    from tests.helpers.loadgen import make_execution
 
     root = Path(tempfile.mkdtemp(prefix="bench-soak-"))
     os.environ["AUTOPR_CONSOLE_HOME"] = str(root / "home")

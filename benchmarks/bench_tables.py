@@ -17,7 +17,7 @@ marked "~".  A contender that exceeds ``--timeout`` seconds is reported as ">N s
 
     python benchmarks/bench_tables.py [--url URL] [--qsql-rows 1000000]
 
-URL defaults to the ``demo --scale`` database named in /tmp/team/SCALE_READY.
+URL defaults to $DATABASE_URL (a ``demo --scale`` database).
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-SCALE_FILE = Path("/tmp/team/SCALE_READY")
 FILTERS = {
     "logs": ({"min_level": "ERROR"}, "l.level IN ('ERROR', 'CRITICAL')"),
     "executions": ({"status": ["failed"]}, "e.status = 'failed'"),
@@ -281,10 +280,8 @@ def main() -> None:
         print(json.dumps(result))
         return
     url = a.url or os.environ.get("DATABASE_URL")
-    if not url and SCALE_FILE.exists():
-        url = SCALE_FILE.read_text().strip()
     if not url:
-        raise SystemExit("no --url and no /tmp/team/SCALE_READY")
+        raise SystemExit("no --url and no $DATABASE_URL")
     print(f"database: {url}")
     load = os.getloadavg()[0]
     tables = a.tables.split(",")

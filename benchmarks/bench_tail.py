@@ -371,7 +371,7 @@ def main() -> None:
     from console.db.embedded import EmbeddedServer
     from console.db.engine import EngineSettings, make_engine
     from console.db.migrator import ensure_schema
-    from console.tail.loadgen import make_execution
+    from tests.helpers.loadgen import make_execution
 
     root = Path(tempfile.mkdtemp(prefix="bench-tail-"))
     server = EmbeddedServer(root / "srv")

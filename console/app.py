@@ -29,7 +29,7 @@ def make_application(argv: list[str] | None = None, theme_mode: str | None = Non
 
     gui_gc.install(app)
     app.setWindowIcon(theme.app_icon())
-    theme.apply_theme(app, theme_mode or settings.get("theme", "system") or "system")
+    theme.apply_theme(app, theme_mode or settings.THEME.get())
     return app
 
 

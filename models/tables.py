@@ -58,7 +58,7 @@ $$
 """
 
 # So metadata.create_all() (scratch databases, not the console) gets it as well.
-event.listen(Base.metadata, "before_create", DDL(NEW_EXECUTION_ID_FUNCTION))
+event.listen(Base.metadata, "before_create", DDL(NEW_EXECUTION_ID_FUNCTION))  # type: ignore[no-untyped-call]
 
 
 def _uuid_pk() -> Mapped[uuid.UUID]:

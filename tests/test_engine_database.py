@@ -411,3 +411,49 @@ def test_the_engines_constraint_names_read_as_words(engine_db, statement, words)
     finally:
         engine.dispose()
     assert words in str(explain(info.value))
+
+
+def test_a_revision_stamped_by_hand_is_not_taken_for_history(engine_db) -> None:
+    """An older console told people to stamp; what the stamp claims is checked."""
+    url, _ids = engine_db
+    _rows(url, "UPDATE alembic_version SET version_num = '0003' RETURNING version_num")
+    db = open_database(Profile("dev", environment="dev", url=url))
+    try:
+        assert db.migration.applied == ["0001", "0002", "0003", "0004"]
+        assert not db.read_only
+    finally:
+        db.close()
+    assert _rows(url, "SELECT to_regclass('audit_log') IS NOT NULL") == [(True,)]
+    assert _rows(url, "SELECT version_num FROM autopr_console_version") == [("0004",)]
+
+
+def test_declined_window_reads_every_page(qtbot, engine_db) -> None:
+    """Staging, migrations declined: read-only, every page reads, the audit page explains."""
+    from console.ui.banner import MigrationDialog
+    from console.ui.main_window import build_main_window
+    from console.ui.tables.base import TablePage
+
+    url, _ids = engine_db
+    win = build_main_window()
+    win.build_pages()
+    qtbot.addWidget(win)
+    win.show()
+    win.connect_profile(Profile("engine-stg", environment="staging", url=url))
+
+    def dialogs() -> list:
+        return [d for d in win.findChildren(MigrationDialog) if d.isVisible()]
+
+    qtbot.waitUntil(lambda: len(dialogs()) == 1, timeout=60_000)
+    dialogs()[0].decline_button.click()
+    qtbot.waitUntil(lambda: win.state == "connected", timeout=60_000)
+    assert win.db.read_only and "not installed" in (win.db.read_only_reason or "")
+    for spec in win.specs:
+        win.show_page(spec.key)
+        win.refresh_current()
+        qtbot.waitUntil(lambda: win.runner.in_flight() == 0, timeout=60_000)
+        page = win.pages[spec.key]
+        if isinstance(page, TablePage):
+            assert page._error is None and page.model.rowCount() > 0, spec.key
+    audit = win.pages["audit"]
+    assert "no audit trail yet" in audit.status_label.text()
+    win.close()

@@ -122,8 +122,6 @@ def test_a_database_we_do_not_understand_is_left_untouched_and_opened_read_only(
         with db.engine.connect() as conn:
             assert conn.execute(text("SHOW default_transaction_read_only")).scalar() == "on"
             assert conn.execute(text("SELECT name FROM workflows")).scalars().all() == ["theirs"]
-        with pytest.raises(PermissionError):
-            db.writer_engine()
     finally:
         db.close()
     assert catalog_dump(db_url) == before
@@ -377,3 +375,23 @@ def test_cli_migrate_shows_the_sql_first_and_prod_needs_the_unlock(
     print(applied.stdout.splitlines()[-1])
     assert f"applied {_head()}" in applied.stdout
     assert _psql(db_url, "SELECT version_num FROM autopr_console_version") == [(_head(),)]
+
+
+def test_on_staging_the_history_move_is_asked_for_too(db_url: str) -> None:
+    _as_an_older_console_left_it(db_url, _head())
+    profile = Profile("stg", environment="staging", url=db_url)
+    asked: list[list[str]] = []
+    db = open_database(profile, confirm_migrations=lambda r: asked.append(r.steps) or False)
+    try:
+        assert asked and "move the console's history" in asked[0][0]
+        assert db.read_only and "alembic_version" in (db.read_only_reason or "")
+    finally:
+        db.close()
+    assert _psql(db_url, "SELECT version_num FROM alembic_version") == [(_head(),)]
+    db = open_database(profile, confirm_migrations=lambda r: True)
+    try:
+        assert not db.read_only and db.migration.state is SchemaState.CURRENT
+    finally:
+        db.close()
+    assert _psql(db_url, "SELECT version_num FROM autopr_console_version") == [(_head(),)]
+    assert _psql(db_url, "SELECT to_regclass('alembic_version') IS NULL") == [(True,)]

@@ -33,8 +33,8 @@ from console.queries.details import log_detail
 from console.queries.keyset import WindowQuery, fetch_window, window_sql
 from console.queries.position import merge_histograms, position_map
 from console.queries.specs import LOGS
-from console.tail.loadgen import finish_execution, insert_line, make_execution
 from tests.conftest import create_database, drop_database
+from tests.helpers.loadgen import finish_execution, insert_line, make_execution
 
 SCALE_TEMPLATE = "autopr_test_scale005_template"
 
@@ -253,8 +253,8 @@ def test_tail_is_exactly_once_on_the_partitioned_table(db_url: str) -> None:
     """The tail's own test scenario (out-of-order commits, rollbacks) after partitioning."""
     import multiprocessing
 
-    from console.tail.loadgen import WriterPlan
-    from console.tail.loadgen import run_writer as write
+    from tests.helpers.loadgen import WriterPlan
+    from tests.helpers.loadgen import run_writer as write
     from tests.test_tail_cli import start_tail, table_ids, wait_until_live
 
     conninfo = libpq_conninfo(make_url(db_url))

@@ -34,11 +34,11 @@ from console.db.embedded import EmbeddedServer
 from console.db.engine import EngineSettings, make_engine
 from console.db.migrator import ensure_schema
 from console.db.replica import ReadRouter, replica_engine
-from console.profiles import Profile, ProfileStore
+from console.profiles import Profile, ProfileError, ProfileStore
 from console.queries.keyset import WindowQuery, fetch_window
 from console.queries.specs import EXECUTIONS
-from console.tail.loadgen import WriterPlan, finish_execution, make_execution
-from console.tail.loadgen import run_writer as write
+from tests.helpers.loadgen import WriterPlan, finish_execution, make_execution
+from tests.helpers.loadgen import run_writer as write
 from tests.standby import make_standby
 
 DB = "autopr_replica"
@@ -237,6 +237,48 @@ def test_several_replicas_the_one_that_answers_reads(pair, tmp_path) -> None:
         db.close()
 
 
+def test_replica_named_as_a_libpq_service(pair, tmp_path, monkeypatch, capsys) -> None:
+    from console.cli import main
+
+    primary, standby = pair
+    services = tmp_path / "pg_service.conf"
+    services.write_text(
+        f"[standby]\nhost={standby.address.socket_dir}\nport={standby.address.port}\n"
+        f"dbname={DB}\nuser=postgres\n"
+    )
+    monkeypatch.setenv("PGSERVICEFILE", str(services))
+    store = ProfileStore(tmp_path / "profiles.toml")
+    store.save(
+        Profile(
+            "svc",
+            environment="dev",
+            url=primary.address.url(DB),
+            replica_service="standby other",
+        )
+    )
+    assert 'replica_service = [\n    "standby",\n    "other",\n]' in store.path.read_text()
+    loaded = store.get("svc")
+    assert loaded.replica_services == ["standby", "other"]
+    db = open_database(loaded)  # "other" is not in the service file: the standby answers
+    try:
+        assert db.read_source().server == "replica"
+        assert "service=standby" in db.replica.describe_replica()
+        with db.reader.connect() as conn:
+            assert conn.execute(text("SELECT pg_is_in_recovery()")).scalar() is True
+            assert conn.execute(text("SELECT current_database()")).scalar() == DB
+    finally:
+        db.close()
+    with pytest.raises(ProfileError, match="replica_service must be service names"):
+        store.save(
+            Profile("bad", environment="dev", url="postgresql://h/db", replica_service="a=b")
+        )
+    # profile add --replica-service (the profiles file of the test's config dir)
+    args = ["profile", "add", "svc2", "--url", primary.address.url(DB), "--environment", "dev"]
+    args += ["--replica-service", "standby", "--no-password"]
+    assert main(args) == 0, capsys.readouterr().err
+    assert ProfileStore().get("svc2").replica_services == ["standby"]
+
+
 def test_window_with_an_ad_hoc_replica_reads_its_pages_from_it(pair, qtbot) -> None:
     from console.ui.main_window import build_main_window
 
@@ -313,6 +355,49 @@ def test_tail_on_the_replica_is_exactly_once(pair) -> None:
         }
     assert len(ids) == len(set(ids))
     assert set(ids) == committed and committed
+
+
+def _sleepers(conninfo: str) -> int:
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE state = 'active' AND query LIKE 'SELECT pg_sleep(%'"
+        ).fetchone()[0]
+
+
+def test_cancel_running_queries_reaches_the_replica(pair, qtbot) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from console.ui.main_window import build_main_window
+    from console.ui.tables.controller import user_message
+
+    primary, standby = pair
+    win = build_main_window()
+    win.build_pages()
+    qtbot.addWidget(win)
+    win.show()
+    win.start(None, primary.address.url(DB), "dev", replica_urls=[standby.address.url(DB)])
+    qtbot.waitUntil(lambda: win.state == "connected", timeout=60_000)
+    qtbot.waitUntil(lambda: win.runner.in_flight() == 0, timeout=60_000)
+    db = win.db
+    outcome: list[BaseException | str] = []
+
+    def slow_read() -> None:
+        with db.reader.connect() as conn:
+            assert conn.execute(text("SELECT pg_is_in_recovery()")).scalar() is True
+            conn.execute(text("SELECT pg_sleep(600)"))
+
+    win.runner.submit(
+        slow_read, lambda _r: outcome.append("finished"), outcome.append, owner=win, key="slow"
+    )
+    standby_info = standby.address.conninfo(DB)
+    qtbot.waitUntil(lambda: _sleepers(standby_info) == 1, timeout=60_000)
+    win.cancel_action.trigger()
+    qtbot.waitUntil(lambda: bool(outcome), timeout=10_000)
+    assert isinstance(outcome[0], OperationalError), outcome
+    assert user_message(outcome[0]) == "The query was cancelled."  # not the statement timeout
+    assert _sleepers(standby_info) == 0  # stopped on the replica, not merely forgotten
+    win.close()
 
 
 def test_primary_stopped_under_a_console_reading_from_the_replica(pair, capsys) -> None:

@@ -39,7 +39,7 @@ def server() -> Iterator[tuple[EmbeddedServer, str]]:
     shutil.rmtree(home, ignore_errors=True)
 
 
-def test_the_window_survives_the_server_going_away_and_resumes(qtbot, server) -> None:
+def test_the_window_survives_the_server_going_away_and_resumes(qtbot, server, tmp_path) -> None:
     srv, url = server
     win = build_main_window()
     win.build_pages()
@@ -83,7 +83,7 @@ def test_the_window_survives_the_server_going_away_and_resumes(qtbot, server) ->
     assert "next try in 4 s" in win.banner.notice_label.text()
     before = beats[0]
     qtbot.waitUntil(lambda: beats[0] >= before + 5, timeout=5_000)  # the loop kept turning
-    win.grab().save("/tmp/resilience-lost.png")
+    win.grab().save(str(tmp_path / "resilience-lost.png"))
     assert page.detail.stack.currentWidget() is not page.detail.body  # it says why instead
 
     srv.start()
@@ -97,5 +97,5 @@ def test_the_window_survives_the_server_going_away_and_resumes(qtbot, server) ->
     # The selected row's details are read again (the pane said the connection was lost).
     qtbot.waitUntil(lambda: page.detail.stack.currentWidget() is page.detail.body, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: win.runner.in_flight() == 0, timeout=WAIT_MS)
-    win.grab().save("/tmp/resilience-back.png")
+    win.grab().save(str(tmp_path / "resilience-back.png"))
     win.close()

@@ -172,7 +172,7 @@ def tree_count(tree: JsonTree) -> int:
 
 
 @pytest.mark.parametrize("key", list(PAGES))
-def test_every_table_page_and_detail_renders_odd_rows(qtbot, db, heartbeat, key) -> None:
+def test_every_table_page_and_detail_renders_odd_rows(qtbot, db, heartbeat, key, tmp_path) -> None:
     runner = TaskRunner()
     ctx = PageContext(runner=runner)
     try:
@@ -193,7 +193,7 @@ def test_every_table_page_and_detail_renders_odd_rows(qtbot, db, heartbeat, key)
             assert page.detail.stack.currentWidget() is page.detail.body, key
             check_detail(page.detail)
             assert_alive(qtbot, heartbeat)
-        page.grab().save(f"/tmp/resilience-data-{key}.png")
+        page.grab().save(str(tmp_path / f"resilience-data-{key}.png"))
     finally:
         runner.wait_idle()
 
@@ -241,7 +241,7 @@ def seed_message() -> str:
     return "first line\n" + "m" * MB + "\nlast line"
 
 
-def test_tail_on_an_execution_with_200k_logs(qtbot, db, heartbeat) -> None:
+def test_tail_on_an_execution_with_200k_logs(qtbot, db, heartbeat, tmp_path) -> None:
     from console.ui.tail.page import TailPage
 
     runner = TaskRunner()
@@ -264,13 +264,13 @@ def test_tail_on_an_execution_with_200k_logs(qtbot, db, heartbeat) -> None:
         rows = model.rows()
         texts = [model.cell_text(r, c) for r in rows[-20:] for c in range(model.columnCount())]
         assert all(len(t) <= MAX_CELL for t in texts)
-        page.grab().save("/tmp/resilience-data-tail.png")
+        page.grab().save(str(tmp_path / "resilience-data-tail.png"))
     finally:
         page.set_database(None)
         runner.wait_idle()
 
 
-def test_overview_with_odd_rows(qtbot, db, heartbeat) -> None:
+def test_overview_with_odd_rows(qtbot, db, heartbeat, tmp_path) -> None:
     from console.ui.overview.page import OverviewPage
 
     runner = TaskRunner()
@@ -284,7 +284,7 @@ def test_overview_with_odd_rows(qtbot, db, heartbeat) -> None:
             lambda: runner.in_flight() == 0 and page.snapshot is not None, timeout=30_000
         )
         assert_alive(qtbot, heartbeat)
-        page.grab().save("/tmp/resilience-data-overview.png")
+        page.grab().save(str(tmp_path / "resilience-data-overview.png"))
     finally:
         page.set_database(None)
         runner.wait_idle()

@@ -16,7 +16,9 @@ import pytest
 from PySide6.QtCore import QDateTime
 
 from console.ui import settings
+from console.ui.actions.json_editor import JsonEditorDialog
 from console.ui.tables.filterbar import CustomRangeDialog
+from console.ui.tasks import TaskRunner
 from tests.test_resilience_inputs import local_zone
 from tests.test_ui_tables import PAGES, ctx, db, make_page, model_ids, seeded_url, settle  # noqa: F401
 
@@ -104,3 +106,31 @@ def test_custom_range_picker_first_and_last_day(qtbot, ctx, db, zone) -> None:  
         labels = page.title_suffix()
         assert "9999-12-31" in labels, labels
         print(f"{zone}: {labels}")
+
+
+def test_filter_box_explains_a_huge_integer_and_keeps_the_rows(qtbot, ctx, db) -> None:  # noqa: F811
+    page = make_page(qtbot, ctx, "workflows", db)
+    shown = model_ids(page)
+    page.apply_filters({"json": '{"max_retries": %s}' % ("9" * 5_000)})
+    settle(qtbot, page)
+    message = page.filter_bar.error.text()
+    assert "5000 digits" in message and "\n" not in message, message
+    assert model_ids(page) == shown  # the previous answer stays
+    print(message)
+
+
+def test_config_editor_explains_a_huge_integer_and_saves_backslash_u0000(qtbot) -> None:
+    runner = TaskRunner()
+    saved: list = []
+    huge = '{"max_retries": %s}' % ("9" * 5_000)
+    dialog = JsonEditorDialog("Config", "workflow.config", huge, saved.append, runner)
+    qtbot.addWidget(dialog)
+    dialog.try_save()
+    assert "5000 digits" in dialog.status.text() and dialog.text() == huge  # nothing lost
+    print(dialog.status.text())
+    six = '{"note": "C:\\\\u0000"}'  # the text C:\u0000, not a NUL
+    dialog.editor.setPlainText(six)
+    dialog.try_save()
+    qtbot.waitUntil(lambda: bool(saved), timeout=5_000)
+    assert saved == [{"note": "C:\\u0000"}]
+    runner.wait_idle()

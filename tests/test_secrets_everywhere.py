@@ -25,6 +25,7 @@ from console.actions.integrations import (
 from console.actions.triggers import edit_trigger_conditions
 from console.actions.workflows import edit_action, edit_workflow
 from console.cli import main
+from console.db.engine import EngineSettings, raw_connect
 from console.db.urls import libpq_conninfo
 from console.profiles import Profile, ProfileError, ProfileStore
 from console.queries import details
@@ -59,6 +60,11 @@ SECRETS = {
     "new_token": "sk-live-2-typed",
 }
 S = SECRETS
+
+
+def _read(engine, query, *args):
+    with engine.connect() as conn:
+        return query(conn, *args)
 
 
 def _config() -> dict:
@@ -155,7 +161,7 @@ def _exercise(engine: Engine, db_url: str, capsys) -> None:
     assert stored["endpoints"] == [{"url": "https://b.example.com", "token": S["endpoint_b"]}]
     assert stored["tokens"] == [S["token_in_list"]] and stored["auth"]["pass"] == S["nested_pass"]
 
-    wf_doc = mask(reads.workflow_for_edit(engine, str(wf["id"]))["config"])
+    wf_doc = mask(_read(engine, reads.workflow_for_edit, str(wf["id"]))["config"])
     wf_doc["max_retries"] = 3
     wf_doc["tokens"] = [S["token_in_list"], S["new_token"]]  # a replaced secret
     edit_workflow(ctx, str(wf["id"]), config=wf_doc)
@@ -168,13 +174,13 @@ def _exercise(engine: Engine, db_url: str, capsys) -> None:
         ).scalar_one()
     assert changes == ["config.tokens"]  # the audit says a secret changed, not what it is
 
-    act_row = reads.actions_of(engine, str(wf["id"]))[0]
+    act_row = _read(engine, reads.actions_of, str(wf["id"]))[0]
     act_doc = mask(act_row["config"])
     act_doc["endpoints"].reverse()
     edit_action(ctx, str(act["id"]), config=act_doc, conditions=mask(act_row["conditions"]))
     assert row(engine, ACT, act["id"])["config"]["endpoints"][0]["token"] == S["endpoint_b"]
 
-    trg_doc = mask(reads.triggers_of(engine, str(wf["id"]))[0]["conditions"])
+    trg_doc = mask(_read(engine, reads.triggers_of, str(wf["id"]))[0]["conditions"])
     edit_trigger_conditions(ctx, str(trg["id"]), {**trg_doc, "branch": "main"})
     assert row(engine, TRG, trg["id"])["conditions"]["webhook"] == {"url": S["webhook_url"]}
 
@@ -197,7 +203,10 @@ def _exercise(engine: Engine, db_url: str, capsys) -> None:
 
     # Files: a tail export, remembered filters, profiles (a password= URL is refused).
     export = paths.data_dir() / "exec.jsonl"
-    export_execution_log(libpq_conninfo(make_url(db_url)), ex["id"], export, "jsonl")
+    conninfo = libpq_conninfo(make_url(db_url))
+    export_execution_log(
+        lambda: raw_connect(conninfo, EngineSettings(read_only=True)), ex["id"], export, "jsonl"
+    )
     assert json.loads(export.read_text().splitlines()[0])["log_metadata"]["session"] == MASK
     settings.save_filters(
         "dev", "integrations", {"json": json.dumps({"auth": {"pass": S["nested_pass"]}})}

@@ -18,8 +18,8 @@ from sqlalchemy.engine import make_url
 
 from console.cli.tail_cmd import parse_since
 from console.db.urls import libpq_conninfo
-from console.tail.loadgen import WriterPlan, finish_execution, insert_line, make_execution
-from console.tail.loadgen import run_writer as write
+from tests.helpers.loadgen import WriterPlan, finish_execution, insert_line, make_execution
+from tests.helpers.loadgen import run_writer as write
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -172,3 +172,9 @@ def test_since_limits_history(db_url, conninfo):
     assert proc.returncode == 0, err
     assert [json.loads(x)["message"] for x in out.splitlines()] == ["recent"]
     assert uuid.UUID(json.loads(out.splitlines()[0])["id"])
+    # Longer ago than year 1 (OverflowError in datetime arithmetic): the whole log, no traceback.
+    proc = start_tail(db_url, "--execution", a, "--since", "10000000d", "--format", "jsonl")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and "Traceback" not in err, err
+    assert [json.loads(x)["message"] for x in out.splitlines()] == ["ancient", "recent"]
+    print(f"--since 10000000d: exit {proc.returncode}, {len(out.splitlines())} lines")

@@ -17,8 +17,6 @@ from console.db.connection import Database, open_database
 from console.db.urls import libpq_conninfo
 from console.profiles import profile_from_url
 from console.tail.lines import TailLine
-from console.tail.loadgen import WriterPlan, insert_line, make_execution
-from console.tail.loadgen import run_writer as write
 from console.ui.pages import PageContext
 from console.ui.tail.delegate import match_spans
 from console.ui.tail.model import (
@@ -32,6 +30,8 @@ from console.ui.tail.model import (
 from console.ui.tail.page import TailPage
 from console.ui.tail.session import MAX_PER_FRAME
 from console.ui.tasks import TaskRunner
+from tests.helpers.loadgen import WriterPlan, insert_line, make_execution
+from tests.helpers.loadgen import run_writer as write
 
 WAIT = 60_000
 
@@ -170,7 +170,9 @@ def wait_live(qtbot, page: TailPage) -> None:
     )
 
 
-def test_window_shows_every_committed_line_once_then_the_end_banner(qtbot, runner, db, conninfo):
+def test_window_shows_every_committed_line_once_then_the_end_banner(
+    qtbot, runner, db, conninfo, tmp_path
+):
     a, _ = make_execution(conninfo)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         insert_line(conn, a, "before the tail started")
@@ -199,7 +201,7 @@ def test_window_shows_every_committed_line_once_then_the_end_banner(qtbot, runne
     assert set(ids) == table_ids(conninfo, a)
     assert "completed in 3m12s" in page.banner.text()
     assert page.model.rowCount() == len(ids)
-    page.grab().save("/tmp/tail-page-finished.png")
+    page.grab().save(str(tmp_path / "tail-page-finished.png"))
 
 
 def test_all_running_merged_with_execution_column(qtbot, runner, db, conninfo):
@@ -220,7 +222,7 @@ def test_all_running_merged_with_execution_column(qtbot, runner, db, conninfo):
     assert codes == {code_a, code_b}
 
 
-def test_scrolling_up_pauses_and_the_button_jumps_back(qtbot, runner, db, conninfo):
+def test_scrolling_up_pauses_and_the_button_jumps_back(qtbot, runner, db, conninfo, tmp_path):
     a, _ = make_execution(conninfo)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         for i in range(200):
@@ -239,7 +241,7 @@ def test_scrolling_up_pauses_and_the_button_jumps_back(qtbot, runner, db, connin
     qtbot.waitUntil(lambda: page.jump.isVisible(), timeout=WAIT)
     qtbot.waitUntil(lambda: page.jump.text() == "25 new lines ↓", timeout=WAIT)
     assert page.model.rowCount() == 200  # the rows being read do not move
-    page.grab().save("/tmp/tail-page-paused.png")
+    page.grab().save(str(tmp_path / "tail-page-paused.png"))
     page.jump.click()
     assert page.following and not page.jump.isVisible()
     assert page.model.rowCount() == 225
@@ -297,7 +299,7 @@ def test_window_buffer_stays_bounded_under_a_flood(qtbot, runner, db, conninfo):
     assert len(set(shown_ids(page))) == 500
 
 
-def test_level_and_text_filters_with_highlight(qtbot, runner, db, conninfo):
+def test_level_and_text_filters_with_highlight(qtbot, runner, db, conninfo, tmp_path):
     a, _ = make_execution(conninfo)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         insert_line(conn, a, "all good", level="INFO")
@@ -310,7 +312,7 @@ def test_level_and_text_filters_with_highlight(qtbot, runner, db, conninfo):
     assert page.model.rowCount() == 2
     assert page.count_label.text().startswith("2 of 3 lines match")
     qtbot.wait(100)
-    page.grab().save("/tmp/tail-page-filtered.png")
+    page.grab().save(str(tmp_path / "tail-page-filtered.png"))
     page.level.setCurrentText("ERROR")
     assert page.model.rowCount() == 1
     page.clear_filters()

@@ -396,9 +396,9 @@ def test_window_through_tunnel_and_tls_pages_tail_action_and_sshd_restart(
     qtbot, servers: Servers, dbname: str
 ) -> None:
     from console.actions.executions import cancel_execution
-    from console.tail.loadgen import insert_line, make_execution
     from console.ui.actions.controller import ActionController
     from console.ui.main_window import build_main_window
+    from tests.helpers.loadgen import insert_line, make_execution
     from tests.test_queries_seed import seed_engine
 
     admin_url = servers.pg.admin_url(dbname)

@@ -62,7 +62,9 @@ def _editor(qtbot, runner, engine, wf, text_value: str, seen=None) -> JsonEditor
     return dialog
 
 
-def test_json_editor_reports_line_and_column_and_keeps_text(qtbot, runner, engine: Engine):
+def test_json_editor_reports_line_and_column_and_keeps_text(
+    qtbot, runner, engine: Engine, tmp_path
+):
     wf = workflow(engine, "w1")
     broken = '{\n  "max_retries": 3,\n  "timeout_seconds": ,\n}'
     dialog = _editor(qtbot, runner, engine, wf, broken)
@@ -71,7 +73,7 @@ def test_json_editor_reports_line_and_column_and_keeps_text(qtbot, runner, engin
     assert dialog.text() == broken
     assert dialog.editor.textCursor().blockNumber() == 2  # the cursor sits on the bad line
     assert dialog.isVisible()
-    dialog.grab().save("/tmp/ui_actions_json_error.png")
+    dialog.grab().save(str(tmp_path / "ui_actions_json_error.png"))
     assert row(engine, WF, wf["id"])["config"] == wf["config"]
 
 
@@ -129,7 +131,7 @@ def _click_ok(qtbot, controller: ActionController, kind) -> None:
     dialog.ok_button.click() if hasattr(dialog, "ok_button") else dialog.accept()
 
 
-def test_bulk_by_filter_flow_on_staging(qtbot, runner, db_url: str, engine: Engine):
+def test_bulk_by_filter_flow_on_staging(qtbot, runner, db_url: str, engine: Engine, tmp_path):
     db = _db(db_url, "staging")
     try:
         wf = workflow(engine)
@@ -151,7 +153,7 @@ def test_bulk_by_filter_flow_on_staging(qtbot, runner, db_url: str, engine: Engi
         confirm = controller.dialog
         assert "Cancel 5 executions" in confirm.question.text()
         assert "staging" in confirm.question.text()
-        confirm.grab().save("/tmp/ui_actions_confirm.png")
+        confirm.grab().save(str(tmp_path / "ui_actions_confirm.png"))
         # One finishes between the count and the click: refused in the summary.
         with engine.begin() as conn:
             conn.execute(
@@ -166,7 +168,7 @@ def test_bulk_by_filter_flow_on_staging(qtbot, runner, db_url: str, engine: Engi
         summary = controller.dialog.summary
         assert (len(summary.done), len(summary.refused)) == (4, 1)
         assert "status is now completed" in controller.dialog.table.item(0, 1).text()
-        controller.dialog.grab().save("/tmp/ui_actions_summary.png")
+        controller.dialog.grab().save(str(tmp_path / "ui_actions_summary.png"))
         assert [row(engine, EX, r["id"])["status"] for r in running[1:]] == ["cancelled"] * 4
     finally:
         db.close()

@@ -66,7 +66,7 @@ def test_lists_newest_first_and_pages_by_keyset(qtbot, page, dev_db, engine, mon
     assert len({r["id"] for r in page.model.rows}) == 10
 
 
-def test_filters_and_detail(qtbot, page, dev_db, engine):
+def test_filters_and_detail(qtbot, page, dev_db, engine, tmp_path):
     _seed(engine, 3)
     page.set_database(dev_db)
     _wait_loaded(qtbot, page)
@@ -76,7 +76,7 @@ def test_filters_and_detail(qtbot, page, dev_db, engine):
     assert '"status": "running"' in page.before_text.toPlainText()
     assert '"status": "cancelled"' in page.after_text.toPlainText()
     assert "execution.cancel" in page.detail_title.text()
-    page.grab().save("/tmp/ui_actions_audit.png")
+    page.grab().save(str(tmp_path / "ui_actions_audit.png"))
     page.apply_filters({"target_table": "workflows"})
     qtbot.waitUntil(lambda: len(page.model.rows) == 1)
     page.apply_filters({"actor": "no-such-user"})

@@ -129,7 +129,7 @@ def test_all_matching_the_filter_counts_only_eligible_rows(qtbot, runner, dev_db
     assert controller.dialog.open_button.text() == "Show the 6 new executions"
 
 
-def test_workflow_menu_reorders_and_edits_config(qtbot, runner, dev_db, engine):
+def test_workflow_menu_reorders_and_edits_config(qtbot, runner, dev_db, engine, tmp_path):
     wf = workflow(engine, "ship", config={"max_retries": 1})
     ids = [action(engine, wf["id"], i)["id"] for i in range(3)]
     page = _page(qtbot, runner, dev_db, "console.ui.tables.workflows_page", "WorkflowsPage")
@@ -144,7 +144,7 @@ def test_workflow_menu_reorders_and_edits_config(qtbot, runner, dev_db, engine):
     dialog.list.setCurrentRow(2)
     dialog.move(-1)
     dialog.move(-1)  # last to first
-    dialog.grab().save("/tmp/ui_actions_reorder.png")
+    dialog.grab().save(str(tmp_path / "ui_actions_reorder.png"))
     with qtbot.waitSignal(controller.done):
         dialog.save_order()
     with engine.connect() as conn:
@@ -282,7 +282,7 @@ def test_keyboard_context_menu_acts_on_the_current_row(qtbot, runner, dev_db, en
         assert list(parents) == [chosen["id"]]
 
 
-def test_confirmation_names_targets_refusals_and_override(qtbot, runner, dev_db, engine):
+def test_confirmation_names_targets_refusals_and_override(qtbot, runner, dev_db, engine, tmp_path):
     """Up to 20 named with their workflow, the rest counted with the filter; refusals first."""
     wf = workflow(engine, "deploy", config={"max_retries": 1})
     spent = [
@@ -300,7 +300,7 @@ def test_confirmation_names_targets_refusals_and_override(qtbot, runner, dev_db,
     controller = page._action_controller
     qtbot.waitUntil(lambda: isinstance(controller.dialog, ConfirmDialog))
     confirm = controller.dialog
-    confirm.grab().save("/tmp/ui_actions_confirm_targets.png")
+    confirm.grab().save(str(tmp_path / "ui_actions_confirm_targets.png"))
     assert confirm.table.rowCount() == 20
     labels = {confirm.table.item(i, 0).text() for i in range(20)}
     assert {confirm.table.item(i, 1).text() for i in range(20)} == {"deploy"}

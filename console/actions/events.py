@@ -7,17 +7,20 @@ visible until the engine processes the event again (and overwrites it).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+from sqlalchemy import ColumnElement
 
 from console.actions.context import ActionContext
 from console.actions.errors import INVALID, ActionError, ActionResult, BulkItem, BulkSummary
 from console.actions.rows import as_uuid, require_status
 from console.actions.simple import update_step
-from console.actions.tx import Step, perform, run_bulk
+from console.actions.tx import Step, Tx, perform, run_bulk
+from models.base import table_of
 from models.tables import IntegrationEvent
 
-EV = IntegrationEvent.__table__
+EV = table_of(IntegrationEvent)
 EV_COLUMNS = (
     EV.c.id,
     EV.c.integration_id,
@@ -32,7 +35,7 @@ REQUEUEABLE = ("failed",)
 IGNORABLE = ("pending", "failed")
 
 
-def _where(event_id: str):
+def _where(event_id: str) -> ColumnElement[bool]:
     as_id = as_uuid(event_id)
     if as_id is None:
         raise ActionError(INVALID, f"{event_id!r} is not an event id (UUID)", target=event_id)
@@ -96,13 +99,20 @@ def ignore_event(
     return perform(ctx, ignore_step(event_id, seen), needs_confirmation=True, confirmed=confirmed)
 
 
-def _bulk(ctx, action, items, make, confirmed, batch_size) -> BulkSummary:
+def _bulk(
+    ctx: ActionContext,
+    action: str,
+    items: Sequence[BulkItem],
+    make: Callable[[str, dict[str, Any] | None], Step],
+    confirmed: bool,
+    batch_size: int,
+) -> BulkSummary:
     def step_for(item: BulkItem) -> Step:
         try:
             return make(item.target, item.seen)
         except ActionError as err:  # a malformed id refuses that item only
 
-            def refuse(tx, err=err):
+            def refuse(tx: Tx, err: ActionError = err) -> ActionResult:
                 raise err
 
             return refuse
@@ -111,12 +121,12 @@ def _bulk(ctx, action, items, make, confirmed, batch_size) -> BulkSummary:
 
 
 def bulk_requeue(
-    ctx: ActionContext, items: Sequence[BulkItem], *, confirmed: bool = False, batch_size=100
+    ctx: ActionContext, items: Sequence[BulkItem], *, confirmed: bool = False, batch_size: int = 100
 ) -> BulkSummary:
     return _bulk(ctx, "requeue", items, requeue_step, confirmed, batch_size)
 
 
 def bulk_ignore(
-    ctx: ActionContext, items: Sequence[BulkItem], *, confirmed: bool = False, batch_size=100
+    ctx: ActionContext, items: Sequence[BulkItem], *, confirmed: bool = False, batch_size: int = 100
 ) -> BulkSummary:
     return _bulk(ctx, "ignore", items, ignore_step, confirmed, batch_size)

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ColumnElement, RowMapping, func, insert, select, update
 
 from console.actions.context import ActionContext
 from console.actions.errors import (
@@ -21,11 +21,12 @@ from console.actions.errors import (
 )
 from console.actions.rows import as_uuid, check_seen, lock_row, require_status
 from console.actions.tx import Step, Tx, perform, run_bulk
+from models.base import table_of
 from models.tables import Workflow, WorkflowExecution
 from models.vocab import EXECUTION_ACTIVE_STATUSES, EXECUTION_RETRYABLE_STATUSES
 
-EX = WorkflowExecution.__table__
-WF = Workflow.__table__
+EX = table_of(WorkflowExecution)
+WF = table_of(Workflow)
 
 # What the operator sees of an execution, and what a cancel/retry compares.
 SEEN_COLUMNS = ("status", "completed_at", "retry_count")
@@ -41,7 +42,7 @@ _COLUMNS = (
 )
 
 
-def _where(target: str):
+def _where(target: str) -> ColumnElement[bool]:
     """An execution by UUID or by its human ``execution_id`` (exact, or resolved prefix)."""
     as_id = as_uuid(target)
     return EX.c.id == as_id if as_id is not None else EX.c.execution_id == target
@@ -67,7 +68,7 @@ def _resolve(tx: Tx, target: str) -> str:
         .all()
     )
     if len(found) == 1:
-        return found[0]
+        return str(found[0])
     if len(found) > 1:
         more = ", …" if len(found) > 3 else ""
         raise ActionError(
@@ -78,7 +79,7 @@ def _resolve(tx: Tx, target: str) -> str:
     return target  # lock_row says it was not found
 
 
-def _snapshot(row: Mapping[str, Any]) -> dict[str, Any]:
+def _snapshot(row: Mapping[str, Any] | RowMapping) -> dict[str, Any]:
     return {k: row[k] for k in ("execution_id", "status", "completed_at", "retry_count")}
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from console.actions.errors import CONFIRM, LOCKED, ActionError
 
@@ -45,7 +45,7 @@ class WriteGuard:
         self._unlocked_until = 0.0
 
     @classmethod
-    def for_profile(cls, profile: Profile, **kwargs) -> WriteGuard:
+    def for_profile(cls, profile: Profile, **kwargs: Any) -> WriteGuard:
         return cls(
             profile.name,
             profile.environment,

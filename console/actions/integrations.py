@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import ColumnElement, Engine, select
 
 from console.actions.context import ActionContext
 from console.actions.errors import GONE, INVALID, ActionError, ActionResult
@@ -17,13 +17,14 @@ from console.actions.secret_edits import with_stored_secrets
 from console.actions.simple import enabled_step, update_step
 from console.actions.tx import perform
 from console.secret_policy import mask
+from models.base import table_of
 from models.tables import Integration
 
-INT = Integration.__table__
+INT = table_of(Integration)
 INT_COLUMNS = (INT.c.id, INT.c.name, INT.c.type, INT.c.config, INT.c.enabled, INT.c.updated_at)
 
 
-def _where(target: str):
+def _where(target: str) -> ColumnElement[bool]:
     as_id = as_uuid(target)
     return INT.c.id == as_id if as_id is not None else INT.c.name == target
 

@@ -21,7 +21,7 @@ def as_uuid(value: str) -> uuid.UUID | None:
 
 
 def lock_row(
-    tx: Tx, table: Table, columns: Sequence[Column], where: ColumnElement[bool], what: str
+    tx: Tx, table: Table, columns: Sequence[Column[Any]], where: ColumnElement[bool], what: str
 ) -> dict[str, Any]:
     """``SELECT … FOR UPDATE`` of one row; :data:`GONE` when it is not there."""
     row = tx.conn.execute(select(*columns).where(where).with_for_update()).mappings().first()
@@ -63,7 +63,7 @@ def _same(current: Any, seen: Any) -> bool:
             return False
     if isinstance(current, uuid.UUID) and isinstance(seen, str):
         return str(current) == seen
-    return current == seen
+    return bool(current == seen)
 
 
 def _show(value: Any) -> str:

@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import ColumnElement
+
 from console.actions.context import ActionContext
 from console.actions.errors import INVALID, ActionError, ActionResult
 from console.actions.rows import as_uuid
 from console.actions.secret_edits import with_stored_secrets
 from console.actions.simple import enabled_step, update_step
 from console.actions.tx import perform
+from models.base import table_of
 from models.tables import WorkflowTrigger
 
-TRG = WorkflowTrigger.__table__
+TRG = table_of(WorkflowTrigger)
 TRG_COLUMNS = (
     TRG.c.id,
     TRG.c.workflow_id,
@@ -24,7 +27,7 @@ TRG_COLUMNS = (
 )
 
 
-def _where(trigger_id: str):
+def _where(trigger_id: str) -> ColumnElement[bool]:
     as_id = as_uuid(trigger_id)
     if as_id is None:
         raise ActionError(INVALID, f"{trigger_id!r} is not a trigger id (UUID)")

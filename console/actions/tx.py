@@ -36,8 +36,9 @@ from console.actions.errors import (
 )
 from console.secret_policy import mask
 from models.audit import AuditLog
+from models.base import table_of
 
-AUDIT = AuditLog.__table__
+AUDIT = table_of(AuditLog)
 
 
 class Tx:
@@ -171,9 +172,11 @@ def _run_batch(
     except ActionError as err:  # only a single, non-isolated step raises out
         return [err]
     except DBAPIError as exc:  # the whole transaction is gone: nothing in it was written
-        err = dberrors.explain(exc)
-        kept = [o if isinstance(o, ActionError) else err for o in outcomes]
-        return kept + [err] * (len(steps) - len(kept))
+        lost = dberrors.explain(exc)
+        kept: list[ActionResult | ActionError] = [
+            o if isinstance(o, ActionError) else lost for o in outcomes
+        ]
+        return kept + [lost] * (len(steps) - len(kept))
     return outcomes
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Integer, column, func, select, update, values
+from sqlalchemy import ColumnElement, Integer, column, func, select, update, values
 from sqlalchemy.dialects.postgresql import UUID
 
 from console.actions.context import ActionContext
@@ -15,11 +16,12 @@ from console.actions.schemas import JsonProblem, check_workflow_config
 from console.actions.secret_edits import with_stored_secrets
 from console.actions.simple import update_step
 from console.actions.tx import Step, Tx, perform
+from models.base import table_of
 from models.tables import Workflow, WorkflowAction
 from models.vocab import WORKFLOW_STATUSES
 
-WF = Workflow.__table__
-ACT = WorkflowAction.__table__
+WF = table_of(Workflow)
+ACT = table_of(WorkflowAction)
 WF_COLUMNS = (WF.c.id, WF.c.name, WF.c.status, WF.c.description, WF.c.config, WF.c.updated_at)
 ACT_COLUMNS = (
     ACT.c.id,
@@ -35,7 +37,7 @@ STOPPING = ("inactive", "archived", "draft")
 UNCHANGED: Any = object()
 
 
-def workflow_where(target: str):
+def workflow_where(target: str) -> ColumnElement[bool]:
     as_id = as_uuid(target)
     return WF.c.id == as_id if as_id is not None else WF.c.name == target
 
@@ -252,7 +254,7 @@ def _entry(action_id: Any, name: str, index: int) -> dict[str, Any]:
     return {"id": str(action_id), "name": name, "order_index": index}
 
 
-def _uuid_or_invalid(value: str):
+def _uuid_or_invalid(value: str) -> uuid.UUID:
     as_id = as_uuid(value)
     if as_id is None:
         raise ActionError(INVALID, f"{value!r} is not an id (UUID)")

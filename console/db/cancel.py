@@ -5,28 +5,43 @@ taken) until the statement ends; a cancel request stops it on the server.
 The engine's pool reports which connections are checked out; :meth:`cancel_all`
 sends each one PostgreSQL's cancel request (a separate short connection, safe
 to send from any thread while the statement runs on another).
+
+A console with replicas reads through their engines too: :meth:`for_database`
+tracks the primary's engine and every replica's, so a cancel reaches the
+statements running on the replicas as well.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, event
+
+if TYPE_CHECKING:
+    from console.db.connection import Database
 
 log = logging.getLogger(__name__)
 
 
 class QueryCanceller:
-    """Tracks the checked-out connections of ``engine`` and cancels their statements."""
+    """Tracks the checked-out connections of the engines and cancels their statements."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *more: Engine) -> None:
         self.engine = engine
+        self.engines = [engine, *more]
         self._lock = threading.Lock()
         self._busy: set[Any] = set()  # DBAPI (psycopg) connections in use
-        event.listen(engine, "checkout", self._checkout)
-        event.listen(engine, "checkin", self._checkin)
+        for each in self.engines:
+            event.listen(each, "checkout", self._checkout)
+            event.listen(each, "checkin", self._checkin)
+
+    @classmethod
+    def for_database(cls, db: Database) -> QueryCanceller:
+        """The primary's engine and, with replicas, each replica's."""
+        replicas = [engine for _url, engine in db.replica.replicas] if db.replica else []
+        return cls(db.engine, *(e for e in replicas if e is not db.engine))
 
     def _checkout(self, dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
         with self._lock:
@@ -58,5 +73,6 @@ class QueryCanceller:
         return sent
 
     def close(self) -> None:
-        event.remove(self.engine, "checkout", self._checkout)
-        event.remove(self.engine, "checkin", self._checkin)
+        for each in self.engines:
+            event.remove(each, "checkout", self._checkout)
+            event.remove(each, "checkin", self._checkin)

@@ -10,7 +10,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from console import paths, secrets
 from console.db import passphrases
 from console.db.embedded import EmbeddedServer, EmbeddedServerError
-from console.db.engine import EngineSettings, make_engine
+from console.db.engine import EngineSettings, make_engine, raw_connect
 from console.db.migrator import (
     MigrationFailed,
     MigrationRefused,
@@ -38,6 +38,9 @@ from console.db.tls import (
 from console.db.tunnel import SSHTunnel, TunnelFailed, bind_to_engine, tunnel_profile_url
 from console.db.urls import libpq_conninfo, redact
 from console.profiles import RESERVED_NAMES, Profile
+
+if TYPE_CHECKING:
+    import psycopg
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +135,8 @@ class Database:
     _sslpassword: str | None = field(default=None, repr=False)
     # console.db.replica.ReadRouter when the profile names a replica
     replica: Any = None
+    # the engine's session settings, for raw connections (connect_raw)
+    settings: EngineSettings = field(default_factory=EngineSettings)
     _closed: bool = field(default=False, repr=False)
 
     def conninfo(self) -> str:
@@ -185,15 +190,14 @@ class Database:
             return self.conninfo()
         return self.replica.read_conninfo(self.conninfo())
 
+    def connect_raw(self, application_name: str) -> psycopg.Connection[tuple[Any, ...]]:
+        """A raw psycopg connection for reads (replica when it answers), with the engine's
+        timeouts and read-only default; for the log pages and exports."""
+        return raw_connect(self.read_conninfo(), self.settings, application_name)
+
     def read_source(self):
         """``console.db.replica.ReadSource`` (which server answers reads), or None."""
         return self.replica.source() if self.replica is not None else None
-
-    def writer_engine(self) -> Engine:
-        """An engine that may write (prod only after an unlock; see the actions layer)."""
-        if self.read_only_reason:
-            raise PermissionError(self.read_only_reason)
-        return self.engine
 
     def close(self) -> None:
         """Dispose of the pool; stop the embedded server if we were its last user."""
@@ -313,7 +317,7 @@ def open_database(
     except (OperationalError, DBAPIError) as exc:
         _stop(embedded, tunnel)
         failure = _failed(profile, explain_connection_error(exc, url, tunnel))
-        if profile.replica_url and failure.kind in ("unreachable", "timeout", "error"):
+        if profile.replica_targets and failure.kind in ("unreachable", "timeout", "error"):
             from console.db.replica import open_replica_only
 
             return open_replica_only(profile, failure, password, open_database)
@@ -336,8 +340,9 @@ def open_database(
         tunnel=tunnel,
         tls=tls,
         _sslpassword=sslpassword,
+        settings=replace_settings(base, read_only=read_only),
     )
-    if profile.replica_url:
+    if profile.replica_targets:
         from console.db.replica import attach_router
 
         attach_router(db, password, base)

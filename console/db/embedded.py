@@ -17,11 +17,11 @@ import os
 import platform
 import secrets
 import shlex
-import shutil
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import fasteners
 import psutil
@@ -178,9 +178,9 @@ class EmbeddedServer:
         return self._running_address() is not None
 
     # ---------------------------------------------------------------- helpers
-    def _run(self, tool: str, args: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
+    def _run(self, tool: str, args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
         exe = bin_dir() / (tool + (".exe" if IS_WINDOWS else ""))
-        kw: dict = {"check": True, "text": True, "timeout": START_TIMEOUT_S}
+        kw: dict[str, Any] = {"check": True, "text": True, "timeout": START_TIMEOUT_S}
         if self._os_user:
             kw["user"] = self._os_user
         kw.update(kwargs)
@@ -428,7 +428,7 @@ def _started_at(pid: int) -> float | None:
         proc = psutil.Process(pid)
         if proc.status() == psutil.STATUS_ZOMBIE:
             return None
-        return proc.create_time()
+        return float(proc.create_time())
     except (psutil.NoSuchProcess, psutil.AccessDenied):
         return None
 
@@ -495,8 +495,3 @@ def _load_windows_password(root: Path) -> str | None:
         return (root / "superuser.secret").read_text().strip()
     except FileNotFoundError:
         return None
-
-
-def remove_cluster(root: Path) -> None:
-    """Delete a (stopped) embedded cluster entirely; used by tests and `self-test`."""
-    shutil.rmtree(root, ignore_errors=True)

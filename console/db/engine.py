@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL
 
 from console.db.urls import normalize_url
+
+if TYPE_CHECKING:
+    import psycopg
 
 APPLICATION_NAME = "autopr-console"
 
@@ -39,7 +43,9 @@ def server_options(settings: EngineSettings) -> str:
 
 
 def make_engine(
-    url: str | URL, settings: EngineSettings | None = None, connect_args: dict | None = None
+    url: str | URL,
+    settings: EngineSettings | None = None,
+    connect_args: dict[str, Any] | None = None,
 ) -> Engine:
     """An engine with a small pool, pre-ping, keepalives and server-side timeouts.
 
@@ -47,16 +53,7 @@ def make_engine(
     """
     settings = settings or EngineSettings()
     url = normalize_url(url)
-    connect_args = {
-        **(connect_args or {}),
-        "connect_timeout": settings.connect_timeout_s,
-        "application_name": settings.application_name,
-        "keepalives": 1,
-        "keepalives_idle": 10,
-        "keepalives_interval": 5,
-        "keepalives_count": 3,
-        "options": server_options(settings),
-    }
+    connect_args = {**(connect_args or {}), **session_parameters(settings)}
     engine = create_engine(
         url,
         connect_args=connect_args,
@@ -66,3 +63,32 @@ def make_engine(
         pool_recycle=1800,
     )
     return engine
+
+
+def session_parameters(settings: EngineSettings) -> dict[str, str | int]:
+    """The libpq parameters every console session gets (engine pool or raw connection)."""
+    return {
+        "connect_timeout": settings.connect_timeout_s,
+        "application_name": settings.application_name,
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+        "options": server_options(settings),
+    }
+
+
+def raw_connect(
+    conninfo: str, settings: EngineSettings, application_name: str | None = None
+) -> psycopg.Connection[tuple[Any, ...]]:
+    """A plain psycopg connection with the same timeouts and read-only default as the engine.
+
+    For what streams or listens outside SQLAlchemy (log pages, exports); ``conninfo``
+    comes from :meth:`console.db.connection.Database.read_conninfo`.
+    """
+    import psycopg
+
+    params = session_parameters(settings)
+    if application_name:
+        params["application_name"] = application_name
+    return psycopg.connect(conninfo, **params)  # type: ignore[arg-type]

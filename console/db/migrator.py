@@ -67,6 +67,7 @@ class MigrationReport:
     schema: SchemaComparison = field(default_factory=SchemaComparison)
     engine_revision: tuple[str, ...] = ()  # what the engine's alembic_version holds
     legacy_revision: str | None = None  # console history still in alembic_version (to move)
+    legacy_is_stamp: bool = False  # ...but its objects are missing: a hand stamp, not history
     declined: bool = False  # pending work nobody confirmed; opened read-only
 
     @property
@@ -84,11 +85,15 @@ class MigrationReport:
                 f"{describe(self.schema)}. Opened read-only; nothing was changed."
             )
         if self.declined:
-            what = (
-                "its audit trail and live-tail trigger are not installed"
-                if self.state is SchemaState.ADOPT
-                else f"{len(self.pending)} console migration(s) are pending"
-            )
+            if self.state is SchemaState.ADOPT:
+                what = "its audit trail and live-tail trigger are not installed"
+            elif self.pending:
+                what = f"{len(self.pending)} console migration(s) are pending"
+            else:
+                what = (
+                    f"the console's history still sits in {LEGACY_VERSION_TABLE} "
+                    "(shared with the engine's migration tool)"
+                )
             return (
                 f"{what} and were not confirmed, so writes stay off (reads work). "
                 "Nothing was changed; reconnect and accept them to write."
@@ -103,7 +108,12 @@ class MigrationReport:
     def steps(self) -> list[str]:
         """What applying would do, one line each, for a confirmation."""
         lines = []
-        if self.legacy_revision:
+        if self.legacy_revision and self.legacy_is_stamp:
+            lines.append(
+                f"remove the revision {self.legacy_revision} stamped into "
+                f"{LEGACY_VERSION_TABLE}: the console's objects it stands for are missing"
+            )
+        elif self.legacy_revision:
             lines.append(
                 f"move the console's history ({self.legacy_revision}) from "
                 f"{LEGACY_VERSION_TABLE} to {VERSION_TABLE}"
@@ -120,7 +130,7 @@ class MigrationReport:
         """The SQL applying would run, for the operator to read first."""
         parts = []
         if self.legacy_revision:
-            parts.append(move_history_sql(self.legacy_revision))
+            parts.append(move_history_sql(self.legacy_revision, keep=not self.legacy_is_stamp))
         if self.pending:
             start = self.current[0] if self.current else None
             parts.append(pending_sql(start, contract_tables_exist=self.state is SchemaState.ADOPT))
@@ -201,9 +211,14 @@ def inspect_schema(conn: Connection) -> MigrationReport:
     ours = _versions(conn, VERSION_TABLE)
     theirs = _versions(conn, LEGACY_VERSION_TABLE)
     legacy = None
+    stamped = False
     if not ours and theirs and all(rev in known for rev in theirs):
-        # An older console kept its history in alembic_version: it moves to our table.
+        # An older console kept its history in alembic_version: it moves to our table,
+        # unless what it claims is missing (someone stamped it by hand to get past an
+        # older console's refusal): then it is dropped and everything is installed.
         legacy, ours, theirs = theirs[0], theirs, ()
+        if not _console_objects_present(conn):
+            ours, stamped = (), True
     report = MigrationReport(
         SchemaState.CURRENT,
         current=ours,
@@ -211,6 +226,7 @@ def inspect_schema(conn: Connection) -> MigrationReport:
         schema=schema,
         engine_revision=theirs,
         legacy_revision=legacy,
+        legacy_is_stamp=stamped,
     )
     if any(rev not in known for rev in ours):
         report.state = SchemaState.AHEAD
@@ -253,19 +269,34 @@ def _acquire_lock(conn: Connection, wait_s: float) -> None:
         time.sleep(0.2)
 
 
-def move_history_sql(revision: str) -> str:
-    """Move the console's history out of the shared ``alembic_version`` into its own table."""
+def _console_objects_present(conn: Connection) -> bool:
+    """The function, trigger and audit trail that revisions 0001-0003 install."""
+    return bool(
+        conn.execute(
+            text(
+                "SELECT to_regprocedure('autopr_new_execution_id()') IS NOT NULL "
+                "AND to_regclass('audit_log') IS NOT NULL "
+                "AND EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'trg_execution_logs_notify')"
+            )
+        ).scalar()
+    )
+
+
+def move_history_sql(revision: str, *, keep: bool = True) -> str:
+    """Move the console's history out of the shared ``alembic_version`` into its own table
+    (``keep`` false: a hand stamp, only removed)."""
+    insert = f"INSERT INTO {VERSION_TABLE} (version_num) VALUES ('{revision}');\n" if keep else ""
     return (
         f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version_num VARCHAR(32) NOT NULL, "
         f"CONSTRAINT {VERSION_TABLE}_pkc PRIMARY KEY (version_num));\n"
-        f"INSERT INTO {VERSION_TABLE} (version_num) VALUES ('{revision}');\n"
+        f"{insert}"
         f"DELETE FROM {LEGACY_VERSION_TABLE} WHERE version_num = '{revision}';\n"
         f"-- {LEGACY_VERSION_TABLE} is dropped when nothing else is left in it\n"
     )
 
 
-def _move_history(conn: Connection, revision: str) -> None:
-    for statement in move_history_sql(revision).split(";\n"):
+def _move_history(conn: Connection, revision: str, keep: bool = True) -> None:
+    for statement in move_history_sql(revision, keep=keep).split(";\n"):
         if statement.strip() and not statement.strip().startswith("--"):
             conn.execute(text(statement))
     left = conn.execute(text(f"SELECT count(*) FROM {LEGACY_VERSION_TABLE}")).scalar()
@@ -358,7 +389,7 @@ def _apply(
     for attempt in range(1, attempts + 1):
         try:
             if report.legacy_revision:
-                _move_history(conn, report.legacy_revision)
+                _move_history(conn, report.legacy_revision, keep=not report.legacy_is_stamp)
                 conn.commit()
                 report.legacy_revision = None
             cfg = alembic_config(conn)

@@ -87,13 +87,13 @@ def explain_ssh_failure(lines: list[str], tunnel: SSHTunnel, returncode: int) ->
             + ("" if "incorrect passphrase" in low else " (or the bastion refuses that key)"),
             "tunnel-passphrase",
         )
-    asked = [
+    unanswered = [
         line.split(" ", 2)[-1]
         for line in lines
         if line.startswith(f"{askpass.MARKER} refused") and "passphrase" in line.lower()
     ]
-    if asked and "permission denied" in low:
-        key = re.search(r"for key '([^']+)'", asked[0])
+    if unanswered and "permission denied" in low:
+        key = re.search(r"for key '([^']+)'", unanswered[0])
         return TunnelFailed(
             f"SSH tunnel: the SSH key {key[1] if key else ''} needs its passphrase".replace(
                 "  ", " "

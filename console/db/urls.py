@@ -39,7 +39,7 @@ def libpq_conninfo(url: URL) -> str:
     """A libpq conninfo string equivalent to ``url`` (for raw psycopg connections)."""
     from psycopg.conninfo import make_conninfo
 
-    params: dict[str, object] = {}
+    params: dict[str, str | int] = {}
     if url.host:
         params["host"] = url.host
     if url.port:
@@ -52,4 +52,4 @@ def libpq_conninfo(url: URL) -> str:
         params["dbname"] = url.database
     for key, value in url.query.items():
         params[key] = value if isinstance(value, str) else value[-1]
-    return make_conninfo(**params)
+    return make_conninfo("", **params)

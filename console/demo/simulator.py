@@ -173,15 +173,6 @@ class DemoSimulator:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def run_until_stopped(self) -> None:
-        """Run in the calling thread until :meth:`stop` (or Ctrl+C)."""
-        self.guard.check_demo()
-        self._connect()
-        try:
-            self._loop()
-        finally:
-            self._close()
-
     # -- connection -----------------------------------------------------------------------
     def _connect(self) -> None:
         if self._conn is not None and not self._conn.closed:

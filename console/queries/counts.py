@@ -120,7 +120,7 @@ def explain_estimate(conn: Connection, q: WindowQuery) -> int:
     where = q.where()
     sql = f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {q.spec.base_from()} WHERE {where.sql()}"
     plan = conn.execute(text(sql), where.params).scalar()
-    doc = plan if isinstance(plan, list) else json.loads(plan)
+    doc = plan if isinstance(plan, list) else json.loads(str(plan))
     return int(doc[0]["Plan"]["Plan Rows"])
 
 

@@ -7,11 +7,15 @@ metadata) passes the secrets policy before it leaves this module.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, text
 
 from console.secret_policy import mask, redact_text
+
+# What a table page's details pane calls: (connection, row id) -> the row's details or None.
+DetailFetch = Callable[[Connection, str], "dict[str, Any] | None"]
 
 RECENT_EXECUTIONS = 20
 CHAIN_DEPTH = 25

@@ -73,12 +73,12 @@ def resolve_link(conn: Connection, link: Link) -> LinkTarget | None:
             return None
         at = row[1]
         # The events page has no id filter: its integration and the exact instant select it.
-        filters = {
+        event_filters: dict[str, Any] = {
             "integration_id": str(row[0]),
             "time_from": at.isoformat(),
             "time_to": (at + timedelta(microseconds=1)).isoformat(),
         }
-        return LinkTarget("events", filters, event, link.target)
+        return LinkTarget("events", event_filters, event, link.target)
     if link.kind == "logs":
         query = link.query
         filters: dict[str, Any] = {}

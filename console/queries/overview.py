@@ -277,12 +277,12 @@ _WORKFLOW_STATS_SQL = text(
 )
 
 
-def _failing_key(s: WorkflowStats) -> tuple:
+def _failing_key(s: WorkflowStats) -> tuple[int, float, float, str]:
     rate = s.success_rate
     return (-(s.failed), 1.0 if rate is None else rate, -(s.p95_s or 0.0), s.name)
 
 
-def _slowest_key(s: WorkflowStats) -> tuple:
+def _slowest_key(s: WorkflowStats) -> tuple[bool, float, float, str]:
     return (s.p95_s is None, -(s.p95_s or 0.0), -(s.p50_s or 0.0), s.name)
 
 
@@ -648,7 +648,8 @@ class OverviewSnapshot:
 
 
 def server_now(conn: Connection) -> datetime:
-    return conn.execute(text("SELECT now()")).scalar_one()
+    now: datetime = conn.execute(text("SELECT now()")).scalar_one()
+    return now
 
 
 def load_overview(

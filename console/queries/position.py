@@ -48,7 +48,7 @@ class PositionMap:
 
 
 def _le(a: Any, b: Any) -> bool:
-    return a <= b
+    return bool(a <= b)
 
 
 # Leaves of a partitioned table with their row estimates and own histograms (autovacuum

@@ -23,10 +23,12 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
 
 import psycopg
 from psycopg import IsolationLevel
 
+from console.db.errors import first_line
 from console.tail import sql
 from console.tail.lines import TailLine
 from console.tail.tracker import DEFAULT_SEEN_CAP, Floor, Snapshot, SnapshotTracker
@@ -61,12 +63,16 @@ class TailOptions:
     application_name: str = "autopr-console-tail"
 
 
+TailPhase = Literal["connecting", "live", "reconnecting", "finished", "stopped", "failed"]
+TailMode = Literal["listen", "polling"]
+
+
 @dataclass(frozen=True)
 class TailState:
     """What the tail is doing, for the status line."""
 
-    phase: str  # connecting | live | reconnecting | finished | stopped | failed
-    mode: str = "listen"  # listen | polling
+    phase: TailPhase
+    mode: TailMode = "listen"
     poll_interval_s: float = 1.0
     exact_floor: bool = True  # False: a fixed look-back bounds late commits
     attempt: int = 0
@@ -205,12 +211,12 @@ class TailEngine:
                         phase="reconnecting",
                         attempt=attempt,
                         retry_in_s=delay,
-                        message=_first_line(exc),
+                        message=first_line(exc),
                     )
                     self._stop.wait(delay)
                 except psycopg.Error as exc:
-                    self._set_state(phase="failed", message=_first_line(exc))
-                    raise TailError(_first_line(exc)) from exc
+                    self._set_state(phase="failed", message=first_line(exc))
+                    raise TailError(first_line(exc)) from exc
             self._set_state(phase="stopped", message="stopped")
             return None
         finally:
@@ -242,7 +248,7 @@ class TailEngine:
             except TRANSIENT:
                 raise
             except psycopg.Error as exc:
-                log.info("LISTEN refused (%s): polling", _first_line(exc))
+                log.info("LISTEN refused (%s): polling", first_line(exc))
         self._set_state(mode=mode)
 
     def _close(self) -> None:
@@ -252,7 +258,7 @@ class TailEngine:
                 conn.close()
 
     # ---------------------------------------------------------------- fetching
-    def _params(self) -> dict:
+    def _params(self) -> dict[str, Any]:
         o = self.options
         return {
             "execution": o.execution,
@@ -321,7 +327,7 @@ class TailEngine:
         self._history.done = True
         self._check_terminal(head, snap)
 
-    def _stream_history(self, conn: psycopg.Connection, base: dict) -> None:
+    def _stream_history(self, conn: psycopg.Connection[Any], base: dict[str, Any]) -> None:
         o = self.options
         since = o.since
         if since is None:
@@ -379,7 +385,7 @@ class TailEngine:
             self._on_lines(lines)
 
     # ------------------------------------------------------------- terminal status
-    def _check_terminal(self, head: Sequence, snap: Snapshot) -> None:
+    def _check_terminal(self, head: Sequence[Any], snap: Snapshot) -> None:
         if self.options.execution is None or self.finished is not None:
             return
         _snap, status, started_at, completed_at, now = head
@@ -432,13 +438,8 @@ class TailEngine:
                 return
 
     # ------------------------------------------------------------------ state
-    def _set_state(self, **changes) -> None:
+    def _set_state(self, **changes: Any) -> None:
         new = replace(self._state, **changes)
         if new != self._state:
             self._state = new
             self._on_state(new)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

@@ -10,6 +10,7 @@ import os
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -17,6 +18,8 @@ from console.tail import sql
 from console.tail.lines import TailLine, format_jsonl, format_text
 
 Progress = Callable[[int, int], bool | None]
+# Opens the read connection: ``Database.connect_raw`` (the engine's timeouts, prod read-only).
+Connect = Callable[[], psycopg.Connection[tuple[Any, ...]]]
 
 COUNT = "SELECT count(*) FROM execution_logs WHERE execution_id = %(execution)s"
 ALL_LINES = f"""
@@ -33,7 +36,7 @@ class ExportCancelled(Exception):
 
 
 def export_execution_log(
-    conninfo: str,
+    connect: Connect,
     execution: uuid.UUID,
     path: Path,
     fmt: str = "text",
@@ -54,7 +57,7 @@ def export_execution_log(
     done = 0
     try:
         with (
-            psycopg.connect(conninfo, application_name="autopr-console-export") as conn,
+            connect() as conn,
             open(partial, "w", encoding="utf-8", newline="\n") as out,
         ):
             conn.read_only = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +25,7 @@ class TailLine:
     log_metadata: dict[str, Any] | None
 
     @classmethod
-    def from_row(cls, row: tuple) -> TailLine:
+    def from_row(cls, row: Sequence[Any]) -> TailLine:
         """From the first nine columns of ``console.tail.sql.COLUMNS``."""
         return cls(*row[:9])
 

@@ -110,7 +110,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 DEFAULT_SEEN_CAP = 1_000_000
@@ -226,6 +226,3 @@ class SnapshotTracker:
     # ------------------------------------------------------------ reporting
     def seen_count(self) -> int:
         return len(self._seen)
-
-    def floor_lag(self, now: datetime) -> timedelta | None:
-        return None if self.floor is None else now - self.floor.at

@@ -63,18 +63,15 @@ def explain_failure(exc: BaseException) -> Failure:
         )
     if isinstance(exc, ConnectionFailed):
         return Failure(str(exc), exc.kind)
-    from console.db.tunnel import TunnelFailed
+    from console.db.ssh_errors import TunnelFailed
 
     if isinstance(exc, TunnelFailed):  # a tunnel that dropped and could not be reopened
         return Failure(str(exc), exc.kind)
-    try:
-        from sqlalchemy.exc import DBAPIError
+    from console.db.errors import is_database_error
 
-        if isinstance(exc, DBAPIError):
-            failed = explain_connection_error(exc)
-            return Failure(str(failed), failed.kind)
-    except ImportError:  # pragma: no cover - the data layer is a hard dependency
-        pass
+    if is_database_error(exc):
+        failed = explain_connection_error(exc)
+        return Failure(str(failed), failed.kind)
     log.error("connecting failed unexpectedly", exc_info=exc)
     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     return Failure(f"could not connect: {first}", "error")

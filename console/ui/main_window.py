@@ -56,7 +56,7 @@ REFRESH_CHOICES: tuple[tuple[int, str], ...] = (
     (15, "Every 15 s"),
     (60, "Every 60 s"),
 )
-DEFAULT_REFRESH_S = 5  # live by default; the operator's choice is remembered
+DEFAULT_REFRESH_S = settings.AUTO_REFRESH_S.default  # the operator's choice is remembered
 ADHOC_PROFILES = ("url", "DATABASE_URL")
 PING_INTERVAL_MS = 10_000
 SETTLE_MS = 2_000  # after connecting, before freezing the long-lived objects (gui_gc.settle)
@@ -348,7 +348,7 @@ class MainWindow(QMainWindow):
                 action.setShortcut(QKeySequence(seq))
                 action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # QShortcut acts
         if self._page_keys:
-            last = settings.get("window/page") if self.remember else None
+            last = settings.WINDOW_PAGE.get() or None if self.remember else None
             self.show_page(last if last in self._page_keys else self._page_keys[0])
 
     def _build_page(self, key: str) -> QWidget:
@@ -407,7 +407,7 @@ class MainWindow(QMainWindow):
             key = self._page_keys[row]
             self.page_stack.setCurrentWidget(self.pages[key])
             if self.remember:
-                settings.put("window/page", key)
+                settings.WINDOW_PAGE.put(key)
             self._update_title()
             if self.db is not None:  # live by default: what is shown is re-read when shown
                 page = self.pages[key]
@@ -484,7 +484,7 @@ class MainWindow(QMainWindow):
         """
         remembered = False
         if profile_name is None and url is None and self.remember:
-            profile_name = settings.get("last_profile") or None
+            profile_name = settings.LAST_PROFILE.get() or None
             remembered = profile_name is not None
 
         def bootstrap():
@@ -656,7 +656,7 @@ class MainWindow(QMainWindow):
             ", read-only" if db.read_only else "",
         )
         self.db = db
-        self.canceller = QueryCanceller(db.engine)
+        self.canceller = QueryCanceller.for_database(db)
         self.profile = db.profile
         self.guard = WriteGuard.for_profile(db.profile)
         self.ctx.extras["write_guard"] = self.guard
@@ -686,7 +686,7 @@ class MainWindow(QMainWindow):
                 f"'autopr-console profile test {db.profile.name}' lists them"
             )
         if self.remember and db.profile.name not in ADHOC_PROFILES:
-            settings.put("last_profile", db.profile.name)
+            settings.LAST_PROFILE.put(db.profile.name)
         self._update_title()
         self._update_lock_actions()
         # After the pages' first loads have started: what exists then lives for good.
@@ -785,7 +785,7 @@ class MainWindow(QMainWindow):
     def _on_refresh_interval(self, index: int) -> None:
         seconds = int(self.refresh_combo.itemData(index) or 0)
         if self.remember:
-            settings.put("auto_refresh_s", seconds)
+            settings.AUTO_REFRESH_S.put(seconds)
         self._apply_refresh_timer()
 
     def _on_pause(self, paused: bool) -> None:
@@ -817,7 +817,7 @@ class MainWindow(QMainWindow):
     def _on_utc(self, on: bool) -> None:
         timefmt.set_utc(on)
         if self.remember:
-            settings.put("utc", on)
+            settings.UTC.put(on)
 
     def set_theme(self, mode: str) -> None:
         app = QApplication.instance()
@@ -826,19 +826,19 @@ class MainWindow(QMainWindow):
         for action in self.theme_group.actions():
             action.setChecked(action.data() == mode)
         if self.remember:
-            settings.put("theme", mode)
+            settings.THEME.put(mode)
         self.banner.repaint_environment()
 
     def _restore_choices(self) -> None:
         default = DEFAULT_REFRESH_S if self.remember else 0  # screenshots, self-test: still
-        seconds = settings.get_int("auto_refresh_s", default) if self.remember else 0
+        seconds = settings.AUTO_REFRESH_S.get(default=default) if self.remember else 0
         index = max(0, self.refresh_combo.findData(seconds))
         self.refresh_combo.setCurrentIndex(index)
         self._apply_refresh_timer()
-        utc = settings.get_bool("utc", False) if self.remember else timefmt.use_utc()
+        utc = settings.UTC.get() if self.remember else timefmt.use_utc()
         self.utc_action.setChecked(utc)
         timefmt.set_utc(utc)
-        mode = theme.current_scheme() if not self.remember else settings.get("theme", "system")
+        mode = theme.current_scheme() if not self.remember else settings.THEME.get()
         for action in self.theme_group.actions():
             action.setChecked(action.data() == mode)
 
@@ -1001,7 +1001,7 @@ def build_main_window(
     """
     app = QApplication.instance()
     if app is not None and not getattr(app, "_autopr_theme_hooked", False):
-        theme.apply_theme(app, settings.get("theme", "system") if remember else "system")
+        theme.apply_theme(app, settings.THEME.get() if remember else "system")
     window = MainWindow(remember=remember)
     if db is not None or specs is not None:
         window.build_pages(specs)

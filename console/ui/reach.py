@@ -61,7 +61,7 @@ class Reach:
         return self.palette
 
 
-def install(window: MainWindow, *, single_instance: bool = False) -> Reach:
+def install(window: MainWindow, *, single_instance: bool = False, watches: bool = True) -> Reach:
     """Links (copy and open), the Ctrl+K palette and watches on ``window``.
 
     With ``single_instance`` the window also takes the per-user socket (when no other
@@ -88,4 +88,8 @@ def install(window: MainWindow, *, single_instance: bool = False) -> Reach:
         if server.listen():
             reach.server = server
             window.closed.connect(server.close)
+    if watches:
+        from console.ui.watch_manager import WatchManager
+
+        reach.watches = WatchManager(window, reach.opener)
     return reach

@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QByteArray, QSettings
 
@@ -20,6 +21,7 @@ from console import paths
 from console.secret_policy import holds_secret, is_secret_key, redact_text
 
 FILE_MODE = 0o600
+T = TypeVar("T", str, int, bool)
 
 
 class SecretRefused(ValueError):
@@ -99,6 +101,67 @@ def remove(key: str) -> None:
     s = store()
     s.remove(key)
     s.sync()
+
+
+@dataclass(frozen=True)
+class Setting(Generic[T]):
+    """One preference: where it lives, its type, its default and what it means.
+
+    Every key of the settings file is declared once below and read through its
+    declaration, so a default or a type never differs between two call sites.
+    ``{page}`` in a key is filled in by :meth:`key` (``pages/<page>/...``).
+    """
+
+    key_pattern: str
+    kind: type[T]
+    default: T
+    meaning: str
+
+    def key(self, page: str | None = None, profile: str | None = None) -> str:
+        key = self.key_pattern
+        if "{page}" in key:
+            if page is None:
+                raise ValueError(f"{key} needs a page")
+            key = key.replace("{page}", _safe(page))
+        return profile_key(profile, key) if profile else key
+
+    def get(self, page: str | None = None, *, default: T | None = None) -> T:
+        """The stored value, or the default when missing or not of the declared type."""
+        fallback = self.default if default is None else default
+        key = self.key(page)
+        if self.kind is bool:
+            return get_bool(key, bool(fallback))  # type: ignore[return-value]
+        if self.kind is int:
+            return get_int(key, int(fallback))  # type: ignore[arg-type, return-value]
+        value = get(key, fallback)
+        return value if isinstance(value, self.kind) else fallback
+
+    def put(self, value: T, page: str | None = None) -> None:
+        put(self.key(page), value)
+
+
+THEME = Setting("theme", str, "system", "colour scheme: system, light or dark")
+UTC = Setting("utc", bool, False, "show times in UTC instead of local time")
+AUTO_REFRESH_S = Setting(
+    "auto_refresh_s", int, 5, "seconds between automatic refreshes of the page (0: off)"
+)
+LAST_PROFILE = Setting("last_profile", str, "", "the profile connected last, opened at start")
+WINDOW_PAGE = Setting("window/page", str, "", "the page shown last, shown again at start")
+PAGE_SORT = Setting("pages/{page}/sort", str, "", "a table page's sort: <key>:asc|desc")
+DETAIL_WIDTH = Setting(
+    "pages/{page}/detail_width", int, 0, "width of a table page's detail pane (0: default)"
+)
+# The defaults below equal console.queries.overview.DEFAULT_RANGE / DEFAULT_STUCK_EVENT_AFTER
+# and console.ui.tail.model.DEFAULT_CAPACITY (tests/test_settings_declared.py checks it);
+# importing those here would load the data layer at start-up.
+OVERVIEW_RANGE = Setting("pages/overview/range", str, "24h", "the Overview's time range")
+OVERVIEW_STUCK_MINUTES = Setting(
+    "pages/overview/stuck_event_minutes", int, 15, "minutes after which an event counts as stuck"
+)
+TAIL_CAPACITY = Setting("pages/tail/capacity", int, 100_000, "lines the live tail keeps")
+TAIL_POLL_MS = Setting(
+    "pages/tail/poll_ms", int, 1000, "the live tail's polling interval where LISTEN is not offered"
+)
 
 
 def _safe(part: str) -> str:

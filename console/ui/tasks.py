@@ -171,7 +171,7 @@ class TaskRunner(QObject):
         else:
             job = pending.job = _Job(self, ticket, fn, lane)
             self._pools[lane].start(job)
-        if key is not None:
+        if key is not None and job is not None:
             self._waiting[key] = job
         self.busy_changed.emit(len(self._pending))
         return ticket

@@ -13,7 +13,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QGuiApplication,
@@ -457,10 +457,6 @@ def app_icon() -> QIcon:
     if svg.exists():
         result.addFile(str(svg))
     return result if not result.isNull() else icon("autopr-console")
-
-
-def icon_size() -> QSize:
-    return QSize(16, 16)
 
 
 __all__ = [

@@ -99,12 +99,11 @@ def edit_workflow_field(controller: ActionController, workflow_id: str, field: s
                 ),
             )
 
-    controller.runner.submit(
-        lambda: reads.workflow_for_edit(engine, workflow_id),
-        loaded,
-        controller._refused,
-        owner=controller,
-    )
+    def load() -> dict[str, Any]:
+        with engine.connect() as conn:
+            return reads.workflow_for_edit(conn, workflow_id)
+
+    controller.runner.submit(load, loaded, controller._refused, owner=controller)
 
 
 def edit_integration(controller: ActionController, integration_id: str, name: str) -> None:
@@ -195,7 +194,8 @@ class WorkflowActionsDialog(_WorkflowRowsDialog):
         self.reload()
 
     def read_rows(self, engine) -> list[dict[str, Any]]:
-        return reads.actions_of(engine, self.workflow_id)
+        with engine.connect() as conn:
+            return reads.actions_of(conn, self.workflow_id)
 
     def _loaded(self, rows: list[dict[str, Any]]) -> None:
         self.list.clear()
@@ -286,7 +286,8 @@ class TriggersDialog(_WorkflowRowsDialog):
         self.reload()
 
     def read_rows(self, engine) -> list[dict[str, Any]]:
-        return reads.triggers_of(engine, self.workflow_id)
+        with engine.connect() as conn:
+            return reads.triggers_of(conn, self.workflow_id)
 
     def _loaded(self, rows: list[dict[str, Any]]) -> None:
         current = self.table.currentRow()

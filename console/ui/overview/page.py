@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.exc import DBAPIError
 
-from console.db.connection import Database, explain_connection_error
+from console.db import errors as db_errors
+from console.db.connection import Database
 from console.queries.overview import (
     DEFAULT_RANGE,
     DEFAULT_STUCK_EVENT_AFTER,
@@ -66,8 +66,6 @@ from console.ui.pages import PageContext, PageSpec
 log = logging.getLogger(__name__)
 
 TASK_KEY = "overview"
-RANGE_SETTING = settings.page_key("overview", "range")
-STUCK_SETTING = settings.page_key("overview", "stuck_event_minutes")
 DEFAULT_STUCK_MINUTES = int(DEFAULT_STUCK_EVENT_AFTER.total_seconds() // 60)
 MAX_STUCK_MINUTES = 7 * 24 * 60
 WIDE = 980  # px; below this the panels stack in one column
@@ -152,10 +150,10 @@ class OverviewPage(QWidget):
         self.range_box = QComboBox()
         for tr in TIME_RANGES.values():
             self.range_box.addItem(tr.label, tr.key)
-        remembered = settings.get(RANGE_SETTING, DEFAULT_RANGE)
+        remembered = settings.OVERVIEW_RANGE.get()
         if remembered not in TIME_RANGES:
             remembered = DEFAULT_RANGE
-        minutes = settings.get_int(STUCK_SETTING, DEFAULT_STUCK_MINUTES)
+        minutes = settings.OVERVIEW_STUCK_MINUTES.get()
         if not 1 <= minutes <= MAX_STUCK_MINUTES:
             minutes = DEFAULT_STUCK_MINUTES
         self.params = OverviewParams(
@@ -413,12 +411,12 @@ class OverviewPage(QWidget):
 
     def _range_changed(self, _index: int) -> None:
         key = self.range_box.currentData()
-        settings.put(RANGE_SETTING, key)
+        settings.OVERVIEW_RANGE.put(key)
         self.params = replace(self.params, range_key=key)
         self.refresh()
 
     def _stuck_after_changed(self, minutes: int) -> None:
-        settings.put(STUCK_SETTING, minutes)
+        settings.OVERVIEW_STUCK_MINUTES.put(minutes)
         self.params = replace(self.params, stuck_event_after=timedelta(minutes=minutes))
         self.refresh()
 
@@ -439,10 +437,7 @@ class OverviewPage(QWidget):
         self._render()
 
     def _failed(self, exc: BaseException) -> None:
-        if isinstance(exc, DBAPIError):
-            reason = str(explain_connection_error(exc))  # one line, never a password
-        else:
-            reason = (str(exc).strip().splitlines() or [""])[0] or type(exc).__name__
+        reason = db_errors.reason(exc)  # one line, never a password
         log.warning("overview refresh failed: %s", reason)
         self.error.setText(
             f"Could not refresh the Overview: {reason}. "

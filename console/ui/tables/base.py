@@ -42,8 +42,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import Connection, text
 
+from console.queries.choices import workflow_choices
+from console.queries.details import DetailFetch
 from console.queries.filters import FilterError, normalized, usable_filters
 from console.queries.keyset import Sort
 from console.queries.specs import TableSpec
@@ -235,7 +236,7 @@ class TablePage(QWidget):
     columns: ClassVar[tuple[Column, ...]]
     fields: ClassVar[tuple[Field, ...]] = ()
     empty_hint: ClassVar[str] = ""
-    detail_fetch: ClassVar[Callable[[Connection, str], Any]]
+    detail_fetch: ClassVar[DetailFetch]
 
     title_changed = Signal(str)
     rows_changed = Signal()
@@ -585,10 +586,7 @@ class TablePage(QWidget):
             names: list[tuple[str, str]] = []
             with engine.connect() as conn:
                 if wants_names:
-                    rows = conn.execute(
-                        text("SELECT id, name FROM workflows ORDER BY name LIMIT 5000")
-                    )
-                    names = [(str(r[0]), r[1]) for r in rows]
+                    names = workflow_choices(conn)
                 triggers = trigger_types(conn) if wants_triggers else []
             return names, triggers
 
@@ -605,7 +603,7 @@ class TablePage(QWidget):
     # ------------------------------------------------------------ sorting and header state
 
     def _saved_sort(self) -> Sort:
-        raw = str(settings.get(settings.page_key(self.key, "sort"), "") or "")
+        raw = settings.PAGE_SORT.get(self.key)
         name, _, direction = raw.partition(":")
         if name in self.spec.sort_keys:
             return Sort(name, direction == "desc")
@@ -637,9 +635,7 @@ class TablePage(QWidget):
         if new == self._sort:
             return
         self._sort = new
-        settings.put(
-            settings.page_key(self.key, "sort"), f"{name}:{'desc' if descending else 'asc'}"
-        )
+        settings.PAGE_SORT.put(f"{name}:{'desc' if descending else 'asc'}", self.key)
         self._apply(self.current_filters(), remember=False)
 
     def _restore_header(self) -> None:
@@ -782,7 +778,7 @@ class TablePage(QWidget):
             self.view.setFocus()
             return
         total = max(1, sum(self.splitter.sizes()))
-        saved = settings.get_int(settings.page_key(self.key, "detail_width"), 0)
+        saved = settings.DETAIL_WIDTH.get(self.key)
         default = min(DETAIL_MAX_DEFAULT, max(DETAIL_MIN, total * 2 // 5))
         width = saved if DETAIL_MIN <= saved <= total - 200 else default
         self.detail.show()
@@ -800,7 +796,7 @@ class TablePage(QWidget):
     def _remember_detail_width(self) -> None:
         sizes = self.splitter.sizes()
         if self.details_shown() and len(sizes) == 2 and sizes[1] > 0:
-            settings.put(settings.page_key(self.key, "detail_width"), sizes[1])
+            settings.DETAIL_WIDTH.put(sizes[1], self.key)
 
     def show_detail_for(self, row_id: str) -> None:
         self._detail_timer.stop()

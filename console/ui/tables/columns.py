@@ -9,17 +9,21 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from console.ui import timefmt
 from console.ui.plain import plain_tip
+
+ColumnKind = Literal[
+    "text", "id", "ago", "clock", "status", "health", "level", "duration", "bool", "int"
+]
 
 
 @dataclass(frozen=True)
 class Column:
     name: str  # key in the fetched row
     header: str
-    kind: str = "text"  # text | id | ago | clock | status | health | level | duration | bool | int
+    kind: ColumnKind = "text"
     width: int = 120
     sort: str | None = None  # sort key name (console.queries.specs) when sortable
     stretch: bool = False  # takes the width left over (the column people read: a message)

@@ -13,11 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from sqlalchemy import Engine
 
+from console.db.errors import read_failure
 from console.queries import counts, keyset, position
 from console.queries.filters import FilterError
 from console.queries.keyset import Sort, WindowQuery
+from console.queries.source import Connectable
 from console.queries.specs import TableSpec
 from console.ui.tables.columns import Column, format_row
 from console.ui.tables.model import Plan, Row, WindowModel
@@ -46,15 +47,7 @@ def user_message(exc: BaseException) -> str:
     """One line for the operator; details go to the log."""
     if isinstance(exc, FilterError):
         return str(exc)
-    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    first = text[0] if text else type(exc).__name__
-    if "statement timeout" in first:
-        return "The query took too long and was stopped; narrow the filters (e.g. a time range)."
-    if "due to user request" in first:
-        return "The query was cancelled."
-    if "server closed" in first or "connection" in first.lower():
-        return "Lost the connection to the database; it will be retried on refresh."
-    return f"The query failed: {first[:200]}"
+    return read_failure(exc)
 
 
 # The column a page's JSON containment filter looks into.
@@ -93,7 +86,7 @@ class WindowController(QObject):
         self.columns = columns
         self.model = WindowModel(columns, page_size=page_size, max_rows=max_rows, parent=self)
         self.model.wants.connect(self._run_plan)
-        self.engine: Engine | None = None
+        self.engine: Connectable | None = None
         self.query: WindowQuery | None = None
         self.notes: list[str] = []
         self.total_note: str | None = None  # how old the estimate's statistics are
@@ -108,7 +101,7 @@ class WindowController(QObject):
 
     # ------------------------------------------------------------ public
 
-    def set_engine(self, engine: Engine | None) -> None:
+    def set_engine(self, engine: Connectable | None) -> None:
         self.engine = engine
         self.runner.invalidate(self._key)
         self.runner.invalidate(self._load_key)
@@ -208,9 +201,6 @@ class WindowController(QObject):
         if q is None:
             return
         self.model.set_texts([format_row(r.raw, self.columns) for r in self.model.rows])
-
-    def busy_key(self) -> str:
-        return self._key
 
     # ------------------------------------------------------------ plans
 

@@ -17,11 +17,10 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Engine
+from typing import Any, Literal
 
 from console.queries.keyset import WindowQuery, fetch_window, sort_value
+from console.queries.source import Connectable
 from console.secret_policy import mask
 from console.ui.tables.columns import Column, json_value
 
@@ -35,14 +34,14 @@ class ExportCancelled(Exception):
 
 
 def batches(
-    engine: Engine, q: WindowQuery, batch: int | None = None
+    engine: Connectable, q: WindowQuery, batch: int | None = None
 ) -> Iterator[list[dict[str, Any]]]:
     """Every row matching ``q`` in its display order, ``batch`` rows per read."""
     batch = batch or BATCH
     anchor = None
     while True:
         with engine.connect() as conn:
-            mode = "top" if anchor is None else "after"
+            mode: Literal["top", "after"] = "top" if anchor is None else "after"
             rows = fetch_window(conn, q, mode, batch, anchor)
         if not rows:
             return

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from PySide6.QtCore import QDateTime, Qt, Signal
 from PySide6.QtWidgets import (
@@ -32,12 +32,14 @@ from PySide6.QtWidgets import (
 from console.queries.filters import TIME_RANGE_LABELS, as_datetime, local_aware
 from console.ui import theme, timefmt
 
+FieldKind = Literal["multi", "workflow", "time", "level", "text", "json"]
+
 
 @dataclass(frozen=True)
 class Field:
     key: str  # filter key (pages.py vocabulary); "time" edits time_range/time_from/time_to
     label: str
-    kind: str  # multi | workflow | time | level | text | json
+    kind: FieldKind
     options: tuple[str, ...] = ()
     placeholder: str = ""
     width: int = 0

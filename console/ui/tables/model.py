@@ -15,7 +15,7 @@ strings prepared when the rows were fetched.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -36,11 +36,15 @@ PLACEHOLDER = "…"
 MAX_VIEW_ROWS = 60_000_000
 
 
+# How a window read positions itself (console.queries.keyset.fetch_window; offset/from: by row).
+PlanMode = Literal["top", "bottom", "after", "before", "seek", "offset", "from"]
+
+
 @dataclass(frozen=True)
 class Plan:
     """One window read for the page to run: see console.queries.keyset.fetch_window."""
 
-    mode: str  # top | bottom | after | before | seek | offset | from
+    mode: PlanMode
     generation: int
     limit: int
     row: int = 0  # where the first fetched row lands (seek/offset)
@@ -153,6 +157,8 @@ class WindowModel(QAbstractTableModel):
         self.sort_requested.emit(column, order == Qt.SortOrder.DescendingOrder)
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():  # the root is no item (Qt's model tester checks this)
+            return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     # ------------------------------------------------------------ colours

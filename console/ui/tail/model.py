@@ -146,10 +146,6 @@ class TailTableModel(QAbstractTableModel):
     def capacity(self) -> int:
         return self._capacity
 
-    def set_capacity(self, capacity: int) -> None:
-        self._capacity = max(1, capacity)
-        self.trim()
-
     def slack(self) -> int:
         return max(1, self._capacity // 50)
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.db.errors import first_line
 from console.tail.engine import Finished, TailOptions, TailState
 from console.ui import theme, timefmt
 from console.ui.pages import PageContext, PageSpec
@@ -478,7 +479,7 @@ class TailPage(QWidget):
         from console.tail import sql
         from console.tail.lines import TailLine
 
-        conninfo = self.db.read_conninfo()
+        db = self.db
         execution = uuid.UUID(self._target) if self._target else None
         executions = [uuid.UUID(e) for e in {r[R_EXECUTION_ID] for r in self.model.rows()}]
         params = {
@@ -490,9 +491,7 @@ class TailPage(QWidget):
         query = sql.older(execution is not None, False, OLDER_PAGE)
 
         def work() -> list[TailRow]:
-            import psycopg
-
-            with psycopg.connect(conninfo, application_name="autopr-console-tail-older") as c:
+            with db.connect_raw("autopr-console-tail-older") as c:
                 return [make_row(TailLine.from_row(r)) for r in c.execute(query, params)]
 
         def done(rows: list[TailRow]) -> None:
@@ -511,7 +510,7 @@ class TailPage(QWidget):
 
         def failed(exc: BaseException) -> None:
             self._loading_older = False
-            self.ctx.show_status(f"Could not load older lines: {_one_line(exc)}")
+            self.ctx.show_status(f"Could not load older lines: {first_line(exc)}")
 
         self._loading_older = True
         self.ctx.runner.submit(work, done, failed, owner=self, key="tail-older")
@@ -563,19 +562,17 @@ class TailPage(QWidget):
     def _load_running(self) -> None:
         if self.db is None:
             return
-        conninfo = self.db.read_conninfo()
+        db = self.db
         current = self._target
 
         def work():
-            import psycopg
-
             from console.tail.resolve import (
                 ExecutionNotFound,
                 resolve_execution,
                 running_executions,
             )
 
-            with psycopg.connect(conninfo, application_name="autopr-console-tail-list") as c:
+            with db.connect_raw("autopr-console-tail-list") as c:
                 refs = running_executions(c)
                 extra = None
                 if current and all(str(r.id) != current for r in refs):
@@ -586,7 +583,7 @@ class TailPage(QWidget):
                 return refs, extra
 
         def failed(exc: BaseException) -> None:
-            self.ctx.show_status(f"Could not list running executions: {_one_line(exc)}")
+            self.ctx.show_status(f"Could not list running executions: {first_line(exc)}")
 
         self.ctx.runner.submit(work, self._running_loaded, failed, owner=self, key="tail-running")
 
@@ -655,7 +652,7 @@ class TailPage(QWidget):
             return
         from console.tail.export import ExportCancelled, export_execution_log
 
-        conninfo = self.db.read_conninfo()
+        db = self.db
         execution = uuid.UUID(self._target)
         relay = _Progress(self)
         relay.moved.connect(self._export_progress)
@@ -666,7 +663,9 @@ class TailPage(QWidget):
             return not self._export_cancel
 
         def work() -> int:
-            return export_execution_log(conninfo, execution, path, fmt, progress)
+            return export_execution_log(
+                lambda: db.connect_raw("autopr-console-export"), execution, path, fmt, progress
+            )
 
         def done(count: int) -> None:
             self._export_finished()
@@ -678,7 +677,7 @@ class TailPage(QWidget):
             if isinstance(exc, ExportCancelled):
                 self.ctx.show_status("Saving the log was cancelled.")
             else:
-                self.ctx.show_status(f"Could not save the log: {_one_line(exc)}")
+                self.ctx.show_status(f"Could not save the log: {first_line(exc)}")
             self.last_export = (path, -1)
 
         self.progress.setRange(0, 0)
@@ -701,18 +700,13 @@ class TailPage(QWidget):
         self._update_columns()
 
 
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
 def _make_page(ctx: PageContext) -> TailPage:
     """The page with the operator's settings: ``pages/tail/capacity`` (lines kept) and
     ``pages/tail/poll_ms`` (polling interval where LISTEN is not available)."""
     from console.ui import settings
 
-    capacity = settings.get_int(settings.page_key("tail", "capacity"), DEFAULT_CAPACITY)
-    poll_ms = settings.get_int(settings.page_key("tail", "poll_ms"), 1000)
+    capacity = settings.TAIL_CAPACITY.get()
+    poll_ms = settings.TAIL_POLL_MS.get()
     page = TailPage(ctx, capacity=max(1000, capacity))
     page.poll_interval_s = max(0.05, poll_ms / 1000)
     return page

@@ -14,6 +14,7 @@ import random
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 
@@ -35,7 +36,7 @@ class WriterPlan:
     seed: int = 0
 
 
-def insert_line(conn: psycopg.Connection, execution: str, message: str, **extra) -> None:
+def insert_line(conn: psycopg.Connection[Any], execution: str, message: str, **extra: Any) -> None:
     conn.execute(
         "INSERT INTO execution_logs (execution_id, level, message, step_name, log_metadata)"
         " VALUES (%s, %s, %s, %s, %s)",

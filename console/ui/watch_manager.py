@@ -1,0 +1,260 @@
+"""Watches in the window: context menu entries, one query per interval, notices, tray icon.
+
+The profile's watches live in the settings (``profiles/<name>/watches``, JSON) and
+survive a restart.  Every ``interval_s`` the manager runs ONE statement for all of
+them (:func:`console.queries.watches.evaluate`) off the GUI thread; a problem not
+seen in the previous round becomes a desktop notification (clicking it opens the
+row through its link); the tray icon shows how many problems there are now.
+With the setting ``watch/keep_running`` on, closing the window hides it to the
+tray and the watches keep running until Quit in the tray menu.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from console.links import Link, format_link, identity_of
+from console.ui import settings, theme
+from console.ui.notify import Notice, Notifier, best_notifier
+from console.watches import Problem, Watch, WatchList
+
+if TYPE_CHECKING:
+    from console.ui.links_ui import LinkOpener
+    from console.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+INTERVAL_S = 30
+KEEP_RUNNING = "watch/keep_running"
+PAGE_WATCH = {
+    "executions": ("execution", "execution_id"),
+    "workflows": ("workflow", "name"),
+    "integrations": ("integration", "name"),
+}
+
+
+def load_watches(profile: str) -> WatchList:
+    return WatchList.from_json(settings.get(settings.profile_key(profile, "watches")))
+
+
+def save_watches(profile: str, watches: WatchList) -> None:
+    settings.put(settings.profile_key(profile, "watches"), watches.to_json())
+
+
+class WatchManager(QObject):
+    def __init__(
+        self,
+        window: MainWindow,
+        opener: LinkOpener,
+        notifier: Notifier | None = None,
+        interval_s: int = INTERVAL_S,
+    ) -> None:
+        super().__init__(window)
+        self.window = window
+        self.opener = opener
+        self.watches = WatchList()
+        self.problems: dict[str, Problem] = {}
+        self.rounds = 0
+        self.last_query_ms: float | None = None
+        self.tray = QSystemTrayIcon(theme.app_icon(), self)
+        self.tray.setToolTip("AutoPR Console: no watches")
+        self._tray_menu = QMenu()
+        self._tray_menu.addAction("Show the window", self._show_window)
+        self.keep_action = QAction("Keep watching when the window closes", self)
+        self.keep_action.setCheckable(True)
+        self.keep_action.setChecked(settings.get_bool(KEEP_RUNNING, False))
+        self.keep_action.toggled.connect(lambda on: settings.put(KEEP_RUNNING, on))
+        self._tray_menu.addAction(self.keep_action)
+        self._tray_menu.addAction("Quit", self.quit)
+        self.tray.setContextMenu(self._tray_menu)
+        self.tray.activated.connect(lambda _reason: self._show_window())
+        self.notifier = notifier or best_notifier(self.tray, self)
+        self.timer = QTimer(self)
+        self.timer.setInterval(interval_s * 1000)
+        self.timer.timeout.connect(self.check)
+        self._quitting = False
+        window.database_changed.connect(self._on_database)
+        window.installEventFilter(self)
+        from console.ui.tables import base
+
+        if add_watch_entries not in base.context_menu_providers:
+            base.context_menu_providers.append(add_watch_entries)
+        view_menu = getattr(window, "view_menu", None)
+        if view_menu is not None:
+            view_menu.addAction("Watch the event queue", lambda: self.toggle(Watch("queue")))
+            view_menu.addAction(self.keep_action)
+        if window.db is not None:
+            self._on_database(window.db)
+
+    # ------------------------------------------------------------ watches
+
+    def profile(self) -> str | None:
+        db = self.window.db
+        return db.profile.name if db is not None else None
+
+    def toggle(self, watch: Watch) -> bool:
+        """Watch ``watch`` (or stop watching it); True when it is watched now."""
+        profile = self.profile()
+        if profile is None:
+            self.window.show_status("Connect first: watches belong to a profile.")
+            return False
+        on = self.watches.add(watch) or not self.watches.remove(watch)
+        save_watches(profile, self.watches)
+        self.window.show_status(
+            f"{'Watching' if on else 'Stopped watching'} {watch.describe()} on {profile}."
+        )
+        self._update_tray()
+        if on:
+            self.check()
+        return on
+
+    def _on_database(self, db) -> None:
+        self.problems.clear()
+        if db is None:
+            self.timer.stop()
+            self.watches = WatchList()
+            self._update_tray()
+            return
+        self.watches = load_watches(db.profile.name)
+        self._update_tray()
+        self.timer.start()
+        if self.watches.watches:
+            self.check()
+
+    # ------------------------------------------------------------ one query per interval
+
+    def check(self) -> None:
+        db = self.window.db
+        if db is None or not self.watches.watches:
+            return
+        watches, profile = (
+            WatchList(list(self.watches.watches), self.watches.thresholds),
+            db.profile,
+        )
+
+        def work():
+            import time
+
+            from console.queries.watches import evaluate
+
+            start = time.perf_counter()
+            with db.reader.connect() as conn:
+                found = evaluate(conn, watches, profile.name)
+            return found, (time.perf_counter() - start) * 1000
+
+        def done(result) -> None:
+            found, ms = result
+            if db is not self.window.db:
+                return
+            self.last_query_ms = ms
+            self.rounds += 1
+            now = {p.key: p for p in found}
+            for key, problem in now.items():
+                if key not in self.problems:
+                    self._notify(problem)
+            self.problems = now
+            self._update_tray()
+
+        def failed(exc: BaseException) -> None:
+            log.warning("checking the watches failed: %s", exc)
+
+        self.window.runner.submit(work, done, failed, owner=self, key="watches:check")
+
+    def _notify(self, problem: Problem) -> None:
+        db = self.window.db
+        if db is None:
+            return
+        ident = identity_of(db.profile)
+        link = format_link(
+            Link(ident.name, problem.link_kind, problem.link_target, (), ident.host, ident.dbname)
+        )
+
+        def open_row() -> None:
+            self._show_window()
+            self.opener.open(link)
+
+        self.notifier.notify(Notice(problem.title, problem.body, open_row))
+
+    def _update_tray(self) -> None:
+        n, watched = len(self.problems), len(self.watches.watches)
+        if not watched:
+            self.tray.hide()
+            return
+        self.tray.setToolTip(
+            f"AutoPR Console: {n} watched problem{'s' if n != 1 else ''}"
+            f" ({watched} watch{'es' if watched != 1 else ''})"
+        )
+        self.tray.setIcon(theme.app_icon() if n == 0 else self._badge(n))
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray.show()
+
+    @staticmethod
+    def _badge(count: int):
+        from PySide6.QtCore import Qt
+        from PySide6.QtGui import QColor, QFont, QIcon, QPainter
+
+        pix = theme.app_icon().pixmap(32, 32)
+        painter = QPainter(pix)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setBrush(QColor("#d32f2f"))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawEllipse(12, 12, 20, 20)
+        painter.setPen(QColor("white"))
+        font = QFont()
+        font.setBold(True)
+        font.setPixelSize(13)
+        painter.setFont(font)
+        painter.drawText(12, 12, 20, 20, Qt.AlignmentFlag.AlignCenter, str(min(count, 99)))
+        painter.end()
+        return QIcon(pix)
+
+    # ------------------------------------------------------------ window and tray
+
+    def _show_window(self) -> None:
+        reach = getattr(self.window, "reach", None)
+        if reach is not None:
+            reach.raise_window()
+        else:
+            self.window.show()
+
+    def quit(self) -> None:
+        self._quitting = True
+        self.window.close()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.window
+            and event.type() == QEvent.Type.Close
+            and not self._quitting
+            and self.keep_action.isChecked()
+            and self.watches.watches
+            and QSystemTrayIcon.isSystemTrayAvailable()
+        ):
+            event.ignore()  # hidden to the tray; the watches keep running
+            self.window.save_layout()
+            self.window.hide()
+            self.window.show_status("Still watching (tray icon); Quit from its menu.")
+            return True
+        return False
+
+
+def add_watch_entries(page, menu: QMenu) -> None:
+    """Context menu provider: Watch / Stop watching the current row."""
+    kind_field = PAGE_WATCH.get(getattr(page, "key", ""))
+    reach = getattr(page.window(), "reach", None)
+    manager: WatchManager | None = getattr(reach, "watches", None)
+    if kind_field is None or manager is None:
+        return
+    row_id = page._current_id()
+    row = next((r for r in page.model.rows if r.id == row_id), None)
+    if row is None or not row.raw.get(kind_field[1]):
+        return
+    watch = Watch(kind_field[0], str(row.raw[kind_field[1]]))
+    watched = watch in manager.watches.watches
+    act = menu.addAction(f"{'Stop watching' if watched else 'Watch'} this {watch.kind}")
+    act.setObjectName("watchAction")
+    act.triggered.connect(lambda _=False: manager.toggle(watch))

@@ -1,0 +1,1 @@
+"""Shared test helpers: databases, seeding, settling widgets, action fixtures, log writers."""
