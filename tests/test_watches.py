@@ -121,6 +121,23 @@ def test_a_watched_execution_failing_in_the_simulator_notifies_and_opens(
     win.connect_profile(Profile("demo", environment="dev", url=demo_db_url))
     qtbot.waitUntil(lambda: win.state == "connected", timeout=CONNECT_TIMEOUT_MS)
 
+    # The context menu watches the current row, and then offers to stop.
+    win.open_page("executions", {})
+    page = win.pages["executions"]
+    qtbot.waitUntil(lambda: bool(page.model.rows), timeout=CONNECT_TIMEOUT_MS)
+    page.view.selectRow(page.model.start)
+    page.view.setCurrentIndex(page.model.index(page.model.start, 0))
+    first = page.model.rows[0].raw["execution_id"]
+    menu = page.build_context_menu()
+    watch_action = next(a for a in menu.actions() if a.objectName() == "watchAction")
+    assert watch_action.text() == "Watch this execution"
+    watch_action.trigger()
+    assert Watch("execution", first) in manager.watches.watches
+    menu = page.build_context_menu()
+    texts = [a.text() for a in menu.actions()]
+    assert "Stop watching this execution" in texts and "Copy link" in texts
+    manager.toggle(Watch("execution", first))  # off again: the simulator's runs are watched
+
     sim = DemoSimulator(
         libpq_conninfo(normalize_url(demo_db_url)), FAST, guard=WriteGuard("dev", "dev")
     )
@@ -167,8 +184,13 @@ def test_a_watched_execution_failing_in_the_simulator_notifies_and_opens(
     # A click on the notice opens the execution's row.
     notices.click(notice)
     page = win.pages["executions"]
-    qtbot.waitUntil(lambda: bool(page.selected_ids()), timeout=CONNECT_TIMEOUT_MS)
-    assert page.model.row_at(page.view.currentIndex().row()).raw["execution_id"] == execution_id
+
+    def shows_it() -> bool:
+        row = page.model.row_at(page.view.currentIndex().row())
+        return row is not None and row.raw["execution_id"] == execution_id
+
+    qtbot.waitUntil(shows_it, timeout=CONNECT_TIMEOUT_MS)
+    assert page.selected_ids() == [page.model.row_at(page.view.currentIndex().row()).id]
 
     # The watches are the profile's and survive a restart.
     assert set(load_watches("demo").targets("execution")) == watched

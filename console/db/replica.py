@@ -1,6 +1,7 @@
 """Reads from a streaming replica, writes to the primary.
 
-A profile may name a replica (``replica_url``).  The console then has two
+A profile may name replicas (``replica_url``, or ``replica_service``: libpq
+services from pg_service.conf).  The console then has two
 engines: :attr:`Database.engine`, the primary, for writes, the read-before-write
 of actions and migrations; and the replica for what only reads (table pages,
 details, the Overview, search, exports, the live tail).  :class:`ReadRouter`
@@ -312,7 +313,7 @@ def replica_engine(url: URL, settings: EngineSettings) -> Engine:
 
 def attach_router(db, password: str | None, settings: EngineSettings) -> None:
     """Give an opened primary ``db`` its replica router (lazy engines: no connection yet)."""
-    urls = [replica_url_for(u, password) for u in db.profile.replica_urls]
+    urls = [replica_url_for(u, password) for u in db.profile.replica_targets]
     if not urls:
         return
     engines = [(url, replica_engine(url, settings)) for url in urls]
@@ -334,7 +335,7 @@ def open_replica_only(profile, primary_error: Exception, password: str | None, o
     """
     from console.profiles import Profile
 
-    for text_url in profile.replica_urls:
+    for text_url in profile.replica_targets:
         standby = Profile(
             name=profile.name,
             environment=profile.environment,
