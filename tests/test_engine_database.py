@@ -212,7 +212,8 @@ def test_tail_and_export_find_engine_ids(adopted, tmp_path) -> None:
         assert resolve_execution(conn, done_code[:-3]).id == done_id  # a unique prefix
         with pytest.raises(LookupError, match="more than one"):
             resolve_execution(conn, "issue-triage_")
-    assert export_execution_log(_conninfo(url), done_id, tmp_path / "log.txt") == 3
+    connect = lambda: psycopg.connect(_conninfo(url))  # noqa: E731
+    assert export_execution_log(connect, done_id, tmp_path / "log.txt") == 3
     out = subprocess.run(
         [sys.executable, "-m", "console", "tail", "--url", url, "--environment", "dev",
          "--execution", done_code[:-3], "--format", "jsonl"],
