@@ -120,7 +120,7 @@ class TailPage(QWidget):
         self.target.setObjectName("tailTarget")
         self.target.setAccessibleName("Execution to follow")
         self.target.closed.connect(self._apply_deferred_targets)
-        self.target.setMinimumContentsLength(40)  # an execution id whole, with its state
+        self.target.setMinimumContentsLength(34)  # an execution id whole
         self.target.view().setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.target.setToolTip("Follow one execution, or every running execution merged")
         self.target.addItem("All running executions", ALL_RUNNING)
