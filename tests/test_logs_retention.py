@@ -16,6 +16,7 @@ from console.logstore.layout import read_layout
 from console.logstore.partition import Partitioner
 from console.logstore.retention import RetentionError, apply_plan, make_plan, parse_age
 from console.profiles import Profile, ProfileStore
+from tests.actions_fixtures import dev_write_ctx
 from tests.helpers.loadgen import finish_execution, make_execution
 
 AGES_DAYS = (195, 150, 120, 100, 60, 10, 1)
@@ -63,8 +64,8 @@ def test_partitioned_drops_whole_months_and_keeps_running_lines(db_url, profiles
     conninfo = libpq_conninfo(normalize_url(db_url))
     # partitioned as if 200 days ago, so past months have partitions of their own
     past = datetime.now(UTC) - timedelta(days=200)
-    Partitioner(conninfo, months_ahead=8, clock=lambda: past).run()
-    Partitioner(conninfo, months_ahead=1).run()
+    Partitioner(conninfo, months_ahead=8, clock=lambda: past).run(dev_write_ctx())
+    Partitioner(conninfo, months_ahead=1).run(dev_write_ctx())
     _fill(conninfo)
     engine = make_engine(db_url)
     try:

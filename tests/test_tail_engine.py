@@ -11,6 +11,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from console.tail.loadgen import (
+    WriterPlan,
+    finish_execution,
+    insert_line,
+    make_execution,
+    run_writer,
+)
 from sqlalchemy.engine import make_url
 
 from console.db.embedded import EmbeddedServer
@@ -19,13 +26,6 @@ from console.db.migrator import ensure_schema
 from console.db.urls import libpq_conninfo
 from console.tail.engine import TailEngine, TailError, TailOptions, TailState
 from console.tail.lines import TailLine
-from console.tail.loadgen import (
-    WriterPlan,
-    finish_execution,
-    insert_line,
-    make_execution,
-    run_writer,
-)
 
 APP = "autopr-console-tail-test"
 

@@ -72,7 +72,7 @@ def _partition(args: argparse.Namespace) -> int:
             )
             print(part.plan(), flush=True)
             _guard(ctx, args)
-            report = part.run()
+            report = part.run(ctx, confirmed=args.yes)
         except PartitionError as exc:
             raise CommandError(str(exc)) from None
         for step, seconds in report.steps.items():
