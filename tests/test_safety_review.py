@@ -52,3 +52,28 @@ def test_database_url_beats_the_profile_remembered_by_the_window(
     finally:
         window.close()
         window.runner.wait_idle()
+
+
+def test_the_application_log_is_the_owners_only_also_after_rotating(isolated_home) -> None:
+    import logging
+    import os
+    import stat
+
+    from console import applog
+
+    old = os.umask(0o022)  # the usual umask: new files would be world-readable
+    try:
+        target = applog.setup_logging(logging.INFO)
+        try:
+            logging.getLogger("console.test").info("connected to prod-db.example.com as deploy")
+            handler = next(h for h in logging.getLogger().handlers if hasattr(h, "doRollover"))
+            handler.doRollover()
+            logging.getLogger("console.test").info("after rotating")
+        finally:
+            applog.shutdown_logging()
+    finally:
+        os.umask(old)
+    files = sorted(target.parent.glob(target.name + "*"))
+    modes = {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in files}
+    print(f"log files: {modes}")
+    assert len(files) == 2 and set(modes.values()) == {"0o600"}
