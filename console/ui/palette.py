@@ -120,6 +120,7 @@ class Palette(QDialog):
         self.shown: list[Entry] = []
         self.last_query_ms: float | None = None
         self.answered_for: str | None = None  # the text the database entries are for
+        self._enter_waiting = False  # Enter came before the rows of the typed text
         self.input.textChanged.connect(self._typed)
         self.input.installEventFilter(self)
         self.list.itemActivated.connect(lambda _item, _col: self.run_current())
@@ -127,6 +128,7 @@ class Palette(QDialog):
     # ------------------------------------------------------------ opening
 
     def popup(self) -> None:
+        self._enter_waiting = False
         self.static = self._static_entries()
         self.db_entries = []
         self.answered_for = None
@@ -196,9 +198,13 @@ class Palette(QDialog):
             self.answered_for = typed
             self.note.setText(f"{len(found)} from the database in {ms:.1f} ms")
             self._fill()
+            if self._enter_waiting and typed == self.input.text():
+                self._enter_waiting = False
+                self.run_current()
 
         def failed(exc: BaseException) -> None:
             self.answered_for = typed
+            self._enter_waiting = False
             self.note.setText(f"Search failed: {str(exc).splitlines()[0][:120]}")
 
         w.runner.submit(work, done, failed, owner=self, key="palette:search")
@@ -251,7 +257,11 @@ class Palette(QDialog):
                 self.list.keyPressEvent(event)
                 return True
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                self.run_current()
+                typed = self.input.text()
+                if typed.strip() and self.answered_for != typed and self.window_.db is not None:
+                    self._enter_waiting = True  # run the first entry once its rows are in
+                else:
+                    self.run_current()
                 return True
             if key == Qt.Key.Key_Escape:
                 self.hide()
