@@ -77,3 +77,48 @@ def test_the_application_log_is_the_owners_only_also_after_rotating(isolated_hom
     modes = {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in files}
     print(f"log files: {modes}")
     assert len(files) == 2 and set(modes.values()) == {"0o600"}
+
+
+SECRET_DOCS = {
+    "sk-live-1": {"channel": "#ops", "tokens": ["sk-live-1"]},
+    "p4ss-nested": {"auth": {"user": "bot", "pass": "p4ss-nested"}},
+    "918273645": {"api_key": 918273645},
+    "T0B0whsec": {"webhook": {"url": "https://hooks.example.com/hooks/T0B0whsec"}},
+}
+
+
+@pytest.mark.parametrize("secret", sorted(SECRET_DOCS))
+def test_crash_reports_and_logged_errors_mask_secrets_whole(
+    secret: str, engine, isolated_home
+) -> None:
+    """Free text (tracebacks, the crash dialog, log lines) holding a config's repr or a
+    server error quoting its JSON: a secret-named key's list, object or number is hidden
+    whole, as in the documents (before, only quoted strings were)."""
+    import json
+    import logging
+    import sys
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from console import applog
+
+    doc = SECRET_DOCS[secret]
+    try:
+        raise ValueError(f"integration config refused: {doc!r}")
+    except ValueError:
+        summary, details = applog.format_crash(*sys.exc_info())
+    assert secret not in summary and secret not in details
+    with pytest.raises(DBAPIError) as info:  # PostgreSQL quotes the bad JSON back
+        with engine.connect() as conn:
+            conn.execute(text("SELECT CAST(:doc AS int)"), {"doc": json.dumps(doc)})
+    assert secret in str(info.value)  # the server did quote it
+    target = applog.setup_logging(logging.INFO)
+    try:
+        logging.getLogger("console.test").error("query failed: %s", info.value)
+        logging.getLogger("console.test").info("posting %s", doc)
+    finally:
+        applog.shutdown_logging()
+    logged = target.read_text()
+    assert "query failed" in logged and secret not in logged
+    print(f"{secret}: crash summary {summary!r:.90}")
