@@ -11,13 +11,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from console.tail.loadgen import (
-    WriterPlan,
-    finish_execution,
-    insert_line,
-    make_execution,
-    run_writer,
-)
 from sqlalchemy.engine import make_url
 
 from console.db.embedded import EmbeddedServer
@@ -26,6 +19,13 @@ from console.db.migrator import ensure_schema
 from console.db.urls import libpq_conninfo
 from console.tail.engine import TailEngine, TailError, TailOptions, TailState
 from console.tail.lines import TailLine
+from tests.helpers.loadgen import (
+    WriterPlan,
+    finish_execution,
+    insert_line,
+    make_execution,
+    run_writer,
+)
 
 APP = "autopr-console-tail-test"
 
