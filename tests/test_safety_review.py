@@ -109,9 +109,9 @@ def test_crash_reports_and_logged_errors_mask_secrets_whole(
     except ValueError:
         summary, details = applog.format_crash(*sys.exc_info())
     assert secret not in summary and secret not in details
-    with pytest.raises(DBAPIError) as info:  # PostgreSQL quotes the bad JSON back
-        with engine.connect() as conn:
-            conn.execute(text("SELECT CAST(:doc AS int)"), {"doc": json.dumps(doc)})
+    # PostgreSQL quotes the bad JSON back
+    with pytest.raises(DBAPIError) as info, engine.connect() as conn:
+        conn.execute(text("SELECT CAST(:doc AS int)"), {"doc": json.dumps(doc)})
     assert secret in str(info.value)  # the server did quote it
     target = applog.setup_logging(logging.INFO)
     try:
