@@ -122,3 +122,30 @@ def test_crash_reports_and_logged_errors_mask_secrets_whole(
     logged = target.read_text()
     assert "query failed" in logged and secret not in logged
     print(f"{secret}: crash summary {summary!r:.90}")
+
+
+def test_a_new_profile_in_the_editor_declares_its_environment(qtbot, isolated_home) -> None:
+    """The window's profile editor used to preselect dev: a new "prod-eu" saved as is was a
+    writable dev profile with no unlock (the CLI's 'profile add' needs --environment)."""
+    from console.ui.profile_editor import ProfileEditor
+
+    store = ProfileStore()
+    editor = ProfileEditor(None, store=store)
+    qtbot.addWidget(editor)
+    editor.name_edit.setText("prod-eu")
+    editor.edits["host"].setText("db.eu.example.com")
+    assert editor.environment.currentText() not in ("local", "dev", "staging", "prod")
+    editor.save()
+    message = editor.error.text()
+    assert "choose the environment" in message and "\n" not in message
+    assert "prod-eu" not in store.load()  # nothing saved
+    print(f"editor, new 'prod-eu' left undeclared: {message}")
+    editor.environment.setCurrentText("prod")
+    editor.save()
+    assert store.get("prod-eu").environment == "prod"
+    named = ProfileEditor(None, store=store)  # a name that is an environment declares it
+    qtbot.addWidget(named)
+    named.name_edit.setText("staging")
+    named.edits["host"].setText("db.stg.example.com")
+    named.save()
+    assert store.get("staging").environment == "staging"
