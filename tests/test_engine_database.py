@@ -202,6 +202,7 @@ def test_every_read_works_on_json_columns(adopted) -> None:
 
 
 def test_tail_and_export_find_engine_ids(adopted, tmp_path) -> None:
+    from console.db.engine import EngineSettings, raw_connect
     from console.tail.export import export_execution_log
     from console.tail.resolve import resolve_execution
 
@@ -212,7 +213,9 @@ def test_tail_and_export_find_engine_ids(adopted, tmp_path) -> None:
         assert resolve_execution(conn, done_code[:-3]).id == done_id  # a unique prefix
         with pytest.raises(LookupError, match="more than one"):
             resolve_execution(conn, "issue-triage_")
-    assert export_execution_log(_conninfo(url), done_id, tmp_path / "log.txt") == 3
+    conninfo = _conninfo(url)
+    connect = lambda: raw_connect(conninfo, EngineSettings(read_only=True))  # noqa: E731
+    assert export_execution_log(connect, done_id, tmp_path / "log.txt") == 3
     out = subprocess.run(
         [sys.executable, "-m", "console", "tail", "--url", url, "--environment", "dev",
          "--execution", done_code[:-3], "--format", "jsonl"],
