@@ -91,14 +91,14 @@ def url_hosts(url: URL) -> list[str] | None:
     """
     if "service" in url.query or os.environ.get("PGSERVICE"):
         return None
+    # libpq takes each of host and hostaddr from PGHOST/PGHOSTADDR when the URL lacks it
+    # (a URL naming localhost still connects to PGHOSTADDR), then the default socket.
     hosts = _values(url.host) + _values(url.query.get("host"))
-    addrs = _values(url.query.get("hostaddr"))
-    if not hosts and not addrs:
-        # libpq falls back to PGHOST/PGHOSTADDR, then to the default unix socket.
+    if not hosts:
         hosts = _values(os.environ.get("PGHOST"))
-        addrs = _values(os.environ.get("PGHOSTADDR"))
-        if not hosts and not addrs:
-            return ["/"]  # libpq's default socket directory
+    addrs = _values(url.query.get("hostaddr")) or _values(os.environ.get("PGHOSTADDR"))
+    if not hosts and not addrs:
+        return ["/"]  # libpq's default socket directory
     return hosts + addrs
 
 

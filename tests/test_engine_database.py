@@ -202,7 +202,6 @@ def test_every_read_works_on_json_columns(adopted) -> None:
 
 
 def test_tail_and_export_find_engine_ids(adopted, tmp_path) -> None:
-    from console.db.engine import EngineSettings, raw_connect
     from console.tail.export import export_execution_log
     from console.tail.resolve import resolve_execution
 
@@ -213,8 +212,7 @@ def test_tail_and_export_find_engine_ids(adopted, tmp_path) -> None:
         assert resolve_execution(conn, done_code[:-3]).id == done_id  # a unique prefix
         with pytest.raises(LookupError, match="more than one"):
             resolve_execution(conn, "issue-triage_")
-    conninfo = _conninfo(url)
-    connect = lambda: raw_connect(conninfo, EngineSettings(read_only=True))  # noqa: E731
+    connect = lambda: psycopg.connect(_conninfo(url))  # noqa: E731
     assert export_execution_log(connect, done_id, tmp_path / "log.txt") == 3
     out = subprocess.run(
         [sys.executable, "-m", "console", "tail", "--url", url, "--environment", "dev",
@@ -427,3 +425,35 @@ def test_a_revision_stamped_by_hand_is_not_taken_for_history(engine_db) -> None:
         db.close()
     assert _rows(url, "SELECT to_regclass('audit_log') IS NOT NULL") == [(True,)]
     assert _rows(url, "SELECT version_num FROM autopr_console_version") == [("0004",)]
+
+
+def test_declined_window_reads_every_page(qtbot, engine_db) -> None:
+    """Staging, migrations declined: read-only, every page reads, the audit page explains."""
+    from console.ui.banner import MigrationDialog
+    from console.ui.main_window import build_main_window
+    from console.ui.tables.base import TablePage
+
+    url, _ids = engine_db
+    win = build_main_window()
+    win.build_pages()
+    qtbot.addWidget(win)
+    win.show()
+    win.connect_profile(Profile("engine-stg", environment="staging", url=url))
+
+    def dialogs() -> list:
+        return [d for d in win.findChildren(MigrationDialog) if d.isVisible()]
+
+    qtbot.waitUntil(lambda: len(dialogs()) == 1, timeout=60_000)
+    dialogs()[0].decline_button.click()
+    qtbot.waitUntil(lambda: win.state == "connected", timeout=60_000)
+    assert win.db.read_only and "not installed" in (win.db.read_only_reason or "")
+    for spec in win.specs:
+        win.show_page(spec.key)
+        win.refresh_current()
+        qtbot.waitUntil(lambda: win.runner.in_flight() == 0, timeout=60_000)
+        page = win.pages[spec.key]
+        if isinstance(page, TablePage):
+            assert page._error is None and page.model.rowCount() > 0, spec.key
+    audit = win.pages["audit"]
+    assert "no audit trail yet" in audit.status_label.text()
+    win.close()

@@ -134,3 +134,9 @@ def test_since_limits_history(db_url, conninfo):
     assert proc.returncode == 0, err
     assert [json.loads(x)["message"] for x in out.splitlines()] == ["recent"]
     assert uuid.UUID(json.loads(out.splitlines()[0])["id"])
+    # Longer ago than year 1 (OverflowError in datetime arithmetic): the whole log, no traceback.
+    proc = start_tail(db_url, "--execution", a, "--since", "10000000d", "--format", "jsonl")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and "Traceback" not in err, err
+    assert [json.loads(x)["message"] for x in out.splitlines()] == ["ancient", "recent"]
+    print(f"--since 10000000d: exit {proc.returncode}, {len(out.splitlines())} lines")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, select, tuple_
+from sqlalchemy import Engine, and_, select, text, tuple_
 
 from console.secret_policy import mask
 from models.audit import AuditLog
@@ -76,6 +76,10 @@ def _conditions(f: AuditFilter) -> list[Any]:
     return out
 
 
+class AuditTrailMissing(LookupError):
+    """``audit_log`` does not exist (a database made by the engine, not yet adopted)."""
+
+
 def fetch_audit(
     engine: Engine,
     f: AuditFilter,
@@ -98,6 +102,11 @@ def fetch_audit(
         .limit(limit)
     )
     with engine.connect() as conn:
+        if not conn.execute(text("SELECT to_regclass('audit_log') IS NOT NULL")).scalar():
+            raise AuditTrailMissing(
+                "this database has no audit trail yet: the console's own objects are not "
+                "installed (reconnect and accept its migrations)"
+            )
         rows = [dict(r) for r in conn.execute(stmt).mappings()]
     for row in rows:
         row["before"], row["after"] = mask(row["before"]), mask(row["after"])

@@ -65,6 +65,16 @@ REFRESH_CHOICES: tuple[tuple[int, str], ...] = (
 )
 DEFAULT_REFRESH_S = settings.AUTO_REFRESH_S.default  # the operator's choice is remembered
 ADHOC_PROFILES = ("url", "DATABASE_URL")
+
+
+def _database_url_set() -> bool:
+    import os
+
+    from console.profiles import ENV_URL
+
+    return bool(os.environ.get(ENV_URL))
+
+
 SETTLE_MS = 2_000  # after connecting, before freezing the long-lived objects (gui_gc.settle)
 
 
@@ -519,7 +529,9 @@ class MainWindow(QMainWindow):
         ``replica_urls`` (--replica-url) add read replicas to the chosen profile.
         """
         remembered = False
-        if profile_name is None and url is None and self.remember:
+        # DATABASE_URL is this run's explicit choice (as on the command line, where it beats
+        # the default): a profile remembered from another day never silently replaces it.
+        if profile_name is None and url is None and self.remember and not _database_url_set():
             profile_name = settings.LAST_PROFILE.get() or None
             remembered = profile_name is not None
 

@@ -1,9 +1,10 @@
 """The pages of the main window and the small contract they share.
 
-A page is a ``QWidget`` that implements :class:`Page`.  The main window builds
-every page listed by :func:`page_specs`, puts it in the navigation in ``order``,
-hands it the connected :class:`~console.db.connection.Database` (or None while
-disconnected), and calls ``refresh()`` on F5 and on the auto-refresh tick.
+A page is a ``QWidget`` that implements :class:`Page`.  The main window puts every
+page of ``PAGE_INDEX`` in the navigation in ``order`` (without importing its module),
+builds a page when it is first shown, hands it the connected
+:class:`~console.db.connection.Database` (or None while disconnected), and calls
+``refresh()`` on F5 and on the auto-refresh tick.
 Click-through between pages goes through ``PageContext.open_page``.
 
 Optional hooks the window calls when a page has them: ``focus_filter()`` (Ctrl+F),

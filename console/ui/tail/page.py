@@ -120,7 +120,8 @@ class TailPage(QWidget):
         self.target.setObjectName("tailTarget")
         self.target.setAccessibleName("Execution to follow")
         self.target.closed.connect(self._apply_deferred_targets)
-        self.target.setMinimumContentsLength(28)
+        self.target.setMinimumContentsLength(34)  # an execution id whole
+        self.target.view().setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.target.setToolTip("Follow one execution, or every running execution merged")
         self.target.addItem("All running executions", ALL_RUNNING)
         self.target.activated.connect(self._target_picked)

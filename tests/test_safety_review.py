@@ -1,0 +1,79 @@
+"""Holes found reviewing the safety rules (environment, guard), each closed and kept closed."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from console.db.urls import normalize_url
+from console.environments import assumed_for_url
+from console.profiles import Profile, ProfileStore, profile_from_url
+
+
+def test_pghostaddr_is_judged_even_when_the_url_names_localhost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """libpq connects to PGHOSTADDR when the URL has a host but no hostaddr."""
+    url = "postgresql://localhost/autopr"
+    monkeypatch.delenv("AUTOPR_ENVIRONMENT", raising=False)
+    monkeypatch.delenv("PGHOSTADDR", raising=False)
+    assert assumed_for_url(normalize_url(url)) == "dev"
+    monkeypatch.setenv("PGHOSTADDR", "10.20.30.40")
+    # what libpq will really do with this URL and this environment:
+    assert psycopg.conninfo.conninfo_to_dict(url)["host"] == "localhost"
+    profile = profile_from_url(url)
+    assert profile.environment == "prod" and profile.environment_assumed
+    print(f"localhost URL with PGHOSTADDR=10.20.30.40: {profile.environment_label}")
+    monkeypatch.setenv("PGHOSTADDR", "127.0.0.1")
+    assert assumed_for_url(normalize_url(url)) == "dev"
+
+
+def test_database_url_beats_the_profile_remembered_by_the_window(
+    qtbot, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window used to open the remembered profile (here a prod one) over DATABASE_URL:
+    the operator's explicit choice for this run lost to yesterday's."""
+    from console.ui import settings
+    from console.ui.main_window import build_main_window
+
+    ProfileStore().save(Profile("prod", environment="prod", url=db_url))
+    settings.put("last_profile", "prod")
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("AUTOPR_ENVIRONMENT", "dev")
+    window = build_main_window(specs=[])
+    qtbot.addWidget(window)
+    try:
+        window.start()
+        qtbot.waitUntil(lambda: window.state == "connected", timeout=60_000)
+        assert window.guard is not None
+        assert window.guard.profile_name == "DATABASE_URL"
+        assert window.guard.environment == "dev"
+        print(f"window with last_profile=prod and DATABASE_URL set: {window.guard.profile_name}")
+    finally:
+        window.close()
+        window.runner.wait_idle()
+
+
+def test_the_application_log_is_the_owners_only_also_after_rotating(isolated_home) -> None:
+    import logging
+    import os
+    import stat
+
+    from console import applog
+
+    old = os.umask(0o022)  # the usual umask: new files would be world-readable
+    try:
+        target = applog.setup_logging(logging.INFO)
+        try:
+            logging.getLogger("console.test").info("connected to prod-db.example.com as deploy")
+            handler = next(h for h in logging.getLogger().handlers if hasattr(h, "doRollover"))
+            handler.doRollover()
+            logging.getLogger("console.test").info("after rotating")
+        finally:
+            applog.shutdown_logging()
+    finally:
+        os.umask(old)
+    files = sorted(target.parent.glob(target.name + "*"))
+    modes = {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in files}
+    print(f"log files: {modes}")
+    assert len(files) == 2 and set(modes.values()) == {"0o600"}
