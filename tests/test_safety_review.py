@@ -77,3 +77,75 @@ def test_the_application_log_is_the_owners_only_also_after_rotating(isolated_hom
     modes = {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in files}
     print(f"log files: {modes}")
     assert len(files) == 2 and set(modes.values()) == {"0o600"}
+
+
+SECRET_DOCS = {
+    "sk-live-1": {"channel": "#ops", "tokens": ["sk-live-1"]},
+    "p4ss-nested": {"auth": {"user": "bot", "pass": "p4ss-nested"}},
+    "918273645": {"api_key": 918273645},
+    "T0B0whsec": {"webhook": {"url": "https://hooks.example.com/hooks/T0B0whsec"}},
+}
+
+
+@pytest.mark.parametrize("secret", sorted(SECRET_DOCS))
+def test_crash_reports_and_logged_errors_mask_secrets_whole(
+    secret: str, engine, isolated_home
+) -> None:
+    """Free text (tracebacks, the crash dialog, log lines) holding a config's repr or a
+    server error quoting its JSON: a secret-named key's list, object or number is hidden
+    whole, as in the documents (before, only quoted strings were)."""
+    import json
+    import logging
+    import sys
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from console import applog
+
+    doc = SECRET_DOCS[secret]
+    try:
+        raise ValueError(f"integration config refused: {doc!r}")
+    except ValueError:
+        summary, details = applog.format_crash(*sys.exc_info())
+    assert secret not in summary and secret not in details
+    # PostgreSQL quotes the bad JSON back
+    with pytest.raises(DBAPIError) as info, engine.connect() as conn:
+        conn.execute(text("SELECT CAST(:doc AS int)"), {"doc": json.dumps(doc)})
+    assert secret in str(info.value)  # the server did quote it
+    target = applog.setup_logging(logging.INFO)
+    try:
+        logging.getLogger("console.test").error("query failed: %s", info.value)
+        logging.getLogger("console.test").info("posting %s", doc)
+    finally:
+        applog.shutdown_logging()
+    logged = target.read_text()
+    assert "query failed" in logged and secret not in logged
+    print(f"{secret}: crash summary {summary!r:.90}")
+
+
+def test_a_new_profile_in_the_editor_declares_its_environment(qtbot, isolated_home) -> None:
+    """The window's profile editor used to preselect dev: a new "prod-eu" saved as is was a
+    writable dev profile with no unlock (the CLI's 'profile add' needs --environment)."""
+    from console.ui.profile_editor import ProfileEditor
+
+    store = ProfileStore()
+    editor = ProfileEditor(None, store=store)
+    qtbot.addWidget(editor)
+    editor.name_edit.setText("prod-eu")
+    editor.edits["host"].setText("db.eu.example.com")
+    assert editor.environment.currentText() not in ("local", "dev", "staging", "prod")
+    editor.save()
+    message = editor.error.text()
+    assert "choose the environment" in message and "\n" not in message
+    assert "prod-eu" not in store.load()  # nothing saved
+    print(f"editor, new 'prod-eu' left undeclared: {message}")
+    editor.environment.setCurrentText("prod")
+    editor.save()
+    assert store.get("prod-eu").environment == "prod"
+    named = ProfileEditor(None, store=store)  # a name that is an environment declares it
+    qtbot.addWidget(named)
+    named.name_edit.setText("staging")
+    named.edits["host"].setText("db.stg.example.com")
+    named.save()
+    assert store.get("staging").environment == "staging"
