@@ -256,9 +256,8 @@ def test_cli_cancel_by_engine_id_prefix_with_the_engine_clock_ahead(adopted) -> 
 
 
 def test_actions_write_engine_rows(adopted) -> None:
-    from actions_fixtures import make_ctx
-
     from console.actions import events, executions, integrations, triggers, workflows
+    from tests.helpers.actions import make_ctx
 
     url, ids, db = adopted
     ctx = make_ctx(db.engine, "dev")

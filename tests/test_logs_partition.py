@@ -33,8 +33,8 @@ from console.queries.details import log_detail
 from console.queries.keyset import WindowQuery, fetch_window, window_sql
 from console.queries.position import merge_histograms, position_map
 from console.queries.specs import LOGS
-from tests.actions_fixtures import dev_write_ctx
-from tests.conftest import create_database, drop_database
+from tests.helpers.actions import dev_write_ctx
+from tests.helpers.databases import create_database, drop_database
 from tests.helpers.loadgen import finish_execution, insert_line, make_execution
 
 SCALE_TEMPLATE = "autopr_test_scale005_template"
@@ -258,7 +258,7 @@ def test_tail_is_exactly_once_on_the_partitioned_table(db_url: str) -> None:
 
     from tests.helpers.loadgen import WriterPlan
     from tests.helpers.loadgen import run_writer as write
-    from tests.test_tail_cli import start_tail, table_ids, wait_until_live
+    from tests.helpers.tail import start_tail, table_ids, wait_until_live
 
     conninfo = libpq_conninfo(make_url(db_url))
     Partitioner(conninfo, months_ahead=1).run(dev_write_ctx())

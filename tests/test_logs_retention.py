@@ -16,7 +16,7 @@ from console.logstore.layout import read_layout
 from console.logstore.partition import Partitioner
 from console.logstore.retention import RetentionError, apply_plan, make_plan, parse_age
 from console.profiles import Profile, ProfileStore
-from tests.actions_fixtures import dev_write_ctx
+from tests.helpers.actions import dev_write_ctx
 from tests.helpers.loadgen import finish_execution, make_execution
 
 AGES_DAYS = (195, 150, 120, 100, 60, 10, 1)

@@ -39,7 +39,7 @@ from console.queries.keyset import WindowQuery, fetch_window
 from console.queries.specs import EXECUTIONS
 from tests.helpers.loadgen import WriterPlan, finish_execution, make_execution
 from tests.helpers.loadgen import run_writer as write
-from tests.standby import make_standby
+from tests.helpers.standby import make_standby
 
 DB = "autopr_replica"
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

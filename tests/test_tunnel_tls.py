@@ -24,7 +24,7 @@ from console.db.connection import ConnectionFailed, Database, open_database
 from console.db.engine import EngineSettings, make_engine
 from console.db.migrator import ensure_schema
 from console.profiles import Profile, ProfileError, ProfileStore, validate_profile
-from tests.ssh_tls_servers import (
+from tests.helpers.ssh_tls import (
     CERT_ROLE,
     CLIENT_KEY_PASSPHRASE,
     PKI,
@@ -438,7 +438,7 @@ def test_window_through_tunnel_and_tls_pages_tail_action_and_sshd_restart(
     from console.ui.actions.controller import ActionController
     from console.ui.main_window import build_main_window
     from tests.helpers.loadgen import insert_line, make_execution
-    from tests.test_queries_seed import seed_engine
+    from tests.helpers.seeding import seed_engine
 
     admin_url = servers.pg.admin_url(dbname)
     admin_info = psycopg.conninfo.make_conninfo(

@@ -30,7 +30,7 @@ from console.actions.tx import run_bulk
 from console.cli import build_parser, main
 from console.db.connection import Database, open_database
 from console.profiles import Profile, ProfileStore
-from tests.actions_fixtures import (
+from tests.helpers.actions import (
     EX,
     action,
     event,

@@ -39,6 +39,13 @@ from console.ui.focus_ring import FocusRing
 from console.ui.pages import PageContext, PageSpec
 from console.ui.profile_switcher import ProfileSwitcher
 from console.ui.screenfit import fit_to_screen
+from console.ui.session import (  # noqa: F401  (RETRY_*: the window's public figures)
+    PING_INTERVAL_MS,
+    RETRY_FIRST_MS,
+    RETRY_MAX_MS,
+    ConnectionSession,
+    SessionState,
+)
 from console.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -68,11 +75,7 @@ def _database_url_set() -> bool:
     return bool(os.environ.get(ENV_URL))
 
 
-PING_INTERVAL_MS = 10_000
 SETTLE_MS = 2_000  # after connecting, before freezing the long-lived objects (gui_gc.settle)
-# While the server is gone, retry after 1 s, 2 s, 4 s … at most every 30 s.
-RETRY_FIRST_MS = 1_000
-RETRY_MAX_MS = 30_000
 
 
 class _EmptyPages(QWidget):
@@ -140,13 +143,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{APP_NAME} {__version__}")
         self.setWindowIcon(theme.app_icon())
         self.runner = TaskRunner(self)
-        self.connector = Connector(self)
-        self.db: Database | None = None
-        self.canceller: QueryCanceller | None = None
-        self.guard: WriteGuard | None = None
-        self.profile: Profile | None = None
-        self.state = "idle"
-        self.failure: Failure | None = None
+        # The connection lifecycle (connect, reconnect with backoff, write lock, migration
+        # question) lives in the session; the window shows it and reacts.
+        self.session = ConnectionSession(self.runner, self)
         self.ctx = PageContext(
             runner=self.runner, open_page=self.open_page, show_status=self.show_status, extras={}
         )
@@ -161,7 +160,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self._build_shortcuts()
-        self._wire_connector()
+        self._wire_session()
 
         self._refresh_timer = QTimer(self)
         self._refresh_timer.timeout.connect(self._auto_refresh)
@@ -169,11 +168,6 @@ class MainWindow(QMainWindow):
         self._pool_timer.setInterval(1000)
         self._pool_timer.timeout.connect(self._update_pool_label)
         self._pool_timer.timeout.connect(self._update_lock_actions)  # an unlock lapses by itself
-        self._ping_timer = QTimer(self)  # notices a server that went away while connected
-        self._ping_timer.setInterval(PING_INTERVAL_MS)
-        self._ping_timer.timeout.connect(self.check_connection)
-        self.connection_lost: str | None = None
-        self.retry_ms = 0  # the current retry delay while the server is gone (0: not lost)
         self.focus_ring = FocusRing(self)
         self._restore_choices()
         self.resize(1280, 800)
@@ -317,13 +311,55 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence.StandardKey.Find, self, self.focus_filter)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.clear_filters)
 
-    def _wire_connector(self) -> None:
-        c = self.connector
-        c.connecting.connect(self._on_connecting)
-        c.connected.connect(self._on_connected)
-        c.failed.connect(self._on_failed)
-        c.confirm_requested.connect(self._on_confirm_requested)
-        c.progress.connect(self.show_status)
+    def _wire_session(self) -> None:
+        s = self.session
+        s.state_changed.connect(self.connection_state_changed)
+        s.connecting.connect(self._on_connecting)
+        s.connected.connect(self._on_connected)
+        s.failed.connect(self._on_failed)
+        s.detached.connect(self._on_detached)
+        s.confirm_requested.connect(self._on_confirm_requested)
+        s.progress.connect(self.show_status)
+        s.lost.connect(self._on_lost)
+        s.restored.connect(self._on_restored)
+        s.write_lock_changed.connect(self._on_write_lock_changed)
+
+    # The session's state, as the window's (pages, tests and the self-test read these).
+    @property
+    def connector(self) -> Connector:
+        return self.session.connector
+
+    @property
+    def db(self) -> Database | None:
+        return self.session.db
+
+    @property
+    def canceller(self) -> QueryCanceller | None:
+        return self.session.canceller
+
+    @property
+    def guard(self) -> WriteGuard | None:
+        return self.session.guard
+
+    @property
+    def profile(self) -> Profile | None:
+        return self.session.profile
+
+    @property
+    def state(self) -> SessionState:
+        return self.session.state
+
+    @property
+    def failure(self) -> Failure | None:
+        return self.session.failure
+
+    @property
+    def connection_lost(self) -> str | None:
+        return self.session.connection_lost
+
+    @property
+    def retry_ms(self) -> int:
+        return self.session.retry_ms
 
     # ================================================================ pages
 
@@ -586,37 +622,30 @@ class MainWindow(QMainWindow):
     def connect_profile(self, profile: Profile, password: str | None = None) -> None:
         """Detach from the current database (closed in the background) and connect ``profile``."""
         self._dismiss_migration_dialog()
-        self.detach_database()
-        self.profile = profile
+        self.session.detach()
+        self.session.profile = profile
         self.switcher.add_profile(profile)
         self.switcher.set_current(profile.name)
-        self.connector.connect_profile(profile, password=password)
+        self.session.connect_profile(profile, password=password)
 
     def adopt_database(self, db: Database) -> None:
         """Use a database that is already open (tests, the screenshot command)."""
-        self.detach_database()
-        self.profile = db.profile
+        self.session.detach()
+        self.session.profile = db.profile
         self.switcher.add_profile(db.profile)
         self.switcher.set_current(db.profile.name)
-        self._on_connected(db)
+        self.session.adopt(db)
 
     def detach_database(self) -> None:
         """Pages forget the database, the old one closes in the background."""
-        old = self.db
-        self.db = None
-        if self.canceller is not None:
-            self.canceller.close()
-            self.canceller = None
-        self.guard = None
+        self.session.detach()
+
+    def _on_detached(self) -> None:
         self.ctx.extras.pop("write_guard", None)
         self._pool_timer.stop()
-        self._ping_timer.stop()
-        self.connection_lost = None
-        if old is not None:
-            for page in list(self.pages.values()):
-                self._call(page, "set_database", None)
-            self.database_changed.emit(None)
-            self.connector.close_async(old)
+        for page in list(self.pages.values()):
+            self._call(page, "set_database", None)
+        self.database_changed.emit(None)
 
     def edit_profile(self, new: bool = False) -> ProfileEditor:
         """The profile editor (host, TLS files, SSH tunnel) for a new or the current profile."""
@@ -641,13 +670,7 @@ class MainWindow(QMainWindow):
         if self.profile is not None:
             self.connect_profile(self.profile)
 
-    def _set_state(self, state: str) -> None:
-        self.state = state
-        self.connection_state_changed.emit(state)
-
     def _on_connecting(self, profile: Profile) -> None:
-        self.failure = None
-        self._set_state("connecting")
         self.banner.show_connecting(profile)
         self.state_panel.show_connecting(profile)
         self.content.setCurrentWidget(self.state_panel)
@@ -656,23 +679,7 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def _on_connected(self, db: Database) -> None:
-        from console.actions.guard import WriteGuard
-        from console.db.cancel import QueryCanceller
-
-        log.info(
-            "connected to profile %s (%s), database %s, PostgreSQL %s%s",
-            db.profile.name,
-            db.profile.environment,
-            db.database_name,
-            db.server_version,
-            ", read-only" if db.read_only else "",
-        )
-        self.db = db
-        self.canceller = QueryCanceller.for_database(db)
-        self.profile = db.profile
-        self.guard = WriteGuard.for_profile(db.profile)
         self.ctx.extras["write_guard"] = self.guard
-        self._set_state("connected")
         self.banner.show_connected(db, self.guard)
         self.content.setCurrentWidget(self.page_stack)
         if not self._page_keys:
@@ -683,10 +690,6 @@ class MainWindow(QMainWindow):
         self.database_changed.emit(db)
         self._update_pool_label()
         self._pool_timer.start()
-        self.connection_lost = None
-        self.retry_ms = 0
-        self._ping_timer.setInterval(PING_INTERVAL_MS)
-        self._ping_timer.start()
         if db.migration.applied:
             self.show_status(f"Applied migrations: {', '.join(db.migration.applied)}")
         if db.read_only_reason:
@@ -707,10 +710,6 @@ class MainWindow(QMainWindow):
     def _on_failed(self, profile: Profile, failure: Failure) -> None:
         from console import secrets
 
-        log.warning("connecting to profile %s failed: %s", profile.name, failure.reason)
-
-        self.failure = failure
-        self._set_state("failed")
         self._dismiss_migration_dialog()
         self.banner.show_failed(profile, failure)
         self.state_panel.show_failed(profile, failure, secrets.keyring_available())
@@ -721,25 +720,7 @@ class MainWindow(QMainWindow):
         self._update_lock_actions()
 
     def _on_password(self, password: str, store: bool) -> None:
-        from console import secrets
-
-        if self.profile is None:
-            return
-        kind = self.failure.kind if self.failure is not None else ""
-        if kind in ("tunnel-passphrase", "tls-passphrase"):
-            from console.db import passphrases
-
-            # A key passphrase: in memory for this session, never on disk or in the keyring.
-            which = passphrases.SSH if kind == "tunnel-passphrase" else passphrases.TLS
-            passphrases.remember(which, self.profile.name, password)
-            self.connect_profile(self.profile)
-            return
-        if store:
-            if not secrets.store_password(self.profile.name, password):
-                self.show_status("No system keyring: the password is kept for this session only.")
-        else:
-            secrets.remember_for_session(self.profile.name, password)
-        self.connect_profile(self.profile, password=password)
+        self.session.provide_password(password, store)
 
     def _on_confirm_requested(self, request: ConfirmRequest) -> None:
         self._dismiss_migration_dialog()
@@ -753,7 +734,7 @@ class MainWindow(QMainWindow):
 
     def _on_migration_answer(self, request: ConfirmRequest, result: int) -> None:
         self._migration_dialog = None
-        self.connector.answer(request, result == QDialog.DialogCode.Accepted)
+        self.session.answer_migration(request, result == QDialog.DialogCode.Accepted)
 
     def _dismiss_migration_dialog(self) -> None:
         dialog, self._migration_dialog = self._migration_dialog, None
@@ -775,22 +756,20 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _on_unlocked(self) -> None:
-        self.banner.refresh_guard()
-        self._update_lock_actions()
+        self.session.unlocked()
         if self.guard is not None:
             self.show_status(f"Writes on {self.guard.profile_name}: {self.guard.state_text()}")
 
     def lock_writes(self) -> None:
-        if self.guard is not None:
-            self.guard.lock()
-            self.banner.refresh_guard()
-            self._update_lock_actions()
+        self.session.lock_writes()
+
+    def _on_write_lock_changed(self) -> None:
+        self.banner.refresh_guard()
+        self._update_lock_actions()
 
     def _update_lock_actions(self) -> None:
-        guard = self.guard
-        prod = guard is not None and guard.needs_unlock
-        self.unlock_action.setEnabled(prod and not guard.may_write())
-        self.lock_action.setEnabled(prod and guard.may_write())
+        self.unlock_action.setEnabled(self.session.may_unlock())
+        self.lock_action.setEnabled(self.session.may_lock())
 
     # ================================================================ refresh, time, theme
 
@@ -863,40 +842,20 @@ class MainWindow(QMainWindow):
 
     def check_connection(self) -> None:
         """Ping the server off the GUI thread; the banner says when it is gone and back."""
-        db = self.db
-        if db is None:
-            return
+        self.session.check_connection()
 
-        def ping() -> None:
-            db.ping()  # through the SSH tunnel too, reopened if it dropped
+    def _on_lost(self, reason: str) -> None:
+        self.banner.show_lost(reason)
+        if self.db is not None:
+            self.conn_label.setText(f"connection lost: {self.db.profile.name}")
 
-        def ok(_result) -> None:
-            if db is self.db and self.connection_lost is not None:
-                self.connection_lost = None
-                self.retry_ms = 0
-                self._ping_timer.setInterval(PING_INTERVAL_MS)
-                # Pages read again with their own filters, selection and scroll.
-                for page in list(self.pages.values()):
-                    self._call(page, "refresh")
-                self.banner.show_connected(db, self.guard)
-                self.conn_label.setText(f"connected: {db.profile.name} · {db.database_name}")
-                self.show_status(f"The connection to {db.profile.name} is back.")
-
-        def failed(exc: BaseException) -> None:
-            if db is not self.db:
-                return
-            from console.ui.connect import explain_failure
-
-            reason = explain_failure(exc).reason
-            if self.connection_lost is None:
-                log.warning("lost the connection to %s: %s", db.profile.name, reason)
-            self.connection_lost = reason
-            self.retry_ms = min(self.retry_ms * 2, RETRY_MAX_MS) or RETRY_FIRST_MS
-            self._ping_timer.setInterval(self.retry_ms)
-            self.banner.show_lost(f"{reason} (next try in {self.retry_ms // 1000} s)")
-            self.conn_label.setText(f"connection lost: {db.profile.name}")
-
-        self.runner.submit(ping, ok, failed, owner=self, key="ping", lane="ping")
+    def _on_restored(self, db: Database) -> None:
+        # Pages read again with their own filters, selection and scroll.
+        for page in list(self.pages.values()):
+            self._call(page, "refresh")
+        self.banner.show_connected(db, self.guard)
+        self.conn_label.setText(f"connected: {db.profile.name} · {db.database_name}")
+        self.show_status(f"The connection to {db.profile.name} is back.")
 
     def _update_pool_label(self) -> None:
         db = self.db
@@ -974,11 +933,10 @@ class MainWindow(QMainWindow):
         self._closing = True
         self._refresh_timer.stop()
         self._pool_timer.stop()
-        self._ping_timer.stop()
         self._dismiss_migration_dialog()
-        self.connector.cancel()
+        self.session.stop()
         self.runner.wait_idle(5_000)
-        db, self.db = self.db, None
+        db = self.session.release()
         if db is not None:
             for page in list(self.pages.values()):
                 self._call(page, "set_database", None)

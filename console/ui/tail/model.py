@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor
 
 from console.tail.lines import TailLine
 from console.ui import theme, timefmt
+from console.ui.plain import plain_tip
 from models.vocab import LOG_LEVEL_RANK
 
 DEFAULT_CAPACITY = 100_000
@@ -323,12 +324,13 @@ class TailTableModel(QAbstractTableModel):
         # tooltip
         if col == COL_TIME:
             return timefmt.tooltip(r[R_CREATED_AT])
+        # database text: a tooltip Qt would take for rich text if it starts with a tag
         if col == COL_ACTION and r[R_ACTION_ID]:
-            return r[R_ACTION_ID]
+            return plain_tip(r[R_ACTION_ID])
         if col == COL_EXECUTION:
-            return r[R_EXECUTION_ID]
+            return plain_tip(r[R_EXECUTION_ID])
         if col == COL_MESSAGE and r[R_MESSAGE_ONE] is not None:
-            return r[R_MESSAGE][:4000]
+            return plain_tip(r[R_MESSAGE][:4000])
         return None
 
     def capacity_limits(self) -> tuple[int, int]:
