@@ -22,7 +22,7 @@ from console.ui.notify import DBusNotifier, Notice, best_notifier
 notifier = best_notifier()
 print("NOTIFIER", notifier.name, flush=True)
 clicked = []
-body = "it's down\\nreally (on demo)"
+body = "it's down\\nreally (on demo) <a href='https://evil.example'>fix</a>"
 notifier.notify(Notice("Execution exec-7 failed", body, lambda: clicked.append(1)))
 deadline = time.time() + 10
 while time.time() < deadline and not clicked:
@@ -66,6 +66,10 @@ def test_a_notice_reaches_the_notification_service_and_its_click_acts(tmp_path) 
         assert "CLICKED" in client.stdout.splitlines()
         seen = server.stdout.readline().strip()
         assert seen.startswith("NOTIFY Execution exec-7 failed | it's down"), seen
+        # Database text in the body: escaped, a server rendering markup shows it literally.
+        rest = server.stdout.readline().strip()  # the body's second line
+        assert "&lt;a href='https://evil.example'&gt;fix&lt;/a&gt;" in rest, rest
+        print(seen, rest)
     finally:
         if server is not None:
             server.terminate()

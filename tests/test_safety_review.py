@@ -149,3 +149,50 @@ def test_a_new_profile_in_the_editor_declares_its_environment(qtbot, isolated_ho
     named.edits["host"].setText("db.stg.example.com")
     named.save()
     assert store.get("staging").environment == "staging"
+
+
+def test_tooltips_of_database_text_are_plain(qtbot) -> None:
+    """The live tail's message tooltip and the palette's row names were handed to Qt raw: a
+    log line starting with a tag showed as rich text (bold, an image) instead of itself."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import Qt as GuiQt
+    from PySide6.QtGui import QTextDocument
+
+    from console.tail.lines import TailLine
+    from console.ui.tail.model import COL_MESSAGE, TailTableModel, make_row
+
+    evil = '<b>x</b><img src="file:///etc/hostname">\nsecond line'
+
+    def shown(tip: str) -> str:  # what a tooltip puts on screen
+        if not GuiQt.mightBeRichText(tip):
+            return tip
+        doc = QTextDocument()
+        doc.setHtml(tip)
+        return doc.toPlainText()
+
+    assert shown(evil) != evil  # unescaped it would render
+    line = TailLine(
+        uuid.uuid4(), uuid.uuid4(), "ex-1", datetime.now(UTC), "INFO", evil, None, None, None
+    )
+    model = TailTableModel()
+    model.append_rows([make_row(line)])
+    tip = model.data(model.index(0, COL_MESSAGE), Qt.ItemDataRole.ToolTipRole)
+    print(f"tail tooltip shows: {shown(tip)!r}")
+    assert shown(tip) == evil
+
+
+def test_a_multi_host_url_with_ports_gets_one_line_not_a_traceback(capsys) -> None:
+    """libpq's ``h1:5432,h2:5432`` form crashed URL parsing with a ValueError traceback."""
+    from console.cli import main
+
+    url = "postgresql://ops:pw-9@localhost:5432,10.0.0.5:5432/autopr"
+    assert main(["--url", url, "execution", "cancel", "x"]) == 2
+    err = capsys.readouterr().err.strip()
+    print(err)
+    assert len(err.splitlines()) == 1 and "?host=h1,h2" in err and "pw-9" not in err
+    # the form it suggests is read, and judged by every host (one is not this machine)
+    profile = profile_from_url("postgresql:///autopr?host=localhost,10.0.0.5&port=5432,5432")
+    assert profile.environment == "prod" and profile.environment_assumed

@@ -9,6 +9,7 @@ machines without a notification service, and a log for the tray menu.
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ class DBusNotifier(Notifier):
 
         self.bus = QDBusConnection.sessionBus()
         self.shown: dict[int, Notice] = {}
+        self._markup: bool | None = None  # the server's body-markup capability, once asked
         # Any sender: the service's unique name may change when it restarts; ids are ours.
         self.bus.connect(
             "",
@@ -91,7 +93,7 @@ class DBusNotifier(Notifier):
             "gdbus", "call", "--session", "--dest", self.SERVICE, "--object-path", self.PATH,
             "--method", f"{self.SERVICE}.Notify",
             gvariant_text(APP), "0", gvariant_text("autopr-console"),
-            gvariant_text(notice.title), gvariant_text(notice.body),
+            gvariant_text(notice.title), gvariant_text(self._body(notice.body)),
             "['default', 'Open']", "@a{sv} {}", str(TIMEOUT_MS),
         ]  # fmt: skip
         try:
@@ -105,11 +107,34 @@ class DBusNotifier(Notifier):
             return
         self.shown[int(found.group(1))] = notice
 
+    def _body(self, body: str) -> str:
+        """The body as the server will show it literally: servers with "body-markup" render
+        <b>, <a href>, <img> in it, and the body holds names and messages from the database."""
+        if self._markup is None:
+            self._markup = _has_body_markup(self.SERVICE, self.PATH)
+        return html.escape(body, quote=False) if self._markup else body
+
     @Slot("uint", str)
     def actionInvoked(self, notification_id: int, _action: str) -> None:
         notice = self.shown.pop(int(notification_id), None)
         if notice is not None:
             self.click(notice)
+
+
+def _has_body_markup(service: str, path: str) -> bool:
+    """Whether the server renders markup in bodies; unknown counts as yes (then a literal
+    "&lt;" at worst, never a rendered link or image)."""
+    import subprocess
+
+    cmd = ["gdbus", "call", "--session", "--dest", service, "--object-path", path,
+           "--method", f"{service}.GetCapabilities"]  # fmt: skip
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return True
+    if done.returncode != 0 or not done.stdout.startswith("(["):
+        return True
+    return "'body-markup'" in done.stdout
 
 
 def gvariant_text(value: str) -> str:

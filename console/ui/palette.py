@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from console.links import Link, format_link, identity_of
 from console.ui import theme
+from console.ui.plain import plain_tip
 
 if TYPE_CHECKING:
     from console.ui.links_ui import LinkOpener
@@ -232,7 +233,7 @@ class Palette(QDialog):
         for entry in self.shown:
             item = QTreeWidgetItem([entry.text, entry.hint])
             item.setData(0, Qt.ItemDataRole.UserRole, entry.kind)
-            item.setToolTip(0, entry.text)
+            item.setToolTip(0, plain_tip(entry.text))  # row names from the database
             item.setForeground(1, muted)
             self.list.addTopLevelItem(item)
         if self.shown:

@@ -5,7 +5,8 @@ emits ``time_events().utc_changed`` so that pages re-format what they show.
 One policy for every page:
 
 * how long ago (list columns of things that last: Started, Updated, Received): :func:`relative`
-* when, in a stream of events (log lines, the audit trail): :func:`clock`
+* when, in a stream of events (log lines on the Logs page and the live tail, the audit
+  trail): :func:`clock`
 * a time next to a live "Elapsed" column (the Overview): :func:`short`
 * details and every tooltip: :func:`exact` (with milliseconds in tooltips)
 * spans of time: :func:`duration`

@@ -189,7 +189,7 @@ class TailPage(QWidget):
         hh.setStretchLastSection(True)
         hh.setHighlightSections(False)
         for col, chars in (
-            (COL_TIME, 31),
+            (COL_TIME, 20),  # timefmt.clock: 09:03:12.345, 11-24 09:03:12
             (COL_LEVEL, 11),
             (COL_EXECUTION, 24),
             (COL_STEP, 16),
