@@ -182,3 +182,17 @@ def test_tooltips_of_database_text_are_plain(qtbot) -> None:
     tip = model.data(model.index(0, COL_MESSAGE), Qt.ItemDataRole.ToolTipRole)
     print(f"tail tooltip shows: {shown(tip)!r}")
     assert shown(tip) == evil
+
+
+def test_a_multi_host_url_with_ports_gets_one_line_not_a_traceback(capsys) -> None:
+    """libpq's ``h1:5432,h2:5432`` form crashed URL parsing with a ValueError traceback."""
+    from console.cli import main
+
+    url = "postgresql://ops:pw-9@localhost:5432,10.0.0.5:5432/autopr"
+    assert main(["--url", url, "execution", "cancel", "x"]) == 2
+    err = capsys.readouterr().err.strip()
+    print(err)
+    assert len(err.splitlines()) == 1 and "?host=h1,h2" in err and "pw-9" not in err
+    # the form it suggests is read, and judged by every host (one is not this machine)
+    profile = profile_from_url("postgresql:///autopr?host=localhost,10.0.0.5&port=5432,5432")
+    assert profile.environment == "prod" and profile.environment_assumed
