@@ -14,7 +14,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -65,6 +65,8 @@ REFRESH_CHOICES: tuple[tuple[int, str], ...] = (
 )
 DEFAULT_REFRESH_S = settings.AUTO_REFRESH_S.default  # the operator's choice is remembered
 ADHOC_PROFILES = ("url", "DATABASE_URL")
+NEW_WINDOW = "Ctrl+Shift+N"
+_other_windows: list[MainWindow] = []  # File > New window: kept alive until they close
 
 
 def _database_url_set() -> bool:
@@ -137,9 +139,14 @@ class MainWindow(QMainWindow):
     connection_state_changed = Signal(str)  # idle | connecting | connected | failed
     closed = Signal()  # the window closed and released its database
 
-    def __init__(self, parent: QWidget | None = None, *, remember: bool = True) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, remember: bool = True, primary: bool = True
+    ) -> None:
         super().__init__(parent)
         self.remember = remember  # persist layout and choices (off for screenshots)
+        # A window opened with File > New window keeps its own page, layout and profile to
+        # itself: the next start opens like the first window left it.
+        self.primary = primary
         self.setWindowTitle(f"{APP_NAME} {__version__}")
         self.setWindowIcon(theme.app_icon())
         self.runner = TaskRunner(self)
@@ -276,8 +283,10 @@ class MainWindow(QMainWindow):
         file_menu.addAction("&New profile…", lambda: self.edit_profile(new=True))
         self.edit_profile_action = file_menu.addAction("&Edit profile…", self.edit_profile)
         self.reconnect_action = file_menu.addAction("&Reconnect", self.retry)
+        new_window = file_menu.addAction("New &window", self.new_window)
+        new_window.setShortcut(QKeySequence(NEW_WINDOW))
         file_menu.addSeparator()
-        quit_action = file_menu.addAction("&Quit", self.close)
+        quit_action = file_menu.addAction("&Quit" if self.primary else "&Close window", self.close)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.view_menu = menu.addMenu("&View")
         self.pages_menu = self.view_menu.addMenu("&Go to")
@@ -452,7 +461,7 @@ class MainWindow(QMainWindow):
         if 0 <= row < len(self._page_keys):
             key = self._page_keys[row]
             self.page_stack.setCurrentWidget(self.pages[key])
-            if self.remember:
+            if self.remember and self.primary:
                 settings.WINDOW_PAGE.put(key)
             self._update_title()
             if self.db is not None:  # live by default: what is shown is re-read when shown
@@ -619,6 +628,29 @@ class MainWindow(QMainWindow):
             return
         self.connect_profile(profile)
 
+    def new_window(self, profile: Profile | None = None) -> MainWindow:
+        """File > New window: another window on ``profile`` (default: this window's).
+
+        It shares nothing mutable with this one: its own task runner, connection,
+        pages and write lock (an unlock here does not unlock there).
+        """
+        win = MainWindow(remember=self.remember, primary=False)
+        _other_windows.append(win)
+        win.closed.connect(lambda: _other_windows.remove(win) if win in _other_windows else None)
+        win.build_pages(list(self.specs) or None)
+        win.switcher.set_profiles(self.switcher.profiles())
+        if hasattr(self, "reach"):  # links and the palette too; watches notify from one window
+            from console.ui import reach
+
+            reach.install(win, watches=False)
+        win.resize(self.size())
+        win.move(self.pos() + QPoint(32, 32))
+        win.show()
+        chosen = profile or self.profile
+        if chosen is not None:
+            win.connect_profile(chosen)
+        return win
+
     def connect_profile(self, profile: Profile, password: str | None = None) -> None:
         """Detach from the current database (closed in the background) and connect ``profile``."""
         self._dismiss_migration_dialog()
@@ -700,7 +732,7 @@ class MainWindow(QMainWindow):
                 f"{len(db.migration.schema.json_columns)} json (not jsonb) column(s): "
                 f"'autopr-console profile test {db.profile.name}' lists them"
             )
-        if self.remember and db.profile.name not in ADHOC_PROFILES:
+        if self.remember and self.primary and db.profile.name not in ADHOC_PROFILES:
             settings.LAST_PROFILE.put(db.profile.name)
         self._update_title()
         self._update_lock_actions()
@@ -920,7 +952,7 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(splitter)
 
     def save_layout(self) -> None:
-        if not self.remember:
+        if not (self.remember and self.primary):
             return
         settings.save_bytes("window/geometry", self.saveGeometry())
         settings.save_bytes("window/state", self.saveState())
