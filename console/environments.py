@@ -102,12 +102,24 @@ def url_hosts(url: URL) -> list[str] | None:
     return hosts + addrs
 
 
+def _database_name(url: URL) -> str:
+    """The database libpq will open: the URL's, else PGDATABASE, else the user's name
+    (the URL's, else PGUSER), as libpq defaults it."""
+    return (
+        url.database
+        or os.environ.get("PGDATABASE")
+        or url.username
+        or os.environ.get("PGUSER")
+        or ""
+    )
+
+
 def assumed_for_url(url: URL) -> str:
     """The environment an undeclared URL is taken to be."""
     hosts = url_hosts(url)
     if hosts is None or not all(is_this_machine(h) for h in hosts):
         return "prod"
-    db = url.database or ""
+    db = _database_name(url)
     if looks_like_prod(db):
         return "prod"
     if "staging" in db.lower():

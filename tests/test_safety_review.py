@@ -196,3 +196,20 @@ def test_a_multi_host_url_with_ports_gets_one_line_not_a_traceback(capsys) -> No
     # the form it suggests is read, and judged by every host (one is not this machine)
     profile = profile_from_url("postgresql:///autopr?host=localhost,10.0.0.5&port=5432,5432")
     assert profile.environment == "prod" and profile.environment_assumed
+
+
+def test_the_database_name_is_judged_as_libpq_defaults_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A local URL without a database name opens PGDATABASE, else the user's name: a
+    production-looking one is prod (before, only the URL's own name was read)."""
+    for var in ("PGDATABASE", "PGUSER", "PGHOST", "PGHOSTADDR", "PGSERVICE", "AUTOPR_ENVIRONMENT"):
+        monkeypatch.delenv(var, raising=False)
+    assert assumed_for_url(normalize_url("postgresql://localhost")) == "dev"
+    monkeypatch.setenv("PGDATABASE", "autopr_prod")
+    assert assumed_for_url(normalize_url("postgresql://localhost")) == "prod"
+    assert assumed_for_url(normalize_url("postgresql://localhost/autopr")) == "dev"
+    monkeypatch.delenv("PGDATABASE")
+    assert assumed_for_url(normalize_url("postgresql://live_ops@localhost")) == "prod"
+    monkeypatch.setenv("PGUSER", "prd")
+    profile = profile_from_url("postgresql://localhost")
+    print(f"postgresql://localhost with PGUSER=prd: {profile.environment_label}")
+    assert profile.environment == "prod"

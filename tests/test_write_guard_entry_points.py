@@ -320,18 +320,37 @@ def sql_writing_modules() -> dict[str, set[str]]:
     base = ROOT / "console"
     for path in sorted(base.rglob("*.py")):
         module = ".".join(path.relative_to(base).with_suffix("").parts)
-        for node in ast.walk(ast.parse(path.read_text())):
-            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                continue
+        tree = ast.parse(path.read_text())
+        # functions, and the module itself (SQL kept in a module constant counts too)
+        scopes = [
+            n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+        ]
+        for node in [*scopes, tree]:
+            if node is tree:
+                node = ast.Module(
+                    body=[n for n in tree.body if isinstance(n, ast.Assign | ast.AnnAssign)],
+                    type_ignores=[],
+                )
+                node.name = "<module constants>"  # type: ignore[attr-defined]
             for n in ast.walk(node):
                 writes = (
-                    isinstance(n, ast.Constant)
-                    and isinstance(n.value, str)
-                    and WRITE_SQL.search(n.value) is not None
-                ) or (
-                    isinstance(n, ast.Call)
-                    and isinstance(n.func, ast.Name)
-                    and n.func.id in SQLALCHEMY_WRITES
+                    (
+                        isinstance(n, ast.Constant)
+                        and isinstance(n.value, str)
+                        and WRITE_SQL.search(n.value) is not None
+                    )
+                    or (
+                        isinstance(n, ast.Call)
+                        and isinstance(n.func, ast.Name)
+                        and n.func.id in SQLALCHEMY_WRITES
+                    )
+                    or (  # sa.insert(t), or a table constant's AUDIT.insert() / WF.update()
+                        isinstance(n, ast.Call)
+                        and isinstance(n.func, ast.Attribute)
+                        and n.func.attr in SQLALCHEMY_WRITES
+                        and isinstance(n.func.value, ast.Name)
+                        and (n.func.value.id in ("sa", "sqlalchemy") or n.func.value.id.isupper())
+                    )
                 )
                 if writes:
                     found.setdefault(module, set()).add(node.name)
