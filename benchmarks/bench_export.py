@@ -122,6 +122,9 @@ def run(url: str, out_dir: Path, timeout: float) -> None:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
+    from console.ui import gui_gc
+
+    gui_gc.install(app)  # as the app runs: the cyclic collector on the GUI thread only
     from console.db.connection import open_database
     from console.profiles import profile_from_url
     from console.ui.pages import PageContext
@@ -136,6 +139,7 @@ def run(url: str, out_dir: Path, timeout: float) -> None:
     page.show()
     page.set_database(db)
     spin(app, lambda: bool(page.model.rows) and not page.controller.loading, 120)
+    gui_gc.settle()  # as the window does once connected
     page.controller.exact_count()
     spin(app, lambda: page.model.total_exact, timeout)
     total = page.model.total
