@@ -138,8 +138,8 @@ def test_partition_drop_never_locks_the_executions_readers_hold(db_url, monkeypa
 
     conninfo = libpq_conninfo(normalize_url(db_url))
     past = datetime.now(UTC) - timedelta(days=200)
-    Partitioner(conninfo, months_ahead=8, clock=lambda: past).run()
-    Partitioner(conninfo, months_ahead=1).run()
+    Partitioner(conninfo, months_ahead=8, clock=lambda: past).run(dev_write_ctx())
+    Partitioner(conninfo, months_ahead=1).run(dev_write_ctx())
     _fill(conninfo)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute("ANALYZE execution_logs")
