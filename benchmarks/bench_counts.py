@@ -60,13 +60,13 @@ def _wait_live(conninfo: str, at_least: int) -> None:
 
 
 def run(url: str, conninfo: str, sizes: list[int], runs: int) -> None:
-    from console.tail.loadgen import make_execution
     from sqlalchemy import text
 
     from console.db.engine import EngineSettings, make_engine
     from console.queries import counts
     from console.queries.keyset import WindowQuery
     from console.queries.specs import LOGS
+    from tests.helpers.loadgen import make_execution
 
     engine = make_engine(url, EngineSettings(statement_timeout_ms=0))
     execution, _ = make_execution(conninfo)

@@ -26,6 +26,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from console.actions.context import ActionContext  # noqa: E402
 from console.actions.guard import WriteGuard  # noqa: E402
 from console.db.engine import make_engine  # noqa: E402
 from console.db.urls import libpq_conninfo, normalize_url  # noqa: E402
@@ -95,7 +96,7 @@ def main() -> None:
     t = time.perf_counter()
     report = Partitioner(
         conninfo, months_ahead=args.months_ahead, progress=lambda m: print(m, flush=True)
-    ).run()
+    ).run(ActionContext(engine, "bench", "dev", WriteGuard("bench", "dev")))
     total = time.perf_counter() - t
     time.sleep(1)
     for probe in (writer, reader):

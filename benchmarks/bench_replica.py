@@ -39,7 +39,7 @@ from console.demo.scale import ScaleLoader, ScaleSize  # noqa: E402
 from console.demo.simulator import DemoSimulator, SimulatorSettings  # noqa: E402
 from console.queries.keyset import WindowQuery, fetch_window  # noqa: E402
 from console.queries.specs import EXECUTIONS, LOGS  # noqa: E402
-from tests.standby import make_standby  # noqa: E402
+from tests.helpers.standby import make_standby  # noqa: E402
 
 DB = "bench_replica"
 

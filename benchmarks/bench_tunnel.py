@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from console.db.connection import open_database
 from console.profiles import Profile
-from tests.ssh_tls_servers import TLS_ROLE, SSHServer, TLSPostgres, make_pki
+from tests.helpers.ssh_tls import TLS_ROLE, SSHServer, TLSPostgres, make_pki
 
 
 def _round_trips(db, samples: int) -> list[float]:

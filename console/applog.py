@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 import sys
 import threading
 import traceback
@@ -62,6 +63,16 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class OwnerOnlyFileHandler(logging.handlers.RotatingFileHandler):
+    """The rotating log, its file (and so every rotated copy) readable by its owner only:
+    redacted as it is, it still names hosts, users, databases and what was done."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.fchmod(fd, 0o600)  # a file left by an older version, or made under another umask
+        return os.fdopen(fd, self.mode, encoding=self.encoding, errors=self.errors)
+
+
 def log_file() -> Path:
     """Where the current log file is (or will be)."""
     return paths.log_dir() / LOG_FILE_NAME
@@ -89,7 +100,7 @@ def setup_logging(level: int = logging.INFO, *, stderr_level: int | None = None)
             return target
         root.removeHandler(existing)
         existing.close()
-    handler = logging.handlers.RotatingFileHandler(
+    handler = OwnerOnlyFileHandler(
         target, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8", delay=True
     )
     handler._autopr_console = True  # type: ignore[attr-defined]

@@ -91,15 +91,27 @@ def url_hosts(url: URL) -> list[str] | None:
     """
     if "service" in url.query or os.environ.get("PGSERVICE"):
         return None
+    # libpq takes each of host and hostaddr from PGHOST/PGHOSTADDR when the URL lacks it
+    # (a URL naming localhost still connects to PGHOSTADDR), then the default socket.
     hosts = _values(url.host) + _values(url.query.get("host"))
-    addrs = _values(url.query.get("hostaddr"))
-    if not hosts and not addrs:
-        # libpq falls back to PGHOST/PGHOSTADDR, then to the default unix socket.
+    if not hosts:
         hosts = _values(os.environ.get("PGHOST"))
-        addrs = _values(os.environ.get("PGHOSTADDR"))
-        if not hosts and not addrs:
-            return ["/"]  # libpq's default socket directory
+    addrs = _values(url.query.get("hostaddr")) or _values(os.environ.get("PGHOSTADDR"))
+    if not hosts and not addrs:
+        return ["/"]  # libpq's default socket directory
     return hosts + addrs
+
+
+def _database_name(url: URL) -> str:
+    """The database libpq will open: the URL's, else PGDATABASE, else the user's name
+    (the URL's, else PGUSER), as libpq defaults it."""
+    return (
+        url.database
+        or os.environ.get("PGDATABASE")
+        or url.username
+        or os.environ.get("PGUSER")
+        or ""
+    )
 
 
 def assumed_for_url(url: URL) -> str:
@@ -107,7 +119,7 @@ def assumed_for_url(url: URL) -> str:
     hosts = url_hosts(url)
     if hosts is None or not all(is_this_machine(h) for h in hosts):
         return "prod"
-    db = url.database or ""
+    db = _database_name(url)
     if looks_like_prod(db):
         return "prod"
     if "staging" in db.lower():

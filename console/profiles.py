@@ -61,6 +61,8 @@ class Profile:
     # streaming replicas that answer the reads (see console/db/replica.py); several are
     # separated by spaces here and written as a list in profiles.toml
     replica_url: str | None = None
+    # replicas named as libpq services (pg_service.conf), beside or instead of replica_url
+    replica_service: str | None = None
     replica_max_lag_s: int = 10
     # True when nobody declared the environment and the console assumed it (never saved).
     environment_assumed: bool = False
@@ -73,6 +75,15 @@ class Profile:
     @property
     def replica_urls(self) -> list[str]:
         return (self.replica_url or "").split()
+
+    @property
+    def replica_services(self) -> list[str]:
+        return (self.replica_service or "").split()
+
+    @property
+    def replica_targets(self) -> list[str]:
+        """Every replica as a URL: ``replica_url`` entries, then each service's URL."""
+        return self.replica_urls + [service_url(name) for name in self.replica_services]
 
     @property
     def is_prod(self) -> bool:
@@ -138,7 +149,14 @@ class Profile:
             data.pop("embedded")
         if len(self.replica_urls) > 1:
             data["replica_url"] = self.replica_urls
+        if len(self.replica_services) > 1:
+            data["replica_service"] = self.replica_services
         return data
+
+
+def service_url(name: str) -> str:
+    """A URL that lets libpq take everything (host, port, dbname, user) from the service."""
+    return f"postgresql+psycopg:///?service={name}"
 
 
 def default_profiles() -> dict[str, Profile]:
@@ -173,6 +191,8 @@ def validate_name(name: str) -> str:
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 _STR_KEYS = ("environment", "url", "host", "dbname", "user", "sslmode", "service")
 _STR_KEYS += ("ssh", "ssh_key", "ssh_config", *transport.TLS_FILE_KEYS, "replica_url")
+_STR_KEYS += ("replica_service",)
+SERVICE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,63}$")
 _INT_KEYS = {
     "port": (1, 65535),
     "connect_timeout_s": (1, 3600),
@@ -226,6 +246,12 @@ def validate_profile(profile: Profile) -> Profile:
             + " and ".join(targets)
         )
     _refuse_password_parameter(profile)
+    for service in profile.replica_services:
+        if not SERVICE_RE.match(service):
+            raise ProfileError(
+                f"profile {name!r}: replica_service must be service names from "
+                f"pg_service.conf (letters, digits, '.', '_', '-'), not {service!r:.40}"
+            )
     for text_url in profile.replica_urls:
         try:
             replica = normalize_url(text_url)
@@ -275,9 +301,10 @@ def _from_toml(name: str, data: dict) -> Profile:
             f"profile {name!r}: unknown keys {', '.join(sorted(unknown))} "
             f"(known: {', '.join(sorted(known))})"
         )
-    replicas = data.get("replica_url")
-    if isinstance(replicas, list) and all(isinstance(u, str) for u in replicas):
-        data = {**data, "replica_url": " ".join(replicas)}
+    for key in ("replica_url", "replica_service"):
+        replicas = data.get(key)
+        if isinstance(replicas, list) and all(isinstance(u, str) for u in replicas):
+            data = {**data, key: " ".join(replicas)}
     _check_types(name, data)
     env, assumed = data.get("environment"), False
     if not env:

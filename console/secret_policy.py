@@ -291,11 +291,87 @@ _TEXT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+# A quoted key in JSON or a Python repr ('tokens': …, "auth": …): judged by is_secret_key.
+_QUOTED_KEY = re.compile(r"([\"'])([^\"'\n]{1,80})\1\s*:\s*")
+_BEARER = re.compile(r"(?P<keep>\b(?:Bearer|Basic|Token)\s+)[A-Za-z0-9._~+/=-]{6,}")
+_URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+")
+
+
+def _value_end(text: str, start: int) -> int:
+    """Where the JSON/repr value starting at ``start`` ends: a quoted string, a bracketed
+    list or object (nesting and quotes honoured), else a bare token (number, true, None)."""
+    if start >= len(text):
+        return start
+    first = text[start]
+    if first in "\"'":
+        i = start + 1
+        while i < len(text) and text[i] != first:
+            i += 2 if text[i] == "\\" else 1
+        return min(i + 1, len(text))
+    if first in "[{(":
+        depth, i, quote = 0, start, ""
+        while i < len(text):
+            ch = text[i]
+            if quote:
+                if ch == "\\":
+                    i += 1
+                elif ch == quote:
+                    quote = ""
+            elif ch in "\"'":
+                quote = ch
+            elif ch in "[{(":
+                depth += 1
+            elif ch in "]})":
+                depth -= 1
+                if depth == 0:
+                    return i + 1
+            i += 1
+        return len(text)  # cut off (a truncated message): mask the rest
+    i = start
+    while i < len(text) and text[i] not in ",}])\n":
+        i += 1
+    return i
+
+
+def _mask_quoted_keys(text: str) -> str:
+    out: list[str] = []
+    pos = 0
+    for m in _QUOTED_KEY.finditer(text):
+        if m.start() < pos or not is_secret_key(m.group(2)):
+            continue
+        end = _value_end(text, m.end())
+        if end == m.end():
+            continue
+        out.append(text[pos : m.end()])
+        out.append(f"'{TEXT_MASK}'")
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _mask_secret_url(m: re.Match[str]) -> str:
+    """A webhook URL in free text (its path is the secret) keeps its scheme and host only;
+    passwords and secret parameters in other URLs are the patterns' job above."""
+    url = m.group(0)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # not a URL after all (an odd port, a bracket): leave it
+        return url
+    if SECRET_PATH_RE.search(parts.path) or (host in _WEBHOOK_HOSTS and parts.path.strip("/")):
+        return f"{parts.scheme}://{parts.netloc}/{TEXT_MASK}"
+    return url
+
+
 def redact_text(text: str) -> str:
-    """``text`` with anything that looks like a password replaced by ``***``."""
+    """``text`` with anything that looks like a secret replaced by ``***``: passwords in
+    URLs and conninfo, values under secret-named keys in JSON or Python reprs (strings,
+    numbers, lists, objects: whole), bearer tokens and webhook URLs."""
     for pattern, replacement in _TEXT_PATTERNS:
         text = pattern.sub(lambda m, r=replacement: m.group("keep") + r, text)
-    return text
+    text = _mask_quoted_keys(text)
+    text = _BEARER.sub(lambda m: m.group("keep") + TEXT_MASK, text)
+    return _URL.sub(_mask_secret_url, text)
 
 
 _PASSWORD_PARAM = re.compile(r"password\s*=", re.IGNORECASE)

@@ -17,14 +17,17 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
 
-import psycopg
 import pytest
-from psycopg import sql
 from sqlalchemy import Engine
 
 from console.db.embedded import EmbeddedServer, ServerAddress
 from console.db.engine import EngineSettings, make_engine
 from console.db.migrator import ensure_schema
+from tests.helpers.databases import create_database, drop_database
+
+# Shared fixtures (a seeded database and page context for table pages, the tail's
+# conninfo) and the check that no test logs an unexpected warning.
+pytest_plugins = ["tests.helpers.ui_tables", "tests.helpers.tail", "tests.helpers.logcheck"]
 
 TEMPLATE_DB = "autopr_test_template"
 
@@ -48,27 +51,6 @@ def pg_server() -> Iterator[EmbeddedServer]:
 @pytest.fixture(scope="session")
 def pg_address(pg_server: EmbeddedServer) -> ServerAddress:
     return pg_server.address
-
-
-def admin_connect(address: ServerAddress) -> psycopg.Connection:
-    return psycopg.connect(address.conninfo("postgres"), autocommit=True)
-
-
-def create_database(address: ServerAddress, name: str, template: str | None = None) -> None:
-    with admin_connect(address) as conn:
-        stmt = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
-        if template:
-            stmt = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(name), sql.Identifier(template)
-            )
-        conn.execute(stmt)
-
-
-def drop_database(address: ServerAddress, name: str) -> None:
-    with admin_connect(address) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from console.cli import main
 from console.profiles import Profile, ProfileStore
-from tests.actions_fixtures import (
+from tests.helpers.actions import (
     EV,
     EX,
     INT,

@@ -13,7 +13,7 @@ from console.actions.executions import bulk_retry, cancel_execution
 from console.actions.selection import matching_items
 from console.actions.workflows import reorder_actions
 from console.db.engine import make_engine
-from tests.actions_fixtures import ACT, AUDIT, EX, make_ctx
+from tests.helpers.actions import ACT, AUDIT, EX, make_ctx
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select, text, update
 from console.actions import errors
 from console.actions.errors import ActionError, BulkItem
 from console.actions.executions import bulk_cancel, bulk_retry, cancel_execution, retry_execution
-from tests.actions_fixtures import EX, audit_rows, execution, make_ctx, row, workflow
+from tests.helpers.actions import EX, audit_rows, execution, make_ctx, row, workflow
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from console.actions.tx import Tx, perform, verify_committed
 from console.db.connection import Database, open_database
 from console.db.engine import make_engine
 from console.profiles import Profile
-from tests.actions_fixtures import EX, audit_rows, execution, make_ctx, row, workflow
+from tests.helpers.actions import EX, audit_rows, execution, make_ctx, row, workflow
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def test_read_only_reason_refuses(engine: Engine) -> None:
 
 def test_connection_lost_before_commit_is_not_done(engine: Engine, pg_address) -> None:
     ex = execution(engine, workflow(engine)["id"], "running")
-    from tests.conftest import admin_connect
+    from tests.helpers.databases import admin_connect
 
     def cancel_then_lose_connection(tx: Tx):
         result = cancel_step(ex["execution_id"])(tx)
@@ -129,7 +129,7 @@ def test_connection_lost_after_the_server_committed_is_done(
     """COMMIT reached the server, the answer never came back: re-reading says "done"."""
     from sqlalchemy.engine import make_url
 
-    from tests.actions_proxy import CommitCutter
+    from tests.helpers.proxy import CommitCutter
 
     ex = execution(engine, workflow(engine)["id"], "running")
     socket_path = pg_address.socket_dir / f".s.PGSQL.{pg_address.port}"

@@ -24,7 +24,7 @@ from console.actions.workflows import (
     set_workflow_status,
 )
 from console.secret_policy import MASK
-from tests.actions_fixtures import (
+from tests.helpers.actions import (
     ACT,
     EV,
     INT,

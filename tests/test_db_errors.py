@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError
 
 from console.actions.dberrors import explain
 from console.db import errors
-from tests.conftest import admin_connect
+from tests.helpers.databases import admin_connect
 
 
 def _raised(engine, *statements: str) -> DBAPIError:

@@ -12,7 +12,7 @@ import pytest
 from console.cli import main
 from console.db.embedded import ServerAddress
 from console.db.urls import libpq_conninfo, normalize_url
-from tests.conftest import create_database, drop_database
+from tests.helpers.databases import create_database, drop_database
 
 
 def _count(url: str, table: str = "workflows") -> int:
@@ -68,7 +68,7 @@ def test_demo_refuses_a_server_not_on_this_machine_unless_declared_dev(
 ) -> None:
     from sqlalchemy.engine import make_url
 
-    from tests.actions_proxy import CommitCutter
+    from tests.helpers.proxy import CommitCutter
 
     # The test database named as a remote server (libpq's hostaddr reaches a local proxy).
     proxy = CommitCutter(pg_address.socket_dir / f".s.PGSQL.{pg_address.port}")

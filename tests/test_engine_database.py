@@ -212,7 +212,8 @@ def test_tail_and_export_find_engine_ids(adopted, tmp_path) -> None:
         assert resolve_execution(conn, done_code[:-3]).id == done_id  # a unique prefix
         with pytest.raises(LookupError, match="more than one"):
             resolve_execution(conn, "issue-triage_")
-    assert export_execution_log(_conninfo(url), done_id, tmp_path / "log.txt") == 3
+    connect = lambda: psycopg.connect(_conninfo(url))  # noqa: E731
+    assert export_execution_log(connect, done_id, tmp_path / "log.txt") == 3
     out = subprocess.run(
         [sys.executable, "-m", "console", "tail", "--url", url, "--environment", "dev",
          "--execution", done_code[:-3], "--format", "jsonl"],
@@ -255,9 +256,8 @@ def test_cli_cancel_by_engine_id_prefix_with_the_engine_clock_ahead(adopted) -> 
 
 
 def test_actions_write_engine_rows(adopted) -> None:
-    from actions_fixtures import make_ctx
-
     from console.actions import events, executions, integrations, triggers, workflows
+    from tests.helpers.actions import make_ctx
 
     url, ids, db = adopted
     ctx = make_ctx(db.engine, "dev")

@@ -16,7 +16,7 @@ from console.cli import main
 from console.db.connection import open_database
 from console.environments import ASSUMED_NOTE
 from console.profiles import ProfileError, ProfileStore, profile_from_url, resolve_profile
-from tests.actions_fixtures import EX, audit_rows, execution, row, workflow
+from tests.helpers.actions import EX, audit_rows, execution, row, workflow
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSUMED_PROD = f"prod ({ASSUMED_NOTE})"
@@ -134,7 +134,7 @@ def remote_url(db_url: str, pg_address) -> Iterator[str]:
     libpq's ``hostaddr`` sends the connection to a local TCP proxy in front of the
     test server, so the URL names a server that is not this machine but really connects.
     """
-    from tests.actions_proxy import CommitCutter
+    from tests.helpers.proxy import CommitCutter
 
     proxy = CommitCutter(pg_address.socket_dir / f".s.PGSQL.{pg_address.port}")
     url = make_url(db_url).set(

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from catalog_dump import catalog_dump
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -20,6 +19,7 @@ from console.db.connection import open_database
 from console.db.migrator import MigrationRefused, SchemaState, script_directory
 from console.db.urls import libpq_conninfo
 from console.profiles import Profile, ProfileStore
+from tests.helpers.catalog import catalog_dump
 
 ROOT = Path(__file__).resolve().parents[1]
 

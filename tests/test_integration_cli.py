@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from console.cli import main
 from console.profiles import Profile, ProfileStore
 from console.secret_policy import MASK
-from tests.actions_fixtures import INT, audit_rows, integration, row
+from tests.helpers.actions import INT, audit_rows, integration, row
 
 CONFIG = {
     "channel": "#ops",

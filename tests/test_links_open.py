@@ -24,7 +24,7 @@ from console.profiles import Profile, ProfileStore
 from console.ui import reach
 from console.ui.main_window import build_main_window
 from console.ui.single_instance import send
-from tests.conftest import create_database, drop_database
+from tests.helpers.databases import create_database, drop_database
 
 REPO = Path(__file__).resolve().parents[1]
 TIMEOUT_S = 60

@@ -33,7 +33,8 @@ from console.queries.details import log_detail
 from console.queries.keyset import WindowQuery, fetch_window, window_sql
 from console.queries.position import merge_histograms, position_map
 from console.queries.specs import LOGS
-from tests.conftest import create_database, drop_database
+from tests.helpers.actions import dev_write_ctx
+from tests.helpers.databases import create_database, drop_database
 from tests.helpers.loadgen import finish_execution, insert_line, make_execution
 
 SCALE_TEMPLATE = "autopr_test_scale005_template"
@@ -107,7 +108,9 @@ def test_partition_online_keeps_every_row_and_every_query(scale_url: str) -> Non
     time.sleep(0.2)
     messages: list[str] = []
     try:
-        report = Partitioner(conninfo, months_ahead=2, progress=messages.append).run()
+        report = Partitioner(conninfo, months_ahead=2, progress=messages.append).run(
+            dev_write_ctx()
+        )
     finally:
         writer.stop.set()
         writer.join()
@@ -190,7 +193,7 @@ def test_notify_cascade_and_rerun_on_the_partitioned_table(db_url: str) -> None:
     a, _ = make_execution(conninfo)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         insert_line(conn, a, "before partitioning")
-    Partitioner(conninfo, months_ahead=1).run()
+    Partitioner(conninfo, months_ahead=1).run(dev_write_ctx())
     with (
         psycopg.connect(conninfo, autocommit=True) as listener,
         psycopg.connect(conninfo, autocommit=True) as conn,
@@ -224,16 +227,16 @@ def test_notify_cascade_and_rerun_on_the_partitioned_table(db_url: str) -> None:
         conn.execute("DELETE FROM workflow_executions WHERE id = %s", (a,))
         assert conn.execute("SELECT count(*) FROM execution_logs").fetchone()[0] == 0
     # rerun: nothing new at the same horizon, two more months at a longer one
-    again = Partitioner(conninfo, months_ahead=1).run()
+    again = Partitioner(conninfo, months_ahead=1).run(dev_write_ctx())
     assert not again.converted and again.created == []
-    more = Partitioner(conninfo, months_ahead=3).run()
+    more = Partitioner(conninfo, months_ahead=3).run(dev_write_ctx())
     assert len(more.created) == 2
 
 
 def test_months_ahead_moves_stray_rows_out_of_the_default_partition(db_url: str) -> None:
     conninfo = _conninfo(db_url)
     a, _ = make_execution(conninfo)
-    Partitioner(conninfo, months_ahead=0).run()
+    Partitioner(conninfo, months_ahead=0).run(dev_write_ctx())
     far = add_months(month_start(datetime.now(UTC)), 2) + timedelta(days=3)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(
@@ -241,7 +244,7 @@ def test_months_ahead_moves_stray_rows_out_of_the_default_partition(db_url: str)
             (a, far),
         )
         assert conn.execute(f"SELECT count(*) FROM {DEFAULT}").fetchone()[0] == 1
-    report = Partitioner(conninfo, months_ahead=3).run()
+    report = Partitioner(conninfo, months_ahead=3).run(dev_write_ctx())
     assert report.moved_rows == 1
     with psycopg.connect(conninfo) as conn:
         assert conn.execute(f"SELECT count(*) FROM {DEFAULT}").fetchone()[0] == 0
@@ -255,10 +258,10 @@ def test_tail_is_exactly_once_on_the_partitioned_table(db_url: str) -> None:
 
     from tests.helpers.loadgen import WriterPlan
     from tests.helpers.loadgen import run_writer as write
-    from tests.test_tail_cli import start_tail, table_ids, wait_until_live
+    from tests.helpers.tail import start_tail, table_ids, wait_until_live
 
     conninfo = libpq_conninfo(make_url(db_url))
-    Partitioner(conninfo, months_ahead=1).run()
+    Partitioner(conninfo, months_ahead=1).run(dev_write_ctx())
     a, code = make_execution(conninfo)
     proc = start_tail(db_url, "--execution", code, "--format", "jsonl")
     wait_until_live(proc)

@@ -16,6 +16,7 @@ from console.logstore.layout import read_layout
 from console.logstore.partition import Partitioner
 from console.logstore.retention import RetentionError, apply_plan, make_plan, parse_age
 from console.profiles import Profile, ProfileStore
+from tests.helpers.actions import dev_write_ctx
 from tests.helpers.loadgen import finish_execution, make_execution
 
 AGES_DAYS = (195, 150, 120, 100, 60, 10, 1)
@@ -63,8 +64,8 @@ def test_partitioned_drops_whole_months_and_keeps_running_lines(db_url, profiles
     conninfo = libpq_conninfo(normalize_url(db_url))
     # partitioned as if 200 days ago, so past months have partitions of their own
     past = datetime.now(UTC) - timedelta(days=200)
-    Partitioner(conninfo, months_ahead=8, clock=lambda: past).run()
-    Partitioner(conninfo, months_ahead=1).run()
+    Partitioner(conninfo, months_ahead=8, clock=lambda: past).run(dev_write_ctx())
+    Partitioner(conninfo, months_ahead=1).run(dev_write_ctx())
     _fill(conninfo)
     engine = make_engine(db_url)
     try:
@@ -127,3 +128,43 @@ def test_dry_run_and_bad_ages(db_url, profiles, capsys) -> None:
         assert len(err) == 1 and "--older-than" in err[0]
     with pytest.raises(RetentionError):
         parse_age("")
+
+
+def test_partition_drop_never_locks_the_executions_readers_hold(db_url, monkeypatch) -> None:
+    """A drop while a reader holds workflow_executions and workflow_actions open: the
+    partition goes without waiting for it (no lock on those tables: DROP, not DETACH);
+    a large analysed partition's line count is the statistics' estimate, said so."""
+    from console.logstore import retention
+
+    conninfo = libpq_conninfo(normalize_url(db_url))
+    past = datetime.now(UTC) - timedelta(days=200)
+    Partitioner(conninfo, months_ahead=8, clock=lambda: past).run(dev_write_ctx())
+    Partitioner(conninfo, months_ahead=1).run(dev_write_ctx())
+    _fill(conninfo)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("ANALYZE execution_logs")
+    monkeypatch.setattr(retention, "ESTIMATE_FROM_ROWS", 2)  # "large" at this size
+    engine = make_engine(db_url)
+    reader = psycopg.connect(conninfo)  # a transaction left open, as a slow page's would be
+    try:
+        reader.execute("SELECT count(*) FROM workflow_executions")
+        reader.execute("SELECT count(*) FROM workflow_actions")
+        with engine.connect() as conn:
+            plan = make_plan(conn, parse_age("90d"))
+        assert plan.estimated and "remove about 12 log lines" in plan.summary()
+        assert "estimated from the table statistics" in plan.details()
+        ctx = ActionContext(engine, "dev", "dev", WriteGuard("dev", "dev"))
+        report = apply_plan(ctx, plan, confirmed=True)
+        assert report.dropped and report.estimated
+        assert reader.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+    finally:
+        reader.close()
+        engine.dispose()
+    assert _messages(conninfo) == _expected_after(90)
+    with psycopg.connect(conninfo) as conn:
+        after = conn.execute(
+            "SELECT after FROM audit_log WHERE action = 'logs.retain' AND after ? 'dropped'"
+        ).fetchall()
+    dropped = [a[0] for a in after if a[0]["dropped"]]
+    assert dropped and all("rows_estimated" in a for a in dropped)
+    assert any(a["rows_estimated"] for a in dropped)

@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import psycopg
-from catalog_dump import catalog_dump
 from sqlalchemy.engine import make_url
 
 from console.db.urls import libpq_conninfo
+from tests.helpers.catalog import catalog_dump
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT = {

@@ -100,13 +100,14 @@ def test_palette_lists_menu_actions_and_opens_a_typed_execution(qtbot, demo_engi
         assert any(wanted in e.text for e in actions), [e.text for e in actions]
 
     qtbot.keyClicks(palette.input, "pr-review_2026-12")
-    qtbot.waitUntil(lambda: palette.answered_for == "pr-review_2026-12", timeout=10_000)
+    # Enter at once: the palette waits for the rows of what was typed, then opens the first.
+    qtbot.keyClick(palette.input, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not palette.isVisible(), timeout=10_000)
+    assert palette.answered_for == "pr-review_2026-12"
     with demo_engine.connect() as conn:
         want = [label for kind, label in oracle(conn, "pr-review_2026-12")]
     assert [e.text for e in palette.db_entries] == want == [ENGINE_ID]
     assert palette.last_query_ms is not None
-    qtbot.keyClick(palette.input, Qt.Key.Key_Return)
-    assert not palette.isVisible()
     page = win.pages["executions"]
     qtbot.waitUntil(lambda: bool(page.selected_ids()), timeout=CONNECT_TIMEOUT_MS)
     assert page.model.row_at(page.view.currentIndex().row()).raw["execution_id"] == ENGINE_ID
@@ -116,5 +117,5 @@ def test_palette_lists_menu_actions_and_opens_a_typed_execution(qtbot, demo_engi
     qtbot.keyClicks(palette.input, "go to logs")
     assert palette.shown[0].text == "Go to Logs"
     qtbot.keyClick(palette.input, Qt.Key.Key_Return)
-    assert win.current_key() == "logs"
+    qtbot.waitUntil(lambda: win.current_key() == "logs", timeout=10_000)
     win.close()

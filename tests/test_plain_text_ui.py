@@ -24,7 +24,7 @@ from console.ui.plain import plain_tip
 from console.ui.tables import columns
 from console.ui.tables import details as panes
 from console.ui.tasks import TaskRunner
-from tests.actions_fixtures import event, execution, integration, make_ctx, workflow
+from tests.helpers.actions import event, execution, integration, make_ctx, workflow
 
 EVIL = '<b>x</b><img src="file:///etc/hostname">'
 

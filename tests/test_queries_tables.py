@@ -14,7 +14,7 @@ from console.queries.keyset import Sort, WindowQuery, fetch_window, window_sql
 from console.queries.position import position_map
 from console.secret_policy import MASK
 from console.secret_policy import mask as mask_secrets
-from tests.test_queries_seed import seed_engine
+from tests.helpers.seeding import seed_engine
 
 
 @pytest.fixture

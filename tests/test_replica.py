@@ -34,12 +34,12 @@ from console.db.embedded import EmbeddedServer
 from console.db.engine import EngineSettings, make_engine
 from console.db.migrator import ensure_schema
 from console.db.replica import ReadRouter, replica_engine
-from console.profiles import Profile, ProfileStore
+from console.profiles import Profile, ProfileError, ProfileStore
 from console.queries.keyset import WindowQuery, fetch_window
 from console.queries.specs import EXECUTIONS
 from tests.helpers.loadgen import WriterPlan, finish_execution, make_execution
 from tests.helpers.loadgen import run_writer as write
-from tests.standby import make_standby
+from tests.helpers.standby import make_standby
 
 DB = "autopr_replica"
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -235,6 +235,48 @@ def test_several_replicas_the_one_that_answers_reads(pair, tmp_path) -> None:
             assert conn.execute(text("SELECT pg_is_in_recovery()")).scalar() is True
     finally:
         db.close()
+
+
+def test_replica_named_as_a_libpq_service(pair, tmp_path, monkeypatch, capsys) -> None:
+    from console.cli import main
+
+    primary, standby = pair
+    services = tmp_path / "pg_service.conf"
+    services.write_text(
+        f"[standby]\nhost={standby.address.socket_dir}\nport={standby.address.port}\n"
+        f"dbname={DB}\nuser=postgres\n"
+    )
+    monkeypatch.setenv("PGSERVICEFILE", str(services))
+    store = ProfileStore(tmp_path / "profiles.toml")
+    store.save(
+        Profile(
+            "svc",
+            environment="dev",
+            url=primary.address.url(DB),
+            replica_service="standby other",
+        )
+    )
+    assert 'replica_service = [\n    "standby",\n    "other",\n]' in store.path.read_text()
+    loaded = store.get("svc")
+    assert loaded.replica_services == ["standby", "other"]
+    db = open_database(loaded)  # "other" is not in the service file: the standby answers
+    try:
+        assert db.read_source().server == "replica"
+        assert "service=standby" in db.replica.describe_replica()
+        with db.reader.connect() as conn:
+            assert conn.execute(text("SELECT pg_is_in_recovery()")).scalar() is True
+            assert conn.execute(text("SELECT current_database()")).scalar() == DB
+    finally:
+        db.close()
+    with pytest.raises(ProfileError, match="replica_service must be service names"):
+        store.save(
+            Profile("bad", environment="dev", url="postgresql://h/db", replica_service="a=b")
+        )
+    # profile add --replica-service (the profiles file of the test's config dir)
+    args = ["profile", "add", "svc2", "--url", primary.address.url(DB), "--environment", "dev"]
+    args += ["--replica-service", "standby", "--no-password"]
+    assert main(args) == 0, capsys.readouterr().err
+    assert ProfileStore().get("svc2").replica_services == ["standby"]
 
 
 def test_window_with_an_ad_hoc_replica_reads_its_pages_from_it(pair, qtbot) -> None:

@@ -23,7 +23,7 @@ from console.db.engine import make_engine
 from console.profiles import Profile
 from console.ui import main_window as mw
 from console.ui.main_window import build_main_window
-from tests.test_queries_seed import seed_engine
+from tests.helpers.seeding import seed_engine
 
 WAIT_MS = 60_000
 

@@ -25,7 +25,7 @@ from console.profiles import profile_from_url
 from console.ui.pages import PageContext
 from console.ui.tables.jsontree import JsonTree
 from console.ui.tasks import TaskRunner
-from tests.test_ui_tables import PAGES, settle
+from tests.helpers.ui_tables import PAGES, settle
 
 MB = 1024 * 1024
 MAX_CELL = 2_000  # what any one cell may show
@@ -111,7 +111,7 @@ def seed(conninfo: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def odd_url(pg_address, template_db) -> Iterator[str]:
-    from tests.conftest import create_database, drop_database
+    from tests.helpers.databases import create_database, drop_database
 
     name = "resilience_data"
     drop_database(pg_address, name)

@@ -190,6 +190,33 @@ def test_json_containment_filters_answer_or_explain(seeded, doc, index):
     assert isinstance(answer, list | FilterError)
 
 
+storable_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=8
+)
+storable_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**4299), max_value=10**4299)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | storable_text
+    | st.sampled_from(["\\u0000", "\\", "C:\\u0000x", 10**4_299]),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(storable_text, children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@SETTINGS
+@given(value=storable_values, index=st.sampled_from([0, 3, 4]))
+def test_json_that_jsonb_stores_is_never_refused(seeded, value, index):
+    """No false refusals: what jsonb accepts gets rows (the six characters \\u0000 included)."""
+    doc = json.dumps(value)
+    answer = _answer_or_explain(seeded, TABLE_SPECS[index], {"json": doc}, f"json {doc[:80]!r}")
+    assert isinstance(answer, list), answer
+    assert parse_and_check("action.config", json.dumps({"k": value})) == {"k": value}
+
+
 def test_json_filter_matches_by_containment(seeded):
     rows = _window(seeded, specs.WORKFLOWS, {"json": '{"a": 1}'})
     assert [r["name"] for r in rows] == ["it's \\ 100% _done_"]

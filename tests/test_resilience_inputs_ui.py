@@ -19,8 +19,8 @@ from console.ui import settings
 from console.ui.actions.json_editor import JsonEditorDialog
 from console.ui.tables.filterbar import CustomRangeDialog
 from console.ui.tasks import TaskRunner
+from tests.helpers.ui_tables import make_page, model_ids, settle
 from tests.test_resilience_inputs import local_zone
-from tests.test_ui_tables import PAGES, ctx, db, make_page, model_ids, seeded_url, settle  # noqa: F401
 
 PROFILE = "tables-test"
 # (page, what console.ini holds, the filters kept, the key reported as not applied)
@@ -49,7 +49,7 @@ SAVED = [
 
 
 @pytest.mark.parametrize("zone", ["UTC", "America/Los_Angeles"])
-def test_saved_filters_of_any_type_never_break_a_page(qtbot, ctx, db, zone) -> None:  # noqa: F811
+def test_saved_filters_of_any_type_never_break_a_page(qtbot, ctx, db, zone) -> None:
     messages = ctx.extras["messages"]
     with local_zone(zone):
         for key, saved, kept, reported in SAVED:
@@ -68,7 +68,7 @@ def test_saved_filters_of_any_type_never_break_a_page(qtbot, ctx, db, zone) -> N
             print(f"{key}: {notes[0]}")
 
 
-def test_hand_edited_console_ini_never_breaks_a_page(qtbot, ctx, db) -> None:  # noqa: F811
+def test_hand_edited_console_ini_never_breaks_a_page(qtbot, ctx, db) -> None:
     """Written the way a person edits the file: JSON without INI quoting (QSettings
     splits it at the commas), broken JSON, another JSON type, a 5,000-digit number."""
     messages = ctx.extras["messages"]
@@ -90,7 +90,7 @@ def test_hand_edited_console_ini_never_breaks_a_page(qtbot, ctx, db) -> None:  #
 
 
 @pytest.mark.parametrize("zone", ["UTC", "America/Los_Angeles", "Pacific/Kiritimati"])
-def test_custom_range_picker_first_and_last_day(qtbot, ctx, db, zone) -> None:  # noqa: F811
+def test_custom_range_picker_first_and_last_day(qtbot, ctx, db, zone) -> None:
     with local_zone(zone):
         page = make_page(qtbot, ctx, "executions", db)
         everything = model_ids(page)
@@ -108,7 +108,7 @@ def test_custom_range_picker_first_and_last_day(qtbot, ctx, db, zone) -> None:  
         print(f"{zone}: {labels}")
 
 
-def test_filter_box_explains_a_huge_integer_and_keeps_the_rows(qtbot, ctx, db) -> None:  # noqa: F811
+def test_filter_box_explains_a_huge_integer_and_keeps_the_rows(qtbot, ctx, db) -> None:
     page = make_page(qtbot, ctx, "workflows", db)
     shown = model_ids(page)
     page.apply_filters({"json": '{"max_retries": %s}' % ("9" * 5_000)})

@@ -310,8 +310,9 @@ def conn(request: pytest.FixtureRequest, engine: Engine, db_url: str):
     if request.param == "partitioned":
         from console.db.urls import libpq_conninfo, normalize_url
         from console.logstore.partition import Partitioner
+        from tests.helpers.actions import dev_write_ctx
 
-        Partitioner(libpq_conninfo(normalize_url(db_url)), months_ahead=2).run()
+        Partitioner(libpq_conninfo(normalize_url(db_url)), months_ahead=2).run(dev_write_ctx())
     with engine.connect() as c:
         yield c
 

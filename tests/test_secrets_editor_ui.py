@@ -18,7 +18,7 @@ from console.ui.actions.json_editor import JsonEditorDialog
 from console.ui.pages import PageContext
 from console.ui.tables.integrations_page import IntegrationsPage
 from console.ui.tasks import TaskRunner
-from tests.actions_fixtures import INT, audit_rows, integration, row
+from tests.helpers.actions import INT, audit_rows, integration, row
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from console.queries import details
 from console.secret_policy import MASK, mask
 from console.tail.export import export_execution_log
 from console.ui import settings
-from tests.actions_fixtures import (
+from tests.helpers.actions import (
     ACT,
     INT,
     TRG,

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from tests.helpers.logcheck import AUDITED, Collector, unexpected
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,7 +20,7 @@ def test_import_contracts_hold():
     database drivers; the CLI imports the window only from the commands that open it."""
     exe = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
     done = subprocess.run(
-        [exe, "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
+        [exe, str(ROOT / "pyproject.toml"), "--no-cache"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -36,3 +41,25 @@ def test_types_check():
         timeout=600,
     )
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+
+
+@pytest.mark.expects_log_warnings
+def test_a_test_may_expect_warnings(caplog):
+    logging.getLogger("console.example").warning("provoked on purpose")
+    assert [r.getMessage() for r in caplog.records] == ["provoked on purpose"]
+
+
+def test_an_unexpected_warning_fails_the_test():
+    collector = Collector()
+    logger = logging.getLogger("console.example.isolated")
+    logger.propagate = False  # this test's own autouse check must not see the record
+    logger.addHandler(collector)
+    try:
+        logger.info("fine")
+        assert unexpected(collector.records) is None
+        logger.error("a background task failed")
+    finally:
+        logger.removeHandler(collector)
+    failure = unexpected(collector.records)
+    assert failure is not None and "ERROR console.example.isolated: a background" in failure
+    assert "test_shape" in AUDITED

@@ -19,7 +19,7 @@ from console.db.migrator import ensure_schema
 from console.db.urls import libpq_conninfo
 from console.tail.engine import TailEngine, TailError, TailOptions, TailState
 from console.tail.lines import TailLine
-from console.tail.loadgen import (
+from tests.helpers.loadgen import (
     WriterPlan,
     finish_execution,
     insert_line,

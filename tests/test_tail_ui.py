@@ -105,15 +105,18 @@ def test_model_multiline_messages_wrap_and_page_older(qtbot):
     assert model.oldest()[R_MESSAGE] == "line 1"
 
 
-def test_exact_time_cache_gives_the_shells_exact_format(qtbot):
+def test_clock_time_cache_gives_the_policys_log_line_format(qtbot):
     from console.ui import timefmt
-    from console.ui.tail.model import exact_time
+    from console.ui.tail.model import clock_time
 
     base = datetime(2026, 11, 25, 9, 3, 12, tzinfo=UTC)
     stamps = [base + timedelta(microseconds=i * 123_457) for i in range(40)]
-    for utc in (False, True):
-        timefmt.set_utc(utc)
-        assert [exact_time(t) for t in stamps] == [timefmt.exact(t, millis=True) for t in stamps]
+    for reference in (base + timedelta(minutes=5), base + timedelta(days=3)):
+        for utc in (False, True):
+            timefmt.set_utc(utc)
+            assert [clock_time(t, reference) for t in stamps] == [
+                timefmt.clock(t, reference) for t in stamps
+            ]
     timefmt.set_utc(False)
 
 

@@ -24,7 +24,7 @@ from console.db.connection import ConnectionFailed, Database, open_database
 from console.db.engine import EngineSettings, make_engine
 from console.db.migrator import ensure_schema
 from console.profiles import Profile, ProfileError, ProfileStore, validate_profile
-from tests.ssh_tls_servers import (
+from tests.helpers.ssh_tls import (
     CERT_ROLE,
     CLIENT_KEY_PASSPHRASE,
     PKI,
@@ -160,7 +160,8 @@ def test_profiles_carry_ssh_and_tls_settings_and_refuse_nonsense(tmp_path) -> No
         ({"sslkey": "/k"}, "sslkey needs sslcert"),
         ({"sslmode": "disable", "sslrootcert": "/ca"}, "certificate files need sslmode"),
         ({"embedded": True, "host": None, "ssh": "ops@b"}, "never reached over ssh"),
-        ({"ssh": "ops@b", "replica_url": "postgresql://r/db"}, "replica_url is not reached"),
+        ({"ssh": "ops@b", "replica_service": "standby"}, "not replica_service"),
+        ({"ssh": "ops@b", "replica_url": "postgresql:///db?host=/run/pg"}, "socket directory"),
     ):
         with pytest.raises(ProfileError) as caught:
             validate_profile(Profile("bad", **{"host": "db", **bad}))
@@ -181,6 +182,44 @@ def test_verify_full_connects_and_reads_pg_stat_ssl(servers: Servers, dbname: st
         assert db.via is None
     finally:
         db.close()
+
+
+def test_a_replica_behind_the_bastion_is_read_through_its_own_forward(
+    servers: Servers, dbname: str
+) -> None:
+    """The replica (the same TLS server, named again as a replica) is reached through a
+    forward of its own on the profile's bastion: the reads never go around it."""
+    pg = servers.pg
+    replica = f"postgresql://{TLS_ROLE}@localhost:{pg.port}/{dbname}?sslmode=verify-full"
+    replica += f"&sslrootcert={servers.pki.ca}"
+    profile = tls_profile(servers, dbname, **via_bastion(servers), replica_url=replica)
+    db = open_database(profile)
+    try:
+        assert db.via == "127.0.0.1" and db.replica is not None
+        [tunnel] = db.replica.tunnels
+        assert tunnel.is_up and tunnel is not db.tunnel
+        assert tunnel.local_port not in (db.tunnel.local_port, pg.port)
+        assert tunnel.command()[-1] == db.tunnel.command()[-1]  # the same bastion
+        url = db.replica.replica_url
+        assert (url.host, url.port, url.query["hostaddr"]) == (
+            "localhost",
+            tunnel.local_port,
+            "127.0.0.1",
+        )
+        assert f"port={tunnel.local_port}" in db.read_conninfo()  # the tail's reads too
+        assert db.read_source().server == "replica"
+        with db.reader.connect() as conn:
+            # the server answers on its own port; we spoke to the forward's
+            assert conn.exec_driver_sql("SELECT inet_server_port()").scalar() == pg.port
+            assert conn.exec_driver_sql("SELECT current_setting('application_name')").scalar() == (
+                "autopr-console-replica"
+            )
+            assert conn.exec_driver_sql(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+            ).scalar()
+    finally:
+        db.close()
+    assert not tunnel.is_up  # closed with the profile
 
 
 def test_certificate_errors_are_explained_in_one_line(servers: Servers, dbname: str) -> None:
@@ -399,7 +438,7 @@ def test_window_through_tunnel_and_tls_pages_tail_action_and_sshd_restart(
     from console.ui.actions.controller import ActionController
     from console.ui.main_window import build_main_window
     from tests.helpers.loadgen import insert_line, make_execution
-    from tests.test_queries_seed import seed_engine
+    from tests.helpers.seeding import seed_engine
 
     admin_url = servers.pg.admin_url(dbname)
     admin_info = psycopg.conninfo.make_conninfo(

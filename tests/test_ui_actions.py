@@ -25,7 +25,7 @@ from console.ui.actions.controller import ActionController
 from console.ui.actions.dialogs import BulkSummaryDialog, ConfirmDialog
 from console.ui.actions.json_editor import JsonEditorDialog
 from console.ui.tasks import TaskRunner
-from tests.actions_fixtures import EX, WF, audit_rows, execution, make_ctx, row, workflow
+from tests.helpers.actions import EX, WF, audit_rows, execution, make_ctx, row, workflow
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from console.profiles import Profile
 from console.ui.actions import audit_page
 from console.ui.pages import PageContext
 from console.ui.tasks import TaskRunner
-from tests.actions_fixtures import execution, make_ctx, workflow
+from tests.helpers.actions import execution, make_ctx, workflow
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from console.ui.actions.editors import WorkflowActionsDialog
 from console.ui.actions.json_editor import JsonEditorDialog
 from console.ui.pages import PageContext
 from console.ui.tasks import TaskRunner
-from tests.actions_fixtures import ACT, EX, WF, action, execution, row, workflow
+from tests.helpers.actions import ACT, EX, WF, action, execution, row, workflow
 
 
 @pytest.fixture
@@ -166,7 +166,7 @@ def test_workflow_menu_reorders_and_edits_config(qtbot, runner, dev_db, engine, 
 
 
 def test_integration_editor_keeps_masked_secrets(qtbot, runner, dev_db, engine):
-    from tests.actions_fixtures import INT, audit_rows, integration
+    from tests.helpers.actions import INT, audit_rows, integration
 
     integ = integration(
         engine, "slack-ops", type="slack", config={"channel": "#a", "token": "s3cret"}
@@ -194,7 +194,7 @@ def test_integration_editor_keeps_masked_secrets(qtbot, runner, dev_db, engine):
 
 def test_triggers_dialog(qtbot, runner, dev_db, engine):
     from console.ui.actions.editors import TriggersDialog
-    from tests.actions_fixtures import TRG, trigger
+    from tests.helpers.actions import TRG, trigger
 
     wf = workflow(engine, "ship")
     trg = trigger(engine, wf["id"], enabled=True, conditions={"branch": "main"})

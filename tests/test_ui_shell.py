@@ -20,7 +20,7 @@ from console.ui import settings, theme
 from console.ui.banner import MigrationDialog, UnlockDialog
 from console.ui.main_window import MainWindow, build_main_window, page_shortcuts
 from console.ui.pages import PageSpec
-from tests.conftest import admin_connect, create_database, drop_database
+from tests.helpers.databases import admin_connect, create_database, drop_database
 
 CONNECT_TIMEOUT_MS = 30_000
 KEYS = ("overview", "workflows", "executions", "logs", "integrations", "events", "tail")

@@ -10,7 +10,7 @@ import pytest
 from console.profiles import Profile, default_profiles
 from console.ui.main_window import MainWindow, build_main_window
 from console.ui.pages import page_specs
-from tests.conftest import create_database, drop_database
+from tests.helpers.databases import create_database, drop_database
 
 CONNECT_TIMEOUT_MS = 60_000
 

@@ -1,9 +1,10 @@
 """Watches: one statement for all of them, notices for the demo simulator's failures.
 
-This machine has no freedesktop notification service (no session bus), so the
-window's notices go to the RecordingNotifier, which stands behind the same
-``Notifier`` interface as the D-Bus and tray notifiers; a click is
-``click_last()``, which runs the same action a click on the real notice runs.
+The test machine has no desktop session (no session bus, no notification
+service, no tray), so the window's notices go to the RecordingNotifier, which
+stands behind the same ``Notifier`` interface as the D-Bus and tray notifiers; a
+click runs the same action a click on the real notice runs.  The D-Bus path
+itself is tested against a real bus in test_notify_dbus.py.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from console.profiles import Profile
 from console.queries.watches import evaluate
 from console.ui import reach
 from console.ui.main_window import build_main_window
-from console.ui.notify import DBusNotifier, RecordingNotifier
+from console.ui.notify import RecordingNotifier
 from console.ui.watch_manager import WatchManager, load_watches
 from console.watches import Thresholds, Watch, WatchList
 
@@ -110,7 +111,6 @@ def test_one_statement_answers_a_hundred_watches(demo_engine, capsys) -> None:
 def test_a_watched_execution_failing_in_the_simulator_notifies_and_opens(
     qtbot, demo_db_url, demo_engine
 ) -> None:
-    assert not DBusNotifier.available()  # hence the recording notifier (see the docstring)
     win = build_main_window(remember=False)
     hooks = reach.install(win, watches=False)
     notices = RecordingNotifier()
@@ -120,6 +120,23 @@ def test_a_watched_execution_failing_in_the_simulator_notifies_and_opens(
     win.show()
     win.connect_profile(Profile("demo", environment="dev", url=demo_db_url))
     qtbot.waitUntil(lambda: win.state == "connected", timeout=CONNECT_TIMEOUT_MS)
+
+    # The context menu watches the current row, and then offers to stop.
+    win.open_page("executions", {})
+    page = win.pages["executions"]
+    qtbot.waitUntil(lambda: bool(page.model.rows), timeout=CONNECT_TIMEOUT_MS)
+    page.view.selectRow(page.model.start)
+    page.view.setCurrentIndex(page.model.index(page.model.start, 0))
+    first = page.model.rows[0].raw["execution_id"]
+    menu = page.build_context_menu()
+    watch_action = next(a for a in menu.actions() if a.objectName() == "watchAction")
+    assert watch_action.text() == "Watch this execution"
+    watch_action.trigger()
+    assert Watch("execution", first) in manager.watches.watches
+    menu = page.build_context_menu()
+    texts = [a.text() for a in menu.actions()]
+    assert "Stop watching this execution" in texts and "Copy link" in texts
+    manager.toggle(Watch("execution", first))  # off again: the simulator's runs are watched
 
     sim = DemoSimulator(
         libpq_conninfo(normalize_url(demo_db_url)), FAST, guard=WriteGuard("dev", "dev")
@@ -167,8 +184,13 @@ def test_a_watched_execution_failing_in_the_simulator_notifies_and_opens(
     # A click on the notice opens the execution's row.
     notices.click(notice)
     page = win.pages["executions"]
-    qtbot.waitUntil(lambda: bool(page.selected_ids()), timeout=CONNECT_TIMEOUT_MS)
-    assert page.model.row_at(page.view.currentIndex().row()).raw["execution_id"] == execution_id
+
+    def shows_it() -> bool:
+        row = page.model.row_at(page.view.currentIndex().row())
+        return row is not None and row.raw["execution_id"] == execution_id
+
+    qtbot.waitUntil(shows_it, timeout=CONNECT_TIMEOUT_MS)
+    assert page.selected_ids() == [page.model.row_at(page.view.currentIndex().row()).id]
 
     # The watches are the profile's and survive a restart.
     assert set(load_watches("demo").targets("execution")) == watched

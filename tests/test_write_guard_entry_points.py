@@ -13,6 +13,7 @@ import argparse
 import ast
 import importlib
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +30,7 @@ from console.actions.tx import run_bulk
 from console.cli import build_parser, main
 from console.db.connection import Database, open_database
 from console.profiles import Profile, ProfileStore
-from tests.actions_fixtures import (
+from tests.helpers.actions import (
     EX,
     action,
     event,
@@ -61,6 +62,15 @@ def snapshot(engine: Engine) -> dict[str, list[str]]:
         for table in TABLES:
             rows = conn.execute(text(f"SELECT t::text FROM {table} t ORDER BY 1")).scalars()
             out[table] = list(rows)
+        out["catalog"] = list(
+            conn.execute(
+                text(
+                    "SELECT c.relname || ':' || c.relkind::text FROM pg_class c "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = 'public' ORDER BY 1"
+                )
+            ).scalars()
+        )
     return out
 
 
@@ -110,32 +120,59 @@ def action_entry_points() -> set[str]:
             continue
         tree = ast.parse(path.read_text())
         calls: dict[str, set[str]] = {}
-        for node in tree.body:
-            if isinstance(node, ast.FunctionDef):
-                called: set[str] = set()
-                for n in ast.walk(node):
-                    if isinstance(n, ast.Call) and isinstance(n.func, ast.Name):
-                        called.add(n.func.id)
-                    elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
-                        called.add(n.func.attr)
-                calls[node.name] = called
+        for name, node in _functions(tree):
+            called: set[str] = set()
+            for n in ast.walk(node):
+                if isinstance(n, ast.Call) and isinstance(n.func, ast.Name):
+                    called.add(n.func.id)
+                elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+                    called.add(n.func.attr)
+            calls[name] = called
         writers = {"perform", "run_bulk", "check_may_write"}
         while True:
-            more = {name for name, called in calls.items() if called & writers} - writers
+            more = {
+                name
+                for name, called in calls.items()
+                if called & {w.split(".")[-1] for w in writers}
+            } - writers
             if not more:
                 break
             writers |= more
         found |= {
             ".".join((*parts, name))
             for name in writers
-            if name in calls and not name.startswith("_")
+            if name in calls and not name.split(".")[-1].startswith("_")
         }
     return found
 
 
+def _functions(tree: ast.Module) -> Iterator[tuple[str, ast.FunctionDef]]:
+    """Module functions by name, and public classes' methods as ``Class.method``."""
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            yield node.name, node
+        elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef):
+                    yield f"{node.name}.{item.name}", item
+
+
 def _fn(qualified: str) -> Callable[..., Any]:
     module, name = qualified.rsplit(".", 1)
-    return getattr(importlib.import_module(f"console.{module}"), name)
+    try:
+        return getattr(importlib.import_module(f"console.{module}"), name)
+    except ModuleNotFoundError:  # Class.method
+        module, cls = module.rsplit(".", 1)
+        return getattr(getattr(importlib.import_module(f"console.{module}"), cls), name)
+
+
+def _partition(method: Callable, ctx: ActionContext, _w: dict) -> Any:
+    """``Partitioner.run`` on the prod database (its own connection, the primary's)."""
+    from console.db.urls import libpq_conninfo
+    from console.logstore.partition import Partitioner
+
+    conninfo = libpq_conninfo(ctx.engine.url)
+    return method(Partitioner(conninfo, months_ahead=1), ctx, confirmed=True)
 
 
 def _retention_plan(ctx: ActionContext):
@@ -187,6 +224,7 @@ ACTION_CALLS: dict[str, Callable[[Callable, ActionContext, dict], Any]] = {
         c, [BulkItem(str(w["ev_pending"]["id"]))], confirmed=True
     ),
     "logstore.retention.apply_plan": lambda f, c, w: f(c, _retention_plan(c), confirmed=True),
+    "logstore.partition.Partitioner.run": _partition,
 }
 
 
@@ -242,6 +280,92 @@ def test_bulk_asks_the_guard_again_before_every_batch(engine: Engine) -> None:
     statuses = [row(engine, EX, r["id"])["status"] for r in runs]
     assert statuses == ["cancelled"] * 2 + ["running"] * 3
     print(f"bulk: unlock lapsed after batch 1: {summary.headline()}")
+
+
+# ----------------------------------------------------------------- every SQL writer, by looking
+
+WRITE_SQL = re.compile(
+    r"\b(INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|TRUNCATE|COPY\s+\w+\s+FROM"
+    r"|CREATE\s+(UNIQUE\s+)?(TABLE|INDEX|DATABASE|EXTENSION|FUNCTION|TRIGGER|OR\s+REPLACE)"
+    r"|ALTER\s+(TABLE|INDEX)|DROP\s+(TABLE|INDEX|TRIGGER|DATABASE|FUNCTION)"
+    r"|(DETACH|ATTACH)\s+PARTITION)\b",
+    re.IGNORECASE,
+)
+SQLALCHEMY_WRITES = {"insert", "update", "delete"}
+
+# Every module holding SQL that writes, and the guard that stands before it.  A module
+# that starts writing and is not here fails the census until its guard is named (and
+# tested above or in the test named here).
+SQL_WRITERS: dict[str, str] = {
+    "actions.executions": "steps run by perform/run_bulk (the action entry points above)",
+    "actions.simple": "steps run by perform/run_bulk (the action entry points above)",
+    "actions.workflows": "steps run by perform/run_bulk (the action entry points above)",
+    "actions.tx": "perform/run_bulk themselves: the guard is asked before every transaction",
+    "logstore.retention": "apply_plan: the guard, then perform (entry point above)",
+    "logstore.partition": "Partitioner.run asks the guard first (entry point above)",
+    "db.migrator": "migrations: confirm_migrations built on WriteGuard (test_migrate_... below)",
+    "db.embedded": "CREATE DATABASE on the console's own embedded server only",
+    "demo.dataset": "demo: demo_guard refuses staging/prod (CLI test above)",
+    "demo.scale": "demo --scale: demo_guard refuses staging/prod (CLI test above)",
+    "demo.schema_snapshot": "used by demo.scale only (demo_guard)",
+    "demo.simulator": "DemoSimulator.start: check_demo (test_demo_simulator_... below)",
+    "selftest_data": "selftest: its own throw-away embedded database",
+}
+
+
+def sql_writing_modules() -> dict[str, set[str]]:
+    """Modules of console/ whose functions hold write SQL (text or SQLAlchemy insert/update/
+    delete), with those functions."""
+    found: dict[str, set[str]] = {}
+    base = ROOT / "console"
+    for path in sorted(base.rglob("*.py")):
+        module = ".".join(path.relative_to(base).with_suffix("").parts)
+        tree = ast.parse(path.read_text())
+        # functions, and the module itself (SQL kept in a module constant counts too)
+        scopes = [
+            n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+        ]
+        for node in [*scopes, tree]:
+            if node is tree:
+                node = ast.Module(
+                    body=[n for n in tree.body if isinstance(n, ast.Assign | ast.AnnAssign)],
+                    type_ignores=[],
+                )
+                node.name = "<module constants>"  # type: ignore[attr-defined]
+            for n in ast.walk(node):
+                writes = (
+                    (
+                        isinstance(n, ast.Constant)
+                        and isinstance(n.value, str)
+                        and WRITE_SQL.search(n.value) is not None
+                    )
+                    or (
+                        isinstance(n, ast.Call)
+                        and isinstance(n.func, ast.Name)
+                        and n.func.id in SQLALCHEMY_WRITES
+                    )
+                    or (  # sa.insert(t), or a table constant's AUDIT.insert() / WF.update()
+                        isinstance(n, ast.Call)
+                        and isinstance(n.func, ast.Attribute)
+                        and n.func.attr in SQLALCHEMY_WRITES
+                        and isinstance(n.func.value, ast.Name)
+                        and (n.func.value.id in ("sa", "sqlalchemy") or n.func.value.id.isupper())
+                    )
+                )
+                if writes:
+                    found.setdefault(module, set()).add(node.name)
+                    break
+    return found
+
+
+def test_every_module_that_writes_sql_names_its_guard() -> None:
+    found = sql_writing_modules()
+    unknown = {m: sorted(f) for m, f in found.items() if m not in SQL_WRITERS}
+    assert not unknown, f"SQL writers without a named guard (add them to SQL_WRITERS): {unknown}"
+    gone = set(SQL_WRITERS) - set(found)
+    assert not gone, f"no longer write SQL (remove from SQL_WRITERS): {sorted(gone)}"
+    total = sum(len(f) for f in found.values())
+    print(f"SQL census: {total} writing functions in {len(found)} modules, each behind a guard")
 
 
 # ----------------------------------------------------------------- the command line
@@ -322,14 +446,26 @@ def test_migrate_on_a_locked_prod_applies_nothing(empty_db_url: str, capsys) -> 
     from sqlalchemy import create_engine, inspect
 
     ProfileStore().save(Profile("prod", environment="prod", url=empty_db_url))
-    assert main(["migrate", "-p", "prod", "--yes"]) != 0
-    err = capsys.readouterr().err
-    assert "--unlock prod" in err
+    ProfileStore().save(Profile("stg", environment="staging", url=empty_db_url))
+    refusals = {
+        ("-p", "prod", "--yes"): "--unlock prod",  # --yes is no unlock
+        ("-p", "prod", "--unlock", "nope"): "does not match the profile name",
+        ("-p", "stg"): "apply with --yes",  # staging: a confirmation
+    }
     eng = create_engine(empty_db_url)
     try:
-        assert inspect(eng).get_table_names() == []  # nothing was created
+        for argv, says in refusals.items():
+            # exit 3 like every other refused write: the same guard, not a copy of its rule
+            assert main(["migrate", *argv]) == 3, argv
+            err = capsys.readouterr().err.strip()
+            assert says in err and len(err.splitlines()) == 1, (argv, err)
+            assert inspect(eng).get_table_names() == []  # nothing was created
     finally:
         eng.dispose()
+    print(
+        "migrate: refused with exit 3 on a locked prod (--yes, a wrong name) and unconfirmed "
+        "staging; no table created"
+    )
 
 
 # ----------------------------------------------------------------- the window

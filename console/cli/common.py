@@ -48,9 +48,13 @@ def open_from_args(
     yes = bool(getattr(args, "yes", False)) if assume_yes is None else assume_yes
 
     def confirm(report: MigrationReport) -> bool:
-        if profile.is_prod:
-            return yes and getattr(args, "unlock", None) == profile.name
-        return yes
+        from console.actions.guard import WriteGuard
+
+        guard = WriteGuard.for_profile(profile)  # the one guard: prod needs the unlock
+        typed = getattr(args, "unlock", None)
+        if typed is not None and guard.needs_unlock:
+            guard.unlock(typed)
+        return yes and guard.may_write()
 
     try:
         for _ in range(3):  # an SSH key passphrase, a TLS key passphrase, a password

@@ -72,7 +72,7 @@ def _partition(args: argparse.Namespace) -> int:
             )
             print(part.plan(), flush=True)
             _guard(ctx, args)
-            report = part.run()
+            report = part.run(ctx, confirmed=args.yes)
         except PartitionError as exc:
             raise CommandError(str(exc)) from None
         for step, seconds in report.steps.items():
@@ -121,9 +121,10 @@ def _retain(args: argparse.Namespace) -> int:
             )
         except ActionError as exc:
             raise CommandError(str(exc), SAFETY_EXIT if exc.kind == errors.LOCKED else 1) from None
+        about = "about " if report.estimated else ""
         print(
-            f"removed {report.dropped_rows + report.deleted_rows:,} lines: "
-            f"{len(report.dropped)} partition(s) dropped ({report.dropped_rows:,} lines), "
+            f"removed {about}{report.dropped_rows + report.deleted_rows:,} lines: "
+            f"{len(report.dropped)} partition(s) dropped ({about}{report.dropped_rows:,} lines), "
             f"{report.deleted_rows:,} deleted in batches; {report.audit_rows} audit rows"
         )
     finally:

@@ -55,21 +55,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{profile.name}: up to date at {report.head}")
         return 0
     _show(profile, report)
-    if profile.is_prod and args.unlock != profile.name:
-        hint = (
-            f"--unlock {args.unlock!r} does not match the profile name {profile.name!r}"
-            if args.unlock
-            else f"repeat with --unlock {profile.name} to apply them"
-        )
-        raise CommandError(
-            f"profile {profile.name!r} is prod: pending migrations need the unlock; {hint}"
-        )
-    if profile.environment == "staging" and not args.yes:
-        raise CommandError(
-            f"profile {profile.name!r} (staging) has pending migrations "
-            f"{', '.join(report.pending) or '(history move)'}; read the SQL above and apply "
-            "with --yes"
-        )
+    _guard(args, profile, report)
     args.yes = True
     db = open_from_args(args, assume_yes=True, progress=_progress)
     try:
@@ -83,6 +69,24 @@ def run(args: argparse.Namespace) -> int:
     finally:
         db.close()
     return 0
+
+
+def _guard(args: argparse.Namespace, profile: Profile, report: MigrationReport) -> None:
+    """The write guard of every other command: prod needs ``--unlock NAME`` (typing the
+    name is the confirmation), staging ``--yes``; refused with exit 3, nothing applied."""
+    from console.actions.errors import ActionError
+    from console.cli.unlock import SAFETY_EXIT, unlocked_guard
+
+    guard = unlocked_guard(args, profile)
+    try:
+        guard.check(needs_confirmation=True, confirmed=args.yes or guard.needs_unlock)
+    except ActionError:
+        raise CommandError(
+            f"profile {profile.name!r} ({profile.environment_label}) has pending migrations "
+            f"{', '.join(report.pending) or '(history move)'}; read the SQL above and apply "
+            "with --yes",
+            SAFETY_EXIT,
+        ) from None
 
 
 def _progress(message: str) -> None:

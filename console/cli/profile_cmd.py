@@ -36,6 +36,12 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
         help="a streaming replica that answers the reads (writes go to the primary); repeat "
         "for several",
     )
+    add.add_argument(
+        "--replica-service",
+        metavar="NAME",
+        action="append",
+        help="a streaming replica named as a libpq service (pg_service.conf); repeat for several",
+    )
     add.add_argument("--dbname")
     add.add_argument("--user")
     add.add_argument(
@@ -123,6 +129,7 @@ def run_add(args: argparse.Namespace) -> int:
             sslcert=args.sslcert,
             sslkey=args.sslkey,
             replica_url=" ".join(args.replica_url) if args.replica_url else None,
+            replica_service=" ".join(args.replica_service) if args.replica_service else None,
         )
         profile.sqlalchemy_url()  # validates a URL before anything is written
         ProfileStore().save(profile)

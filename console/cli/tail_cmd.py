@@ -72,6 +72,12 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
         help="polling interval where LISTEN is not available (default 1)",
     )
     p.add_argument("--no-listen", action="store_true", help="poll even where LISTEN works")
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="also watch the execution (with --execution): kept in the profile's watches, so "
+        "the console notifies when it fails, times out or looks stuck; the end is said here",
+    )
     p.set_defaults(func=run)
 
 
@@ -80,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.poll <= 0:
         raise CommandError("--poll must be positive", 2)
+    if getattr(args, "watch", False) and not args.execution:
+        raise CommandError("--watch needs --execution ID (the execution to watch)", 2)
     db = open_from_args(args)
     try:
         return _follow(args, db)
@@ -102,6 +110,7 @@ def _follow(args: argparse.Namespace, db) -> int:
     if source is not None:
         print(f"{APP_ID} tail: {source.text()}", file=sys.stderr, flush=True)
     execution = None
+    code = None
     if args.execution:
         try:
             with psycopg.connect(conninfo, autocommit=True) as conn:
@@ -110,7 +119,9 @@ def _follow(args: argparse.Namespace, db) -> int:
             raise CommandError(str(exc)) from exc
         except psycopg.Error as exc:
             raise CommandError(f"could not look up the execution: {exc}") from exc
-        execution = ref.id
+        execution, code = ref.id, ref.code
+        if getattr(args, "watch", False):
+            _add_watch(db.profile.name, ref.code)
     options = TailOptions(
         execution=execution,
         levels=levels_at_least(args.level) if args.level else None,
@@ -153,7 +164,29 @@ def _follow(args: argparse.Namespace, db) -> int:
         raise CommandError(str(exc)) from exc
     if finished is not None:
         print(f"{APP_ID} tail: execution {finished.describe()}", file=sys.stderr, flush=True)
+        if getattr(args, "watch", False) and finished.status in ("failed", "timeout"):
+            print(
+                f"{APP_ID} tail: WATCH: execution {code} {finished.status} on {db.profile.name}",
+                file=sys.stderr,
+                flush=True,
+            )
     return 0
+
+
+def _add_watch(profile: str, execution_code: str) -> None:
+    """Keep the watch in the profile's watches (the console's settings file)."""
+    from console.ui import settings
+    from console.watches import Watch, WatchList
+
+    key = settings.profile_key(profile, "watches")
+    watches = WatchList.from_json(settings.get(key))
+    watches.add(Watch("execution", execution_code))
+    settings.put(key, watches.to_json())
+    print(
+        f"{APP_ID} tail: watching execution {execution_code} on {profile}",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _silence_stdout() -> None:

@@ -317,7 +317,7 @@ def open_database(
     except (OperationalError, DBAPIError) as exc:
         _stop(embedded, tunnel)
         failure = _failed(profile, explain_connection_error(exc, url, tunnel))
-        if profile.replica_url and failure.kind in ("unreachable", "timeout", "error"):
+        if profile.replica_targets and failure.kind in ("unreachable", "timeout", "error"):
             from console.db.replica import open_replica_only
 
             return open_replica_only(profile, failure, password, open_database)
@@ -342,7 +342,7 @@ def open_database(
         _sslpassword=sslpassword,
         settings=replace_settings(base, read_only=read_only),
     )
-    if profile.replica_url:
+    if profile.replica_targets:
         from console.db.replica import attach_router
 
         attach_router(db, password, base)

@@ -1,6 +1,7 @@
 """Reads from a streaming replica, writes to the primary.
 
-A profile may name a replica (``replica_url``).  The console then has two
+A profile may name replicas (``replica_url``, or ``replica_service``: libpq
+services from pg_service.conf).  The console then has two
 engines: :attr:`Database.engine`, the primary, for writes, the read-before-write
 of actions and migrations; and the replica for what only reads (table pages,
 details, the Overview, search, exports, the live tail).  :class:`ReadRouter`
@@ -38,6 +39,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from console.db.engine import EngineSettings, make_engine
+from console.db.ssh_errors import TunnelFailed
 from console.db.urls import libpq_conninfo, normalize_url, redact
 
 log = logging.getLogger(__name__)
@@ -152,6 +154,7 @@ class ReadRouter:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self.read_your_writes_wait_s = min(read_your_writes_wait_s, max_lag_s)
+        self.tunnels: list = []  # console.db.tunnel.SSHTunnel per replica behind a bastion
         self._written_lsn: int | None = None  # the primary's position after our last commit
         self._replayed: dict[int, int] = {}  # replica index -> replay position last seen
 
@@ -207,7 +210,7 @@ class ReadRouter:
         for url, engine in self.replicas:
             try:
                 lags.append(measure_lag(engine))
-            except DBAPIError as exc:
+            except (DBAPIError, TunnelFailed) as exc:
                 log.info("replica %s unreachable: %s", redact(url), exc)
                 lags.append(None)
         return lags
@@ -262,7 +265,7 @@ class ReadRouter:
                     if time.monotonic() >= deadline:
                         return False
                     time.sleep(0.01)
-        except DBAPIError as exc:
+        except (DBAPIError, TunnelFailed) as exc:
             log.info("replica replay position unknown: %s", exc)
             return False
 
@@ -294,6 +297,8 @@ class ReadRouter:
             self._thread.join(timeout=self.check_every_s + 1)
         for _url, engine in self.replicas:
             engine.dispose()
+        for tunnel in self.tunnels:
+            tunnel.close()
 
 
 def replica_url_for(text_url: str, password: str | None) -> URL:
@@ -312,10 +317,23 @@ def replica_engine(url: URL, settings: EngineSettings) -> Engine:
 
 def attach_router(db, password: str | None, settings: EngineSettings) -> None:
     """Give an opened primary ``db`` its replica router (lazy engines: no connection yet)."""
-    urls = [replica_url_for(u, password) for u in db.profile.replica_urls]
+    urls = [replica_url_for(u, password) for u in db.profile.replica_targets]
     if not urls:
         return
-    engines = [(url, replica_engine(url, settings)) for url in urls]
+    engines: list[tuple[URL, Engine]] = []
+    tunnels = []
+    for url in urls:
+        if db.tunnel is None:
+            engines.append((url, replica_engine(url, settings)))
+            continue
+        # Through the primary's bastion, each replica on its own forward.
+        from console.db.tunnel import bind_to_engine, replica_tunnel_url
+
+        url, tunnel = replica_tunnel_url(db.profile, url)
+        tunnels.append(tunnel)
+        engine = replica_engine(url, settings)
+        bind_to_engine(engine, tunnel)
+        engines.append((url, engine))
     db.replica = ReadRouter(
         db.engine,
         engines[0][1],
@@ -323,6 +341,7 @@ def attach_router(db, password: str | None, settings: EngineSettings) -> None:
         more=engines[1:],
         max_lag_s=float(db.profile.replica_max_lag_s),
     )
+    db.replica.tunnels = tunnels
     track_commits(db.engine, db.replica.note_commit)
     db.replica.start()
 
@@ -334,13 +353,16 @@ def open_replica_only(profile, primary_error: Exception, password: str | None, o
     """
     from console.profiles import Profile
 
-    for text_url in profile.replica_urls:
+    for text_url in profile.replica_targets:
         standby = Profile(
             name=profile.name,
             environment=profile.environment,
             url=text_url,
             connect_timeout_s=profile.connect_timeout_s,
             statement_timeout_ms=profile.statement_timeout_ms,
+            ssh=profile.ssh,  # through the same bastion as the primary, never around it
+            ssh_key=profile.ssh_key,
+            ssh_config=profile.ssh_config,
         )
         try:
             db = opener(standby, password=password, confirm_migrations=None)

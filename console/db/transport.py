@@ -86,12 +86,19 @@ def check_transport(profile: Profile) -> None:
             parse_ssh(profile.ssh)
         except TransportError as exc:
             raise TransportError(f"profile {name!r}: {exc}") from exc
-        if getattr(profile, "replica_url", None):
-            # Its reads would leave the bastion out; refused rather than bypassed.
+        if getattr(profile, "replica_service", None):
+            # Each replica gets its own forward through the bastion, to a host:port the
+            # bastion reaches; a service names them only in a local pg_service.conf.
             raise TransportError(
-                f"profile {name!r}: a replica_url is not reached through the ssh tunnel; "
-                "use one or the other"
+                f"profile {name!r}: with ssh, give each replica as replica_url (host as seen "
+                "from the bastion), not replica_service"
             )
+        for text_url in getattr(profile, "replica_urls", []):
+            if text_url.startswith("postgres") and "host=/" in text_url:
+                raise TransportError(
+                    f"profile {name!r}: with ssh, a replica_url needs a host the bastion "
+                    "reaches, not a socket directory"
+                )
     elif profile.ssh_key or profile.ssh_config:
         raise TransportError(f"profile {name!r}: ssh_key and ssh_config need ssh = user@host")
     if profile.sslkey and not profile.sslcert:

@@ -366,19 +366,13 @@ def open_tunnel(
     return tunnel
 
 
-def tunnel_profile_url(profile: Profile, url: URL) -> tuple[URL, SSHTunnel]:
-    """Open the profile's tunnel and return ``(url through it, tunnel)``.
-
-    The URL keeps the database's host name (verify-full checks the certificate against
-    it) and connects to the tunnel's local port through ``hostaddr``.
-    """
+def profile_tunnel(profile: Profile, remote_host: str, remote_port: int) -> SSHTunnel:
+    """A tunnel (not yet open) through the profile's bastion to ``remote_host:remote_port``."""
     from console.db import passphrases
     from console.db.transport import parse_ssh
 
-    remote_host = url.host or "localhost"
-    remote_port = url.port or 5432
-    tunnel = open_tunnel(
-        parse_ssh(profile.ssh),
+    return SSHTunnel(
+        parse_ssh(profile.ssh or ""),
         remote_host,
         remote_port,
         key=profile.ssh_key,
@@ -386,8 +380,42 @@ def tunnel_profile_url(profile: Profile, url: URL) -> tuple[URL, SSHTunnel]:
         connect_timeout_s=max(profile.connect_timeout_s, 5),
         passphrase=passphrases.get(passphrases.SSH, profile.name),
     )
+
+
+def url_through(url: URL, tunnel: SSHTunnel) -> URL:
+    """``url`` reaching its server through ``tunnel``'s local port.
+
+    The URL keeps the database's host name (verify-full checks the certificate against
+    it) and connects to the tunnel's local port through ``hostaddr``.
+    """
     query = {**url.query, "hostaddr": LOCAL_HOST}
-    return url.set(host=remote_host, port=tunnel.local_port, query=query), tunnel
+    return url.set(host=tunnel.remote_host, port=tunnel.local_port, query=query)
+
+
+def tunnel_profile_url(profile: Profile, url: URL) -> tuple[URL, SSHTunnel]:
+    """Open the profile's tunnel and return ``(url through it, tunnel)``."""
+    tunnel = profile_tunnel(profile, url.host or "localhost", url.port or 5432)
+    try:
+        tunnel.open()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            tunnel.close()
+        raise
+    return url_through(url, tunnel), tunnel
+
+
+def replica_tunnel_url(profile: Profile, url: URL) -> tuple[URL, SSHTunnel]:
+    """A replica's own forward through the profile's bastion (reads never bypass it).
+
+    Never raises for a bastion that does not answer now: the replica is then
+    unreachable, and each new connection to it tries the tunnel again first.
+    """
+    tunnel = profile_tunnel(profile, url.host or "localhost", url.port or 5432)
+    try:
+        tunnel.open()
+    except TunnelFailed as exc:
+        log.info("replica tunnel to %s not open yet: %s", tunnel.remote_host, exc)
+    return url_through(url, tunnel), tunnel
 
 
 def bind_to_engine(engine: Engine, tunnel: SSHTunnel) -> None:

@@ -18,6 +18,11 @@ def normalize_url(raw: str | URL) -> URL:
         url = make_url(raw) if isinstance(raw, str) else raw
     except ArgumentError as exc:
         raise BadURLError(f"not a database URL: {redact(str(raw))}") from exc
+    except ValueError as exc:  # a port that is not a number, e.g. libpq's h1:5432,h2:5432
+        raise BadURLError(
+            f"not a database URL this console reads: {redact(str(raw))} ({exc}); give several "
+            "hosts as ?host=h1,h2&port=5432,5432"
+        ) from exc
     if url.get_backend_name() not in ("postgresql", "postgres"):
         raise BadURLError(f"only PostgreSQL URLs are supported, not {url.get_backend_name()!r}")
     return url.set(drivername=DRIVER)

@@ -30,9 +30,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg import sql
+
+if TYPE_CHECKING:
+    from console.actions.context import ActionContext
 
 from console.logstore.layout import (
     DEFAULT,
@@ -180,7 +184,10 @@ class Partitioner:
             missing = self._missing_months(layout, self._now(conn))
             return f"add {len(missing)} month partition(s) ahead to {TABLE}"
 
-    def run(self) -> PartitionReport:
+    def run(self, ctx: ActionContext, *, confirmed: bool = False) -> PartitionReport:
+        """Convert or add months, after the write guard said yes (prod: the unlock;
+        staging and prod: ``confirmed``); raises ActionError, touching nothing, when not."""
+        ctx.check_may_write(needs_confirmation=True, confirmed=confirmed)
         with connect(self.conninfo, APPLICATION_NAME) as conn:
             layout = read_layout(conn)
             if not layout.exists:

@@ -602,10 +602,16 @@ class MigrationDialog(QDialog):
             self.name_edit.textChanged.connect(self._name_changed)
         self.resize(640, self.sizeHint().height())
 
+    def _unlocks(self, typed: str) -> bool:
+        """The write guard's own unlock (the same rule as every other prod write)."""
+        from console.actions.guard import WriteGuard
+
+        return WriteGuard.for_profile(self.profile).unlock(typed)
+
     def _name_changed(self, typed: str) -> None:
-        self.apply_button.setEnabled(typed.strip() == self.profile.name)
+        self.apply_button.setEnabled(self._unlocks(typed))
 
     def accept(self) -> None:
-        if self.name_edit is not None and self.name_edit.text().strip() != self.profile.name:
+        if self.name_edit is not None and not self._unlocks(self.name_edit.text()):
             return  # prod: never without the unlock
         super().accept()

@@ -14,7 +14,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -39,6 +39,13 @@ from console.ui.focus_ring import FocusRing
 from console.ui.pages import PageContext, PageSpec
 from console.ui.profile_switcher import ProfileSwitcher
 from console.ui.screenfit import fit_to_screen
+from console.ui.session import (  # noqa: F401  (RETRY_*: the window's public figures)
+    PING_INTERVAL_MS,
+    RETRY_FIRST_MS,
+    RETRY_MAX_MS,
+    ConnectionSession,
+    SessionState,
+)
 from console.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -58,11 +65,19 @@ REFRESH_CHOICES: tuple[tuple[int, str], ...] = (
 )
 DEFAULT_REFRESH_S = settings.AUTO_REFRESH_S.default  # the operator's choice is remembered
 ADHOC_PROFILES = ("url", "DATABASE_URL")
-PING_INTERVAL_MS = 10_000
+NEW_WINDOW = "Ctrl+Shift+N"
+_other_windows: list[MainWindow] = []  # File > New window: kept alive until they close
+
+
+def _database_url_set() -> bool:
+    import os
+
+    from console.profiles import ENV_URL
+
+    return bool(os.environ.get(ENV_URL))
+
+
 SETTLE_MS = 2_000  # after connecting, before freezing the long-lived objects (gui_gc.settle)
-# While the server is gone, retry after 1 s, 2 s, 4 s … at most every 30 s.
-RETRY_FIRST_MS = 1_000
-RETRY_MAX_MS = 30_000
 
 
 class _EmptyPages(QWidget):
@@ -124,19 +139,20 @@ class MainWindow(QMainWindow):
     connection_state_changed = Signal(str)  # idle | connecting | connected | failed
     closed = Signal()  # the window closed and released its database
 
-    def __init__(self, parent: QWidget | None = None, *, remember: bool = True) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, remember: bool = True, primary: bool = True
+    ) -> None:
         super().__init__(parent)
         self.remember = remember  # persist layout and choices (off for screenshots)
+        # A window opened with File > New window keeps its own page, layout and profile to
+        # itself: the next start opens like the first window left it.
+        self.primary = primary
         self.setWindowTitle(f"{APP_NAME} {__version__}")
         self.setWindowIcon(theme.app_icon())
         self.runner = TaskRunner(self)
-        self.connector = Connector(self)
-        self.db: Database | None = None
-        self.canceller: QueryCanceller | None = None
-        self.guard: WriteGuard | None = None
-        self.profile: Profile | None = None
-        self.state = "idle"
-        self.failure: Failure | None = None
+        # The connection lifecycle (connect, reconnect with backoff, write lock, migration
+        # question) lives in the session; the window shows it and reacts.
+        self.session = ConnectionSession(self.runner, self)
         self.ctx = PageContext(
             runner=self.runner, open_page=self.open_page, show_status=self.show_status, extras={}
         )
@@ -151,7 +167,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self._build_shortcuts()
-        self._wire_connector()
+        self._wire_session()
 
         self._refresh_timer = QTimer(self)
         self._refresh_timer.timeout.connect(self._auto_refresh)
@@ -159,11 +175,6 @@ class MainWindow(QMainWindow):
         self._pool_timer.setInterval(1000)
         self._pool_timer.timeout.connect(self._update_pool_label)
         self._pool_timer.timeout.connect(self._update_lock_actions)  # an unlock lapses by itself
-        self._ping_timer = QTimer(self)  # notices a server that went away while connected
-        self._ping_timer.setInterval(PING_INTERVAL_MS)
-        self._ping_timer.timeout.connect(self.check_connection)
-        self.connection_lost: str | None = None
-        self.retry_ms = 0  # the current retry delay while the server is gone (0: not lost)
         self.focus_ring = FocusRing(self)
         self._restore_choices()
         self.resize(1280, 800)
@@ -272,8 +283,10 @@ class MainWindow(QMainWindow):
         file_menu.addAction("&New profile…", lambda: self.edit_profile(new=True))
         self.edit_profile_action = file_menu.addAction("&Edit profile…", self.edit_profile)
         self.reconnect_action = file_menu.addAction("&Reconnect", self.retry)
+        new_window = file_menu.addAction("New &window", self.new_window)
+        new_window.setShortcut(QKeySequence(NEW_WINDOW))
         file_menu.addSeparator()
-        quit_action = file_menu.addAction("&Quit", self.close)
+        quit_action = file_menu.addAction("&Quit" if self.primary else "&Close window", self.close)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.view_menu = menu.addMenu("&View")
         self.pages_menu = self.view_menu.addMenu("&Go to")
@@ -307,13 +320,55 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence.StandardKey.Find, self, self.focus_filter)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.clear_filters)
 
-    def _wire_connector(self) -> None:
-        c = self.connector
-        c.connecting.connect(self._on_connecting)
-        c.connected.connect(self._on_connected)
-        c.failed.connect(self._on_failed)
-        c.confirm_requested.connect(self._on_confirm_requested)
-        c.progress.connect(self.show_status)
+    def _wire_session(self) -> None:
+        s = self.session
+        s.state_changed.connect(self.connection_state_changed)
+        s.connecting.connect(self._on_connecting)
+        s.connected.connect(self._on_connected)
+        s.failed.connect(self._on_failed)
+        s.detached.connect(self._on_detached)
+        s.confirm_requested.connect(self._on_confirm_requested)
+        s.progress.connect(self.show_status)
+        s.lost.connect(self._on_lost)
+        s.restored.connect(self._on_restored)
+        s.write_lock_changed.connect(self._on_write_lock_changed)
+
+    # The session's state, as the window's (pages, tests and the self-test read these).
+    @property
+    def connector(self) -> Connector:
+        return self.session.connector
+
+    @property
+    def db(self) -> Database | None:
+        return self.session.db
+
+    @property
+    def canceller(self) -> QueryCanceller | None:
+        return self.session.canceller
+
+    @property
+    def guard(self) -> WriteGuard | None:
+        return self.session.guard
+
+    @property
+    def profile(self) -> Profile | None:
+        return self.session.profile
+
+    @property
+    def state(self) -> SessionState:
+        return self.session.state
+
+    @property
+    def failure(self) -> Failure | None:
+        return self.session.failure
+
+    @property
+    def connection_lost(self) -> str | None:
+        return self.session.connection_lost
+
+    @property
+    def retry_ms(self) -> int:
+        return self.session.retry_ms
 
     # ================================================================ pages
 
@@ -406,7 +461,7 @@ class MainWindow(QMainWindow):
         if 0 <= row < len(self._page_keys):
             key = self._page_keys[row]
             self.page_stack.setCurrentWidget(self.pages[key])
-            if self.remember:
+            if self.remember and self.primary:
                 settings.WINDOW_PAGE.put(key)
             self._update_title()
             if self.db is not None:  # live by default: what is shown is re-read when shown
@@ -483,7 +538,9 @@ class MainWindow(QMainWindow):
         ``replica_urls`` (--replica-url) add read replicas to the chosen profile.
         """
         remembered = False
-        if profile_name is None and url is None and self.remember:
+        # DATABASE_URL is this run's explicit choice (as on the command line, where it beats
+        # the default): a profile remembered from another day never silently replaces it.
+        if profile_name is None and url is None and self.remember and not _database_url_set():
             profile_name = settings.LAST_PROFILE.get() or None
             remembered = profile_name is not None
 
@@ -571,40 +628,56 @@ class MainWindow(QMainWindow):
             return
         self.connect_profile(profile)
 
+    def new_window(self, profile: Profile | None = None) -> MainWindow:
+        """File > New window: another window on ``profile`` (default: this window's).
+
+        It shares nothing mutable with this one: its own task runner, connection,
+        pages and write lock (an unlock here does not unlock there).
+        """
+        win = MainWindow(remember=self.remember, primary=False)
+        _other_windows.append(win)
+        win.closed.connect(lambda: _other_windows.remove(win) if win in _other_windows else None)
+        win.build_pages(list(self.specs) or None)
+        win.switcher.set_profiles(self.switcher.profiles())
+        if hasattr(self, "reach"):  # links and the palette too; watches notify from one window
+            from console.ui import reach
+
+            reach.install(win, watches=False)
+        win.resize(self.size())
+        win.move(self.pos() + QPoint(32, 32))
+        win.show()
+        chosen = profile or self.profile
+        if chosen is not None:
+            win.connect_profile(chosen)
+        return win
+
     def connect_profile(self, profile: Profile, password: str | None = None) -> None:
         """Detach from the current database (closed in the background) and connect ``profile``."""
         self._dismiss_migration_dialog()
-        self.detach_database()
-        self.profile = profile
+        self.session.detach()
+        self.session.profile = profile
         self.switcher.add_profile(profile)
         self.switcher.set_current(profile.name)
-        self.connector.connect_profile(profile, password=password)
+        self.session.connect_profile(profile, password=password)
 
     def adopt_database(self, db: Database) -> None:
         """Use a database that is already open (tests, the screenshot command)."""
-        self.detach_database()
-        self.profile = db.profile
+        self.session.detach()
+        self.session.profile = db.profile
         self.switcher.add_profile(db.profile)
         self.switcher.set_current(db.profile.name)
-        self._on_connected(db)
+        self.session.adopt(db)
 
     def detach_database(self) -> None:
         """Pages forget the database, the old one closes in the background."""
-        old = self.db
-        self.db = None
-        if self.canceller is not None:
-            self.canceller.close()
-            self.canceller = None
-        self.guard = None
+        self.session.detach()
+
+    def _on_detached(self) -> None:
         self.ctx.extras.pop("write_guard", None)
         self._pool_timer.stop()
-        self._ping_timer.stop()
-        self.connection_lost = None
-        if old is not None:
-            for page in list(self.pages.values()):
-                self._call(page, "set_database", None)
-            self.database_changed.emit(None)
-            self.connector.close_async(old)
+        for page in list(self.pages.values()):
+            self._call(page, "set_database", None)
+        self.database_changed.emit(None)
 
     def edit_profile(self, new: bool = False) -> ProfileEditor:
         """The profile editor (host, TLS files, SSH tunnel) for a new or the current profile."""
@@ -629,13 +702,7 @@ class MainWindow(QMainWindow):
         if self.profile is not None:
             self.connect_profile(self.profile)
 
-    def _set_state(self, state: str) -> None:
-        self.state = state
-        self.connection_state_changed.emit(state)
-
     def _on_connecting(self, profile: Profile) -> None:
-        self.failure = None
-        self._set_state("connecting")
         self.banner.show_connecting(profile)
         self.state_panel.show_connecting(profile)
         self.content.setCurrentWidget(self.state_panel)
@@ -644,23 +711,7 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def _on_connected(self, db: Database) -> None:
-        from console.actions.guard import WriteGuard
-        from console.db.cancel import QueryCanceller
-
-        log.info(
-            "connected to profile %s (%s), database %s, PostgreSQL %s%s",
-            db.profile.name,
-            db.profile.environment,
-            db.database_name,
-            db.server_version,
-            ", read-only" if db.read_only else "",
-        )
-        self.db = db
-        self.canceller = QueryCanceller.for_database(db)
-        self.profile = db.profile
-        self.guard = WriteGuard.for_profile(db.profile)
         self.ctx.extras["write_guard"] = self.guard
-        self._set_state("connected")
         self.banner.show_connected(db, self.guard)
         self.content.setCurrentWidget(self.page_stack)
         if not self._page_keys:
@@ -671,10 +722,6 @@ class MainWindow(QMainWindow):
         self.database_changed.emit(db)
         self._update_pool_label()
         self._pool_timer.start()
-        self.connection_lost = None
-        self.retry_ms = 0
-        self._ping_timer.setInterval(PING_INTERVAL_MS)
-        self._ping_timer.start()
         if db.migration.applied:
             self.show_status(f"Applied migrations: {', '.join(db.migration.applied)}")
         if db.read_only_reason:
@@ -685,7 +732,7 @@ class MainWindow(QMainWindow):
                 f"{len(db.migration.schema.json_columns)} json (not jsonb) column(s): "
                 f"'autopr-console profile test {db.profile.name}' lists them"
             )
-        if self.remember and db.profile.name not in ADHOC_PROFILES:
+        if self.remember and self.primary and db.profile.name not in ADHOC_PROFILES:
             settings.LAST_PROFILE.put(db.profile.name)
         self._update_title()
         self._update_lock_actions()
@@ -695,10 +742,6 @@ class MainWindow(QMainWindow):
     def _on_failed(self, profile: Profile, failure: Failure) -> None:
         from console import secrets
 
-        log.warning("connecting to profile %s failed: %s", profile.name, failure.reason)
-
-        self.failure = failure
-        self._set_state("failed")
         self._dismiss_migration_dialog()
         self.banner.show_failed(profile, failure)
         self.state_panel.show_failed(profile, failure, secrets.keyring_available())
@@ -709,25 +752,7 @@ class MainWindow(QMainWindow):
         self._update_lock_actions()
 
     def _on_password(self, password: str, store: bool) -> None:
-        from console import secrets
-
-        if self.profile is None:
-            return
-        kind = self.failure.kind if self.failure is not None else ""
-        if kind in ("tunnel-passphrase", "tls-passphrase"):
-            from console.db import passphrases
-
-            # A key passphrase: in memory for this session, never on disk or in the keyring.
-            which = passphrases.SSH if kind == "tunnel-passphrase" else passphrases.TLS
-            passphrases.remember(which, self.profile.name, password)
-            self.connect_profile(self.profile)
-            return
-        if store:
-            if not secrets.store_password(self.profile.name, password):
-                self.show_status("No system keyring: the password is kept for this session only.")
-        else:
-            secrets.remember_for_session(self.profile.name, password)
-        self.connect_profile(self.profile, password=password)
+        self.session.provide_password(password, store)
 
     def _on_confirm_requested(self, request: ConfirmRequest) -> None:
         self._dismiss_migration_dialog()
@@ -741,7 +766,7 @@ class MainWindow(QMainWindow):
 
     def _on_migration_answer(self, request: ConfirmRequest, result: int) -> None:
         self._migration_dialog = None
-        self.connector.answer(request, result == QDialog.DialogCode.Accepted)
+        self.session.answer_migration(request, result == QDialog.DialogCode.Accepted)
 
     def _dismiss_migration_dialog(self) -> None:
         dialog, self._migration_dialog = self._migration_dialog, None
@@ -763,22 +788,20 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _on_unlocked(self) -> None:
-        self.banner.refresh_guard()
-        self._update_lock_actions()
+        self.session.unlocked()
         if self.guard is not None:
             self.show_status(f"Writes on {self.guard.profile_name}: {self.guard.state_text()}")
 
     def lock_writes(self) -> None:
-        if self.guard is not None:
-            self.guard.lock()
-            self.banner.refresh_guard()
-            self._update_lock_actions()
+        self.session.lock_writes()
+
+    def _on_write_lock_changed(self) -> None:
+        self.banner.refresh_guard()
+        self._update_lock_actions()
 
     def _update_lock_actions(self) -> None:
-        guard = self.guard
-        prod = guard is not None and guard.needs_unlock
-        self.unlock_action.setEnabled(prod and not guard.may_write())
-        self.lock_action.setEnabled(prod and guard.may_write())
+        self.unlock_action.setEnabled(self.session.may_unlock())
+        self.lock_action.setEnabled(self.session.may_lock())
 
     # ================================================================ refresh, time, theme
 
@@ -851,40 +874,20 @@ class MainWindow(QMainWindow):
 
     def check_connection(self) -> None:
         """Ping the server off the GUI thread; the banner says when it is gone and back."""
-        db = self.db
-        if db is None:
-            return
+        self.session.check_connection()
 
-        def ping() -> None:
-            db.ping()  # through the SSH tunnel too, reopened if it dropped
+    def _on_lost(self, reason: str) -> None:
+        self.banner.show_lost(reason)
+        if self.db is not None:
+            self.conn_label.setText(f"connection lost: {self.db.profile.name}")
 
-        def ok(_result) -> None:
-            if db is self.db and self.connection_lost is not None:
-                self.connection_lost = None
-                self.retry_ms = 0
-                self._ping_timer.setInterval(PING_INTERVAL_MS)
-                # Pages read again with their own filters, selection and scroll.
-                for page in list(self.pages.values()):
-                    self._call(page, "refresh")
-                self.banner.show_connected(db, self.guard)
-                self.conn_label.setText(f"connected: {db.profile.name} · {db.database_name}")
-                self.show_status(f"The connection to {db.profile.name} is back.")
-
-        def failed(exc: BaseException) -> None:
-            if db is not self.db:
-                return
-            from console.ui.connect import explain_failure
-
-            reason = explain_failure(exc).reason
-            if self.connection_lost is None:
-                log.warning("lost the connection to %s: %s", db.profile.name, reason)
-            self.connection_lost = reason
-            self.retry_ms = min(self.retry_ms * 2, RETRY_MAX_MS) or RETRY_FIRST_MS
-            self._ping_timer.setInterval(self.retry_ms)
-            self.banner.show_lost(f"{reason} (next try in {self.retry_ms // 1000} s)")
-            self.conn_label.setText(f"connection lost: {db.profile.name}")
-
-        self.runner.submit(ping, ok, failed, owner=self, key="ping", lane="ping")
+    def _on_restored(self, db: Database) -> None:
+        # Pages read again with their own filters, selection and scroll.
+        for page in list(self.pages.values()):
+            self._call(page, "refresh")
+        self.banner.show_connected(db, self.guard)
+        self.conn_label.setText(f"connected: {db.profile.name} · {db.database_name}")
+        self.show_status(f"The connection to {db.profile.name} is back.")
 
     def _update_pool_label(self) -> None:
         db = self.db
@@ -949,7 +952,7 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(splitter)
 
     def save_layout(self) -> None:
-        if not self.remember:
+        if not (self.remember and self.primary):
             return
         settings.save_bytes("window/geometry", self.saveGeometry())
         settings.save_bytes("window/state", self.saveState())
@@ -962,11 +965,10 @@ class MainWindow(QMainWindow):
         self._closing = True
         self._refresh_timer.stop()
         self._pool_timer.stop()
-        self._ping_timer.stop()
         self._dismiss_migration_dialog()
-        self.connector.cancel()
+        self.session.stop()
         self.runner.wait_idle(5_000)
-        db, self.db = self.db, None
+        db = self.session.release()
         if db is not None:
             for page in list(self.pages.values()):
                 self._call(page, "set_database", None)

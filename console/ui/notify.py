@@ -9,9 +9,10 @@ machines without a notification service, and a log for the tray menu.
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Slot
 
@@ -41,11 +42,6 @@ class Notifier(QObject):
             notice.on_click()
 
 
-@dataclass
-class _Shown:
-    notices: dict[int, Notice] = field(default_factory=dict)
-
-
 class DBusNotifier(Notifier):
     """org.freedesktop.Notifications: Notify with a "default" action; ActionInvoked clicks it."""
 
@@ -55,22 +51,28 @@ class DBusNotifier(Notifier):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        from PySide6.QtDBus import QDBusConnection, QDBusInterface
+        from PySide6.QtCore import SLOT
+        from PySide6.QtDBus import QDBusConnection
 
         self.bus = QDBusConnection.sessionBus()
-        self.iface = QDBusInterface(self.SERVICE, self.PATH, self.SERVICE, self.bus)
         self.shown: dict[int, Notice] = {}
+        self._markup: bool | None = None  # the server's body-markup capability, once asked
+        # Any sender: the service's unique name may change when it restarts; ids are ours.
         self.bus.connect(
-            self.SERVICE,
+            "",
             self.PATH,
             self.SERVICE,
             "ActionInvoked",
             self,
-            "actionInvoked(uint,QString)",
+            SLOT("actionInvoked(uint,QString)"),
         )
 
     @classmethod
     def available(cls) -> bool:
+        import shutil
+
+        if shutil.which("gdbus") is None:
+            return False
         try:
             from PySide6.QtDBus import QDBusConnection
         except ImportError:
@@ -82,21 +84,63 @@ class DBusNotifier(Notifier):
         return bool(iface is not None and iface.isServiceRegistered(cls.SERVICE).value())
 
     def notify(self, notice: Notice) -> None:
-        from PySide6.QtCore import QVariant  # noqa: F401  (QtDBus marshals plain Python values)
+        """Notify through ``gdbus call`` (Notify takes a uint, which QtDBus from Python
+        cannot send); the answer is the notification's id, kept for ActionInvoked."""
+        import re
+        import subprocess
 
-        reply = self.iface.call(
-            "Notify", APP, 0, "autopr-console", notice.title, notice.body,
-            ["default", "Open"], {}, TIMEOUT_MS,
-        )  # fmt: skip
-        args = reply.arguments() if reply is not None else []
-        if args:
-            self.shown[int(args[0])] = notice
+        cmd = [
+            "gdbus", "call", "--session", "--dest", self.SERVICE, "--object-path", self.PATH,
+            "--method", f"{self.SERVICE}.Notify",
+            gvariant_text(APP), "0", gvariant_text("autopr-console"),
+            gvariant_text(notice.title), gvariant_text(self._body(notice.body)),
+            "['default', 'Open']", "@a{sv} {}", str(TIMEOUT_MS),
+        ]  # fmt: skip
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=5)
+        except (OSError, subprocess.SubprocessError) as exc:
+            log.warning("desktop notification failed: %s", exc)
+            return
+        found = re.search(r"uint32 (\d+)", done.stdout)
+        if done.returncode != 0 or found is None:
+            log.warning("desktop notification failed: %s", done.stderr.strip()[:200])
+            return
+        self.shown[int(found.group(1))] = notice
 
-    @Slot(int, str)
+    def _body(self, body: str) -> str:
+        """The body as the server will show it literally: servers with "body-markup" render
+        <b>, <a href>, <img> in it, and the body holds names and messages from the database."""
+        if self._markup is None:
+            self._markup = _has_body_markup(self.SERVICE, self.PATH)
+        return html.escape(body, quote=False) if self._markup else body
+
+    @Slot("uint", str)
     def actionInvoked(self, notification_id: int, _action: str) -> None:
         notice = self.shown.pop(int(notification_id), None)
         if notice is not None:
             self.click(notice)
+
+
+def _has_body_markup(service: str, path: str) -> bool:
+    """Whether the server renders markup in bodies; unknown counts as yes (then a literal
+    "&lt;" at worst, never a rendered link or image)."""
+    import subprocess
+
+    cmd = ["gdbus", "call", "--session", "--dest", service, "--object-path", path,
+           "--method", f"{service}.GetCapabilities"]  # fmt: skip
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return True
+    if done.returncode != 0 or not done.stdout.startswith("(["):
+        return True
+    return "'body-markup'" in done.stdout
+
+
+def gvariant_text(value: str) -> str:
+    """A string as GVariant text (what ``gdbus call`` parses)."""
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n")
+    return f"'{escaped}'"
 
 
 class TrayNotifier(Notifier):

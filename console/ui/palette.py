@@ -19,15 +19,18 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
+    QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMenu,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
 )
 
 from console.links import Link, format_link, identity_of
+from console.ui import theme
+from console.ui.plain import plain_tip
 
 if TYPE_CHECKING:
     from console.ui.links_ui import LinkOpener
@@ -97,8 +100,15 @@ class Palette(QDialog):
             "Execution id, workflow or integration name, page, profile or action…"
         )
         self.input.setAccessibleName("Command palette search")
-        self.list = QListWidget(self)
+        self.list = QTreeWidget(self)  # two columns: what, and its shortcut / kind
         self.list.setObjectName("paletteList")
+        self.list.setColumnCount(2)
+        self.list.setHeaderHidden(True)
+        self.list.setRootIsDecorated(False)
+        self.list.setUniformRowHeights(True)
+        self.list.header().setStretchLastSection(False)
+        self.list.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.list.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.list.setAccessibleName("Command palette results")
         self.note = QLabel(self)
         self.note.setObjectName("paletteNote")
@@ -111,13 +121,15 @@ class Palette(QDialog):
         self.shown: list[Entry] = []
         self.last_query_ms: float | None = None
         self.answered_for: str | None = None  # the text the database entries are for
+        self._enter_waiting = False  # Enter came before the rows of the typed text
         self.input.textChanged.connect(self._typed)
         self.input.installEventFilter(self)
-        self.list.itemActivated.connect(lambda _item: self.run_current())
+        self.list.itemActivated.connect(lambda _item, _col: self.run_current())
 
     # ------------------------------------------------------------ opening
 
     def popup(self) -> None:
+        self._enter_waiting = False
         self.static = self._static_entries()
         self.db_entries = []
         self.answered_for = None
@@ -187,9 +199,13 @@ class Palette(QDialog):
             self.answered_for = typed
             self.note.setText(f"{len(found)} from the database in {ms:.1f} ms")
             self._fill()
+            if self._enter_waiting and typed == self.input.text():
+                self._enter_waiting = False
+                self.run_current()
 
         def failed(exc: BaseException) -> None:
             self.answered_for = typed
+            self._enter_waiting = False
             self.note.setText(f"Search failed: {str(exc).splitlines()[0][:120]}")
 
         w.runner.submit(work, done, failed, owner=self, key="palette:search")
@@ -213,18 +229,21 @@ class Palette(QDialog):
         rows = self.db_entries if typed.strip() else []
         self.shown = rows + static
         self.list.clear()
+        muted = theme.muted_color()
         for entry in self.shown:
-            item = QListWidgetItem(f"{entry.text}\t{entry.hint}")
-            item.setData(Qt.ItemDataRole.UserRole, entry.kind)
-            item.setToolTip(entry.hint)
-            self.list.addItem(item)
+            item = QTreeWidgetItem([entry.text, entry.hint])
+            item.setData(0, Qt.ItemDataRole.UserRole, entry.kind)
+            item.setToolTip(0, plain_tip(entry.text))  # row names from the database
+            item.setForeground(1, muted)
+            self.list.addTopLevelItem(item)
         if self.shown:
-            self.list.setCurrentRow(0)
+            self.list.setCurrentItem(self.list.topLevelItem(0))
 
     # ------------------------------------------------------------ running
 
     def run_current(self) -> bool:
-        row = self.list.currentRow()
+        item = self.list.currentItem()
+        row = self.list.indexOfTopLevelItem(item) if item is not None else -1
         if not 0 <= row < len(self.shown):
             return False
         entry = self.shown[row]
@@ -239,7 +258,11 @@ class Palette(QDialog):
                 self.list.keyPressEvent(event)
                 return True
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                self.run_current()
+                typed = self.input.text()
+                if typed.strip() and self.answered_for != typed and self.window_.db is not None:
+                    self._enter_waiting = True  # run the first entry once its rows are in
+                else:
+                    self.run_current()
                 return True
             if key == Qt.Key.Key_Escape:
                 self.hide()

@@ -55,6 +55,9 @@ _SSH_FIELDS = (
 )
 
 
+CHOOSE_ENVIRONMENT = "(choose)"
+
+
 class ProfileEditor(QDialog):
     """Create or edit a saved profile (``profile=None``: a new one)."""
 
@@ -79,8 +82,10 @@ class ProfileEditor(QDialog):
         self.name_edit.setReadOnly(profile is not None)
         where.addRow("Name", self.name_edit)
         self.environment = QComboBox()
+        if profile is None:  # declared, never defaulted (an undeclared name is not "dev")
+            self.environment.addItem(CHOOSE_ENVIRONMENT)
         self.environment.addItems(ENVIRONMENTS)
-        self.environment.setCurrentText(profile.environment if profile else "dev")
+        self.environment.setCurrentText(profile.environment if profile else CHOOSE_ENVIRONMENT)
         where.addRow("Environment", self.environment)
         self._line(where, "url", "URL", profile, "postgresql://user@host:5432/db (or the fields)")
         for key, label in _TEXT_FIELDS:
@@ -162,7 +167,8 @@ class ProfileEditor(QDialog):
         self.adjustSize()  # a wrapped message gets its lines
 
     def _update_warning(self) -> None:
-        probe = Profile("x", environment=self.environment.currentText(), host="h")
+        chosen = self.environment.currentText()
+        probe = Profile("x", environment=chosen if chosen in ENVIRONMENTS else "dev", host="h")
         warning = prod_tls_warning(probe, self.sslmode.currentText() or None)
         self.warning.setText(f"Warning: {warning}" if warning else "")
         self.warning.setVisible(bool(warning))
@@ -183,11 +189,19 @@ class ProfileEditor(QDialog):
             if not 1 <= int(values["port"]) <= 65535:  # type: ignore[call-overload]
                 raise ProfileError(f"port must be 1..65535, not {values['port']}")
         name = validate_name(self.name_edit.text().strip())
+        environment = self.environment.currentText()
+        if environment not in ENVIRONMENTS:
+            if name not in ENVIRONMENTS:
+                raise ProfileError(
+                    f"choose the environment of {name!r} ({', '.join(ENVIRONMENTS)}); only a "
+                    "profile named local, dev, staging or prod declares it by its name"
+                )
+            environment = name
         base = self.original or Profile(name)
         profile = replace(
             base,
             name=name,
-            environment=self.environment.currentText(),
+            environment=environment,
             environment_assumed=False,
             sslmode=self.sslmode.currentText() or None,
             port=values.pop("port", None),  # type: ignore[arg-type]

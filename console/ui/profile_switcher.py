@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from console.ui import theme
+from console.ui.plain import plain_tip
 
 if TYPE_CHECKING:
     from console.profiles import Profile
@@ -60,7 +61,7 @@ class ProfileSwitcher(QComboBox):
                 index = self.count() - 1
                 self.setItemData(
                     index,
-                    f"{profile.environment_label}: {profile.describe()}",
+                    plain_tip(f"{profile.environment_label}: {profile.describe()}"),
                     Qt.ItemDataRole.ToolTipRole,
                 )
             self.setEnabled(bool(names))

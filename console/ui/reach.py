@@ -61,18 +61,32 @@ class Reach:
         return self.palette
 
 
+def add_menu_entries() -> None:
+    """Copy link and Watch in every table page's context menu (once)."""
+    from console.ui.links_ui import add_copy_link
+    from console.ui.tables import base
+    from console.ui.watch_manager import add_watch_entries
+
+    if add_copy_link not in base.context_menu_providers:
+        base.context_menu_providers.insert(0, add_copy_link)
+    if add_watch_entries not in base.context_menu_providers:
+        base.context_menu_providers.insert(1, add_watch_entries)
+
+
 def install(window: MainWindow, *, single_instance: bool = False, watches: bool = True) -> Reach:
     """Links (copy and open), the Ctrl+K palette and watches on ``window``.
 
     With ``single_instance`` the window also takes the per-user socket (when no other
     console has it) so that ``autopr-console open LINK`` reaches it.
     """
-    from console.ui.links_ui import LinkOpener, add_copy_link
-    from console.ui.tables import base
+    from console.ui.links_ui import LinkOpener
 
-    if add_copy_link not in base.context_menu_providers:
-        base.context_menu_providers.insert(0, add_copy_link)
     reach = Reach(window, LinkOpener(window))
+    # The table pages (and the data layer they import) load after the first paint: the
+    # context menu entries join them once a database is connected (before any row shows).
+    window.database_changed.connect(lambda db: db is not None and add_menu_entries())
+    if window.db is not None:
+        add_menu_entries()
     window.reach = reach  # type: ignore[attr-defined]
     shortcut = QShortcut(QKeySequence(PALETTE_SHORTCUT), window)
     shortcut.activated.connect(reach.open_palette)

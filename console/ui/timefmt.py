@@ -2,6 +2,16 @@
 
 The UTC toggle is global: ``set_utc(True)`` switches every exact time to UTC and
 emits ``time_events().utc_changed`` so that pages re-format what they show.
+One policy for every page:
+
+* how long ago (list columns of things that last: Started, Updated, Received): :func:`relative`
+* when, in a stream of events (log lines on the Logs page and the live tail, the audit
+  trail): :func:`clock`
+* a time next to a live "Elapsed" column (the Overview): :func:`short`
+* details and every tooltip: :func:`exact` (with milliseconds in tooltips)
+* spans of time: :func:`duration`
+* copy and export: ISO 8601 with its offset (``datetime.isoformat``), never text like "42 s ago"
+
 Functions take aware ``datetime`` values (``TIMESTAMP WITH TIME ZONE``); naive
 values are taken as UTC.
 """

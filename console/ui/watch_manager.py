@@ -72,23 +72,25 @@ class WatchManager(QObject):
         self._tray_menu.addAction("Quit", self.quit)
         self.tray.setContextMenu(self._tray_menu)
         self.tray.activated.connect(lambda _reason: self._show_window())
-        self.notifier = notifier or best_notifier(self.tray, self)
+        self._notifier = notifier  # the desktop's notifier is found when first needed
         self.timer = QTimer(self)
         self.timer.setInterval(interval_s * 1000)
         self.timer.timeout.connect(self.check)
         self._quitting = False
         window.database_changed.connect(self._on_database)
         window.installEventFilter(self)
-        from console.ui.tables import base
-
-        if add_watch_entries not in base.context_menu_providers:
-            base.context_menu_providers.append(add_watch_entries)
         view_menu = getattr(window, "view_menu", None)
         if view_menu is not None:
             view_menu.addAction("Watch the event queue", lambda: self.toggle(Watch("queue")))
             view_menu.addAction(self.keep_action)
         if window.db is not None:
             self._on_database(window.db)
+
+    @property
+    def notifier(self) -> Notifier:
+        if self._notifier is None:
+            self._notifier = best_notifier(self.tray, self)
+        return self._notifier
 
     # ------------------------------------------------------------ watches
 

@@ -96,7 +96,7 @@ class AuditModel(QAbstractTableModel):
             self.rows.append(r)
             self._text.append(
                 (
-                    timefmt.short(r["occurred_at"]),
+                    timefmt.clock(r["occurred_at"]),  # an event stream: see timefmt
                     r["actor"],
                     r["actor_host"] or "",
                     r["profile"] or "",

@@ -108,6 +108,7 @@ def _table(
     proxy.setSortRole(SORT_ROLE)
     view = QTableView()
     view.setModel(proxy)
+    view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # execution ids keep their suffix
     view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
     view.setSortingEnabled(True)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

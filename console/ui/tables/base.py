@@ -322,12 +322,9 @@ class TablePage(QWidget):
         self.views_menu = QMenu(self.views_button)
         self.views_menu.aboutToShow.connect(self._fill_views_menu)
         self.views_button.setMenu(self.views_menu)
-        chips_row = QHBoxLayout()
-        chips_row.setContentsMargins(0, 0, 0, 0)
-        chips_row.addWidget(self.chips, 1)
-        chips_row.addWidget(self.views_button)
+        self.filter_bar.add_trailing(self.views_button)
         layout.addWidget(self.filter_bar)
-        layout.addLayout(chips_row)
+        layout.addWidget(self.chips)
         layout.addWidget(self.splitter, 1)
         layout.addLayout(status)
         self.chips.set_chips([])
@@ -409,20 +406,26 @@ class TablePage(QWidget):
         """Re-read the window; selection (by id), current row and scroll position survive."""
         if self.db is None or self.controller.query is None:
             return
-        ids = set(self.selected_ids())
-        current = self._current_id()
-        vpos = self.view.verticalScrollBar().value()
-        hpos = self.view.horizontalScrollBar().value()
+        kept: dict[str, Any] = {}
+
+        def keep() -> None:  # when the rows land: what was selected while the read ran
+            kept.update(
+                ids=set(self.selected_ids()),
+                current=self._current_id(),
+                vpos=self.view.verticalScrollBar().value(),
+                hpos=self.view.horizontalScrollBar().value(),
+            )
 
         def restore() -> None:
-            self._restore_selection(ids, current)
-            self.view.verticalScrollBar().setValue(vpos)
-            self.view.horizontalScrollBar().setValue(hpos)
+            if kept:
+                self._restore_selection(kept["ids"], kept["current"])
+                self.view.verticalScrollBar().setValue(kept["vpos"])
+                self.view.horizontalScrollBar().setValue(kept["hpos"])
             if self._detail_id:
                 self._load_detail(self._detail_id)
             self.rows_changed.emit()
 
-        self.controller.refresh(on_done=restore)
+        self.controller.refresh(on_done=restore, before_apply=keep)
 
     def shown(self) -> None:
         """The page became visible: re-read unless a read is under way or just answered."""

@@ -115,8 +115,13 @@ class WindowController(QObject):
         filters: dict[str, Any],
         sort: Sort | None = None,
         on_loaded: Callable[[], None] | None = None,
+        before_apply: Callable[[], None] | None = None,
     ) -> None:
-        """Start a new query; raises FilterError at once for invalid filters."""
+        """Start a new query; raises FilterError at once for invalid filters.
+
+        ``before_apply`` runs when the answer has landed, just before the model takes it
+        (what the operator selected meanwhile is read then, not when the read started).
+        """
         q = WindowQuery.make(self.spec, filters, sort)
         where = q.where()  # validate on the GUI thread: bad input never reaches a worker
         self.notes = list(where.notes)
@@ -140,6 +145,8 @@ class WindowController(QObject):
 
         def done(result: tuple[counts.RowTotal, list[Row]]) -> None:
             total, rows = result
+            if before_apply is not None:
+                before_apply()
             self.loading = False
             self._estimate = total.rows
             self.total_note = total.note
@@ -153,13 +160,17 @@ class WindowController(QObject):
         self.runner.invalidate(self._key)  # window reads of the previous query
         self.runner.submit(work, done, self._error, owner=self, key=self._load_key)
 
-    def refresh(self, on_done: Callable[[], None] | None = None) -> None:
+    def refresh(
+        self,
+        on_done: Callable[[], None] | None = None,
+        before_apply: Callable[[], None] | None = None,
+    ) -> None:
         """Re-read the rows of the current window in place (new rows, changed statuses)."""
         q, model = self.query, self.model
         if q is None or self.engine is None:
             return
         if not model.rows or model.at_top:
-            self.load(q.filter_dict(), q.sort, on_loaded=on_done)
+            self.load(q.filter_dict(), q.sort, on_loaded=on_done, before_apply=before_apply)
             return
         engine, columns = self.engine, self.columns
         limit = max(len(model.rows), model.page_size)
@@ -172,6 +183,8 @@ class WindowController(QObject):
                 )
 
         def done(rows: list[Row]) -> None:
+            if before_apply is not None:
+                before_apply()
             model.apply(plan, rows)
             if on_done is not None:
                 on_done()

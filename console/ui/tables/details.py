@@ -169,6 +169,8 @@ def chain_tree(parent: QWidget, headers: list[str]) -> QTreeWidget:
     tree.setHeaderLabels(headers)
     tree.setRootIsDecorated(False)
     tree.setAlternatingRowColors(True)
+    tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # retry chains differ at the end
+    tree.setColumnWidth(0, 240)
     return tree
 
 

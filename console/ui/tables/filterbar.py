@@ -151,6 +151,7 @@ class FilterBar(QWidget):
         row = QHBoxLayout()
         row.setSpacing(6)
         outer.addLayout(row)
+        self._row = row
         for f in self.fields:
             widget = self._build(f)
             widget.setAccessibleName(f"Filter: {f.label}")
@@ -164,6 +165,10 @@ class FilterBar(QWidget):
         self.error.setStyleSheet(f"color: {theme.status_color('failed').name()};")
         self.error.hide()
         outer.addWidget(self.error)
+
+    def add_trailing(self, widget: QWidget) -> None:
+        """A widget at the end of the filter row (the page's saved views)."""
+        self._row.addWidget(widget)
 
     # ------------------------------------------------------------ building
 

@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor
 
 from console.tail.lines import TailLine
 from console.ui import theme, timefmt
+from console.ui.plain import plain_tip
 from models.vocab import LOG_LEVEL_RANK
 
 DEFAULT_CAPACITY = 100_000
@@ -51,8 +52,9 @@ _HANDLED = frozenset((_DISPLAY, _FOREGROUND, _TOOLTIP, _ALIGN))
     R_RANK,  # level rank, for the level filter
     R_MESSAGE_ONE,  # first line + a mark when the message has several lines, else None
 ) = range(10)
-# The exact time shown is formatted when painted (``exact_time``, once per second of
-# lines), not kept per row: 100,000 such strings held ~7 MiB.
+# The time shown is formatted when painted (``clock_time``, once per second of lines),
+# not kept per row: 100,000 such strings held ~7 MiB.  A log line's time reads as the
+# Logs page's (timefmt.clock); the tooltip has the exact one.
 
 TailRow = tuple
 
@@ -83,23 +85,20 @@ def _share(value: Any) -> Any:
     return found
 
 
-_seconds: dict[tuple[datetime, bool], tuple[str, str]] = {}
+_clocks: dict[tuple[datetime, bool, Any], str] = {}
 
 
-def exact_time(dt: datetime) -> str:
-    """``timefmt.exact(dt, millis=True)``, formatting each distinct second only once.
-
-    Converting to the display zone and formatting is most of the cost of a row;
-    the lines of one second share all of it but the milliseconds.
-    """
-    key = (dt.replace(microsecond=0), timefmt.use_utc())
-    parts = _seconds.get(key)
-    if parts is None:
-        if len(_seconds) > 10_000:
-            _seconds.clear()
-        stamp, _, zone = timefmt.exact(key[0]).rpartition(" ")
-        parts = _seconds[key] = (stamp, zone)
-    return f"{parts[0]}.{dt.microsecond // 1000:03d} {parts[1]}"
+def clock_time(dt: datetime, reference: datetime) -> str:
+    """``timefmt.clock(dt, reference)`` (a log line's time), formatting each second once."""
+    key = (dt.replace(microsecond=0), timefmt.use_utc(), timefmt.to_display_tz(reference).date())
+    text = _clocks.get(key)
+    if text is None:
+        if len(_clocks) > 10_000:
+            _clocks.clear()
+        text = _clocks[key] = timefmt.clock(key[0], reference)
+    if len(text) == 12 and text[8] == ".":  # today: HH:MM:SS.mmm
+        return f"{text[:9]}{dt.microsecond // 1000:03d}"
+    return text
 
 
 def make_row(line: TailLine) -> TailRow:
@@ -192,7 +191,7 @@ class TailTableModel(QAbstractTableModel):
         if col == COL_TIME:
             if self._relative:
                 return timefmt.relative(r[R_CREATED_AT], self._reference)
-            return exact_time(r[R_CREATED_AT])
+            return clock_time(r[R_CREATED_AT], self._reference)
         if col == COL_ACTION:
             return r[R_ACTION_ID][:8]
         return r[_COLUMN_FIELD[col]]
@@ -325,12 +324,13 @@ class TailTableModel(QAbstractTableModel):
         # tooltip
         if col == COL_TIME:
             return timefmt.tooltip(r[R_CREATED_AT])
+        # database text: a tooltip Qt would take for rich text if it starts with a tag
         if col == COL_ACTION and r[R_ACTION_ID]:
-            return r[R_ACTION_ID]
+            return plain_tip(r[R_ACTION_ID])
         if col == COL_EXECUTION:
-            return r[R_EXECUTION_ID]
+            return plain_tip(r[R_EXECUTION_ID])
         if col == COL_MESSAGE and r[R_MESSAGE_ONE] is not None:
-            return r[R_MESSAGE][:4000]
+            return plain_tip(r[R_MESSAGE][:4000])
         return None
 
     def capacity_limits(self) -> tuple[int, int]:

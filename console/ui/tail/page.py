@@ -120,7 +120,8 @@ class TailPage(QWidget):
         self.target.setObjectName("tailTarget")
         self.target.setAccessibleName("Execution to follow")
         self.target.closed.connect(self._apply_deferred_targets)
-        self.target.setMinimumContentsLength(28)
+        self.target.setMinimumContentsLength(34)  # an execution id whole
+        self.target.view().setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.target.setToolTip("Follow one execution, or every running execution merged")
         self.target.addItem("All running executions", ALL_RUNNING)
         self.target.activated.connect(self._target_picked)
@@ -188,7 +189,7 @@ class TailPage(QWidget):
         hh.setStretchLastSection(True)
         hh.setHighlightSections(False)
         for col, chars in (
-            (COL_TIME, 31),
+            (COL_TIME, 20),  # timefmt.clock: 09:03:12.345, 11-24 09:03:12
             (COL_LEVEL, 11),
             (COL_EXECUTION, 24),
             (COL_STEP, 16),

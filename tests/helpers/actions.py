@@ -34,6 +34,11 @@ def make_ctx(engine: Engine, environment: str = "local", profile: str | None = N
     return ActionContext(engine, name, environment, WriteGuard(name, environment))
 
 
+def dev_write_ctx(environment: str = "dev") -> ActionContext:
+    """A guard's say-so for writers that bring their own connection (the partitioner)."""
+    return ActionContext(None, environment, environment, WriteGuard(environment, environment))  # type: ignore[arg-type]
+
+
 def _insert(engine: Engine, table, **values: Any) -> dict[str, Any]:
     with engine.begin() as conn:
         return dict(conn.execute(insert(table).values(**values).returning(table)).mappings().one())

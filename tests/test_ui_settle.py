@@ -1,0 +1,72 @@
+"""Right after a profile connects, the table page's later reads (its filter choices
+arriving, an auto-refresh tick, F5) keep the row the operator selected, even one
+selected while such a read was in flight."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from console.profiles import Profile
+from console.ui.main_window import MainWindow, build_main_window
+from console.ui.tables.base import TablePage
+
+TIMEOUT_MS = 60_000
+
+
+@pytest.fixture
+def window(qtbot) -> Iterator[MainWindow]:
+    win = build_main_window(remember=False)
+    win.build_pages()
+    qtbot.addWidget(win)
+    win.resize(1280, 800)
+    win.show()
+    yield win
+    win.close()
+
+
+def connect_and_wait(qtbot, win: MainWindow, url: str, key: str) -> TablePage:
+    win.show_page(key)
+    page = win.pages[key]
+    win.connect_profile(Profile("settle", environment="dev", url=url))
+    qtbot.waitUntil(lambda: win.state == "connected", timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: len(page.model.rows) > 3, timeout=TIMEOUT_MS)
+    return page
+
+
+def select(page: TablePage, offset: int) -> str:
+    row = page.model.start + offset
+    page.view.setFocus()
+    page.view.selectRow(row)
+    return page.model.row_at(row).id
+
+
+def settled(qtbot, win: MainWindow) -> None:
+    qtbot.wait(1500)  # past the filter choices read (0.8 s after the first rows)
+    qtbot.waitUntil(lambda: win.runner.in_flight() == 0, timeout=TIMEOUT_MS)
+
+
+@pytest.mark.parametrize("key", ["executions", "logs"])
+def test_selection_made_right_after_connect_survives_the_page_settling(
+    qtbot, window, demo_db_url, key
+) -> None:
+    page = connect_and_wait(qtbot, window, demo_db_url, key)
+    chosen = select(page, 2)
+    settled(qtbot, window)
+    page.refresh()  # and an auto-refresh tick after it
+    settled(qtbot, window)
+    assert page.selected_ids() == [chosen]
+    assert page._current_id() == chosen
+
+
+def test_selection_made_while_a_reread_is_in_flight_is_kept(qtbot, window, demo_db_url) -> None:
+    page = connect_and_wait(qtbot, window, demo_db_url, "executions")
+    settled(qtbot, window)
+    select(page, 1)
+    page.refresh()  # the read starts with row 1 selected...
+    assert page.controller.loading or window.runner.busy(page)
+    chosen = select(page, 4)  # ...the operator moves on before it answers
+    settled(qtbot, window)
+    assert page.selected_ids() == [chosen]
+    assert page._current_id() == chosen
