@@ -65,17 +65,21 @@ def run(
     from console.ui.main_window import MainWindow
 
     window = MainWindow()
-    hooks = reach.install(window, single_instance=True)
-    _open_url_events(app, hooks)
     window.show()
-    # Start once the loop runs: the first paint comes before the data layer is imported, and
-    # a close that arrives early still ends exec() (a close before exec() would not).
-    if link:
-        QTimer.singleShot(0, lambda: _start_with_link(window, hooks, link))
-    else:
-        QTimer.singleShot(
-            0, lambda: window.start(profile, url, environment, replica_urls=replica_urls)
-        )
+
+    def after_show() -> None:
+        # Links, palette, watches and the single-instance socket import the table and data
+        # layers (about a second on a busy machine): they install once the window is up.
+        hooks = reach.install(window, single_instance=True)
+        _open_url_events(app, hooks)
+        if link:
+            _start_with_link(window, hooks, link)
+        else:
+            window.start(profile, url, environment, replica_urls=replica_urls)
+
+    # Once the loop runs: the window is mapped first, and a close that arrives early still
+    # ends exec() (a close before exec() would not).
+    QTimer.singleShot(0, after_show)
     _close_on_signals(window)
     return int(app.exec())
 

@@ -23,7 +23,7 @@ APP = "autopr-console"
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 ICON_SIZES = (16, 32, 48, 64, 128, 256, 512)
 # Qt modules the console does not use must not be in the bundle.
-EXCLUDED_QT = ("QtSql", "QtQuick", "QtQml", "QtWebEngine", "QtNetwork", "Qt3D", "QtMultimedia")
+EXCLUDED_QT = ("QtSql", "QtQuick", "QtQml", "QtWebEngine", "QtNetworkAuth", "Qt3D", "QtMultimedia")
 EXCLUDED_QT += ("QtPdf", "QtTest", "QtDesigner")
 
 
