@@ -183,6 +183,8 @@ def _scale(args: argparse.Namespace, db: Database) -> int:
     except ScaleRefused as exc:
         raise CommandError(f"{exc} (add --reset to empty them first)") from exc
     except psycopg.Error as exc:
-        raise CommandError(f"scale load failed: {str(exc).strip().splitlines()[0]}") from exc
+        from console.db.errors import first_line
+
+        raise CommandError(f"scale load failed: {first_line(exc)}") from exc
     print(report.summary())
     return 0

@@ -118,7 +118,9 @@ def _follow(args: argparse.Namespace, db) -> int:
         except ExecutionNotFound as exc:
             raise CommandError(str(exc)) from exc
         except psycopg.Error as exc:
-            raise CommandError(f"could not look up the execution: {exc}") from exc
+            from console.db.errors import first_line
+
+            raise CommandError(f"could not look up the execution: {first_line(exc)}") from exc
         execution, code = ref.id, ref.code
         if getattr(args, "watch", False):
             _add_watch(db.profile.name, ref.code)

@@ -10,12 +10,15 @@ wrappers are read through their ``orig``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import psycopg
 import psycopg.errors as pg
 
 from console.secret_policy import redact_text
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 # What kind of trouble, so callers can react (the actions map these onto ActionError kinds).
 ProblemKind = Literal["connection", "conflict", "gone", "database"]
@@ -115,7 +118,7 @@ def read_failure(exc: BaseException) -> str:
     return f"The query failed: {first_line(exc)[:200]}"
 
 
-def reason(exc: BaseException) -> str:
+def reason(exc: BaseException, url: URL | None = None) -> str:
     """A short clause for "Could not <do X>: <reason>" (the Overview, the connect path).
 
     Driver errors read as the connection code explains them (unreachable, timeout,
@@ -124,7 +127,7 @@ def reason(exc: BaseException) -> str:
     if is_database_error(exc):
         from console.db.connection import explain_connection_error
 
-        return str(explain_connection_error(exc))
+        return str(explain_connection_error(exc, url))
     return first_line(exc)
 
 
