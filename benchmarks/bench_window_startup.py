@@ -138,9 +138,10 @@ def start_xvfb() -> tuple[subprocess.Popen, str]:
 
 def wait_connected(log: Path, pid: int, deadline: float) -> float | None:
     """perf_counter() once the console's log says this process connected."""
-    mark = f" {pid} MainThread console.ui.main_window: connected to profile"
+    mark = f" {pid} MainThread "
     while time.perf_counter() < deadline:
-        if log.exists() and mark in log.read_text(encoding="utf-8", errors="replace"):
+        text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+        if any(mark in line and ": connected to profile" in line for line in text.splitlines()):
             return time.perf_counter()
         time.sleep(0.05)
     return None
