@@ -46,7 +46,7 @@ def test_help_about_opens_the_about_dialog(qtbot) -> None:
         action
         for menu in window.menuBar().findChildren(QMenu)
         for action in menu.actions()
-        if action.text() == "About"
+        if action.text().replace("&", "") == "About"
     )
     about.trigger()
     dialog = window.findChild(AboutDialog)

@@ -407,9 +407,11 @@ def test_a_parent_execution_with_retries_cannot_be_deleted(engine: Engine, wf: u
     )
 
 
-def test_an_action_with_logs_cannot_be_deleted(
+def test_deleting_an_action_keeps_its_logs_without_it(
     engine: Engine, wf: uuid.UUID, execution: uuid.UUID
 ) -> None:
+    """``execution_logs.action_id`` is ON DELETE SET NULL (revision 0004): the log
+    lines outlive an action that is removed, so the document's cascade holds."""
     with engine.begin() as conn:
         action = _action(conn, wf, 0)
         conn.execute(
@@ -418,13 +420,14 @@ def test_an_action_with_logs_cannot_be_deleted(
             ),
             {"e": execution, "a": action},
         )
-    _refused(
-        engine,
-        "DELETE FROM workflow_actions WHERE id = :a",
-        {"a": action},
-        errors.ForeignKeyViolation,
-        "execution_logs_action_id_fkey",
-    )
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM workflow_actions WHERE id = :a"), {"a": action})
+    with engine.connect() as conn:
+        kept = conn.execute(
+            text("SELECT action_id FROM execution_logs WHERE execution_id = :e"),
+            {"e": execution},
+        ).all()
+    assert [row.action_id for row in kept] == [None]
 
 
 def test_children_need_an_existing_parent(engine: Engine) -> None:
