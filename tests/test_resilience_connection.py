@@ -60,6 +60,7 @@ def test_the_window_survives_the_server_going_away_and_resumes(qtbot, server, tm
     qtbot.waitUntil(lambda: len(page.model.rows) > 3, timeout=WAIT_MS)
     page.view.selectRow(2)
     page.open_details()  # the pane shows only once a row is opened (Enter)
+    qtbot.waitUntil(lambda: page.detail.stack.currentWidget() is page.detail.body, timeout=WAIT_MS)
     chosen = page.selected_ids()
     assert len(chosen) == 1
     shown = [r.id for r in page.model.rows]

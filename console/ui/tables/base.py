@@ -676,6 +676,10 @@ class TablePage(QWidget):
         self._error = message
         self.ctx.show_status(message)
         self._update_status()
+        if self._detail_id and self.details_shown():
+            # The open pane says why as well (read again, it fails with the same cause),
+            # instead of showing data that may have changed; it is read again on success.
+            self._load_detail(self._detail_id)
 
     def _update_status(self) -> None:
         m = self.model
