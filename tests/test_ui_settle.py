@@ -62,6 +62,7 @@ def test_selection_made_right_after_connect_survives_the_page_settling(
 
 def test_selection_made_while_a_reread_is_in_flight_is_kept(qtbot, window, demo_db_url) -> None:
     page = connect_and_wait(qtbot, window, demo_db_url, "executions")
+    window.pause_action.setChecked(True)  # only the read started below is in flight
     settled(qtbot, window)
     select(page, 1)
     page.refresh()  # the read starts with row 1 selected...
