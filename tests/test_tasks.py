@@ -219,7 +219,7 @@ def test_ping_answered_while_every_query_thread_is_busy(qtbot, window):
         window.runner.submit(slow, owner=window, key=f"slow-{n}")
     window.refresh_current()  # a page read waiting behind them
     qtbot.waitUntil(lambda: _sleepers(conninfo) == 4, timeout=10_000)
-    window.connection_lost = "pretend the last ping failed"
+    window.session.connection_lost = "pretend the last ping failed"
     window.check_connection()
     qtbot.waitUntil(lambda: window.connection_lost is None, timeout=4_000)
     assert _sleepers(conninfo) == 4  # answered while the slow queries still run

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtWidgets import QApplication
 
 from console.profiles import Profile
 from console.ui.main_window import MainWindow, build_main_window
@@ -22,6 +23,8 @@ def window(qtbot) -> Iterator[MainWindow]:
     qtbot.addWidget(win)
     win.resize(1280, 800)
     win.show()
+    win.activateWindow()  # the focus (and so the selection) belongs to this window
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=TIMEOUT_MS)
     yield win
     win.close()
 
@@ -38,7 +41,11 @@ def connect_and_wait(qtbot, win: MainWindow, url: str, key: str) -> TablePage:
 def select(page: TablePage, offset: int) -> str:
     row = page.model.start + offset
     page.view.setFocus()
-    page.view.selectRow(row)
+    # Through the selection model: selectRow() reads the keyboard modifiers Qt believes
+    # are held, which earlier tests' synthetic key events can leave set (Ctrl adds rows).
+    sel = page.view.selectionModel()
+    flags = sel.SelectionFlag.ClearAndSelect | sel.SelectionFlag.Rows
+    sel.setCurrentIndex(page.model.index(row, 0), flags)
     return page.model.row_at(row).id
 
 
