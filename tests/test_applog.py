@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 import pytest
@@ -72,7 +73,7 @@ def test_passwords_in_messages_args_and_tracebacks_never_reach_the_file(logfile:
 
 
 def test_log_rotates(logfile: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    handler = next(h for h in logging.getLogger().handlers if getattr(h, "_autopr_console", 0))
+    handler = next(h for h in applog.our_handlers() if isinstance(h, RotatingFileHandler))
     monkeypatch.setattr(handler, "maxBytes", 2000)
     log = logging.getLogger("console.test")
     for i in range(200):
@@ -87,8 +88,7 @@ def test_log_rotates(logfile: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_setup_is_idempotent(logfile: Path) -> None:
     applog.setup_logging()
     applog.setup_logging()
-    ours = [h for h in logging.getLogger().handlers if getattr(h, "_autopr_console", False)]
-    assert len(ours) == 1
+    assert len(applog.our_handlers()) == 1
 
 
 def test_sys_excepthook_logs_and_calls_back(logfile: Path) -> None:

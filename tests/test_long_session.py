@@ -44,11 +44,11 @@ def test_action_dialogs_are_deleted_once_closed(qtbot, runner, db):
     qtbot.addWidget(parent)
     controller = ActionController(parent, runner, db)
     for _ in range(5):
-        controller._confirm("cancel", 1, "execution", lambda: None)
+        controller.confirm_then("cancel", 1, "execution", lambda: None)
         assert isinstance(controller.dialog, QDialog)
         controller.dialog.reject()
         assert controller.dialog is None
-        controller._refused(ActionError("database", "the server went away"))
+        controller.refuse(ActionError("database", "the server went away"))
         box = controller.dialog
         assert isinstance(box, QMessageBox)
         box.done(0)

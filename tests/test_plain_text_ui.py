@@ -162,7 +162,7 @@ def test_banner_messages_and_message_boxes(qtbot, runner, dev_db) -> None:
     parent = QWidget()
     qtbot.addWidget(parent)
     controller = ActionController(parent, runner, dev_db)
-    controller._refused(ActionError(INVALID, f"workflow {EVIL} is already inactive"))
+    controller.refuse(ActionError(INVALID, f"workflow {EVIL} is already inactive"))
     box = controller.dialog
     assert isinstance(box, QMessageBox) and box.textFormat() == Qt.TextFormat.PlainText
     assert shown(box.text(), box.textFormat()) == f"workflow {EVIL} is already inactive"

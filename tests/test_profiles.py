@@ -34,8 +34,10 @@ OPERATOR_PASSWORD = "S3cret-Pw!for-operator"
 
 
 @pytest.fixture(autouse=True)
-def no_session_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(secrets, "_session_passwords", {})
+def no_session_passwords() -> Iterator[None]:
+    secrets.forget_session_passwords()
+    yield
+    secrets.forget_session_passwords()
 
 
 # --------------------------------------------------------------------------- the TOML file

@@ -47,8 +47,10 @@ class MemoryKeyring(KeyringBackend):
 
 
 @pytest.fixture(autouse=True)
-def no_session_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(secrets, "_session_passwords", {})
+def no_session_passwords() -> Iterator[None]:
+    secrets.forget_session_passwords()
+    yield
+    secrets.forget_session_passwords()
 
 
 @pytest.fixture
@@ -159,7 +161,7 @@ def test_profile_add_with_a_keyring_stores_it_there_only(
     assert code == 0
     assert "stored in the OS keyring" in out
     assert memory_keyring.items == {(secrets.KEYRING_SERVICE, "srv"): PASSWORD}
-    secrets._session_passwords.clear()
+    secrets.forget_session_passwords()
     assert secrets.get_password("srv") == PASSWORD  # read back from the keyring
     assert files_holding(PASSWORD, *our_dirs()) == []
 
@@ -195,7 +197,7 @@ def test_connecting_with_a_keyring_password_logs_and_writes_nothing(
     monkeypatch.setenv("PGPASSFILE", str(tmp_path / "none"))
     profile = _operator_profile(password_server)
     secrets.store_password(profile.name, OPERATOR_PASSWORD)
-    secrets._session_passwords.clear()  # must come from the keyring
+    secrets.forget_session_passwords()  # must come from the keyring
     db = open_database(profile)
     try:
         assert db.migration.state is SchemaState.CURRENT

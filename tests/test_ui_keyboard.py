@@ -106,7 +106,7 @@ def test_tab_leaves_tables_detail_tabs_esc_scope_and_follow_live(qtbot, win):
     # Esc in the table leaves the filter alone; in the filter bar it clears it
     _key(qtbot, page.view, Qt.Key.Key_Escape)
     assert page.current_filters() == {"status": ["running"]}
-    edit = page.filter_bar._edits["text"]
+    edit = page.filter_bar.text_edit("text")
     edit.setFocus()
     _key(qtbot, edit, Qt.Key.Key_Escape)
     settle(qtbot, win)

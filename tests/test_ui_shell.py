@@ -142,7 +142,7 @@ def test_profile_switch_closes_first_database_and_connects_second(
     )
     assert page.databases[-2:] == [None, window.db]
     assert window.db.database_name != first_name
-    qtbot.waitUntil(lambda: first._closed, timeout=CONNECT_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: first.closed, timeout=CONNECT_TIMEOUT_MS)
     qtbot.waitUntil(lambda: backends(pg_address, first_name) == 0, timeout=10_000)
     assert banner_pixel(window).name() == theme.environment_color("staging").name()
     second_name = window.db.database_name
@@ -278,7 +278,7 @@ def test_prod_is_locked_and_unlocks_only_with_the_profile_name(qtbot, window, db
     assert guard.may_write()
     assert "unlocked for 4:5" in window.banner.lock_label.text()
     assert window.banner.lock_button.isVisibleTo(window)
-    assert window.banner._tick.isActive()  # counts down each second
+    assert window.banner.counting_down  # re-reads the lock each second
     # switching profiles makes a new, locked guard
     window.connect_profile(Profile("prod-us", environment="prod", url=db_url))
     assert "write_guard" not in window.ctx.extras
