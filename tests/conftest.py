@@ -31,6 +31,7 @@ from tests.helpers.databases import create_database, drop_database
 pytest_plugins = [
     "tests.helpers.ui_tables",
     "tests.helpers.tail",
+    "tests.helpers.ui_actions",
     "tests.helpers.logcheck",
     "pytester",
 ]

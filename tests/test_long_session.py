@@ -20,14 +20,6 @@ from console.ui.tasks import TaskRunner
 
 
 @pytest.fixture
-def runner(qtbot) -> Iterator[TaskRunner]:
-    r = TaskRunner()
-    yield r
-    r.wait_idle()
-    QCoreApplication.processEvents()
-
-
-@pytest.fixture
 def db(db_url: str) -> Iterator[Database]:
     database = open_database(Profile("dev", environment="dev", url=db_url))
     yield database

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import logging
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from console.cli import main
 from console.db.connection import ConnectionFailed, open_database
 from console.db.embedded import ServerAddress
 from console.db.migrator import SchemaState
+from tests.helpers.secrets_check import files_holding, run_on_a_terminal
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "Zq7-never-on-disk-Pw"
@@ -86,22 +86,6 @@ def log_to_file() -> Iterator[Path]:
         root.removeHandler(handler)
         root.setLevel(old_level)
         handler.close()
-
-
-def files_holding(secret: str, *dirs: Path) -> list[Path]:
-    """Every file under ``dirs`` (recursively) whose bytes contain ``secret``."""
-    needle = secret.encode()
-    found = []
-    for top in dirs:
-        for dirpath, _dirs, files in os.walk(top):
-            for name in files:
-                path = Path(dirpath) / name
-                try:
-                    if needle in path.read_bytes():
-                        found.append(path)
-                except OSError:
-                    continue
-    return found
 
 
 def our_dirs() -> list[Path]:
@@ -245,46 +229,18 @@ def test_an_ad_hoc_url_never_borrows_a_stored_password(
         assert info.value.kind == "auth"
 
 
-def _run_on_a_terminal(argv: list[str], answer: str | None, timeout: float = 120) -> str:
-    """Run ``argv`` with a pseudo-terminal as its controlling tty; answer the first prompt.
+PROMPT = b"Password for profile"
 
-    ``answer`` None: no prompt is expected.
-    """
-    import pty
-    import select
-    import time
 
-    pid, fd = pty.fork()
-    if pid == 0:  # pragma: no cover - the child
-        os.chdir(ROOT)
-        os.execv(sys.executable, [sys.executable, *argv])
-    output = b""
-    answered = False
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([fd], [], [], 1.0)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:  # the child closed the terminal
-                break
-            if not chunk:
-                break
-            output += chunk
-            if not answered and b"Password for profile" in output:
-                if answer is None:  # unexpected prompt: end the child, fail below
-                    os.kill(pid, signal.SIGKILL)
-                    break
-                os.write(fd, answer.encode() + b"\n")
-                answered = True
-    finally:
-        _, status = os.waitpid(pid, 0)
-        os.close(fd)
-    assert answered == (answer is not None), output.decode(errors="replace")
-    assert os.waitstatus_to_exitcode(status) == 0, output.decode(errors="replace")
-    return output.decode(errors="replace")
+def _profile_test_on_a_terminal(answer: str | None) -> str:
+    """``profile test srv`` on a terminal; ``answer`` its password prompt (None: none may come)."""
+    run = run_on_a_terminal(
+        ["-m", "console", "profile", "test", "srv"],
+        [(PROMPT, answer)] if answer is not None else [],
+        refuse=PROMPT if answer is None else None,
+    )
+    assert run.unanswered == [] and run.exit_code == 0, run.text
+    return run.text
 
 
 @pytest.mark.parametrize("kind", ["host", "url"])
@@ -306,7 +262,7 @@ def test_without_a_keyring_the_cli_asks_once_per_session_and_keeps_nothing(
         )
         profile = Profile("srv", environment="dev", url=url)
     ProfileStore().save(profile)
-    out = _run_on_a_terminal(["-m", "console", "profile", "test", "srv"], OPERATOR_PASSWORD)
+    out = _profile_test_on_a_terminal(OPERATOR_PASSWORD)
     assert "kept for this session only" in out
     assert "ok: srv (dev) autopr_pw" in out
     assert OPERATOR_PASSWORD not in out  # not echoed
@@ -326,5 +282,5 @@ def test_with_pgpass_the_cli_does_not_ask(
     pgpass.chmod(0o600)
     monkeypatch.setenv("PGPASSFILE", str(pgpass))
     ProfileStore().save(_operator_profile(password_server))
-    out = _run_on_a_terminal(["-m", "console", "profile", "test", "srv"], None)
+    out = _profile_test_on_a_terminal(None)
     assert "ok: srv (dev) autopr_pw" in out

@@ -21,6 +21,7 @@ from console.ui.banner import MigrationDialog, UnlockDialog
 from console.ui.main_window import MainWindow, build_main_window, page_shortcuts
 from console.ui.pages import PageSpec
 from tests.helpers.databases import admin_connect, create_database, drop_database
+from tests.helpers.secrets_check import files_holding
 
 CONNECT_TIMEOUT_MS = 30_000
 KEYS = ("overview", "workflows", "executions", "logs", "integrations", "events", "tail")
@@ -379,9 +380,7 @@ def test_auth_failure_prompts_for_a_password_kept_in_memory_only(
     assert window.state == "connecting"
     qtbot.waitUntil(lambda: window.state == "failed", timeout=CONNECT_TIMEOUT_MS)
     window.close()
-    for path in isolated_home.rglob("*"):
-        if path.is_file():
-            assert b"s3cret-pw" not in path.read_bytes(), path
+    assert files_holding("s3cret-pw", isolated_home) == []
     secrets.forget_password("auth-x")
 
 
