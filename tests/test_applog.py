@@ -49,6 +49,7 @@ def test_redact_text_keeps_harmless_text() -> None:
     assert applog.redact_text(text) == text
 
 
+@pytest.mark.expects_log_warnings(r"^console\.test: hello world")
 def test_log_file_lives_in_user_log_dir(logfile: Path) -> None:
     assert logfile.parent == paths.log_dir()
     logging.getLogger("console.test").warning("hello %s", "world")
@@ -56,6 +57,7 @@ def test_log_file_lives_in_user_log_dir(logfile: Path) -> None:
     assert "hello world" in logfile.read_text()
 
 
+@pytest.mark.expects_log_warnings(r"^console\.test: failed")
 def test_passwords_in_messages_args_and_tracebacks_never_reach_the_file(logfile: Path) -> None:
     log = logging.getLogger("console.test")
     log.info("opening %s", "postgresql://ops:arg-secret@db/x")
@@ -91,6 +93,7 @@ def test_setup_is_idempotent(logfile: Path) -> None:
     assert len(applog.our_handlers()) == 1
 
 
+@pytest.mark.expects_log_warnings(r"^console\.crash: unhandled exception in the main thread")
 def test_sys_excepthook_logs_and_calls_back(logfile: Path) -> None:
     seen: list[tuple[str, str, Path]] = []
     applog.install_excepthooks(lambda s, d, p: seen.append((s, d, p)))
@@ -110,6 +113,7 @@ def test_sys_excepthook_logs_and_calls_back(logfile: Path) -> None:
     assert "leak" not in content
 
 
+@pytest.mark.expects_log_warnings(r"^console\.crash: unhandled exception in thread")
 def test_thread_excepthook_logs_and_calls_back(logfile: Path) -> None:
     seen: list[str] = []
     applog.install_excepthooks(lambda s, d, p: seen.append(s))
@@ -125,6 +129,9 @@ def test_thread_excepthook_logs_and_calls_back(logfile: Path) -> None:
     assert "unhandled exception in thread worker-7" in logfile.read_text()
 
 
+@pytest.mark.expects_log_warnings(
+    r"^console\.crash: (unhandled exception in the main thread|the crash report itself failed)"
+)
 def test_a_failing_callback_is_logged_not_raised(logfile: Path) -> None:
     def broken(summary: str, details: str, where: Path) -> None:
         raise OSError("no display")

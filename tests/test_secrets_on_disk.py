@@ -170,6 +170,7 @@ def test_a_password_typed_into_a_url_goes_to_the_keyring_not_the_file(
         assert "not stored" in out
 
 
+@pytest.mark.expects_log_warnings(r"^console: connect failed: wrong or missing password")
 def test_connecting_with_a_keyring_password_logs_and_writes_nothing(
     isolated_home: Path,
     memory_keyring: MemoryKeyring,
