@@ -64,6 +64,42 @@ def test_no_ui_class_over_400_lines():
     assert not too_long, f"classes over {MAX_UI_CLASS_LINES} lines: " + "; ".join(too_long)
 
 
+def psycopg_connects(source: str) -> list[int]:
+    """Lines of ``source`` that open a psycopg connection: ``psycopg.connect(...)``,
+    ``psycopg.Connection.connect(...)`` or a ``connect`` imported from psycopg."""
+    tree = ast.parse(source)
+    imported = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("psycopg")
+        for alias in node.names
+        if alias.name == "connect"
+    }
+    lines = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = ast.unparse(node.func)
+        if name in {"psycopg.connect", "psycopg.Connection.connect"} or name in imported:
+            lines.append(node.lineno)
+    return lines
+
+
+def test_psycopg_connections_open_only_in_the_db_layer():
+    """Everything else gets its raw connections from console.db.engine (raw_connect,
+    maintenance_connect), so the engine's timeouts and prod's read-only default apply."""
+    assert psycopg_connects("import psycopg\npsycopg.connect('')\n") == [2]
+    assert psycopg_connects("from psycopg import connect as c\nc('')\n") == [2]
+    assert psycopg_connects("import psycopg\npsycopg.Connection.connect('')\n") == [2]
+    outside = []
+    for path in sorted([*(ROOT / "console").rglob("*.py"), *(ROOT / "models").rglob("*.py")]):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel.startswith("console/db/") or rel.startswith("console/resources/"):
+            continue
+        outside += [f"{rel}:{n}" for n in psycopg_connects(path.read_text(encoding="utf-8"))]
+    assert outside == [], "psycopg.connect outside console/db: " + ", ".join(outside)
+
+
 @pytest.mark.expects_log_warnings
 def test_a_test_may_expect_warnings(caplog):
     logging.getLogger("console.example").warning("provoked on purpose")

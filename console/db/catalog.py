@@ -14,8 +14,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Connection, Table, UniqueConstraint, text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Connection,
+    DefaultClause,
+    Table,
+    UniqueConstraint,
+    text,
+)
 
 CONTRACT_TABLES = (
     "workflows",
@@ -69,11 +78,12 @@ def normalize_check(expr: str) -> str:
     return re.sub(r"[()\s]+", " ", expr).strip().lower()
 
 
-def _expected_type(column) -> str:
+def _expected_type(column: Column[Any]) -> str:
     """The ``format_type`` PostgreSQL shows for a contract column."""
     from sqlalchemy.dialects import postgresql
 
-    compiled = column.type.compile(dialect=postgresql.dialect()).lower()
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy's own stub gap
+    compiled = column.type.compile(dialect=dialect).lower()
     return compiled.replace("varchar", "character varying")
 
 
@@ -174,7 +184,7 @@ def _live_foreign_keys(conn: Connection, table: str) -> dict[str, tuple[str, str
         ),
         {"t": f"public.{table}"},
     )
-    return {r[0]: (r[1], r[2], _DELETE_RULES.get(r[3], r[3])) for r in rows}
+    return {str(r[0]): (str(r[1]), str(r[2]), _DELETE_RULES.get(r[3], str(r[3]))) for r in rows}
 
 
 def compare_schema(conn: Connection) -> SchemaComparison:
@@ -217,7 +227,7 @@ def _compare_table(conn: Connection, table: Table, out: SchemaComparison) -> Non
             out.execution_id_default = default is not None
         elif col.server_default is not None and default is None and not col.primary_key:
             out.notes.append(f"{name}.{col.name} has no default")
-        elif col.server_default is not None and default is not None:
+        elif isinstance(col.server_default, DefaultClause) and default is not None:
             want_default = str(col.server_default.arg).lower()
             if "'" in want_default and want_default.split("::")[0] not in default.lower():
                 out.notes.append(f"{name}.{col.name} defaults to {default}")
@@ -257,21 +267,23 @@ def _compare_table(conn: Connection, table: Table, out: SchemaComparison) -> Non
 
     fks = _live_foreign_keys(conn, name)
     for fk in table.foreign_keys:
-        col = fk.parent.name
-        want = (fk.column.table.name, fk.column.name)
-        got = fks.get(col)
-        if got is None or got[:2] != want:
-            out.differences.append(f"{name}.{col}: FOREIGN KEY to {want[0]}.{want[1]} is missing")
+        fk_col = fk.parent.name
+        want_ref = (fk.column.table.name, fk.column.name)
+        got = fks.get(fk_col)
+        if got is None or got[:2] != want_ref:
+            out.differences.append(
+                f"{name}.{fk_col}: FOREIGN KEY to {want_ref[0]}.{want_ref[1]} is missing"
+            )
             continue
         rule = (fk.ondelete or "no action").lower()
         if got[2] != rule:
             effect = (
-                f"; deleting a {want[0]} row that rows here point at fails"
+                f"; deleting a {want_ref[0]} row that rows here point at fails"
                 if got[2] in ("no action", "restrict")
                 else ""
             )
             out.notes.append(
-                f"{name}.{col}: ON DELETE {got[2].upper()} (contract: {rule.upper()}){effect}"
+                f"{name}.{fk_col}: ON DELETE {got[2].upper()} (contract: {rule.upper()}){effect}"
             )
 
     indexes = _live_indexes(conn, name)
