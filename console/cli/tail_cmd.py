@@ -113,7 +113,7 @@ def _follow(args: argparse.Namespace, db) -> int:
     code = None
     if args.execution:
         try:
-            with psycopg.connect(conninfo, autocommit=True) as conn:
+            with db.connect_raw("autopr-console-tail") as conn:
                 ref = resolve_execution(conn, args.execution)
         except ExecutionNotFound as exc:
             raise CommandError(str(exc)) from exc

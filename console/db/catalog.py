@@ -174,7 +174,7 @@ def _live_foreign_keys(conn: Connection, table: str) -> dict[str, tuple[str, str
         ),
         {"t": f"public.{table}"},
     )
-    return {r[0]: (r[1], r[2], _DELETE_RULES.get(r[3], r[3])) for r in rows}
+    return {str(r[0]): (str(r[1]), str(r[2]), _DELETE_RULES.get(r[3], str(r[3]))) for r in rows}
 
 
 def compare_schema(conn: Connection) -> SchemaComparison:
