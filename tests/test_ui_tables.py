@@ -578,9 +578,12 @@ def test_column_chooser_hides_columns_and_remembers(qtbot, ctx, db) -> None:
             "SELECT id FROM integrations ORDER BY health_status {d}, id {d}",
         ),
         ("integrations", "type", "SELECT id FROM integrations ORDER BY type {d}, id {d}"),
+        ("executions", "status", "SELECT id FROM workflow_executions ORDER BY status {d}, id {d}"),
+        ("logs", "level", "SELECT id FROM execution_logs ORDER BY level {d}, id {d}"),
+        ("events", "status", "SELECT id FROM integration_events ORDER BY status {d}, id {d}"),
     ],
 )
-def test_small_tables_sort_by_more_columns(qtbot, ctx, db, key, column, sql) -> None:
+def test_tables_sort_by_status_and_indexed_columns(qtbot, ctx, db, key, column, sql) -> None:
     page = make_page(qtbot, ctx, key, db)
     index = next(i for i, c in enumerate(page.columns) if c.name == column)
     for order, d in ((Qt.SortOrder.AscendingOrder, "ASC"), (Qt.SortOrder.DescendingOrder, "DESC")):

@@ -27,6 +27,7 @@ from console.db.migrator import (
     SchemaState,
     ensure_schema,
 )
+from console.db.ssh_errors import TunnelFailed
 from console.db.tls import (
     ServerCertificate,
     SessionTLS,
@@ -35,12 +36,14 @@ from console.db.tls import (
     server_certificate,
     session_tls,
 )
-from console.db.tunnel import SSHTunnel, TunnelFailed, bind_to_engine, tunnel_profile_url
+from console.db.tunnel import SSHTunnel, bind_to_engine, tunnel_profile_url
 from console.db.urls import libpq_conninfo, redact
 from console.profiles import RESERVED_NAMES, Profile
 
 if TYPE_CHECKING:
     import psycopg
+
+    from console.db.replica import ReadRouter, ReadSource
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +136,8 @@ class Database:
     tunnel: SSHTunnel | None = None
     tls: SessionTLS | None = None
     _sslpassword: str | None = field(default=None, repr=False)
-    # console.db.replica.ReadRouter when the profile names a replica
-    replica: Any = None
+    # when the profile names a replica
+    replica: ReadRouter | None = None
     # the engine's session settings, for raw connections (connect_raw)
     settings: EngineSettings = field(default_factory=EngineSettings)
     _closed: bool = field(default=False, repr=False)
@@ -195,7 +198,7 @@ class Database:
         timeouts and read-only default; for the log pages and exports."""
         return raw_connect(self.read_conninfo(), self.settings, application_name)
 
-    def read_source(self):
+    def read_source(self) -> ReadSource | None:
         """``console.db.replica.ReadSource`` (which server answers reads), or None."""
         return self.replica.source() if self.replica is not None else None
 
@@ -371,7 +374,7 @@ def _stop(embedded: EmbeddedServer | None, tunnel: SSHTunnel | None) -> None:
         tunnel.close()
 
 
-def replace_settings(settings: EngineSettings, **changes) -> EngineSettings:
+def replace_settings(settings: EngineSettings, **changes: Any) -> EngineSettings:
     from dataclasses import replace
 
     return replace(settings, **changes)

@@ -30,8 +30,8 @@ class PositionMap:
     def value_at(self, fraction: float) -> Any:
         """The sort value about ``fraction`` of the way down the display order."""
         fraction = min(1.0, max(0.0, fraction))
-        if self.first is None:
-            return None
+        if self.first is None or self.last is None:  # a NULL group at one end
+            return self.first if fraction < 0.5 else self.last
         ascending = _le(self.first, self.last)
         lo, hi = (self.first, self.last) if ascending else (self.last, self.first)
         q = fraction if ascending else 1.0 - fraction
