@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QPalette
 
 from console.ui import a11y, theme
 from console.ui.main_window import MainWindow
-from tests.helpers.windows import connected_window, settle_window
+from tests.helpers.windows import connected_window, each_page_state
 
 AA = 4.5
 
@@ -27,20 +27,13 @@ def win(qtbot, demo_db_url) -> Iterator[MainWindow]:
 
 def test_every_visible_control_on_every_page_has_an_accessible_name(qtbot, win):
     seen = 0
-    for key in win.page_keys():
-        win.show_page(key)
-        settle_window(qtbot, win)
-        page = win.pages[key]
-        states = [("list", lambda: None), *getattr(page, "screenshot_states", list)()]
-        for name, enter in states:
-            enter()
-            settle_window(qtbot, win)
-            controls = a11y.controls(win)
-            seen += len(controls)
-            unnamed = [a11y.describe(w) for w in a11y.unnamed_controls(win)]
-            assert unnamed == [], f"{key}/{name}: {unnamed}"
-            unbound = [label.text() for label in a11y.labels_without_buddy(win)]
-            assert unbound == [], f"{key}/{name}: labels with a mnemonic and no field"
+    for where in each_page_state(qtbot, win):
+        controls = a11y.controls(win)
+        seen += len(controls)
+        unnamed = [a11y.describe(w) for w in a11y.unnamed_controls(win)]
+        assert unnamed == [], f"{where}: {unnamed}"
+        unbound = [label.text() for label in a11y.labels_without_buddy(win)]
+        assert unbound == [], f"{where}: labels with a mnemonic and no field"
     assert seen > 100  # the walk did see the pages' controls
     # the dialogs a keyboard user meets
     win.show_shortcuts()

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QAbstractItemView, QLabel
 
 from console.ui import timefmt
 from console.ui.main_window import MainWindow
-from tests.helpers.windows import connected_window, settle_window
+from tests.helpers.windows import connected_window, each_page_state
 
 ZONE = r"[A-Z]{2,5}|[+-]\d{4}"
 POLICY = re.compile(
@@ -69,18 +69,11 @@ def test_every_page_shows_times_in_the_policys_forms_and_follows_utc(qtbot, win)
     for utc in (False, True):
         win.utc_action.setChecked(utc)
         assert timefmt.use_utc() is utc
-        for key in win.page_keys():
-            win.show_page(key)
-            settle_window(qtbot, win)
-            page = win.pages[key]
-            states = [("list", lambda: None), *getattr(page, "screenshot_states", list)()]
-            for name, enter in states:
-                enter()
-                settle_window(qtbot, win)
-                texts = shown_texts(win)
-                assert off_policy(texts) == [], f"{key}/{name}"
-                exact = [m for _, t in texts for m in EXACT.finditer(t)]
-                seen_times += len(exact)
-                if utc:
-                    assert {m.group(2) for m in exact} <= {"UTC"}, f"{key}/{name}"
+        for where in each_page_state(qtbot, win):
+            texts = shown_texts(win)
+            assert off_policy(texts) == [], where
+            exact = [m for _, t in texts for m in EXACT.finditer(t)]
+            seen_times += len(exact)
+            if utc:
+                assert {m.group(2) for m in exact} <= {"UTC"}, where
     assert seen_times > 50  # the walk did see times (tables, details, Overview tooltips)
