@@ -32,6 +32,7 @@ pytest_plugins = [
     "tests.helpers.ui_tables",
     "tests.helpers.tail",
     "tests.helpers.ui_actions",
+    "tests.helpers.password_server",
     "tests.helpers.logcheck",
     "pytester",
 ]

@@ -14,13 +14,13 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
-from test_profiles import OPERATOR_PASSWORD, _operator_profile, password_server  # noqa: F401
 
 from console import paths, secrets
 from console.cli import main
 from console.db.connection import ConnectionFailed, open_database
 from console.db.embedded import ServerAddress
 from console.db.migrator import SchemaState
+from tests.helpers.password_server import OPERATOR_PASSWORD, operator_profile
 from tests.helpers.secrets_check import files_holding, run_on_a_terminal
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -174,13 +174,13 @@ def test_a_password_typed_into_a_url_goes_to_the_keyring_not_the_file(
 def test_connecting_with_a_keyring_password_logs_and_writes_nothing(
     isolated_home: Path,
     memory_keyring: MemoryKeyring,
-    password_server: ServerAddress,  # noqa: F811
+    password_server: ServerAddress,
     log_to_file: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("PGPASSFILE", str(tmp_path / "none"))
-    profile = _operator_profile(password_server)
+    profile = operator_profile(password_server)
     secrets.store_password(profile.name, OPERATOR_PASSWORD)
     secrets.forget_session_passwords()  # must come from the keyring
     db = open_database(profile)
@@ -209,7 +209,7 @@ def test_ad_hoc_profile_names_cannot_be_saved(isolated_home: Path, name: str) ->
 
 def test_an_ad_hoc_url_never_borrows_a_stored_password(
     memory_keyring: MemoryKeyring,
-    password_server: ServerAddress,  # noqa: F811
+    password_server: ServerAddress,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -247,7 +247,7 @@ def _profile_test_on_a_terminal(answer: str | None) -> str:
 @pytest.mark.parametrize("kind", ["host", "url"])
 def test_without_a_keyring_the_cli_asks_once_per_session_and_keeps_nothing(
     isolated_home: Path,
-    password_server: ServerAddress,  # noqa: F811
+    password_server: ServerAddress,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     kind: str,
@@ -255,7 +255,7 @@ def test_without_a_keyring_the_cli_asks_once_per_session_and_keeps_nothing(
     from console.profiles import Profile, ProfileStore
 
     monkeypatch.setenv("PGPASSFILE", str(tmp_path / "none"))
-    profile = _operator_profile(password_server)
+    profile = operator_profile(password_server)
     if kind == "url":
         url = (
             f"postgresql://operator@/autopr_pw?host={password_server.socket_dir}"
@@ -272,7 +272,7 @@ def test_without_a_keyring_the_cli_asks_once_per_session_and_keeps_nothing(
 
 def test_with_pgpass_the_cli_does_not_ask(
     isolated_home: Path,
-    password_server: ServerAddress,  # noqa: F811
+    password_server: ServerAddress,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -282,6 +282,6 @@ def test_with_pgpass_the_cli_does_not_ask(
     pgpass.write_text(f"*:*:*:operator:{OPERATOR_PASSWORD}\n")
     pgpass.chmod(0o600)
     monkeypatch.setenv("PGPASSFILE", str(pgpass))
-    ProfileStore().save(_operator_profile(password_server))
+    ProfileStore().save(operator_profile(password_server))
     out = _profile_test_on_a_terminal(None)
     assert "ok: srv (dev) autopr_pw" in out
