@@ -37,7 +37,7 @@ def test_database_url_beats_the_profile_remembered_by_the_window(
     from console.ui.main_window import build_main_window
 
     ProfileStore().save(Profile("prod", environment="prod", url=db_url))
-    settings.put("last_profile", "prod")
+    settings.LAST_PROFILE.put("prod")
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("AUTOPR_ENVIRONMENT", "dev")
     window = build_main_window(specs=[])
