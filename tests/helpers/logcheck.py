@@ -99,12 +99,18 @@ def pytest_configure(config: pytest.Config) -> None:
     route_qt_messages()
 
 
+CHECK = pytest.StashKey[tuple[Collector, "tuple[str, ...] | None"]]()
+
+
 @pytest.fixture(autouse=True)
 def _no_unexpected_log_warnings(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Collects from the first fixture's set-up to the last one's teardown; what the set-up
+    and the test logged fails the test, what a teardown logged is an error of the test."""
     allowed = allowed_by(request.node)
     if allowed is not None:
         allowed += platform_noise()
     collector = Collector()
+    request.node.stash[CHECK] = (collector, allowed)
     root = logging.getLogger()
     root.addHandler(collector)
     try:
@@ -114,3 +120,16 @@ def _no_unexpected_log_warnings(request: pytest.FixtureRequest) -> Iterator[None
     failure = unexpected(collector.records, allowed)
     if failure is not None:
         pytest.fail(failure, pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    result = yield
+    check = item.stash.get(CHECK, None)
+    if check is not None:
+        collector, allowed = check
+        failure = unexpected(collector.records, allowed)
+        if failure is not None:
+            collector.records.clear()  # reported here, not again at teardown
+            pytest.fail(failure, pytrace=False)
+    return result
