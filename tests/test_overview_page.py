@@ -337,6 +337,9 @@ def test_disconnect_clears_everything(qtbot, page, database):
     assert widget.chart.bars["completed"].heights == []
 
 
+@pytest.mark.expects_log_warnings(
+    r"^console\.ui\.overview\.page: overview refresh failed: the database does not exist"
+)
 def test_a_failing_refresh_keeps_the_last_figures(qtbot, page, database, pg_address):
     widget, _rec, runner = page
     build_dataset(database.engine, now=datetime.now(UTC))
