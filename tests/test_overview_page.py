@@ -242,7 +242,7 @@ def test_sorting_by_a_header_keeps_click_through_on_the_right_row(qtbot, page, d
     assert widget.workflows_model.row_at(0).name == "deploy"
 
 
-def test_elapsed_times_tick_without_querying(qtbot, page, database):
+def test_elapsed_times_tick_without_querying(qtbot, page, database, monkeypatch):
     widget, _rec, runner = page
     build_dataset(database.engine, now=datetime.now(UTC))
     _connect(qtbot, widget, runner, database)
@@ -250,7 +250,8 @@ def test_elapsed_times_tick_without_querying(qtbot, page, database):
     original = runner.submit
     runner.submit = lambda *a, **k: submitted.append(a) or original(*a, **k)  # type: ignore[method-assign]
     before = widget.running_model.text_at(4, 3)  # R3, about a minute
-    widget._offset += timedelta(minutes=3)  # as if three minutes went by
+    later = widget.now() + timedelta(minutes=3)  # as if three minutes went by
+    monkeypatch.setattr(widget, "now", lambda: later)
     widget.tick()
     after = widget.running_model.text_at(4, 3)
     assert before.startswith("1 min") and after.startswith("4 min")
