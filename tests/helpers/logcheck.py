@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import traceback
 from collections.abc import Iterator
 
 import pytest
@@ -59,6 +60,18 @@ def describe(record: logging.LogRecord) -> str:
     return f"{record.name}: {(message.splitlines() or [''])[0]}"
 
 
+def _tail(record: logging.LogRecord) -> str:
+    """The last lines of a multi-line message or its traceback: where it came from."""
+    try:
+        text = record.getMessage()
+    except Exception:
+        text = str(record.msg)
+    if record.exc_info and record.exc_info[1] is not None:
+        text += "\n" + "".join(traceback.format_exception(*record.exc_info))
+    lines = [line for line in text.splitlines()[1:] if line.strip()]
+    return "".join(f"\n      {line[:200]}" for line in lines[-6:])
+
+
 def unexpected(
     records: list[logging.LogRecord], allowed: tuple[str, ...] | None = ()
 ) -> str | None:
@@ -70,7 +83,7 @@ def unexpected(
     left = [r for r in records if not any(re.search(p, describe(r)) for p in allowed)]
     if not left:
         return None
-    shown = "\n".join(f"  {r.levelname} {describe(r)[:200]}" for r in left[:5])
+    shown = "\n".join(f"  {r.levelname} {describe(r)[:200]}{_tail(r)}" for r in left[:5])
     return (
         f"{len(left)} unexpected log record(s) at WARNING or worse "
         f"(a test that provokes them declares them: @pytest.mark.{MARKER}(pattern, ...)):\n"
