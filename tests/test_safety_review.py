@@ -88,6 +88,9 @@ SECRET_DOCS = {
 
 
 @pytest.mark.parametrize("secret", sorted(SECRET_DOCS))
+@pytest.mark.expects_log_warnings(
+    r"^console\.test: query failed: .*invalid input syntax for type integer"
+)
 def test_crash_reports_and_logged_errors_mask_secrets_whole(
     secret: str, engine, isolated_home
 ) -> None:
