@@ -639,7 +639,7 @@ class MainWindow(QMainWindow):
         win.closed.connect(lambda: _other_windows.remove(win) if win in _other_windows else None)
         win.build_pages(list(self.specs) or None)
         win.switcher.set_profiles(self.switcher.profiles())
-        if hasattr(self, "reach"):  # links and the palette too; watches notify from one window
+        if hasattr(self, "reach"):  # links, palette; the application's watches and socket
             from console.ui import reach
 
             reach.install(win, watches=False)
