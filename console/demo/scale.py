@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 import psycopg
 from psycopg import sql
 
+from console.db.engine import maintenance_connect
 from console.demo import DEMO_TABLES
 from console.demo import schema_snapshot as snapshot
 from models.vocab import INTEGRATION_TYPES, TRIGGER_TYPES
@@ -527,9 +528,8 @@ class ScaleLoader:
 
     # -- connections ----------------------------------------------------------------------
     def _connect(self) -> psycopg.Connection:
-        conn = psycopg.connect(self.conninfo, autocommit=True, application_name=APPLICATION_NAME)
+        conn = maintenance_connect(self.conninfo, APPLICATION_NAME)
         conn.execute("SET synchronous_commit = off")
-        conn.execute("SELECT set_config('statement_timeout', '0', false)")
         conn.execute("SELECT set_config('maintenance_work_mem', '1GB', false)")
         conn.execute("SELECT set_config('work_mem', '64MB', false)")
         return conn

@@ -30,6 +30,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from console.actions.guard import WriteGuard
+from console.db.engine import maintenance_connect
 from models.vocab import HEALTH_STATUSES, LOG_LEVELS
 
 log = logging.getLogger(__name__)
@@ -181,9 +182,7 @@ class DemoSimulator:
         self._load_catalog()
 
     def _open(self) -> psycopg.Connection:
-        return psycopg.connect(
-            self.conninfo, autocommit=True, application_name=APPLICATION_NAME, connect_timeout=5
-        )
+        return maintenance_connect(self.conninfo, APPLICATION_NAME, connect_timeout_s=5)
 
     def _close(self) -> None:
         """Cancel what this run left pending/running (on a new connection if need be), close."""

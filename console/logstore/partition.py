@@ -38,6 +38,7 @@ from psycopg import sql
 if TYPE_CHECKING:
     from console.actions.context import ActionContext
 
+from console.db.engine import EngineSettings, raw_connect
 from console.logstore.layout import (
     DEFAULT,
     LEGACY,
@@ -509,7 +510,8 @@ class _IndexProgress:
 
     def _run(self) -> None:
         try:
-            with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            settings = EngineSettings(read_only=True)
+            with raw_connect(self.conninfo, settings, APPLICATION_NAME, autocommit=True) as conn:
                 while not self._stop.wait(self.every_s):
                     row = conn.execute(
                         "SELECT phase, blocks_done, blocks_total, tuples_done, tuples_total "

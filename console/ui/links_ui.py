@@ -211,7 +211,7 @@ class LinkOpener(QObject):
 
     def _show(self, target, waited_ms: int = 0) -> None:
         w = self.window
-        if target.page not in w._page_keys and waited_ms < SELECT_GIVE_UP_MS:
+        if target.page not in w.page_keys() and waited_ms < SELECT_GIVE_UP_MS:
             # The page list is still loading (start-up): show it once it is there.
             QTimer.singleShot(100, lambda: self._show(target, waited_ms + 100))
             return

@@ -24,6 +24,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from console import settings_store
 from console.links import Link, format_link, identity_of
 from console.ui import settings, theme
 from console.ui.notify import Notice, Notifier, best_notifier
@@ -43,12 +44,8 @@ PAGE_WATCH = {
 }
 
 
-def load_watches(profile: str) -> WatchList:
-    return WatchList.from_json(settings.get(settings.profile_key(profile, "watches")))
-
-
-def save_watches(profile: str, watches: WatchList) -> None:
-    settings.put(settings.profile_key(profile, "watches"), watches.to_json())
+load_watches = settings_store.load_watches
+save_watches = settings_store.save_watches
 
 
 class WatchManager(QObject):
