@@ -28,9 +28,10 @@ def make_application(argv: list[str] | None = None, theme_mode: str | None = Non
         QApplication.setOrganizationName(APP_ID)
         QApplication.setDesktopFileName(APP_ID)
         app = QApplication(argv if argv is not None else sys.argv[:1])
-    from console.ui import gui_gc
+    from console.ui import gil, gui_gc
 
     gui_gc.install(app)
+    gil.install()
     app.setWindowIcon(theme.app_icon())
     theme.apply_theme(app, theme_mode or settings.THEME.get())
     return app

@@ -10,6 +10,7 @@ page state remembered in QSettings (filters per profile, column widths, sort).
 from __future__ import annotations
 
 import logging
+import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -976,8 +977,12 @@ class TablePage(QWidget):
         relay.moved.connect(self._export_moved)
         self._export_cancelled = False
 
+        shown = [0.0]
+
         def progress(done: int, expected: int) -> bool:
-            relay.moved.emit(done, expected)
+            if time.monotonic() - shown[0] >= 0.1:  # the bar moves 10 times a second at most
+                shown[0] = time.monotonic()
+                relay.moved.emit(done, expected)
             return not self._export_cancelled
 
         def work() -> int:
