@@ -16,6 +16,9 @@ def make_application(argv: list[str] | None = None, theme_mode: str | None = Non
     """The QApplication (created once) with name, version, icon, style and palette."""
     from PySide6.QtWidgets import QApplication
 
+    from console.ui import pyside_sources
+
+    pyside_sources.install()
     from console.ui import settings, theme
 
     app = QApplication.instance()
