@@ -158,12 +158,14 @@ def run(url: str, out_dir: Path, timeout: float) -> None:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
-    from console.ui import gui_gc
+    from console.ui import gil, gui_gc
 
     gui_gc.install(app)  # as the app runs: the cyclic collector on the GUI thread only
+    gil.install()  # and the interpreter lock's 1 ms switch interval
     from console.db.connection import open_database
     from console.profiles import profile_from_url
     from console.ui.pages import PageContext
+    from console.ui.tables import export
     from console.ui.tables.logs_page import LogsPage
     from console.ui.tasks import TaskRunner
 
@@ -186,7 +188,8 @@ def run(url: str, out_dir: Path, timeout: float) -> None:
         app.processEvents()
         time.sleep(0.001)
     idle_max, idle_p99 = beat.stop()
-    print(f"load average {os.getloadavg()[0]:.2f}; {total:,} log lines; batch 5,000 rows")
+    load = os.getloadavg()[0]
+    print(f"load average {load:.2f}; {total:,} log lines; batch {export.BATCH:,} rows")
     print(
         f"idle heartbeat ({HEARTBEAT_MS} ms timer):"
         f" max gap {idle_max:.1f} ms, p99 {idle_p99:.1f} ms"

@@ -120,3 +120,33 @@ def test_an_unexpected_warning_fails_the_test():
     failure = unexpected(collector.records)
     assert failure is not None and "ERROR console.example.isolated: a background" in failure
     assert "test_shape" in AUDITED
+
+
+def test_the_settings_store_loads_qt_only_when_it_touches_the_file():
+    """console.settings_store is imported by the command line: Qt (QtCore's QSettings, for
+    the INI encoding and lock a running window shares) is imported inside store() only."""
+    tree = ast.parse((ROOT / "console" / "settings_store.py").read_text(encoding="utf-8"))
+    top_level = [
+        ast.unparse(node)
+        for node in tree.body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        and any(
+            (alias.name if isinstance(node, ast.Import) else node.module or "").startswith(
+                "PySide6"
+            )
+            for alias in node.names
+        )
+    ]
+    assert top_level == []
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, console.settings_store; print('PySide6' in sys.modules)",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout.strip() == "False", done.stderr[-2000:]

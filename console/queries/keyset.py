@@ -19,6 +19,10 @@ from console.queries.specs import SortKey, TableSpec
 Mode = Literal["top", "bottom", "after", "before", "from", "seek"]
 
 
+def _read(conn: Connection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(text(sql), params).mappings()]
+
+
 @dataclass(frozen=True)
 class Sort:
     name: str
@@ -116,7 +120,7 @@ def fetch_window(
         rows = _grouped_window(conn, q, mode, limit, anchor, value)
     else:
         sql, params = window_sql(q, mode, limit, anchor, value)
-        rows = [dict(r) for r in conn.execute(text(sql), params).mappings()]
+        rows = _read(conn, sql, params)
     if mode in ("bottom", "before"):
         rows.reverse()
     return rows
@@ -195,7 +199,7 @@ class _Groups:
             f"SELECT {spec.select_list()} FROM {spec.from_sql} WHERE {' AND '.join(clauses)}"
             f" ORDER BY {spec.id_expr} {'DESC' if self.desc else 'ASC'} LIMIT :g_limit"
         )
-        return [dict(r) for r in self.conn.execute(text(sql), params).mappings()]
+        return _read(self.conn, sql, params)
 
 
 def _grouped_window(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,8 +63,12 @@ class TableExport(QObject):
         self._cancelled = False
         status = page.ctx.show_status
 
+        shown = [0.0]
+
         def progress(done: int, expected: int) -> bool:
-            relay.moved.emit(done, expected)
+            if time.monotonic() - shown[0] >= 0.1:  # the bar moves 10 times a second at most
+                shown[0] = time.monotonic()
+                relay.moved.emit(done, expected)
             return not self._cancelled
 
         def work() -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from console import settings_store
 from console.ui import settings
 
 MAX_VIEWS = 50
@@ -37,7 +38,7 @@ def save(page: str, profile: str, name: str, filters: dict[str, Any]) -> None:
     views = load(page, profile)
     if name not in views and len(views) >= MAX_VIEWS:
         raise ValueError(f"at most {MAX_VIEWS} saved views per page; delete one first")
-    views[name] = {k: v for k, v in filters.items() if not settings._holds_secret(v)}
+    views[name] = {k: v for k, v in filters.items() if not settings_store.filter_holds_secret(v)}
     settings.put(_key(page, profile), json.dumps(views, sort_keys=True, default=str))
 
 
