@@ -578,7 +578,12 @@ def test_column_chooser_hides_columns_and_remembers(qtbot, ctx, db) -> None:
         ),
         ("integrations", "type", "SELECT id FROM integrations ORDER BY type {d}, id {d}"),
         ("executions", "status", "SELECT id FROM workflow_executions ORDER BY status {d}, id {d}"),
-        ("logs", "level", "SELECT id FROM execution_logs ORDER BY level {d}, id {d}"),
+        (
+            "logs",
+            "level",  # by severity, not by spelling
+            "SELECT id FROM execution_logs ORDER BY array_position("
+            "ARRAY['DEBUG','INFO','WARNING','ERROR','CRITICAL'], level) {d}, id {d}",
+        ),
         ("events", "status", "SELECT id FROM integration_events ORDER BY status {d}, id {d}"),
     ],
 )
