@@ -614,7 +614,7 @@ def test_saved_views_per_page(qtbot, ctx, db) -> None:
     settle(qtbot, page)
     assert page.current_filters() == {"status": ["failed"], "trigger_type": ["manual"]}
     assert {r.raw["status"] for r in page.model.rows} == {"failed"}
-    page._fill_views_menu()
+    page.saved_views.fill_menu()
     texts = [a.text() for a in page.views_menu.actions()]
     assert texts[:2] == ["failed by hand", "running"]
     page.delete_view("running")
