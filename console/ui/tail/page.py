@@ -42,9 +42,8 @@ from console.ui.tail.model import (
     COL_TIME,
     DEFAULT_CAPACITY,
     R_CREATED_AT,
-    R_EXECUTION_ID,
     R_ID,
-    TailRow,
+    PackedRow,
     TailTableModel,
     make_row,
 )
@@ -97,7 +96,7 @@ class TailPage(QWidget):
         self.session: TailSession | None = None
         self.model = TailTableModel(capacity, self)
         self.following = True
-        self.pending: list[TailRow] = []
+        self.pending: list[PackedRow] = []
         self.pending_overflow = False
         self.finished_result: Finished | None = None
         self._target: str = ALL_RUNNING
@@ -376,7 +375,7 @@ class TailPage(QWidget):
         self._stop_session()
         super().closeEvent(event)
 
-    def _rows_arrived(self, rows: list[TailRow]) -> None:
+    def _rows_arrived(self, rows: list[PackedRow]) -> None:
         if self.following:
             self.model.append_rows(rows)
             self._scroll_to_bottom()
@@ -481,7 +480,7 @@ class TailPage(QWidget):
 
         db = self.db
         execution = uuid.UUID(self._target) if self._target else None
-        executions = [uuid.UUID(e) for e in {r[R_EXECUTION_ID] for r in self.model.rows()}]
+        executions = [uuid.UUID(e) for e in self.model.execution_ids()]
         params = {
             "before_at": oldest[R_CREATED_AT],
             "before_id": uuid.UUID(oldest[R_ID]),
@@ -490,11 +489,11 @@ class TailPage(QWidget):
         }
         query = sql.older(execution is not None, False, OLDER_PAGE)
 
-        def work() -> list[TailRow]:
+        def work() -> list[PackedRow]:
             with db.connect_raw("autopr-console-tail-older") as c:
                 return [make_row(TailLine.from_row(r)) for r in c.execute(query, params)]
 
-        def done(rows: list[TailRow]) -> None:
+        def done(rows: list[PackedRow]) -> None:
             self._loading_older = False
             if not rows:
                 self._no_older = True
