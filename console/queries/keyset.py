@@ -161,8 +161,19 @@ class _Groups:
         sql = f"SELECT 1 FROM {self.q.spec.from_sql} WHERE {' AND '.join(clauses)} LIMIT 1"
         return self.conn.execute(text(sql), self.params).first() is not None
 
+    def _ranked(self, index: int) -> Any:
+        """The ``index``-th group of a ranked key in scan order; ``_END`` past the last."""
+        ranks = self.q.key.ranks[::-1] if self.desc else self.q.key.ranks
+        return ranks[index] if 0 <= index < len(ranks) else _END
+
+    def _rank_index(self, value: Any) -> int:
+        ranks = self.q.key.ranks[::-1] if self.desc else self.q.key.ranks
+        return ranks.index(value) if value in ranks else -1
+
     def after(self, current: Any) -> Any:
         """The group after ``current`` (``_START``: the first); ``_END`` when none is left."""
+        if self.q.key.ranks:
+            return self._ranked(0 if current is _START else self._rank_index(current) + 1)
         if self.desc:
             if current is _START and self._has_null():
                 return None
@@ -176,6 +187,8 @@ class _Groups:
 
     def at_or_after(self, value: Any) -> Any:
         """The first group at ``value`` or beyond it in scan order (a seek)."""
+        if self.q.key.ranks:
+            return self._ranked(max(0, self._rank_index(value)))
         if value is None:
             return self.after(_START) if self.desc else (None if self._has_null() else _END)
         found = self._first(value, inclusive=True)
@@ -239,7 +252,8 @@ def fetch_offset(conn: Connection, q: WindowQuery, offset: int, limit: int) -> l
     where = q.where()
     sql = (
         f"SELECT {spec.select_list()} FROM {spec.from_sql} WHERE {where.sql()}"
-        f" {_order(key.expr, spec.id_expr, q.sort.descending)} LIMIT :k_limit OFFSET :k_offset"
+        f" {_order(key.order_expr, spec.id_expr, q.sort.descending)}"
+        " LIMIT :k_limit OFFSET :k_offset"
     )
     params = dict(where.params, k_limit=limit, k_offset=max(0, offset))
     return [dict(r) for r in conn.execute(text(sql), params).mappings()]

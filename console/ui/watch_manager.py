@@ -305,7 +305,7 @@ def add_watch_entries(page, menu: QMenu) -> None:
     manager: WatchManager | None = getattr(reach, "watches", None)
     if kind_field is None or manager is None:
         return
-    row_id = page._current_id()
+    row_id = page.current_id()
     row = next((r for r in page.model.rows if r.id == row_id), None)
     if row is None or not row.raw.get(kind_field[1]):
         return
