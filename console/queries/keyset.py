@@ -15,12 +15,14 @@ from sqlalchemy import Connection, text
 
 from console.queries.filters import Where, normalized
 from console.queries.specs import SortKey, TableSpec
+from console.secret_policy import redact_fields
 
 Mode = Literal["top", "bottom", "after", "before", "from", "seek"]
 
 
 def _read(conn: Connection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    return [dict(r) for r in conn.execute(text(sql), params).mappings()]
+    """The rows as dicts, their free text (error messages) through the secrets policy."""
+    return [redact_fields(dict(r)) for r in conn.execute(text(sql), params).mappings()]
 
 
 @dataclass(frozen=True)
@@ -256,7 +258,7 @@ def fetch_offset(conn: Connection, q: WindowQuery, offset: int, limit: int) -> l
         " LIMIT :k_limit OFFSET :k_offset"
     )
     params = dict(where.params, k_limit=limit, k_offset=max(0, offset))
-    return [dict(r) for r in conn.execute(text(sql), params).mappings()]
+    return _read(conn, sql, params)
 
 
 def sort_value(row: dict[str, Any], q: WindowQuery) -> tuple[Any, Any]:
