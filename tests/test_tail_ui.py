@@ -71,7 +71,8 @@ def test_held_rows_are_not_walked_by_the_cyclic_collector(qtbot):
     model = TailTableModel(capacity=1000)
     model.append_rows([make_row(line(i, message=f"line {i}\nmore")) for i in range(1000)])
     gc.collect()
-    assert not any(gc.is_tracked(r) for r in model.rows())
+    held = model.packed_rows()
+    assert len(held) == 1000 and not any(gc.is_tracked(r) for r in held)
 
 
 def test_model_filters_by_level_and_text_and_trims_consistently(qtbot):

@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
 from console.db.errors import first_line
-from console.ui.tail.model import R_CREATED_AT, R_EXECUTION_ID, R_ID, TailRow, make_row
+from console.ui.tail.model import R_CREATED_AT, R_ID, PackedRow, make_row
 
 if TYPE_CHECKING:
     from console.db.connection import Database
@@ -34,7 +34,7 @@ class OlderLines(QObject):
     def reset(self) -> None:
         self._exhausted = False
 
-    def load(self, db: Database, target: str, landed: Callable[[list[TailRow]], None]) -> None:
+    def load(self, db: Database, target: str, landed: Callable[[list[PackedRow]], None]) -> None:
         """Read the page before the oldest line; ``landed(rows)`` once it is prepended."""
         if self._loading or self._exhausted:
             return
@@ -45,7 +45,7 @@ class OlderLines(QObject):
         from console.tail.lines import TailLine
 
         execution = uuid.UUID(target) if target else None
-        executions = [uuid.UUID(e) for e in {r[R_EXECUTION_ID] for r in self._model.rows()}]
+        executions = [uuid.UUID(e) for e in self._model.execution_ids()]
         params = {
             "before_at": oldest[R_CREATED_AT],
             "before_id": uuid.UUID(oldest[R_ID]),
@@ -54,11 +54,11 @@ class OlderLines(QObject):
         }
         query = sql.older(execution is not None, False, OLDER_PAGE)
 
-        def work() -> list[TailRow]:
+        def work() -> list[PackedRow]:
             with db.connect_raw("autopr-console-tail-older") as c:
                 return [make_row(TailLine.from_row(r)) for r in c.execute(query, params)]
 
-        def done(rows: list[TailRow]) -> None:
+        def done(rows: list[PackedRow]) -> None:
             self._loading = False
             if not rows:
                 self._exhausted = True

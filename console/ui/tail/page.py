@@ -40,7 +40,7 @@ from console.ui.tail.model import (
     COL_STEP,
     COL_TIME,
     DEFAULT_CAPACITY,
-    TailRow,
+    PackedRow,
     TailTableModel,
 )
 from console.ui.tail.older import (
@@ -70,7 +70,7 @@ class TailPage(QWidget):
         self.session: TailSession | None = None
         self.model = TailTableModel(capacity, self)
         self.following = True
-        self.pending: list[TailRow] = []
+        self.pending: list[PackedRow] = []
         self.pending_overflow = False
         self.finished_result: Finished | None = None
         self._programmatic = False
@@ -252,11 +252,14 @@ class TailPage(QWidget):
     # ---------------------------------------------------------------- session
     def tail_options(self) -> TailOptions:
         """What the tail session follows, how much history it reads, how often it polls."""
-        common = {"history_limit": self.model.capacity, "poll_interval_s": self.poll_interval_s}
+        limit, poll = self.model.capacity, self.poll_interval_s
         target = self.targets.current
         if target:
-            return TailOptions(execution=uuid.UUID(target), **common)
-        return TailOptions(since=timefmt.now() - RUNNING_HISTORY, **common)
+            return TailOptions(
+                execution=uuid.UUID(target), history_limit=limit, poll_interval_s=poll
+            )
+        since = timefmt.now() - RUNNING_HISTORY
+        return TailOptions(since=since, history_limit=limit, poll_interval_s=poll)
 
     def _restart(self) -> None:
         self._start_when_shown = False
@@ -298,7 +301,7 @@ class TailPage(QWidget):
         self._stop_session()
         super().closeEvent(event)
 
-    def _rows_arrived(self, rows: list[TailRow]) -> None:
+    def _rows_arrived(self, rows: list[PackedRow]) -> None:
         if self.following:
             self.model.append_rows(rows)
             self._scroll_to_bottom()
@@ -373,7 +376,7 @@ class TailPage(QWidget):
         if self.db is not None:
             self.older.load(self.db, self.targets.current, self._older_landed)
 
-    def _older_landed(self, rows: list[TailRow]) -> None:
+    def _older_landed(self, rows: list[PackedRow]) -> None:
         self._programmatic = True
         try:
             self.view.scrollTo(self.model.index(min(len(rows), self.model.rowCount() - 1), 0))
