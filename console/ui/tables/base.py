@@ -96,7 +96,9 @@ class DetailPane(QWidget):
     def name_tabs(self) -> None:
         """Each tab's widget is announced by its tab's title (e.g. "Trigger data")."""
         tabs = getattr(self, "tabs", None)
-        for i in range(tabs.count() if tabs is not None else 0):
+        if tabs is None:
+            return
+        for i in range(tabs.count()):
             widget = tabs.widget(i)
             if not widget.accessibleName():
                 widget.setAccessibleName(tabs.tabText(i).replace("&", ""))

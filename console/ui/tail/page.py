@@ -252,11 +252,14 @@ class TailPage(QWidget):
     # ---------------------------------------------------------------- session
     def tail_options(self) -> TailOptions:
         """What the tail session follows, how much history it reads, how often it polls."""
-        common = {"history_limit": self.model.capacity, "poll_interval_s": self.poll_interval_s}
+        limit, poll = self.model.capacity, self.poll_interval_s
         target = self.targets.current
         if target:
-            return TailOptions(execution=uuid.UUID(target), **common)
-        return TailOptions(since=timefmt.now() - RUNNING_HISTORY, **common)
+            return TailOptions(
+                execution=uuid.UUID(target), history_limit=limit, poll_interval_s=poll
+            )
+        since = timefmt.now() - RUNNING_HISTORY
+        return TailOptions(since=since, history_limit=limit, poll_interval_s=poll)
 
     def _restart(self) -> None:
         self._start_when_shown = False
