@@ -242,7 +242,7 @@ def test_sorting_by_a_header_keeps_click_through_on_the_right_row(qtbot, page, d
     assert widget.workflows_model.row_at(0).name == "deploy"
 
 
-def test_elapsed_times_tick_without_querying(qtbot, page, database, monkeypatch):
+def test_elapsed_times_tick_without_querying(qtbot, page, database):
     widget, _rec, runner = page
     build_dataset(database.engine, now=datetime.now(UTC))
     _connect(qtbot, widget, runner, database)
@@ -250,8 +250,7 @@ def test_elapsed_times_tick_without_querying(qtbot, page, database, monkeypatch)
     original = runner.submit
     runner.submit = lambda *a, **k: submitted.append(a) or original(*a, **k)  # type: ignore[method-assign]
     before = widget.running_model.text_at(4, 3)  # R3, about a minute
-    later = widget.now() + timedelta(minutes=3)  # as if three minutes went by
-    monkeypatch.setattr(widget, "now", lambda: later)
+    widget.loader.offset += timedelta(minutes=3)  # as if three minutes went by
     widget.tick()
     after = widget.running_model.text_at(4, 3)
     assert before.startswith("1 min") and after.startswith("4 min")
@@ -370,7 +369,7 @@ def test_layout_at_small_and_large_sizes(qtbot, page, database, size, tmp_path):
     _connect(qtbot, widget, runner, database)
     qtbot.wait(50)
     wide = size[0] >= 980
-    assert widget._layout_wide is wide
+    assert widget.layout_is_wide() is wide
     # tiles re-flow into the width available: none is cut off on the right
     tiles_right = max(t.geometry().right() for t in widget.tiles.tiles.values())
     assert tiles_right <= widget.tiles.width()
