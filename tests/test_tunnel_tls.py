@@ -431,6 +431,10 @@ def test_profile_add_and_profile_test_report_each_hop(
 # -- the window, end to end -------------------------------------------------------------
 
 
+@pytest.mark.expects_log_warnings(
+    r"^console\.db\.tunnel: ssh tunnel via 127\.0\.0\.1 dropped",
+    r"^console\.ui\.session: lost the connection to tunnel: SSH tunnel",
+)
 def test_window_through_tunnel_and_tls_pages_tail_action_and_sshd_restart(
     qtbot, servers: Servers, dbname: str, tmp_path: Path
 ) -> None:
@@ -520,6 +524,9 @@ def test_window_through_tunnel_and_tls_pages_tail_action_and_sshd_restart(
     assert not tunnel.is_up  # closed with the profile
 
 
+@pytest.mark.expects_log_warnings(
+    r"^console\.ui\.session: connecting to profile tunnel failed: .* needs its passphrase"
+)
 def test_window_asks_the_ssh_key_passphrase_once_and_keeps_it_in_memory(
     qtbot, servers: Servers, dbname: str, isolated_home: Path, tmp_path: Path
 ) -> None:
