@@ -157,6 +157,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.expects_log_warnings(
+    r"^console\.ui\.session: connecting to profile gone failed: the server cannot be reached"
+)
 def test_closed_port_shows_why_in_place(qtbot, window, tmp_path):
     port = _free_port()
     profile = Profile("gone", environment="dev", url=f"postgresql://u@127.0.0.1:{port}/x")
@@ -175,6 +178,9 @@ def test_closed_port_shows_why_in_place(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: window.state == "failed", timeout=CONNECT_TIMEOUT_MS)
 
 
+@pytest.mark.expects_log_warnings(
+    r"^console\.ui\.session: connecting to profile typo failed: the database does not exist"
+)
 def test_missing_database_shows_why(qtbot, window, pg_address):
     url = pg_address.url(f"no_such_db_{uuid.uuid4().hex[:8]}")
     connect(qtbot, window, Profile("typo", environment="dev", url=url), state="failed")
@@ -217,6 +223,9 @@ def blackhole() -> Iterator[Blackhole]:
     hole.close()
 
 
+@pytest.mark.expects_log_warnings(
+    r"^console\.ui\.session: connecting to profile hole failed: the server did not answer in time"
+)
 def test_window_stays_responsive_while_a_server_never_answers(qtbot, window, blackhole, tmp_path):
     ticks = []
     timer = QTimer()
@@ -317,6 +326,9 @@ def _answer_migration(qtbot, window: MainWindow, apply: bool) -> MigrationDialog
     return dialog
 
 
+@pytest.mark.expects_log_warnings(
+    r"^console\.ui\.session: connecting to profile stage failed: \d+ pending migration"
+)
 def test_staging_with_pending_migrations_asks_first(qtbot, window, empty_db_url):
     profile = Profile("stage", environment="staging", url=empty_db_url)
     window.connect_profile(profile)
@@ -360,6 +372,9 @@ def test_prod_migrations_show_their_sql_and_need_the_profile_name(
     assert "workflows" in _tables(empty_db_url)
 
 
+@pytest.mark.expects_log_warnings(
+    r"^console\.ui\.session: connecting to profile auth-x failed: the user does not exist"
+)
 def test_auth_failure_prompts_for_a_password_kept_in_memory_only(
     qtbot, window, pg_address, db_url, isolated_home
 ):
@@ -482,6 +497,7 @@ def test_database_at_an_unknown_revision_opens_read_only_with_a_clear_notice(
     assert not window.banner.notice_label.isVisibleTo(window)
 
 
+@pytest.mark.expects_log_warnings(r"^console\.ui\.session: lost the connection to dev-x")
 def test_a_server_that_goes_away_is_noticed_and_its_return_too(qtbot, window, db_url, pg_address):
     connect(qtbot, window, Profile("dev-x", environment="dev", url=db_url))
     name = window.db.database_name
