@@ -127,14 +127,11 @@ def main() -> None:
     args = parser.parse_args()
 
     import psycopg
-    from bench_tail import writer
+    from bench_tail import migrate, writer
     from PySide6.QtCore import QTimer, qInstallMessageHandler
 
     from console.app import make_application
     from console.db.embedded import EmbeddedServer
-    from console.db.engine import EngineSettings, make_engine
-    from console.db.migrator import ensure_schema
-    from console.demo.dataset import DEFAULT_SEED, fill_demo
     from console.ui.main_window import MainWindow
     from tests.helpers.loadgen import make_execution
 
@@ -147,10 +144,9 @@ def main() -> None:
         with psycopg.connect(address.conninfo("postgres"), autocommit=True) as conn:
             conn.execute("CREATE DATABASE soak")
         url = address.url("soak")
-        engine = make_engine(url, EngineSettings(statement_timeout_ms=0))
-        ensure_schema(engine, apply=True)
-        fill_demo(engine, seed=DEFAULT_SEED)
-        engine.dispose()
+        # Migrated and filled by a child process: the measured process opens an existing
+        # database, as an operator's console does (Alembic and the ORM are not in its RSS).
+        migrate(url, "demo", "--yes", "--no-simulate")
         conninfo = address.conninfo("soak")
         execution, _ = make_execution(conninfo)
 

@@ -13,7 +13,8 @@ this module:
   at the same list position; when a list change makes it ambiguous which
   stored secret belongs where, :class:`SecretRestoreError` asks the operator to
   type the secret again.
-* :func:`redact_text` for free text (log records, error messages, tracebacks).
+* :func:`redact_text` for free text (log records, error messages, tracebacks), and
+  :func:`redact_fields` for the free-text fields of fetched rows (``error_message``).
 * :func:`url_holds_password` / :func:`redact_url` for database URLs.
 
 Passwords themselves (keyring, session memory) are kept by :mod:`console.secrets`.
@@ -21,6 +22,7 @@ Passwords themselves (keyring, session memory) are kept by :mod:`console.secrets
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -54,8 +56,12 @@ class SecretRestoreError(ValueError):
         self.path = path
 
 
+@functools.lru_cache(maxsize=4096)
 def is_secret_key(key: str) -> bool:
-    """True when a value stored under ``key`` is a secret (token, password, webhook, …)."""
+    """True when a value stored under ``key`` is a secret (token, password, webhook, …).
+
+    Cached: the same few keys come back on every row (an export asks a million times).
+    """
     return bool(SECRET_KEY_RE.search(key))
 
 
@@ -378,6 +384,20 @@ def redact_text(text: str) -> str:
     text = _mask_quoted_keys(text)
     text = _BEARER.sub(lambda m: m.group("keep") + TEXT_MASK, text)
     return _URL.sub(_mask_secret_url, text)
+
+
+FREE_TEXT_FIELDS = frozenset({"error_message"})
+"""Fields of fetched rows that hold free text written by the engine (an error message may
+quote a connection URL or a ``token=`` pair): shown, copied and exported redacted."""
+
+
+def redact_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` (changed in place) with its free-text fields through :func:`redact_text`."""
+    for key in FREE_TEXT_FIELDS:
+        value = row.get(key)
+        if isinstance(value, str) and value:
+            row[key] = redact_text(value)
+    return row
 
 
 _PASSWORD_PARAM = re.compile(r"password\s*=", re.IGNORECASE)

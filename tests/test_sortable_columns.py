@@ -89,7 +89,7 @@ def plain_order(engine: Engine, q: WindowQuery) -> list[dict[str, Any]]:
     d = "DESC" if q.sort.descending else "ASC"
     sql = (
         f"SELECT {spec.select_list()} FROM {spec.from_sql} WHERE {where.sql()}"
-        f" ORDER BY {q.key.expr} {d}, {spec.id_expr} {d}"
+        f" ORDER BY {q.key.order_expr} {d}, {spec.id_expr} {d}"
     )
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(text(sql), where.params).mappings()]

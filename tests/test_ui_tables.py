@@ -578,7 +578,12 @@ def test_column_chooser_hides_columns_and_remembers(qtbot, ctx, db) -> None:
         ),
         ("integrations", "type", "SELECT id FROM integrations ORDER BY type {d}, id {d}"),
         ("executions", "status", "SELECT id FROM workflow_executions ORDER BY status {d}, id {d}"),
-        ("logs", "level", "SELECT id FROM execution_logs ORDER BY level {d}, id {d}"),
+        (
+            "logs",
+            "level",  # by severity, not by spelling
+            "SELECT id FROM execution_logs ORDER BY array_position("
+            "ARRAY['DEBUG','INFO','WARNING','ERROR','CRITICAL'], level) {d}, id {d}",
+        ),
         ("events", "status", "SELECT id FROM integration_events ORDER BY status {d}, id {d}"),
     ],
 )
@@ -609,7 +614,7 @@ def test_saved_views_per_page(qtbot, ctx, db) -> None:
     settle(qtbot, page)
     assert page.current_filters() == {"status": ["failed"], "trigger_type": ["manual"]}
     assert {r.raw["status"] for r in page.model.rows} == {"failed"}
-    page._fill_views_menu()
+    page.saved_views.fill_menu()
     texts = [a.text() for a in page.views_menu.actions()]
     assert texts[:2] == ["failed by hand", "running"]
     page.delete_view("running")

@@ -16,8 +16,14 @@ from sqlalchemy import Connection, text
 
 from console.queries.filters import TableFilters, Where, normalized
 from console.queries.specs import SortKey, TableSpec
+from console.secret_policy import redact_fields
 
 Mode = Literal["top", "bottom", "after", "before", "from", "seek"]
+
+
+def _read(conn: Connection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows as dicts, their free text (error messages) through the secrets policy."""
+    return [redact_fields(dict(r)) for r in conn.execute(text(sql), params).mappings()]
 
 
 @dataclass(frozen=True)
@@ -117,7 +123,7 @@ def fetch_window(
         rows = _grouped_window(conn, q, mode, limit, anchor, value)
     else:
         sql, params = window_sql(q, mode, limit, anchor, value)
-        rows = [dict(r) for r in conn.execute(text(sql), params).mappings()]
+        rows = _read(conn, sql, params)
     if mode in ("bottom", "before"):
         rows.reverse()
     return rows
@@ -158,8 +164,19 @@ class _Groups:
         sql = f"SELECT 1 FROM {self.q.spec.from_sql} WHERE {' AND '.join(clauses)} LIMIT 1"
         return self.conn.execute(text(sql), self.params).first() is not None
 
+    def _ranked(self, index: int) -> Any:
+        """The ``index``-th group of a ranked key in scan order; ``_END`` past the last."""
+        ranks = self.q.key.ranks[::-1] if self.desc else self.q.key.ranks
+        return ranks[index] if 0 <= index < len(ranks) else _END
+
+    def _rank_index(self, value: Any) -> int:
+        ranks = self.q.key.ranks[::-1] if self.desc else self.q.key.ranks
+        return ranks.index(value) if value in ranks else -1
+
     def after(self, current: Any) -> Any:
         """The group after ``current`` (``_START``: the first); ``_END`` when none is left."""
+        if self.q.key.ranks:
+            return self._ranked(0 if current is _START else self._rank_index(current) + 1)
         if self.desc:
             if current is _START and self._has_null():
                 return None
@@ -173,6 +190,8 @@ class _Groups:
 
     def at_or_after(self, value: Any) -> Any:
         """The first group at ``value`` or beyond it in scan order (a seek)."""
+        if self.q.key.ranks:
+            return self._ranked(max(0, self._rank_index(value)))
         if value is None:
             return self.after(_START) if self.desc else (None if self._has_null() else _END)
         found = self._first(value, inclusive=True)
@@ -196,7 +215,7 @@ class _Groups:
             f"SELECT {spec.select_list()} FROM {spec.from_sql} WHERE {' AND '.join(clauses)}"
             f" ORDER BY {spec.id_expr} {'DESC' if self.desc else 'ASC'} LIMIT :g_limit"
         )
-        return [dict(r) for r in self.conn.execute(text(sql), params).mappings()]
+        return _read(self.conn, sql, params)
 
 
 def _grouped_window(
@@ -236,10 +255,11 @@ def fetch_offset(conn: Connection, q: WindowQuery, offset: int, limit: int) -> l
     where = q.where()
     sql = (
         f"SELECT {spec.select_list()} FROM {spec.from_sql} WHERE {where.sql()}"
-        f" {_order(key.expr, spec.id_expr, q.sort.descending)} LIMIT :k_limit OFFSET :k_offset"
+        f" {_order(key.order_expr, spec.id_expr, q.sort.descending)}"
+        " LIMIT :k_limit OFFSET :k_offset"
     )
     params = dict(where.params, k_limit=limit, k_offset=max(0, offset))
-    return [dict(r) for r in conn.execute(text(sql), params).mappings()]
+    return _read(conn, sql, params)
 
 
 def sort_value(row: dict[str, Any], q: WindowQuery) -> tuple[Any, Any]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from console.queries import filters as f
+from models.vocab import LOG_LEVELS
 
 SortKind = Literal["time", "text"]  # how a sort value is read: a timestamp, else text
 
@@ -27,6 +28,17 @@ class SortKey:
     # cannot serve ``ORDER BY key, id`` (each tie group would be sorted whole), so the
     # window is read group by group: ``key = value ORDER BY id`` (console.queries.keyset).
     grouped: bool = False
+    # A vocabulary ordered by meaning, not spelling (log levels by severity, ascending):
+    # read group by group in this order; values outside it are not expected (CHECK).
+    ranks: tuple[str, ...] = ()
+
+    @property
+    def order_expr(self) -> str:
+        """What ``ORDER BY`` sorts on (the rank of a ranked vocabulary)."""
+        if not self.ranks:
+            return self.expr
+        values = ", ".join("'" + v.replace("'", "''") + "'" for v in self.ranks)
+        return f"array_position(ARRAY[{values}]::text[], {self.expr}::text)"
 
 
 @dataclass(frozen=True)
@@ -139,7 +151,9 @@ LOGS = TableSpec(
     sort_keys={
         "created_at": SortKey("l.created_at", "time", "execution_logs", "created_at"),
         # idx_execution_logs_level
-        "level": SortKey("l.level", "text", "execution_logs", "level", grouped=True),
+        "level": SortKey(
+            "l.level", "text", "execution_logs", "level", grouped=True, ranks=LOG_LEVELS
+        ),
     },
     default_sort="created_at",
 )

@@ -52,7 +52,7 @@ def row_link(page: TablePage, row_id: str | None = None) -> str | None:
     if db is None or kind is None:
         return None
     raw: dict[str, Any] | None = None
-    wanted = row_id or page._current_id()
+    wanted = row_id or page.current_id()
     if wanted is not None:
         row = next((r for r in page.model.rows if r.id == wanted), None)
         raw = row.raw if row is not None else None
@@ -110,7 +110,7 @@ def add_copy_link(page: TablePage, menu) -> None:
     act.setObjectName("copyLinkAction")
     act.setData("copy-link")  # the Actions menu's command (console.ui.commands)
     act.setShortcut(QKeySequence("Ctrl+Shift+C"))
-    act.setEnabled(page._current_id() is not None or page.key == "logs")
+    act.setEnabled(page.current_id() is not None or page.key == "logs")
     act.triggered.connect(lambda _=False: copy_link(page))
 
 
@@ -243,7 +243,7 @@ class LinkOpener(QObject):
         index = page.model.index(row, 0)
         page.view.selectRow(row)
         page.view.setCurrentIndex(index)
-        if page.detail.isHidden() or getattr(page, "_detail_id", None) != row_id:
+        if page.detail.isHidden() or page.detail_id() != row_id:
             page.open_details(index)
         if "selected" not in self.last:
             self.last["selected"] = row_id
@@ -281,7 +281,7 @@ def window_state(window: MainWindow, opener: LinkOpener | None = None) -> dict[s
     if page is not None and hasattr(page, "selected_ids"):
         page = cast("TablePage", page)  # a table page (not imported here: it loads the data layer)
         state["selected"] = page.selected_ids()
-        state["detail"] = getattr(page, "_detail_id", None)
+        state["detail"] = page.detail_id()
         state["filters"] = {k: str(v) for k, v in page.current_filters().items()}
     if opener is not None:
         state["link"] = dict(opener.last)

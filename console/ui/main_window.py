@@ -14,7 +14,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QMainWindow,
@@ -443,7 +443,7 @@ def build_main_window(
     background; otherwise it waits for :meth:`MainWindow.start` or ``connect_profile``.
     """
     app = QApplication.instance()
-    if app is not None and not getattr(app, "_autopr_theme_hooked", False):
+    if isinstance(app, QGuiApplication) and not getattr(app, "_autopr_theme_hooked", False):
         theme.apply_theme(app, settings.THEME.get() if remember else "system")
     window = MainWindow(remember=remember)
     if db is not None or specs is not None:

@@ -6,6 +6,10 @@ the target only when complete, and every row goes through the secrets policy.
 ``progress(done, total)`` is called after each batch; it returns False to
 cancel, and the temporary file is then removed.  No Qt here: the page runs it
 on a worker and relays the progress.
+
+Batches are of 1,000 rows: the rows in flight are most of what the GUI thread's
+collector walks (console.ui.gui_gc) during an export; 5,000 of them took it
+8-13 ms of the GUI thread's time, 1,000 about 2 ms.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from console.queries.source import Connectable
 from console.secret_policy import mask
 from console.ui.tables.columns import Column, json_value
 
-BATCH = 5000
+BATCH = 1000
 Progress = Callable[[int, int], bool]  # (rows written, expected total) -> go on?
 FORMATS = ("csv", "json")
 

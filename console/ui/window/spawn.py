@@ -29,7 +29,7 @@ def open_new_window(source: MainWindow, profile: Profile | None = None) -> MainW
     win.closed.connect(lambda: _open.remove(win) if win in _open else None)
     win.build_pages(list(source.specs) or None)
     win.switcher.set_profiles(source.switcher.profiles())
-    if hasattr(source, "reach"):  # links and the palette too; watches notify from one window
+    if hasattr(source, "reach"):  # links, palette; the application's watches and socket
         from console.ui import reach
 
         reach.install(win, watches=False)
