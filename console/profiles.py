@@ -189,9 +189,11 @@ def validate_name(name: str) -> str:
 
 
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
-_STR_KEYS = ("environment", "url", "host", "dbname", "user", "sslmode", "service")
-_STR_KEYS += ("ssh", "ssh_key", "ssh_config", *transport.TLS_FILE_KEYS, "replica_url")
-_STR_KEYS += ("replica_service",)
+_STR_KEYS: tuple[str, ...] = (
+    *("environment", "url", "host", "dbname", "user", "sslmode", "service"),
+    *("ssh", "ssh_key", "ssh_config", *transport.TLS_FILE_KEYS, "replica_url"),
+    "replica_service",
+)
 SERVICE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,63}$")
 _INT_KEYS = {
     "port": (1, 65535),

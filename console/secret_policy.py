@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -369,12 +370,17 @@ def _mask_secret_url(m: re.Match[str]) -> str:
     return url
 
 
+def _keep_then(replacement: str) -> Callable[[re.Match[str]], str]:
+    """A ``re.sub`` replacement: the match's ``keep`` group, then ``replacement``."""
+    return lambda m: m.group("keep") + replacement
+
+
 def redact_text(text: str) -> str:
     """``text`` with anything that looks like a secret replaced by ``***``: passwords in
     URLs and conninfo, values under secret-named keys in JSON or Python reprs (strings,
     numbers, lists, objects: whole), bearer tokens and webhook URLs."""
     for pattern, replacement in _TEXT_PATTERNS:
-        text = pattern.sub(lambda m, r=replacement: m.group("keep") + r, text)
+        text = pattern.sub(_keep_then(replacement), text)
     text = _mask_quoted_keys(text)
     text = _BEARER.sub(lambda m: m.group("keep") + TEXT_MASK, text)
     return _URL.sub(_mask_secret_url, text)

@@ -99,6 +99,17 @@ def raw_connect(
     return psycopg.connect(conninfo, autocommit=autocommit, **params)  # type: ignore[arg-type]
 
 
+def raw_engine(conninfo: str, settings: EngineSettings, application_name: str) -> Engine:
+    """An engine over :func:`raw_connect` connections to ``conninfo`` (one at a time): for
+    a process of its own that reads what the window would (a table export)."""
+    return create_engine(
+        "postgresql+psycopg://",
+        creator=lambda: raw_connect(conninfo, settings, application_name),
+        pool_size=1,
+        max_overflow=0,
+    )
+
+
 # Maintenance work (partitioning, retention's index builds, demo loads and the demo
 # simulator): read-write whatever the environment (its write guard was passed before),
 # and no server-side timeouts, since a partition copy or an index build runs for minutes

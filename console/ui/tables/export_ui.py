@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import time
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+import shiboken6
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
 from PySide6.QtWidgets import QFileDialog, QProgressBar, QPushButton
 
 from console.ui.tables.controller import user_message
 
 if TYPE_CHECKING:
     from console.ui.tables.base import TablePage
+
+
+_running: set[QProcess] = set()  # export children, kept until they end
+
+
+def _stderr_line(proc: QProcess) -> str:
+    text = bytes(proc.readAllStandardError().data()).decode("utf-8", "replace").strip()
+    return text.splitlines()[-1] if text else ""
 
 
 class _Progress(QObject):
@@ -36,6 +46,8 @@ class TableExport(QObject):
         self.cancel_button.hide()
         self.cancel_button.clicked.connect(self.cancel)
         self._cancelled = False
+        self._child: QProcess | None = None
+        self.child_pid: int | None = None  # the process of the last export of every row
         self.last: tuple[Path, int] | None = None  # path and rows written (-1: not written)
 
     def ask(self, selection: bool = False) -> None:
@@ -49,11 +61,18 @@ class TableExport(QObject):
             self.export_to(Path(path), fmt, selection=selection)
 
     def export_to(self, path: Path, fmt: str, *, selection: bool = False) -> None:
-        """Stream the rows to ``path`` off the GUI thread, with progress and Cancel."""
+        """Stream the rows to ``path`` off the GUI thread, with progress and Cancel: every
+        row matching the filter in a child process (console.ui.tables.export_child), a
+        selection (rows already in memory) on a worker thread."""
+        from console.queries import specs
         from console.ui.tables import export
 
         page = self._page
         if page.db is None or page.controller.query is None:
+            return
+        q = page.controller.query
+        if not selection and specs.SPECS.get(q.spec.key) is q.spec:
+            self._export_in_child(path, fmt)
             return
         columns, engine, q = page.columns, page.db.reader, page.controller.query
         rows = [r.raw for r in (page.model.row_at(i) for i in page.selected_rows()) if r]
@@ -93,8 +112,85 @@ class TableExport(QObject):
         self.cancel_button.show()
         page.ctx.runner.submit(work, done, failed, owner=self, key=f"{page.key}:export:{id(self)}")
 
+    def _export_in_child(self, path: Path, fmt: str) -> None:
+        from console.ui.tables import export, export_child
+
+        page = self._page
+        assert page.db is not None and page.controller.query is not None
+        line = export_child.job(
+            page.db,
+            page.controller.query,
+            page.columns,
+            path,
+            fmt,
+            page.model.total,
+            export.BATCH,
+        )
+        proc = QProcess()  # no parent: a closing page must not kill it mid-write (it cancels)
+        _running.add(proc)
+        env = QProcessEnvironment.systemEnvironment()
+        env.insert(export_child.ENV_MODE, "1")
+        proc.setProcessEnvironment(env)
+        program, *args = export_child.command()
+        proc.setProgram(program)
+        proc.setArguments(args)
+        outcome: list[str] = []
+        shown = [0.0]
+        this = weakref.ref(self)
+
+        def read() -> None:
+            while proc.canReadLine():
+                text = bytes(proc.readLine().data()).decode("utf-8", "replace").strip()
+                word, _, rest = text.partition(" ")
+                if word == "progress":
+                    me = this()
+                    if me is not None and time.monotonic() - shown[0] >= 0.1:
+                        shown[0] = time.monotonic()
+                        done, total = (int(x) for x in rest.split())
+                        me._moved(done, total)
+                elif word in ("done", "cancelled", "failed"):
+                    outcome[:] = [word, rest]
+
+        def finished(*_args: object) -> None:
+            read()
+            _running.discard(proc)
+            proc.deleteLater()
+            me = this()
+            if me is None or not shiboken6.isValid(me):
+                return
+            me._child = None
+            word, rest = outcome if outcome else ("failed", _stderr_line(proc))
+            me._finished()
+            status = me._page.ctx.show_status
+            if word == "done":
+                me.last = (path, int(rest))
+                status(f"Exported {int(rest):,} {me._page.noun} to {path}")
+            elif word == "cancelled":
+                me.last = (path, -1)
+                status(f"Export cancelled; {path.name} was not written.")
+            else:
+                me.last = (path, -1)
+                status(f"Export failed: {rest or 'the export process ended early'}")
+
+        proc.readyReadStandardOutput.connect(read)
+        proc.finished.connect(finished)
+        proc.errorOccurred.connect(
+            lambda err: finished() if err == QProcess.ProcessError.FailedToStart else None
+        )
+        self._cancelled = False
+        self._child = proc
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self.cancel_button.show()
+        self.child_pid = None
+        proc.started.connect(lambda: setattr(self, "child_pid", int(proc.processId())))
+        proc.start()
+        proc.write((line + "\n").encode())
+
     def cancel(self) -> None:
         self._cancelled = True
+        if self._child is not None:
+            self._child.write(b"cancel\n")
 
     def _moved(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))

@@ -107,7 +107,9 @@ class TailSession(QObject):
             self._relay("_failed_relay", str(exc))
             return
         except Exception as exc:  # the window must show a line, never a trace
-            self._relay("_failed_relay", f"the tail stopped: {exc}")
+            from console.db.errors import first_line
+
+            self._relay("_failed_relay", f"the tail stopped: {first_line(exc)}")
             return
         if result is not None:
             self._relay("_finished_relay", result)
