@@ -66,7 +66,6 @@ class Soak:
 
     def churn(self) -> None:
         """An operator's occasional clicks: menus and dialogs opened and closed again."""
-        from PySide6.QtCore import QPoint
 
         from console.ui.actions.menus import controller_for
 
@@ -75,13 +74,14 @@ class Soak:
         if page.model.rowCount() == 0 or w.db is None:
             return
         page.view.selectRow(0)
-        page._popup_menu(page.view.viewport().mapToGlobal(QPoint(24, 8)))
+        page.view.setCurrentIndex(page.model.index(0, 0))
+        page.row_actions.keyboard_menu()
         page.context_menu.close()
         controller = controller_for(page)
         if controller is not None:
             controller._confirm("cancel", 1, "execution", lambda: None)
             controller.dialog.reject()
-        w._about()
+        w.show_about()
         w.about_dialog.close()
         self.churns += 1
 
@@ -127,14 +127,11 @@ def main() -> None:
     args = parser.parse_args()
 
     import psycopg
-    from bench_tail import writer
+    from bench_tail import migrate, writer
     from PySide6.QtCore import QTimer, qInstallMessageHandler
 
     from console.app import make_application
     from console.db.embedded import EmbeddedServer
-    from console.db.engine import EngineSettings, make_engine
-    from console.db.migrator import ensure_schema
-    from console.demo.dataset import DEFAULT_SEED, fill_demo
     from console.ui.main_window import MainWindow
     from tests.helpers.loadgen import make_execution
 
@@ -147,10 +144,9 @@ def main() -> None:
         with psycopg.connect(address.conninfo("postgres"), autocommit=True) as conn:
             conn.execute("CREATE DATABASE soak")
         url = address.url("soak")
-        engine = make_engine(url, EngineSettings(statement_timeout_ms=0))
-        ensure_schema(engine, apply=True)
-        fill_demo(engine, seed=DEFAULT_SEED)
-        engine.dispose()
+        # Migrated and filled by a child process: the measured process opens an existing
+        # database, as an operator's console does (Alembic and the ORM are not in its RSS).
+        migrate(url, "demo", "--yes", "--no-simulate")
         conninfo = address.conninfo("soak")
         execution, _ = make_execution(conninfo)
 

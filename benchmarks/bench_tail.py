@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import subprocess
 import sys
 import tempfile
 import threading
@@ -360,6 +361,18 @@ def gui(url: str, conninfo: str, executions: tuple[str, str], seconds: float) ->
         print(f"RSS once the buffer is full (20 s on): {min(full):.0f}-{max(full):.0f} MiB")
 
 
+def migrate(url: str, *command: str) -> None:
+    """``autopr-console --url URL migrate`` (or another command) in a child process."""
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    subprocess.run(
+        [sys.executable, "-m", "console", "--url", url, "--environment", "local", *command]
+        + ([] if command else ["migrate"]),
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0)
@@ -369,8 +382,6 @@ def main() -> None:
     args = parser.parse_args()
 
     from console.db.embedded import EmbeddedServer
-    from console.db.engine import EngineSettings, make_engine
-    from console.db.migrator import ensure_schema
     from tests.helpers.loadgen import make_execution
 
     root = Path(tempfile.mkdtemp(prefix="bench-tail-"))
@@ -379,9 +390,9 @@ def main() -> None:
     try:
         with psycopg.connect(address.conninfo("postgres"), autocommit=True) as conn:
             conn.execute("CREATE DATABASE bench_tail")
-        engine = make_engine(address.url("bench_tail"), EngineSettings(statement_timeout_ms=0))
-        ensure_schema(engine, apply=True)
-        engine.dispose()
+        # Migrated by a child process: the measured process opens an existing database, as
+        # an operator's console does (Alembic and the ORM are not in its RSS).
+        migrate(address.url("bench_tail"))
         conninfo = address.conninfo("bench_tail")
         print(f"PostgreSQL embedded, {os.cpu_count()} CPUs; writer per-run {args.seconds:g} s")
         execution, _ = make_execution(conninfo)

@@ -16,6 +16,9 @@ def make_application(argv: list[str] | None = None, theme_mode: str | None = Non
     """The QApplication (created once) with name, version, icon, style and palette."""
     from PySide6.QtWidgets import QApplication
 
+    from console.ui import pyside_sources
+
+    pyside_sources.install()
     from console.ui import settings, theme
 
     app = QApplication.instance()
@@ -25,9 +28,11 @@ def make_application(argv: list[str] | None = None, theme_mode: str | None = Non
         QApplication.setOrganizationName(APP_ID)
         QApplication.setDesktopFileName(APP_ID)
         app = QApplication(argv if argv is not None else sys.argv[:1])
-    from console.ui import gui_gc
+    assert isinstance(app, QApplication), "a window needs a QApplication"
+    from console.ui import gil, gui_gc
 
     gui_gc.install(app)
+    gil.install()
     app.setWindowIcon(theme.app_icon())
     theme.apply_theme(app, theme_mode or settings.THEME.get())
     return app

@@ -13,7 +13,8 @@ this module:
   at the same list position; when a list change makes it ambiguous which
   stored secret belongs where, :class:`SecretRestoreError` asks the operator to
   type the secret again.
-* :func:`redact_text` for free text (log records, error messages, tracebacks).
+* :func:`redact_text` for free text (log records, error messages, tracebacks), and
+  :func:`redact_fields` for the free-text fields of fetched rows (``error_message``).
 * :func:`url_holds_password` / :func:`redact_url` for database URLs.
 
 Passwords themselves (keyring, session memory) are kept by :mod:`console.secrets`.
@@ -21,7 +22,9 @@ Passwords themselves (keyring, session memory) are kept by :mod:`console.secrets
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -53,8 +56,12 @@ class SecretRestoreError(ValueError):
         self.path = path
 
 
+@functools.lru_cache(maxsize=4096)
 def is_secret_key(key: str) -> bool:
-    """True when a value stored under ``key`` is a secret (token, password, webhook, …)."""
+    """True when a value stored under ``key`` is a secret (token, password, webhook, …).
+
+    Cached: the same few keys come back on every row (an export asks a million times).
+    """
     return bool(SECRET_KEY_RE.search(key))
 
 
@@ -132,7 +139,7 @@ def _shown(value: Any, secret: bool) -> Any:
 
 def holds_secret(doc: Any) -> bool:
     """True when masking would change ``doc`` (it carries a secret somewhere)."""
-    return mask(doc) != doc
+    return bool(mask(doc) != doc)
 
 
 def changed_secrets(old: Any, new: Any, path: str = "") -> list[str]:
@@ -233,7 +240,7 @@ def _restore(edited: Any, stored: Any, secret: bool, path: str) -> Any:
     )
 
 
-def _restore_list(edited: list, stored: list, path: str) -> list:
+def _restore_list(edited: list[Any], stored: list[Any], path: str) -> list[Any]:
     shown = [mask(s) for s in stored]
     same_shape = len(edited) == len(stored)
     out: list[Any] = []
@@ -363,15 +370,34 @@ def _mask_secret_url(m: re.Match[str]) -> str:
     return url
 
 
+def _keep_then(replacement: str) -> Callable[[re.Match[str]], str]:
+    """A ``re.sub`` replacement: the match's ``keep`` group, then ``replacement``."""
+    return lambda m: m.group("keep") + replacement
+
+
 def redact_text(text: str) -> str:
     """``text`` with anything that looks like a secret replaced by ``***``: passwords in
     URLs and conninfo, values under secret-named keys in JSON or Python reprs (strings,
     numbers, lists, objects: whole), bearer tokens and webhook URLs."""
     for pattern, replacement in _TEXT_PATTERNS:
-        text = pattern.sub(lambda m, r=replacement: m.group("keep") + r, text)
+        text = pattern.sub(_keep_then(replacement), text)
     text = _mask_quoted_keys(text)
     text = _BEARER.sub(lambda m: m.group("keep") + TEXT_MASK, text)
     return _URL.sub(_mask_secret_url, text)
+
+
+FREE_TEXT_FIELDS = frozenset({"error_message"})
+"""Fields of fetched rows that hold free text written by the engine (an error message may
+quote a connection URL or a ``token=`` pair): shown, copied and exported redacted."""
+
+
+def redact_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` (changed in place) with its free-text fields through :func:`redact_text`."""
+    for key in FREE_TEXT_FIELDS:
+        value = row.get(key)
+        if isinstance(value, str) and value:
+            row[key] = redact_text(value)
+    return row
 
 
 _PASSWORD_PARAM = re.compile(r"password\s*=", re.IGNORECASE)

@@ -71,7 +71,7 @@ def visit_pages(window: Any, process_until: ProcessUntil) -> list[str]:
                 page = window.pages[key]  # built on first use
             except KeyError:
                 raise RuntimeError(f"the window has no page {key!r}") from None
-            if type(page).__name__ == "_BrokenPage":
+            if type(page).__name__ == "BrokenPage":
                 raise RuntimeError(f"page {key!r} failed to build")
             window.open_page(key, {})
             process_until(

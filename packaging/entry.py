@@ -9,6 +9,12 @@ if __name__ == "__main__" and os.environ.get("AUTOPR_ASKPASS") == "1":
 
     sys.exit(askpass.main())
 
+if __name__ == "__main__" and os.environ.get("AUTOPR_EXPORT_WORKER") == "1":
+    # a table export's own process (console/ui/tables/export_child.py): export, exit.
+    from console.ui.tables import export_child
+
+    sys.exit(export_child.main())
+
 from console.cli import main
 
 if __name__ == "__main__":

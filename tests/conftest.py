@@ -101,6 +101,27 @@ def _collect_on_the_gui_thread(request: pytest.FixtureRequest) -> Iterator[None]
 
 
 @pytest.fixture(autouse=True)
+def _no_modifier_left_held() -> Iterator[None]:
+    """A test's synthetic key events can leave Qt believing Ctrl or Shift is held
+    (a shortcut that opens a dialog swallows the release); the next test's
+    ``selectRow`` then extends the selection instead of replacing it.  Release
+    whatever Qt believes is held, after each test."""
+    yield
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    app = QApplication.instance()
+    if app is None or QGuiApplication.keyboardModifiers() == Qt.KeyboardModifier.NoModifier:
+        return
+    probe = QWidget()
+    for key in (Qt.Key.Key_Control, Qt.Key.Key_Shift, Qt.Key.Key_Alt, Qt.Key.Key_Meta):
+        QTest.keyRelease(probe, key, Qt.KeyboardModifier.NoModifier)
+    probe.deleteLater()
+
+
+@pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Config, data and log dirs of a throw-away user, and no real keyring."""
     home = tmp_path / "home"

@@ -333,7 +333,7 @@ def test_the_window_pages_work_on_the_engines_database(qtbot, engine_db, tmp_pat
         settle()
         page = win.pages[spec.key]
         if isinstance(page, TablePage):
-            assert page._error is None, (spec.key, page._error)
+            assert page.last_error() is None, (spec.key, page.last_error())
             assert page.model.rowCount() > 0, spec.key
             tables += 1
         elif spec.key == "overview":
@@ -453,7 +453,7 @@ def test_declined_window_reads_every_page(qtbot, engine_db) -> None:
         qtbot.waitUntil(lambda: win.runner.in_flight() == 0, timeout=60_000)
         page = win.pages[spec.key]
         if isinstance(page, TablePage):
-            assert page._error is None and page.model.rowCount() > 0, spec.key
+            assert page.last_error() is None and page.model.rowCount() > 0, spec.key
     audit = win.pages["audit"]
     assert "no audit trail yet" in audit.status_label.text()
     win.close()

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func
 
 from console.cli import main
 from console.profiles import Profile, ProfileStore
@@ -92,7 +92,6 @@ def test_set_config_refuses_an_ambiguous_list_and_writes_nothing(
     path.write_text(json.dumps({"hooks": [{"token": MASK}]}), encoding="utf-8")
     code = main(["integration", "set-config", "-p", "dev", "slack-ops", "--file", str(path)])
     captured = capsys.readouterr()
-    print(captured.err.strip())
     assert code == 1
     assert "hooks[0]" in captured.err and "secret itself" in captured.err
     assert len(captured.err.strip().splitlines()) == 1
@@ -130,3 +129,39 @@ def test_set_config_bad_input_is_one_line(engine: Engine, profiles, capsys, tmp_
     path.write_text("[1, 2]", encoding="utf-8")
     assert main(["integration", "set-config", "-p", "dev", "slack-ops", "--file", str(path)]) == 2
     assert "JSON object" in capsys.readouterr().err
+
+
+def test_set_config_refuses_when_the_row_changed_since_it_was_read(
+    engine: Engine, profiles, capsys, tmp_path: Path
+) -> None:
+    integ = integration(engine, "slack-ops", type="slack", config=CONFIG)
+    shown = _show_json(capsys)
+    read_at = shown["updated_at"]
+    config = dict(shown["config"], channel="#mine")
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config), encoding="utf-8")
+    # Someone else (the engine, another console) writes the row after it was read.
+    with engine.begin() as conn:
+        conn.execute(
+            INT.update()
+            .where(INT.c.id == integ["id"])
+            .values(config={**CONFIG, "channel": "#theirs"}, updated_at=func.now())
+        )
+    audits = len(audit_rows(engine))
+    args = ["integration", "set-config", "-p", "dev", "slack-ops", "--file", str(path)]
+    code = main([*args, "--if-unchanged-since", read_at])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "changed meanwhile: updated_at is now" in captured.out + captured.err
+    assert row(engine, INT, integ["id"])["config"]["channel"] == "#theirs"  # nothing written
+    assert len(audit_rows(engine)) == audits
+    # read again: the check passes and the write goes through the same guard and audit
+    fresh = _show_json(capsys)["updated_at"]
+    assert main([*args, "--if-unchanged-since", fresh]) == 0
+    assert row(engine, INT, integ["id"])["config"]["channel"] == "#mine"
+    assert len(audit_rows(engine)) == audits + 1
+    capsys.readouterr()
+    for bad in ("yesterday", "2026-11-25T10:00:00"):  # not a time; no offset
+        assert main([*args, "--if-unchanged-since", bad]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "integration show" in err

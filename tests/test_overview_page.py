@@ -250,7 +250,7 @@ def test_elapsed_times_tick_without_querying(qtbot, page, database):
     original = runner.submit
     runner.submit = lambda *a, **k: submitted.append(a) or original(*a, **k)  # type: ignore[method-assign]
     before = widget.running_model.text_at(4, 3)  # R3, about a minute
-    widget._offset += timedelta(minutes=3)  # as if three minutes went by
+    widget.loader.offset += timedelta(minutes=3)  # as if three minutes went by
     widget.tick()
     after = widget.running_model.text_at(4, 3)
     assert before.startswith("1 min") and after.startswith("4 min")
@@ -366,7 +366,7 @@ def test_layout_at_small_and_large_sizes(qtbot, page, database, size, tmp_path):
     _connect(qtbot, widget, runner, database)
     qtbot.wait(50)
     wide = size[0] >= 980
-    assert widget._layout_wide is wide
+    assert widget.layout_is_wide() is wide
     # tiles re-flow into the width available: none is cut off on the right
     tiles_right = max(t.geometry().right() for t in widget.tiles.tiles.values())
     assert tiles_right <= widget.tiles.width()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import logging
 import shutil
 import subprocess
@@ -43,6 +44,60 @@ def test_types_check():
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
 
 
+MAX_UI_CLASS_LINES = 400
+
+
+def test_no_ui_class_over_400_lines():
+    """Every class in console/ui stays small enough to have one job: at most 400 lines
+    from its ``class`` line to its last (decorators excluded)."""
+    too_long = []
+    for path in sorted((ROOT / "console" / "ui").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                if lines > MAX_UI_CLASS_LINES:
+                    where = path.relative_to(ROOT).as_posix()
+                    too_long.append(f"{where}:{node.lineno} {node.name}: {lines} lines")
+    assert not too_long, f"classes over {MAX_UI_CLASS_LINES} lines: " + "; ".join(too_long)
+
+
+def psycopg_connects(source: str) -> list[int]:
+    """Lines of ``source`` that open a psycopg connection: ``psycopg.connect(...)``,
+    ``psycopg.Connection.connect(...)`` or a ``connect`` imported from psycopg."""
+    tree = ast.parse(source)
+    imported = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("psycopg")
+        for alias in node.names
+        if alias.name == "connect"
+    }
+    lines = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = ast.unparse(node.func)
+        if name in {"psycopg.connect", "psycopg.Connection.connect"} or name in imported:
+            lines.append(node.lineno)
+    return lines
+
+
+def test_psycopg_connections_open_only_in_the_db_layer():
+    """Everything else gets its raw connections from console.db.engine (raw_connect,
+    maintenance_connect), so the engine's timeouts and prod's read-only default apply."""
+    assert psycopg_connects("import psycopg\npsycopg.connect('')\n") == [2]
+    assert psycopg_connects("from psycopg import connect as c\nc('')\n") == [2]
+    assert psycopg_connects("import psycopg\npsycopg.Connection.connect('')\n") == [2]
+    outside = []
+    for path in sorted([*(ROOT / "console").rglob("*.py"), *(ROOT / "models").rglob("*.py")]):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel.startswith("console/db/") or rel.startswith("console/resources/"):
+            continue
+        outside += [f"{rel}:{n}" for n in psycopg_connects(path.read_text(encoding="utf-8"))]
+    assert outside == [], "psycopg.connect outside console/db: " + ", ".join(outside)
+
+
 @pytest.mark.expects_log_warnings
 def test_a_test_may_expect_warnings(caplog):
     logging.getLogger("console.example").warning("provoked on purpose")
@@ -63,3 +118,33 @@ def test_an_unexpected_warning_fails_the_test():
     failure = unexpected(collector.records)
     assert failure is not None and "ERROR console.example.isolated: a background" in failure
     assert "test_shape" in AUDITED
+
+
+def test_the_settings_store_loads_qt_only_when_it_touches_the_file():
+    """console.settings_store is imported by the command line: Qt (QtCore's QSettings, for
+    the INI encoding and lock a running window shares) is imported inside store() only."""
+    tree = ast.parse((ROOT / "console" / "settings_store.py").read_text(encoding="utf-8"))
+    top_level = [
+        ast.unparse(node)
+        for node in tree.body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        and any(
+            (alias.name if isinstance(node, ast.Import) else node.module or "").startswith(
+                "PySide6"
+            )
+            for alias in node.names
+        )
+    ]
+    assert top_level == []
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, console.settings_store; print('PySide6' in sys.modules)",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout.strip() == "False", done.stderr[-2000:]

@@ -71,7 +71,8 @@ def test_held_rows_are_not_walked_by_the_cyclic_collector(qtbot):
     model = TailTableModel(capacity=1000)
     model.append_rows([make_row(line(i, message=f"line {i}\nmore")) for i in range(1000)])
     gc.collect()
-    assert not any(gc.is_tracked(r) for r in model.rows())
+    held = model.packed_rows()
+    assert len(held) == 1000 and not any(gc.is_tracked(r) for r in held)
 
 
 def test_model_filters_by_level_and_text_and_trims_consistently(qtbot):
@@ -337,8 +338,7 @@ def test_save_whole_log_as_text_and_jsonl_with_progress(qtbot, runner, db, conni
     page.set_database(db)
     page.follow_execution(a)
     moves: list[tuple[int, int]] = []
-    original = page._export_progress
-    page._export_progress = lambda d, t: (moves.append((d, t)), original(d, t))  # type: ignore[method-assign]
+    page.saver.moved.connect(lambda done, total: moves.append((done, total)))
     for fmt, name in (("text", "log.txt"), ("jsonl", "log.jsonl")):
         target = tmp_path / name
         page.last_export = None
@@ -421,7 +421,7 @@ def test_the_registered_page_takes_capacity_and_polling_from_settings(qtbot, run
     page = spec.factory(PageContext(runner=runner))
     qtbot.addWidget(page)
     assert page.model.capacity == 5000
-    assert page._options().poll_interval_s == 0.25
+    assert page.tail_options().poll_interval_s == 0.25
 
 
 def test_a_deleted_page_leaves_the_theme_and_utc_signals_alone(qtbot, runner):
@@ -476,7 +476,7 @@ def test_target_list_stays_still_while_open_and_a_finished_target_keeps_its_id(
     make_execution(conninfo)  # a second one starts
     page.refresh()  # the auto-refresh tick reloads the list meanwhile
     runner.wait_idle()
-    qtbot.waitUntil(lambda: page._deferred_targets is not None, timeout=WAIT)
+    qtbot.waitUntil(lambda: page.targets.deferred is not None, timeout=WAIT)
     assert page.target.count() == 2  # what the operator is about to click has not moved
     page.target.hidePopup()
     qtbot.waitUntil(lambda: page.target.count() == 3, timeout=WAIT)

@@ -190,7 +190,7 @@ def test_auto_refresh_never_queues_a_load_behind_its_own(qtbot, window):
         locker.execute("LOCK TABLE workflows IN ACCESS EXCLUSIVE MODE")
         peak_server = peak_queue = 0
         for _ in range(12):
-            window._refresh_timer.timeout.emit()  # an auto-refresh tick
+            window.auto_refresh.timer.timeout.emit()  # an auto-refresh tick
             qtbot.wait(250)
             peak_server = max(peak_server, _waiting_on_lock(conninfo))
             peak_queue = max(peak_queue, window.runner.in_flight(page))
@@ -199,7 +199,7 @@ def test_auto_refresh_never_queues_a_load_behind_its_own(qtbot, window):
     def fresh_or_tick() -> bool:  # the page recovers at the next ticks
         if not window.runner.busy(page) and [r.id for r in page.model.rows] == rows:
             return True
-        window._refresh_timer.timeout.emit()
+        window.auto_refresh.timer.timeout.emit()
         return False
 
     qtbot.waitUntil(fresh_or_tick, timeout=10_000)

@@ -42,7 +42,7 @@ def win(qtbot, demo_db_url) -> Iterator[MainWindow]:
 
 def test_every_visible_control_on_every_page_has_an_accessible_name(qtbot, win):
     seen = 0
-    for key in list(win._page_keys):
+    for key in win.page_keys():
         win.show_page(key)
         settle(qtbot, win)
         page = win.pages[key]

@@ -64,7 +64,7 @@ def test_selection_made_right_after_connect_survives_the_page_settling(
     page.refresh()  # and an auto-refresh tick after it
     settled(qtbot, window)
     assert page.selected_ids() == [chosen]
-    assert page._current_id() == chosen
+    assert page.current_id() == chosen
 
 
 def test_selection_made_while_a_reread_is_in_flight_is_kept(qtbot, window, demo_db_url) -> None:
@@ -77,4 +77,4 @@ def test_selection_made_while_a_reread_is_in_flight_is_kept(qtbot, window, demo_
     chosen = select(page, 4)  # ...the operator moves on before it answers
     settled(qtbot, window)
     assert page.selected_ids() == [chosen]
-    assert page._current_id() == chosen
+    assert page.current_id() == chosen

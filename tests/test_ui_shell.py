@@ -422,7 +422,7 @@ def test_auto_refresh_refreshes_visible_page_and_pauses(qtbot, window, db_url):
     window.refresh_combo.setCurrentIndex(window.refresh_combo.findData(5))
     assert window.auto_refresh_active()
     before, hidden_before = page.refreshes, hidden.refreshes
-    with qtbot.waitSignal(window._refresh_timer.timeout, timeout=8000):
+    with qtbot.waitSignal(window.auto_refresh.timer.timeout, timeout=8000):
         pass
     assert page.refreshes == before + 1
     assert hidden.refreshes == hidden_before

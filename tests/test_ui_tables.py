@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from PySide6.QtCore import Qt
@@ -526,6 +527,9 @@ def test_export_all_matching_rows_and_a_selection_csv_and_json(
     page.export_to(target, "csv")
     qtbot.waitUntil(lambda: page.last_export is not None, timeout=30_000)
     assert page.last_export == (target, len(expected))
+    # every row matching the filter: written by a process of its own (the window never
+    # waits for the interpreter lock of a long export)
+    assert page.exporter.child_pid not in (None, os.getpid())
     with target.open(newline="") as f:
         rows = list(csv.reader(f))
     assert rows[0][:3] == ["id", "Execution", "Workflow"]
@@ -577,9 +581,17 @@ def test_column_chooser_hides_columns_and_remembers(qtbot, ctx, db) -> None:
             "SELECT id FROM integrations ORDER BY health_status {d}, id {d}",
         ),
         ("integrations", "type", "SELECT id FROM integrations ORDER BY type {d}, id {d}"),
+        ("executions", "status", "SELECT id FROM workflow_executions ORDER BY status {d}, id {d}"),
+        (
+            "logs",
+            "level",  # by severity, not by spelling
+            "SELECT id FROM execution_logs ORDER BY array_position("
+            "ARRAY['DEBUG','INFO','WARNING','ERROR','CRITICAL'], level) {d}, id {d}",
+        ),
+        ("events", "status", "SELECT id FROM integration_events ORDER BY status {d}, id {d}"),
     ],
 )
-def test_small_tables_sort_by_more_columns(qtbot, ctx, db, key, column, sql) -> None:
+def test_tables_sort_by_status_and_indexed_columns(qtbot, ctx, db, key, column, sql) -> None:
     page = make_page(qtbot, ctx, key, db)
     index = next(i for i, c in enumerate(page.columns) if c.name == column)
     for order, d in ((Qt.SortOrder.AscendingOrder, "ASC"), (Qt.SortOrder.DescendingOrder, "DESC")):
@@ -606,7 +618,7 @@ def test_saved_views_per_page(qtbot, ctx, db) -> None:
     settle(qtbot, page)
     assert page.current_filters() == {"status": ["failed"], "trigger_type": ["manual"]}
     assert {r.raw["status"] for r in page.model.rows} == {"failed"}
-    page._fill_views_menu()
+    page.saved_views.fill_menu()
     texts = [a.text() for a in page.views_menu.actions()]
     assert texts[:2] == ["failed by hand", "running"]
     page.delete_view("running")

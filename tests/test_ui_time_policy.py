@@ -84,7 +84,7 @@ def test_every_page_shows_times_in_the_policys_forms_and_follows_utc(qtbot, win)
     for utc in (False, True):
         win.utc_action.setChecked(utc)
         assert timefmt.use_utc() is utc
-        for key in list(win._page_keys):
+        for key in win.page_keys():
             win.show_page(key)
             settle(qtbot, win)
             page = win.pages[key]

@@ -60,8 +60,8 @@ def test_new_window_on_another_database_keeps_its_own_rows_banner_and_lock(
     qtbot.keyClick(
         first, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
     )
-    assert len(main_window._other_windows) == 1
-    second = main_window._other_windows[0]
+    assert len(main_window.other_windows()) == 1
+    second = main_window.other_windows()[0]
     qtbot.addWidget(second)
     second.show_page("workflows")
     settle(qtbot, second)
@@ -84,7 +84,7 @@ def test_new_window_on_another_database_keeps_its_own_rows_banner_and_lock(
     assert second.guard.may_write() and not first.guard.may_write()
     # closing the second window leaves the first connected and reading
     second.close()
-    qtbot.waitUntil(lambda: not main_window._other_windows, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not main_window.other_windows(), timeout=TIMEOUT)
     first.refresh_current()
     qtbot.waitUntil(lambda: first.runner.in_flight() == 0, timeout=TIMEOUT)
     assert first.state == "connected" and rows_of(first, "workflows")

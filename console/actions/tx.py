@@ -34,7 +34,7 @@ from console.actions.errors import (
     BulkItem,
     BulkSummary,
 )
-from console.secret_policy import mask
+from console.secret_policy import mask, redact_fields
 from models.audit import AuditLog
 from models.base import table_of
 
@@ -71,8 +71,8 @@ class Tx:
                 action=action,
                 target_table=table,
                 target_id=str(target_id),
-                before=mask(jsonable(before)),
-                after=mask(jsonable(after)),
+                before=_audited(before),
+                after=_audited(after),
             )
         )
         return audit_id
@@ -238,3 +238,9 @@ def verify_committed(
             if attempt + 1 < attempts:
                 time.sleep(pause_s)
     return None
+
+
+def _audited(values: dict[str, Any] | None) -> Any:
+    """What the audit trail keeps of a row: JSON, secrets masked, free text redacted."""
+    doc = mask(jsonable(values))
+    return redact_fields(doc) if isinstance(doc, dict) else doc

@@ -12,6 +12,9 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 
 def run_gui(args: argparse.Namespace) -> int:
     check_window_possible()
+    from console.ui import pyside_sources
+
+    pyside_sources.install()  # before the bulk of the imports (see the module)
     from console.app import run
 
     return run(

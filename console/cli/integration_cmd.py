@@ -4,7 +4,9 @@ Both go through the secrets policy: ``show`` prints the config masked, and a
 config given to ``set-config`` may keep the placeholders ``show`` printed; they
 keep the stored secrets, matched by key path (see :mod:`console.secret_policy`).
 ``set-config`` is an action like the others: the same write guard (``--unlock``
-on prod), the same audit row.
+on prod), the same audit row.  With ``--if-unchanged-since UPDATED_AT`` (the
+``updated_at`` that ``show`` printed) it refuses, writing nothing, when the row
+changed after the operator read it, as the window's editor does.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +38,11 @@ def register_verbs(sub, acting: argparse.ArgumentParser, common: argparse.Argume
     p.add_argument(
         "--file", required=True, metavar="CONFIG.json", help="the new config ('-': stdin)"
     )
+    p.add_argument(
+        "--if-unchanged-since",
+        metavar="UPDATED_AT",
+        help="refuse if the integration changed since this updated_at (as `show` printed it)",
+    )
     p.set_defaults(func=_set_config)
 
 
@@ -56,7 +64,7 @@ def _show(args: argparse.Namespace) -> int:
         return 0
     for key in ("name", "id", "type", "enabled", "health_status", "last_health_check"):
         print(f"{key + ':':<19}{doc[key] if doc[key] is not None else '—'}")
-    print(f"{'updated_at:':<19}{doc['updated_at']}")
+    print(f"{'updated_at:':<19}{doc['updated_at']}  (set-config --if-unchanged-since)")
     print("config:")
     print(json.dumps(doc["config"], indent=2, ensure_ascii=False))
     return 0
@@ -84,15 +92,37 @@ def _read_config(source: str) -> dict[str, Any]:
     return value
 
 
+def _seen(value: str | None) -> dict[str, Any] | None:
+    """What the operator read (``--if-unchanged-since``), checked against the row at write time."""
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise CommandError(
+            f"--if-unchanged-since {value!r} is not a timestamp; give the updated_at"
+            " that `integration show` printed",
+            2,
+        ) from None
+    if when.tzinfo is None:
+        raise CommandError(
+            f"--if-unchanged-since {value!r} has no UTC offset; give the updated_at"
+            " that `integration show` printed",
+            2,
+        )
+    return {"updated_at": when}
+
+
 def _set_config(args: argparse.Namespace) -> int:
     from console.actions.integrations import edit_integration_config
     from console.cli.action_cmds import _no_bulk, _run
 
     config = _read_config(args.file)
+    seen = _seen(args.if_unchanged_since)
     return _run(
         args,
         [args.target],
-        lambda ctx, target: edit_integration_config(ctx, target, config),
+        lambda ctx, target: edit_integration_config(ctx, target, config, seen=seen),
         _no_bulk,
         "set-config",
     )

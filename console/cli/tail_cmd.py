@@ -113,7 +113,7 @@ def _follow(args: argparse.Namespace, db) -> int:
     code = None
     if args.execution:
         try:
-            with psycopg.connect(conninfo, autocommit=True) as conn:
+            with db.connect_raw("autopr-console-tail") as conn:
                 ref = resolve_execution(conn, args.execution)
         except ExecutionNotFound as exc:
             raise CommandError(str(exc)) from exc
@@ -177,13 +177,12 @@ def _follow(args: argparse.Namespace, db) -> int:
 
 def _add_watch(profile: str, execution_code: str) -> None:
     """Keep the watch in the profile's watches (the console's settings file)."""
-    from console.ui import settings
-    from console.watches import Watch, WatchList
+    from console import settings_store
+    from console.watches import Watch
 
-    key = settings.profile_key(profile, "watches")
-    watches = WatchList.from_json(settings.get(key))
+    watches = settings_store.load_watches(profile)
     watches.add(Watch("execution", execution_code))
-    settings.put(key, watches.to_json())
+    settings_store.save_watches(profile, watches)
     print(
         f"{APP_ID} tail: watching execution {execution_code} on {profile}",
         file=sys.stderr,

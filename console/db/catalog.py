@@ -1,21 +1,29 @@
 """Recognising an AutoPR database by what it holds, not by a revision id.
 
-The live catalog (``pg_catalog``) is compared with the contract (the models of
-the seven tables).  What would break the console's reads or writes is a
-*difference* (a missing table or column, another type, nullability, primary
-key, a missing UNIQUE/CHECK/FOREIGN KEY); what only changes how well it works is
-a *note* (``json`` where the contract says ``jsonb``, constraint names, a missing
-or extra index, defaults, delete rules).  Constraints are matched by definition,
-never by name, so a database made by the engine (unnamed ``*_key`` uniques,
-``chk_health_status``) matches.  Extra tables and columns are allowed.
+The live catalog (``pg_catalog``) is compared with the contract: the models of
+the seven tables, as the plain-data snapshot :mod:`console.db.contract_snapshot`
+holds them (generated from the models and checked by a test), so that this check,
+run on every connect, needs neither the ORM nor Alembic.
+
+What would break the console's reads or writes is a *difference* (a missing table or
+column, another type, nullability, primary key, a missing UNIQUE/CHECK/FOREIGN KEY);
+what only changes how well it works is a *note* (``json`` where the contract says
+``jsonb``, constraint names, a missing or extra index, defaults, delete rules).
+Constraints are matched by definition, never by name, so a database made by the engine
+(unnamed ``*_key`` uniques, ``chk_health_status``) matches. Extra tables and columns are
+allowed.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Connection, Table, UniqueConstraint, text
+from sqlalchemy import Connection, text
+
+if TYPE_CHECKING:
+    from console.db.contract_types import TableContract
 
 CONTRACT_TABLES = (
     "workflows",
@@ -69,18 +77,10 @@ def normalize_check(expr: str) -> str:
     return re.sub(r"[()\s]+", " ", expr).strip().lower()
 
 
-def _expected_type(column) -> str:
-    """The ``format_type`` PostgreSQL shows for a contract column."""
-    from sqlalchemy.dialects import postgresql
+def _contract() -> dict[str, TableContract]:
+    from console.db.contract_snapshot import TABLES
 
-    compiled = column.type.compile(dialect=postgresql.dialect()).lower()
-    return compiled.replace("varchar", "character varying")
-
-
-def _contract() -> dict[str, Table]:
-    from models import metadata
-
-    return {name: metadata.tables[name] for name in CONTRACT_TABLES}
+    return TABLES
 
 
 def _live_tables(conn: Connection) -> set[str]:
@@ -174,7 +174,7 @@ def _live_foreign_keys(conn: Connection, table: str) -> dict[str, tuple[str, str
         ),
         {"t": f"public.{table}"},
     )
-    return {r[0]: (r[1], r[2], _DELETE_RULES.get(r[3], r[3])) for r in rows}
+    return {str(r[0]): (str(r[1]), str(r[2]), _DELETE_RULES.get(r[3], str(r[3]))) for r in rows}
 
 
 def compare_schema(conn: Connection) -> SchemaComparison:
@@ -195,7 +195,7 @@ def compare_schema(conn: Connection) -> SchemaComparison:
     return result
 
 
-def _compare_table(conn: Connection, table: Table, out: SchemaComparison) -> None:
+def _compare_table(conn: Connection, table: TableContract, out: SchemaComparison) -> None:
     name = table.name
     live = _live_columns(conn, name)
     for col in table.columns:
@@ -203,7 +203,7 @@ def _compare_table(conn: Connection, table: Table, out: SchemaComparison) -> Non
             out.differences.append(f"{name}.{col.name} is missing")
             continue
         live_type, not_null, default = live[col.name]
-        want = _expected_type(col)
+        want = col.type
         if want == "jsonb" and live_type == "json":
             out.json_columns.add((name, col.name))
         elif want != live_type:
@@ -215,21 +215,23 @@ def _compare_table(conn: Connection, table: Table, out: SchemaComparison) -> Non
             )
         if name == "workflow_executions" and col.name == "execution_id":
             out.execution_id_default = default is not None
-        elif col.server_default is not None and default is None and not col.primary_key:
+        elif col.default is not None and default is None and not col.primary_key:
             out.notes.append(f"{name}.{col.name} has no default")
-        elif col.server_default is not None and default is not None:
-            want_default = str(col.server_default.arg).lower()
-            if "'" in want_default and want_default.split("::")[0] not in default.lower():
-                out.notes.append(f"{name}.{col.name} defaults to {default}")
-    extra_required = [
-        c for c, (_t, nn, d) in live.items() if c not in table.columns and nn and d is None
-    ]
+        elif (
+            col.default is not None
+            and default is not None
+            and "'" in col.default
+            and col.default.split("::")[0] not in default.lower()
+        ):
+            out.notes.append(f"{name}.{col.name} defaults to {default}")
+    wanted = {c.name for c in table.columns}
+    extra_required = [c for c, (_t, nn, d) in live.items() if c not in wanted and nn and d is None]
     for c in extra_required:
         out.notes.append(f"{name}.{c} is an extra NOT NULL column without a default")
 
     constraints = _live_constraints(conn, name)
     pk = [cols for _n, kind, _d, cols in constraints if kind == "p"]
-    want_pk = [c.name for c in table.primary_key.columns]
+    want_pk = list(table.primary_key)
     if len(pk) == 1 and pk[0][: len(want_pk)] == want_pk and _partitioned(conn, name):
         out.notes.append(f"{name} is partitioned; its primary key is ({', '.join(pk[0])})")
     elif pk != [want_pk]:
@@ -237,47 +239,48 @@ def _compare_table(conn: Connection, table: Table, out: SchemaComparison) -> Non
 
     uniques = {tuple(cols) for _n, kind, _d, cols in constraints if kind == "u"}
     uniques |= _live_unique_indexes(conn, name)
+    unique_names = {n for n, k, _d, _c in constraints if k == "u"}
+    for unique in table.uniques:
+        if unique.columns not in uniques:
+            out.differences.append(f"{name}: UNIQUE ({', '.join(unique.columns)}) is missing")
+        elif unique.name and unique.name not in unique_names:
+            out.notes.append(
+                f"{name}: UNIQUE ({', '.join(unique.columns)}) is not named {unique.name}"
+            )
     live_checks = {normalize_check(d): n for n, kind, d, _c in constraints if kind == "c"}
-    for cons in table.constraints:
-        if isinstance(cons, UniqueConstraint):
-            cols = tuple(c.name for c in cons.columns)
-            if cols not in uniques:
-                out.differences.append(f"{name}: UNIQUE ({', '.join(cols)}) is missing")
-            elif cons.name and cons.name not in {n for n, k, _d, _c in constraints if k == "u"}:
-                out.notes.append(f"{name}: UNIQUE ({', '.join(cols)}) is not named {cons.name}")
-        elif isinstance(cons, CheckConstraint):
-            key = normalize_check(str(cons.sqltext))
-            if key not in live_checks:
-                out.differences.append(f"{name}: CHECK ({cons.sqltext}) is missing")
-            elif cons.name and live_checks[key] != cons.name:
-                out.notes.append(f"{name}: CHECK {cons.name} is named {live_checks[key]}")
+    for check in table.checks:
+        if check.key not in live_checks:
+            out.differences.append(f"{name}: CHECK ({check.sql}) is missing")
+        elif check.name and live_checks[check.key] != check.name:
+            out.notes.append(f"{name}: CHECK {check.name} is named {live_checks[check.key]}")
     for col in table.columns:
         if col.unique and (col.name,) not in uniques:
             out.differences.append(f"{name}: UNIQUE ({col.name}) is missing")
 
     fks = _live_foreign_keys(conn, name)
     for fk in table.foreign_keys:
-        col = fk.parent.name
-        want = (fk.column.table.name, fk.column.name)
-        got = fks.get(col)
-        if got is None or got[:2] != want:
-            out.differences.append(f"{name}.{col}: FOREIGN KEY to {want[0]}.{want[1]} is missing")
+        want_ref = (fk.table, fk.target)
+        got = fks.get(fk.column)
+        if got is None or got[:2] != want_ref:
+            out.differences.append(
+                f"{name}.{fk.column}: FOREIGN KEY to {fk.table}.{fk.target} is missing"
+            )
             continue
-        rule = (fk.ondelete or "no action").lower()
-        if got[2] != rule:
+        if got[2] != fk.on_delete:
             effect = (
-                f"; deleting a {want[0]} row that rows here point at fails"
+                f"; deleting a {fk.table} row that rows here point at fails"
                 if got[2] in ("no action", "restrict")
                 else ""
             )
             out.notes.append(
-                f"{name}.{col}: ON DELETE {got[2].upper()} (contract: {rule.upper()}){effect}"
+                f"{name}.{fk.column}: ON DELETE {got[2].upper()} "
+                f"(contract: {fk.on_delete.upper()}){effect}"
             )
 
     indexes = _live_indexes(conn, name)
     for ix in table.indexes:
-        if ix.name not in indexes:
-            out.notes.append(f"index {ix.name} is missing")
+        if ix not in indexes:
+            out.notes.append(f"index {ix} is missing")
 
 
 def describe(comparison: SchemaComparison, limit: int = 8) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine
@@ -79,16 +79,54 @@ def session_parameters(settings: EngineSettings) -> dict[str, str | int]:
 
 
 def raw_connect(
-    conninfo: str, settings: EngineSettings, application_name: str | None = None
+    conninfo: str,
+    settings: EngineSettings,
+    application_name: str | None = None,
+    *,
+    autocommit: bool = False,
 ) -> psycopg.Connection[tuple[Any, ...]]:
     """A plain psycopg connection with the same timeouts and read-only default as the engine.
 
-    For what streams or listens outside SQLAlchemy (log pages, exports); ``conninfo``
-    comes from :meth:`console.db.connection.Database.read_conninfo`.
+    For what streams or listens outside SQLAlchemy (log pages, exports, the live tail);
+    ``conninfo`` comes from :meth:`console.db.connection.Database.read_conninfo`.  The
+    one place the console calls ``psycopg.connect`` (tests/test_shape.py checks it).
     """
     import psycopg
 
     params = session_parameters(settings)
     if application_name:
         params["application_name"] = application_name
-    return psycopg.connect(conninfo, **params)  # type: ignore[arg-type]
+    return psycopg.connect(conninfo, autocommit=autocommit, **params)  # type: ignore[arg-type]
+
+
+def raw_engine(conninfo: str, settings: EngineSettings, application_name: str) -> Engine:
+    """An engine over :func:`raw_connect` connections to ``conninfo`` (one at a time): for
+    a process of its own that reads what the window would (a table export)."""
+    return create_engine(
+        "postgresql+psycopg://",
+        creator=lambda: raw_connect(conninfo, settings, application_name),
+        pool_size=1,
+        max_overflow=0,
+    )
+
+
+# Maintenance work (partitioning, retention's index builds, demo loads and the demo
+# simulator): read-write whatever the environment (its write guard was passed before),
+# and no server-side timeouts, since a partition copy or an index build runs for minutes
+# and waits its turn for locks.  Connect timeout and keepalives stay.
+MAINTENANCE = EngineSettings(
+    read_only=False,
+    statement_timeout_ms=0,
+    lock_timeout_ms=0,
+    idle_in_transaction_timeout_ms=0,
+)
+
+
+def maintenance_connect(
+    conninfo: str, application_name: str, *, connect_timeout_s: int | None = None
+) -> psycopg.Connection[tuple[Any, ...]]:
+    """An autocommit, read-write connection without statement/lock timeouts (``MAINTENANCE``)."""
+    settings = MAINTENANCE
+    if connect_timeout_s is not None:
+        settings = replace(settings, connect_timeout_s=connect_timeout_s)
+    return raw_connect(conninfo, settings, application_name, autocommit=True)

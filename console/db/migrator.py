@@ -11,6 +11,10 @@ except to move the console's history out of it on a database an older console
 made.  A database whose tables differ from the contract, or whose console
 history is newer than ours, is never altered and opens read-only.
 
+Alembic is imported only to migrate (or print the SQL of a migration): telling what
+a database holds reads the catalog against :mod:`console.db.contract_snapshot`,
+which lists the contract and the console's revisions as plain data.
+
 DDL runs with a short ``lock_timeout``: when other sessions hold the tables it
 says how many, waits and retries a few times, then gives up having changed
 nothing more, instead of queueing behind them and blocking every other session.
@@ -23,17 +27,19 @@ import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 import migrations
 from console.db.catalog import CONTRACT_TABLES, SchemaComparison, compare_schema, describe
 from migrations import LEGACY_VERSION_TABLE, VERSION_TABLE
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
 
 # pg_advisory_lock key: a fixed 64-bit number for "autopr-console migrations".
 MIGRATION_LOCK_KEY = 0x6175_746F_7072_6D67 & 0x7FFF_FFFF_FFFF_FFFF
@@ -178,6 +184,8 @@ class MigrationFailed(RuntimeError):
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """An Alembic config pointing at the migrations inside the installed package."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations.SCRIPT_LOCATION))
     cfg.set_main_option("path_separator", "os")
@@ -187,10 +195,21 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def script_directory() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config())
 
 
+def revisions() -> tuple[str, ...]:
+    """The console's revisions, oldest first (linear; the last is the head)."""
+    from console.db.contract_snapshot import REVISIONS
+
+    return REVISIONS
+
+
 def _context(conn: Connection) -> MigrationContext:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
 
 
@@ -204,9 +223,8 @@ def _versions(conn: Connection, table: str) -> tuple[str, ...]:
 
 def inspect_schema(conn: Connection) -> MigrationReport:
     """Compare the database's catalog and console history with ours, changing nothing."""
-    script = script_directory()
-    head = script.get_current_head() or ""
-    known = {rev.revision for rev in script.walk_revisions()}
+    known = revisions()
+    head = known[-1]
     schema = compare_schema(conn)
     ours = _versions(conn, VERSION_TABLE)
     theirs = _versions(conn, LEGACY_VERSION_TABLE)
@@ -233,20 +251,18 @@ def inspect_schema(conn: Connection) -> MigrationReport:
         return report
     if schema.empty and not ours:
         report.state = SchemaState.EMPTY
-        report.pending = [rev.revision for rev in reversed(list(script.walk_revisions()))]
+        report.pending = list(known)
         return report
     if not schema.matches:
         report.state = SchemaState.MISMATCH
         return report
     if not ours:
         report.state = SchemaState.ADOPT
-        report.pending = [rev.revision for rev in reversed(list(script.walk_revisions()))]
+        report.pending = list(known)
         return report
     if ours != (head,):
         report.state = SchemaState.BEHIND
-        report.pending = [
-            rev.revision for rev in reversed(list(script.iterate_revisions(head, ours[0])))
-        ]
+        report.pending = list(known[known.index(ours[0]) + 1 :])
     elif legacy:
         report.state = SchemaState.BEHIND  # only the history moves
     return report
@@ -392,6 +408,8 @@ def _apply(
                 _move_history(conn, report.legacy_revision, keep=not report.legacy_is_stamp)
                 conn.commit()
                 report.legacy_revision = None
+            from alembic import command
+
             cfg = alembic_config(conn)
             cfg.attributes["contract_tables_exist"] = report.state is SchemaState.ADOPT
             command.upgrade(cfg, "head")
@@ -438,6 +456,8 @@ def pending_sql(
     contract_tables_exist: bool = False,
 ) -> str:
     """The SQL of revisions from ``start`` (None: from scratch) to head, for a DBA."""
+    from alembic import command
+
     buffer = io.StringIO()
     cfg = alembic_config()
     cfg.output_buffer = buffer

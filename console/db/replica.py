@@ -33,14 +33,22 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from console.db.engine import EngineSettings, make_engine
 from console.db.ssh_errors import TunnelFailed
 from console.db.urls import libpq_conninfo, normalize_url, redact
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from console.db.connection import Database
+    from console.db.tunnel import SSHTunnel
+    from console.profiles import Profile
 
 log = logging.getLogger(__name__)
 
@@ -90,10 +98,10 @@ def track_commits(engine: Engine, note: Callable[[int], None]) -> None:
     ``pg_current_wal_insert_lsn()`` is then at or past the commit record.
     """
 
-    def committed(conn) -> None:
+    def committed(conn: Connection) -> None:
         conn.info[_COMMITTED] = True
 
-    def checkin(dbapi_conn, record) -> None:
+    def checkin(dbapi_conn: Any, record: Any) -> None:
         if dbapi_conn is None or not record.info.pop(_COMMITTED, False):
             return
         try:
@@ -108,7 +116,7 @@ def track_commits(engine: Engine, note: Callable[[int], None]) -> None:
     event.listen(engine, "checkin", checkin)
 
 
-def replay_lsn(conn) -> int | None:
+def replay_lsn(conn: Connection) -> int | None:
     """How far the replica has replayed (None on a server that is not a standby)."""
     value = conn.execute(text("SELECT pg_last_wal_replay_lsn()::text")).scalar()
     return parse_lsn(value) if value is not None else None
@@ -154,7 +162,7 @@ class ReadRouter:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self.read_your_writes_wait_s = min(read_your_writes_wait_s, max_lag_s)
-        self.tunnels: list = []  # console.db.tunnel.SSHTunnel per replica behind a bastion
+        self.tunnels: list[SSHTunnel] = []  # one per replica behind a bastion
         self._written_lsn: int | None = None  # the primary's position after our last commit
         self._replayed: dict[int, int] = {}  # replica index -> replay position last seen
 
@@ -315,13 +323,13 @@ def replica_engine(url: URL, settings: EngineSettings) -> Engine:
     )
 
 
-def attach_router(db, password: str | None, settings: EngineSettings) -> None:
+def attach_router(db: Database, password: str | None, settings: EngineSettings) -> None:
     """Give an opened primary ``db`` its replica router (lazy engines: no connection yet)."""
     urls = [replica_url_for(u, password) for u in db.profile.replica_targets]
     if not urls:
         return
     engines: list[tuple[URL, Engine]] = []
-    tunnels = []
+    tunnels: list[SSHTunnel] = []
     for url in urls:
         if db.tunnel is None:
             engines.append((url, replica_engine(url, settings)))
@@ -334,19 +342,25 @@ def attach_router(db, password: str | None, settings: EngineSettings) -> None:
         engine = replica_engine(url, settings)
         bind_to_engine(engine, tunnel)
         engines.append((url, engine))
-    db.replica = ReadRouter(
+    router = ReadRouter(
         db.engine,
         engines[0][1],
         engines[0][0],
         more=engines[1:],
         max_lag_s=float(db.profile.replica_max_lag_s),
     )
-    db.replica.tunnels = tunnels
-    track_commits(db.engine, db.replica.note_commit)
-    db.replica.start()
+    router.tunnels = tunnels
+    db.replica = router
+    track_commits(db.engine, router.note_commit)
+    router.start()
 
 
-def open_replica_only(profile, primary_error: Exception, password: str | None, opener):
+def open_replica_only(
+    profile: Profile,
+    primary_error: Exception,
+    password: str | None,
+    opener: Callable[..., Database],
+) -> Database:
     """The primary is down: open a replica read-only, saying why; re-raise if none answers.
 
     ``opener`` is :func:`console.db.connection.open_database` (passed in to avoid a cycle).
@@ -375,14 +389,15 @@ def open_replica_only(profile, primary_error: Exception, password: str | None, o
             f"the primary cannot be reached ({primary_error}); reading from the replica "
             f"{redact(db.url)}, nothing can be changed"
         )
-        db.replica = ReadRouter(
+        router = ReadRouter(
             None,
             db.engine,
             db.url,
             max_lag_s=float(profile.replica_max_lag_s),
             primary_down_reason="primary unreachable",
         )
-        db.replica.start()
+        db.replica = router
+        router.start()
         return db
     raise primary_error
 
@@ -397,11 +412,11 @@ class RoutedEngine:
     def __init__(self, router: ReadRouter) -> None:
         self._router = router
 
-    def connect(self):
+    def connect(self) -> Connection:
         return self._router.read_engine().connect()
 
-    def begin(self):
+    def begin(self) -> AbstractContextManager[Connection]:
         return self._router.read_engine().begin()
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._router.read_engine(wait_for_writes=False), name)

@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from console.db import askpass
 from console.db.ssh_errors import TunnelFailed, explain_ssh_failure
@@ -125,7 +125,7 @@ class SSHTunnel:
         self.opened_ms: float | None = None  # how long the last open took
         self.reopened = 0
         self.last_error: TunnelFailed | None = None
-        self._proc: subprocess.Popen | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
         self._stderr: collections.deque[str] = collections.deque(maxlen=200)
         self._lock = threading.RLock()
         self._closed = threading.Event()
@@ -219,7 +219,7 @@ class SSHTunnel:
         self._stop_process()
         self._stderr.clear()
         started = time.monotonic()
-        kwargs: dict = {}
+        kwargs: dict[str, Any] = {}
         if os.name == "nt":
             kwargs["creationflags"] = getattr(subprocess, "CREATE_NO_WINDOW", 0)
         else:
@@ -262,7 +262,7 @@ class SSHTunnel:
         except OSError:
             return False
 
-    def _drain(self, proc: subprocess.Popen) -> None:
+    def _drain(self, proc: subprocess.Popen[bytes]) -> None:
         assert proc.stderr is not None
         for raw in proc.stderr:
             line = raw.decode("utf-8", "replace").rstrip()
@@ -423,5 +423,5 @@ def bind_to_engine(engine: Engine, tunnel: SSHTunnel) -> None:
     from sqlalchemy import event
 
     @event.listens_for(engine, "do_connect")
-    def _reopen(dialect, conn_rec, cargs, cparams) -> None:
+    def _reopen(dialect: Any, conn_rec: Any, cargs: Any, cparams: Any) -> None:
         tunnel.ensure_open()

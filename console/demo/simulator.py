@@ -30,6 +30,8 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from console.actions.guard import WriteGuard
+from console.db.engine import maintenance_connect
+from console.db.errors import first_line
 from models.vocab import HEALTH_STATUSES, LOG_LEVELS
 
 log = logging.getLogger(__name__)
@@ -181,9 +183,7 @@ class DemoSimulator:
         self._load_catalog()
 
     def _open(self) -> psycopg.Connection:
-        return psycopg.connect(
-            self.conninfo, autocommit=True, application_name=APPLICATION_NAME, connect_timeout=5
-        )
+        return maintenance_connect(self.conninfo, APPLICATION_NAME, connect_timeout_s=5)
 
     def _close(self) -> None:
         """Cancel what this run left pending/running (on a new connection if need be), close."""
@@ -213,7 +213,9 @@ class DemoSimulator:
                     "ON CONFLICT (name) DO NOTHING RETURNING id",
                     (name, Jsonb({MARK: True, "max_retries": 3, "timeout_seconds": 60}), SOURCE),
                 ).fetchone()
-                for order, (atype, aname) in enumerate(steps if made else ()):
+                if made is None:
+                    continue  # it exists: its actions too
+                for order, (atype, aname) in enumerate(steps):
                     conn.execute(
                         "INSERT INTO workflow_actions (workflow_id, action_type, action_name, "
                         "config, order_index) VALUES (%s, %s, %s, %s, %s)",
@@ -234,9 +236,9 @@ class DemoSimulator:
         ).fetchall()
         by_wf: dict[uuid.UUID, list[tuple[uuid.UUID, str]]] = {}
         for wf_id, action_id, action_type in rows:
-            steps = by_wf.setdefault(wf_id, [])
+            wf_steps = by_wf.setdefault(wf_id, [])
             if action_id is not None:
-                steps.append((action_id, action_type))
+                wf_steps.append((action_id, action_type))
         if not by_wf:
             raise SimulatorError(
                 "none of the simulator's own workflows is active (they are named "
@@ -287,7 +289,7 @@ class DemoSimulator:
                     next_event = began + s.event_every_s
             except psycopg.Error as exc:
                 self.stats.errors += 1
-                self.stats.last_error = str(exc).strip().splitlines()[0] if str(exc) else "error"
+                self.stats.last_error = first_line(exc)
                 log.warning("demo simulator: %s", self.stats.last_error)
                 if self._conn is not None:
                     self._conn.close()

@@ -10,8 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import psycopg
+
+from console.db.engine import maintenance_connect
 
 TABLE = "execution_logs"
 LEGACY = "execution_logs_legacy"
@@ -118,11 +121,19 @@ def month_name(start: datetime) -> str:
     return f"{TABLE}_p{start:%Y%m}"
 
 
-def connect(conninfo: str, application_name: str) -> psycopg.Connection:
-    """An autocommit maintenance connection in UTC, no statement timeout, read-write."""
-    conn = psycopg.connect(conninfo, autocommit=True, application_name=application_name)
+def one(cursor: psycopg.Cursor[tuple[Any, ...]]) -> tuple[Any, ...]:
+    """The row of a statement that always answers one (an aggregate, a catalog lookup)."""
+    row = cursor.fetchone()
+    if row is None:
+        raise RuntimeError("the server answered no row where one was expected")
+    return row
+
+
+def connect(conninfo: str, application_name: str) -> psycopg.Connection[tuple[Any, ...]]:
+    """An autocommit maintenance connection in UTC, no statement timeout, read-write.
+
+    Read-write even on prod: the write guard was passed before we got here.
+    """
+    conn = maintenance_connect(conninfo, application_name)
     conn.execute("SET TimeZone = 'UTC'")
-    conn.execute("SET statement_timeout = 0")
-    # prod sessions default to read-only; the write guard was passed before we got here
-    conn.execute("SET default_transaction_read_only = off")
     return conn

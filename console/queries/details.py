@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from console.secret_policy import mask, redact_text
+from console.secret_policy import mask, redact_fields, redact_text
 
 # What a table page's details pane calls: (connection, row id) -> the row's details or None.
 DetailFetch = Callable[[Connection, str], "dict[str, Any] | None"]
@@ -97,6 +97,7 @@ def execution_detail(conn: Connection, execution_id: str) -> dict[str, Any] | No
     if ex is None:
         return None
     ex["trigger_data"], ex["result"] = mask(ex["trigger_data"]), mask(ex["result"])
+    redact_fields(ex)
     ex["ancestors"] = _all(
         conn,
         f"WITH RECURSIVE up AS ("
@@ -188,4 +189,5 @@ def event_detail(conn: Connection, event_id: str) -> dict[str, Any] | None:
     )
     if row is not None:
         row["payload"] = mask(row["payload"])
+        redact_fields(row)
     return row

@@ -8,15 +8,22 @@ top.  Rows come back as plain dicts in display order.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlalchemy import Connection, text
 
-from console.queries.filters import Where, normalized
+from console.queries.filters import TableFilters, Where, normalized
 from console.queries.specs import SortKey, TableSpec
+from console.secret_policy import redact_fields
 
 Mode = Literal["top", "bottom", "after", "before", "from", "seek"]
+
+
+def _read(conn: Connection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows as dicts, their free text (error messages) through the secrets policy."""
+    return [redact_fields(dict(r)) for r in conn.execute(text(sql), params).mappings()]
 
 
 @dataclass(frozen=True)
@@ -35,7 +42,7 @@ class WindowQuery:
 
     @classmethod
     def make(
-        cls, spec: TableSpec, filters: dict[str, Any], sort: Sort | None = None
+        cls, spec: TableSpec, filters: Mapping[str, Any], sort: Sort | None = None
     ) -> WindowQuery:
         flat = tuple(
             (k, tuple(v) if isinstance(v, list) else v) for k, v in normalized(filters).items()
@@ -45,8 +52,8 @@ class WindowQuery:
             sort = Sort(spec.default_sort, key.descending)
         return cls(spec, flat, sort)
 
-    def filter_dict(self) -> dict[str, Any]:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in self.filters}
+    def filter_dict(self) -> TableFilters:
+        return normalized({k: list(v) if isinstance(v, tuple) else v for k, v in self.filters})
 
     @property
     def key(self) -> SortKey:
@@ -112,11 +119,134 @@ def fetch_window(
     after/before ``anchor`` = (sort value, id); ``from``: rows from ``anchor`` on,
     inclusive (re-reading a window); ``seek``: rows from sort value ``value`` on.
     """
-    sql, params = window_sql(q, mode, limit, anchor, value)
-    rows = [dict(r) for r in conn.execute(text(sql), params).mappings()]
+    if q.key.grouped:
+        rows = _grouped_window(conn, q, mode, limit, anchor, value)
+    else:
+        sql, params = window_sql(q, mode, limit, anchor, value)
+        rows = _read(conn, sql, params)
     if mode in ("bottom", "before"):
         rows.reverse()
     return rows
+
+
+_START, _END = object(), object()  # before the first group, after the last
+
+
+class _Groups:
+    """The distinct values of a grouped sort key among the filtered rows, in scan order.
+
+    PostgreSQL's own order: ascending puts NULL last, descending puts it first (the
+    order ``fetch_offset`` and a plain ``ORDER BY`` give).  Each step is one
+    index-served ``ORDER BY key LIMIT 1`` (or an ``IS NULL`` probe).
+    """
+
+    def __init__(self, conn: Connection, q: WindowQuery, scan_desc: bool) -> None:
+        where = q.where()
+        self.conn, self.q, self.desc = conn, q, scan_desc
+        self.clauses, self.params = list(where.clauses), dict(where.params)
+
+    def _first(self, bound: Any = _START, inclusive: bool = False) -> Any:
+        expr = self.q.key.expr
+        clauses, params = [*self.clauses, f"{expr} IS NOT NULL"], dict(self.params)
+        if bound is not _START:
+            op = ("<" if self.desc else ">") + ("=" if inclusive else "")
+            clauses.append(f"{expr} {op} :g_bound")
+            params["g_bound"] = bound
+        sql = (
+            f"SELECT {expr} FROM {self.q.spec.from_sql} WHERE {' AND '.join(clauses)}"
+            f" ORDER BY {expr} {'DESC' if self.desc else 'ASC'} LIMIT 1"
+        )
+        found = self.conn.execute(text(sql), params).first()
+        return _END if found is None else found[0]
+
+    def _has_null(self) -> bool:
+        clauses = [*self.clauses, f"{self.q.key.expr} IS NULL"]
+        sql = f"SELECT 1 FROM {self.q.spec.from_sql} WHERE {' AND '.join(clauses)} LIMIT 1"
+        return self.conn.execute(text(sql), self.params).first() is not None
+
+    def _ranked(self, index: int) -> Any:
+        """The ``index``-th group of a ranked key in scan order; ``_END`` past the last."""
+        ranks = self.q.key.ranks[::-1] if self.desc else self.q.key.ranks
+        return ranks[index] if 0 <= index < len(ranks) else _END
+
+    def _rank_index(self, value: Any) -> int:
+        ranks = self.q.key.ranks[::-1] if self.desc else self.q.key.ranks
+        return ranks.index(value) if value in ranks else -1
+
+    def after(self, current: Any) -> Any:
+        """The group after ``current`` (``_START``: the first); ``_END`` when none is left."""
+        if self.q.key.ranks:
+            return self._ranked(0 if current is _START else self._rank_index(current) + 1)
+        if self.desc:
+            if current is _START and self._has_null():
+                return None
+            return self._first(_START if current in (_START, None) else current)
+        if current is None:
+            return _END
+        found = self._first(current)
+        if found is _END and self._has_null():
+            return None
+        return found
+
+    def at_or_after(self, value: Any) -> Any:
+        """The first group at ``value`` or beyond it in scan order (a seek)."""
+        if self.q.key.ranks:
+            return self._ranked(max(0, self._rank_index(value)))
+        if value is None:
+            return self.after(_START) if self.desc else (None if self._has_null() else _END)
+        found = self._first(value, inclusive=True)
+        if found is _END and not self.desc and self._has_null():
+            return None
+        return found
+
+    def rows(self, group: Any, limit: int, after_id: str | None, inclusive: bool) -> list[Any]:
+        spec, expr = self.q.spec, self.q.key.expr
+        clauses, params = list(self.clauses), dict(self.params, g_limit=limit)
+        if group is None:
+            clauses.append(f"{expr} IS NULL")
+        else:
+            clauses.append(f"{expr} = :g_value")
+            params["g_value"] = group
+        if after_id is not None:
+            op = ("<" if self.desc else ">") + ("=" if inclusive else "")
+            clauses.append(f"{spec.id_expr} {op} CAST(:g_id AS uuid)")
+            params["g_id"] = after_id
+        sql = (
+            f"SELECT {spec.select_list()} FROM {spec.from_sql} WHERE {' AND '.join(clauses)}"
+            f" ORDER BY {spec.id_expr} {'DESC' if self.desc else 'ASC'} LIMIT :g_limit"
+        )
+        return _read(self.conn, sql, params)
+
+
+def _grouped_window(
+    conn: Connection,
+    q: WindowQuery,
+    mode: Mode,
+    limit: int,
+    anchor: tuple[Any, Any] | None,
+    value: Any,
+) -> list[dict[str, Any]]:
+    """A window of a grouped sort key (see ``SortKey.grouped``) in scan order: the rows
+    of one group by id (its index or the primary key), then the next group's, until
+    ``limit`` rows; the same rows, in the same order, as ``ORDER BY key, id``."""
+    scan_desc = q.sort.descending != (mode in ("bottom", "before"))
+    groups = _Groups(conn, q, scan_desc)
+    after_id: str | None = None
+    if mode in ("after", "before", "from"):
+        if anchor is None:
+            raise ValueError(f"mode {mode} needs an anchor")
+        group, after_id = anchor[0], str(anchor[1])
+    elif mode == "seek":
+        group = groups.at_or_after(value)
+    else:
+        group = groups.after(_START)
+    out: list[dict[str, Any]] = []
+    while group is not _END and len(out) < limit:
+        out += groups.rows(group, limit - len(out), after_id, inclusive=mode == "from")
+        after_id = None
+        if len(out) < limit:
+            group = groups.after(group)
+    return out
 
 
 def fetch_offset(conn: Connection, q: WindowQuery, offset: int, limit: int) -> list[dict[str, Any]]:
@@ -125,10 +255,11 @@ def fetch_offset(conn: Connection, q: WindowQuery, offset: int, limit: int) -> l
     where = q.where()
     sql = (
         f"SELECT {spec.select_list()} FROM {spec.from_sql} WHERE {where.sql()}"
-        f" {_order(key.expr, spec.id_expr, q.sort.descending)} LIMIT :k_limit OFFSET :k_offset"
+        f" {_order(key.order_expr, spec.id_expr, q.sort.descending)}"
+        " LIMIT :k_limit OFFSET :k_offset"
     )
     params = dict(where.params, k_limit=limit, k_offset=max(0, offset))
-    return [dict(r) for r in conn.execute(text(sql), params).mappings()]
+    return _read(conn, sql, params)
 
 
 def sort_value(row: dict[str, Any], q: WindowQuery) -> tuple[Any, Any]:

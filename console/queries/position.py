@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from console.queries.keyset import WindowQuery, fetch_window
+from console.queries.specs import SortKind
 
 
 @dataclass(frozen=True)
@@ -25,13 +26,13 @@ class PositionMap:
     first: Any
     last: Any
     bounds: tuple[Any, ...]  # ascending
-    kind: str
+    kind: SortKind
 
     def value_at(self, fraction: float) -> Any:
         """The sort value about ``fraction`` of the way down the display order."""
         fraction = min(1.0, max(0.0, fraction))
-        if self.first is None:
-            return None
+        if self.first is None or self.last is None:  # a NULL group at one end
+            return self.first if fraction < 0.5 else self.last
         ascending = _le(self.first, self.last)
         lo, hi = (self.first, self.last) if ascending else (self.last, self.first)
         q = fraction if ascending else 1.0 - fraction
@@ -105,7 +106,7 @@ def _is_partitioned(conn: Connection, table: str) -> bool:
     return kind == "p"
 
 
-def histogram(conn: Connection, table: str, column: str, kind: str) -> tuple[Any, ...]:
+def histogram(conn: Connection, table: str, column: str, kind: SortKind) -> tuple[Any, ...]:
     cast = "timestamptz[]" if kind == "time" else "text[]"
     if _is_partitioned(conn, table):
         rows = conn.execute(text(LEAF_HISTOGRAMS.format(cast=cast)), {"t": table, "c": column})

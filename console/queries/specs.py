@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal
 
 from console.queries import filters as f
+from models.vocab import LOG_LEVELS
+
+SortKind = Literal["time", "text"]  # how a sort value is read: a timestamp, else text
 
 
 @dataclass(frozen=True)
@@ -17,10 +20,25 @@ class SortKey:
     """A column a window can be ordered by, served by an index of the schema."""
 
     expr: str  # SQL expression, e.g. "l.created_at"
-    kind: str  # "time" | "text"
+    kind: SortKind
     stats_table: str  # for pg_stats histogram lookups
     stats_column: str
     descending: bool = True  # the natural direction when the operator picks it
+    # Few distinct values (a status, a level) or NULLs: an index on the column alone
+    # cannot serve ``ORDER BY key, id`` (each tie group would be sorted whole), so the
+    # window is read group by group: ``key = value ORDER BY id`` (console.queries.keyset).
+    grouped: bool = False
+    # A vocabulary ordered by meaning, not spelling (log levels by severity, ascending):
+    # read group by group in this order; values outside it are not expected (CHECK).
+    ranks: tuple[str, ...] = ()
+
+    @property
+    def order_expr(self) -> str:
+        """What ``ORDER BY`` sorts on (the rank of a ranked vocabulary)."""
+        if not self.ranks:
+            return self.expr
+        values = ", ".join("'" + v.replace("'", "''") + "'" for v in self.ranks)
+        return f"array_position(ARRAY[{values}]::text[], {self.expr}::text)"
 
 
 @dataclass(frozen=True)
@@ -30,7 +48,7 @@ class TableSpec:
     alias: str
     columns: tuple[tuple[str, str], ...]  # (output name, SQL expression)
     from_sql: str
-    where: Callable[[dict[str, Any], str], f.Where]
+    where: Callable[[f.TableFilters, str], f.Where]
     sort_keys: dict[str, SortKey]
     default_sort: str
     # Only these columns are read for estimates and counts (no joins needed there).
@@ -68,6 +86,9 @@ WORKFLOWS = TableSpec(
         # a small table: any NOT NULL column is a cheap order
         "status": SortKey("w.status", "text", "workflows", "status", descending=False),
         "updated_at": SortKey("w.updated_at", "time", "workflows", "updated_at"),
+        "created_by": SortKey(
+            "w.created_by", "text", "workflows", "created_by", descending=False, grouped=True
+        ),
     },
     default_sort="name",
 )
@@ -95,6 +116,18 @@ EXECUTIONS = TableSpec(
     sort_keys={
         "started_at": SortKey("e.started_at", "time", "workflow_executions", "started_at"),
         "execution_id": SortKey("e.execution_id", "text", "workflow_executions", "execution_id"),
+        # idx_workflow_executions_status / _trigger_type
+        "status": SortKey(
+            "e.status", "text", "workflow_executions", "status", descending=False, grouped=True
+        ),
+        "trigger_type": SortKey(
+            "e.trigger_type",
+            "text",
+            "workflow_executions",
+            "trigger_type",
+            descending=False,
+            grouped=True,
+        ),
     },
     default_sort="started_at",
 )
@@ -115,7 +148,13 @@ LOGS = TableSpec(
     ),
     from_sql="execution_logs l LEFT JOIN workflow_executions e ON e.id = l.execution_id",
     where=f.logs_where,
-    sort_keys={"created_at": SortKey("l.created_at", "time", "execution_logs", "created_at")},
+    sort_keys={
+        "created_at": SortKey("l.created_at", "time", "execution_logs", "created_at"),
+        # idx_execution_logs_level
+        "level": SortKey(
+            "l.level", "text", "execution_logs", "level", grouped=True, ranks=LOG_LEVELS
+        ),
+    },
     default_sort="created_at",
 )
 
@@ -150,6 +189,11 @@ INTEGRATIONS = TableSpec(
         "health_status": SortKey(
             "i.health_status", "text", "integrations", "health_status", descending=False
         ),
+        # a small table: any column is a cheap order (NULLs and booleans group by group)
+        "enabled": SortKey("i.enabled", "text", "integrations", "enabled", grouped=True),
+        "last_health_check": SortKey(
+            "i.last_health_check", "time", "integrations", "last_health_check", grouped=True
+        ),
     },
     default_sort="name",
 )
@@ -173,7 +217,21 @@ EVENTS = TableSpec(
     ),
     from_sql="integration_events v LEFT JOIN integrations i ON i.id = v.integration_id",
     where=f.events_where,
-    sort_keys={"created_at": SortKey("v.created_at", "time", "integration_events", "created_at")},
+    sort_keys={
+        "created_at": SortKey("v.created_at", "time", "integration_events", "created_at"),
+        # idx_integration_events_status / _type
+        "status": SortKey(
+            "v.status", "text", "integration_events", "status", descending=False, grouped=True
+        ),
+        "event_type": SortKey(
+            "v.event_type",
+            "text",
+            "integration_events",
+            "event_type",
+            descending=False,
+            grouped=True,
+        ),
+    },
     default_sort="created_at",
 )
 

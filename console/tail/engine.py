@@ -28,6 +28,7 @@ from typing import Any, Literal
 import psycopg
 from psycopg import IsolationLevel
 
+from console.db.engine import EngineSettings, raw_connect
 from console.db.errors import first_line
 from console.tail import sql
 from console.tail.lines import TailLine
@@ -61,6 +62,16 @@ class TailOptions:
     backoff_s: tuple[float, ...] = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 5.0)
     connect_timeout_s: int = 5
     application_name: str = "autopr-console-tail"
+
+    def session_settings(self) -> EngineSettings:
+        """The tail's session: read-only, the engine's lock and idle timeouts, keepalives.
+
+        No statement timeout: a poll is bounded by its keyset and the tail retries on
+        its own; a timeout would stop a tail that only met a slow moment.
+        """
+        return EngineSettings(
+            read_only=True, connect_timeout_s=self.connect_timeout_s, statement_timeout_ms=0
+        )
 
 
 TailPhase = Literal["connecting", "live", "reconnecting", "finished", "stopped", "failed"]
@@ -225,15 +236,11 @@ class TailEngine:
     # ------------------------------------------------------------- connection
     def _connect(self) -> None:
         self._set_state(phase="connecting" if not self._tracker.started else "reconnecting")
-        conn = psycopg.connect(
+        conn = raw_connect(
             self.conninfo,
+            self.options.session_settings(),
+            self.options.application_name,
             autocommit=True,
-            application_name=self.options.application_name,
-            connect_timeout=self.options.connect_timeout_s,
-            keepalives=1,
-            keepalives_idle=10,
-            keepalives_interval=5,
-            keepalives_count=3,
         )
         conn.isolation_level = IsolationLevel.REPEATABLE_READ
         conn.read_only = True

@@ -11,6 +11,7 @@ signals; the window reacts (banner, panels, pages) and asks the operator.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import TYPE_CHECKING, Literal
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -102,7 +103,9 @@ class ConnectionSession(QObject):
         if kind in ("tunnel-passphrase", "tls-passphrase"):
             from console.db import passphrases
 
-            which = passphrases.SSH if kind == "tunnel-passphrase" else passphrases.TLS
+            which: passphrases.KeyKind = (
+                passphrases.SSH if kind == "tunnel-passphrase" else passphrases.TLS
+            )
             passphrases.remember(which, profile.name, password)
             self.connect_profile(profile)
             return
@@ -200,6 +203,20 @@ class ConnectionSession(QObject):
             self.lost.emit(f"{reason} (next try in {self.retry_ms // 1000} s)")
 
         self.runner.submit(ping, ok, failed, owner=self, key="ping", lane="ping")
+
+    def cancel_queries(self) -> bool:
+        """Ask the server to stop this window's running statements; False if not connected."""
+        canceller = self.canceller
+        if canceller is None:
+            return False
+
+        def send() -> None:
+            # A plain thread: the task runner's workers may all be busy with the slow queries.
+            sent = canceller.cancel_all()
+            log.info("cancel requested for %d running statement(s)", sent)
+
+        threading.Thread(target=send, name="autopr-cancel", daemon=True).start()
+        return True
 
     # ------------------------------------------------------------ write lock
 

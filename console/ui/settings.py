@@ -1,201 +1,41 @@
-"""The window's remembered state (QSettings in an INI file in the user config dir).
+"""The window's remembered state: the settings store plus what is Qt-shaped.
 
-Window layout, the chosen profile, auto-refresh interval, UTC toggle, and per
-page / per profile state (column widths, sort order, last filters).  Passwords
-and secrets never go here: keys or values that look like one are refused (the
-secrets policy of :mod:`console.secret_policy`), and a remembered filter that
-holds a secret is left out.  The file is readable by its owner only (0600).
+Every declaration and the storage itself are :mod:`console.settings_store` (shared
+with the command line); this module re-exports them for the window and adds the
+binary state of widgets (``saveGeometry()``, ``QHeaderView.saveState()``).
 """
 
 from __future__ import annotations
 
-import json
-import os
-import re
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from PySide6.QtCore import QByteArray
+from PySide6.QtWidgets import QHeaderView
 
-from PySide6.QtCore import QByteArray, QSettings
-
-from console import paths
-from console.secret_policy import holds_secret, is_secret_key, redact_text
-
-FILE_MODE = 0o600
-T = TypeVar("T", str, int, bool)
-
-
-class SecretRefused(ValueError):
-    """A caller tried to persist something that looks like a password."""
-
-
-def settings_file() -> str:
-    return str(paths.config_dir() / "console.ini")
-
-
-def store() -> QSettings:
-    """A QSettings on ``console.ini`` (re-created per call; QSettings is cheap and syncs)."""
-    _owner_only(settings_file())
-    return QSettings(settings_file(), QSettings.Format.IniFormat)
-
-
-def _owner_only(path: str) -> None:
-    """Create ``path`` as 0600 (or narrow it): QSettings' atomic save keeps the mode it finds."""
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd = os.open(path, os.O_CREAT | os.O_WRONLY, FILE_MODE)
-        try:
-            if os.fstat(fd).st_mode & 0o777 != FILE_MODE:
-                os.fchmod(fd, FILE_MODE)
-        finally:
-            os.close(fd)
-    except OSError:
-        pass  # a read-only config dir: QSettings reports its own status
-
-
-def _check(key: str, value: Any) -> None:
-    if is_secret_key(key.rsplit("/", 1)[-1]):
-        raise SecretRefused(f"refusing to store {key!r} in the settings file")
-    if isinstance(value, str) and redact_text(value) != value:
-        raise SecretRefused(f"refusing to store something like a password under {key!r}")
-
-
-def _holds_secret(value: Any) -> bool:
-    """A filter value (text or JSON text) that carries a secret."""
-    if not isinstance(value, str):
-        return holds_secret(value)
-    if redact_text(value) != value or holds_secret(value):
-        return True
-    try:
-        return holds_secret(json.loads(value))
-    except (ValueError, RecursionError):
-        return False
-
-
-def get(key: str, default: Any = None) -> Any:
-    value = store().value(key, default)
-    return default if value is None else value
-
-
-def get_bool(key: str, default: bool = False) -> bool:
-    value = get(key, default)
-    if isinstance(value, str):
-        return value.lower() in ("1", "true", "yes", "on")
-    return bool(value)
-
-
-def get_int(key: str, default: int = 0) -> int:
-    try:
-        return int(get(key, default))
-    except (TypeError, ValueError):
-        return default
-
-
-def put(key: str, value: Any) -> None:
-    _check(key, value)
-    s = store()
-    s.setValue(key, value)
-    s.sync()
-
-
-def remove(key: str) -> None:
-    s = store()
-    s.remove(key)
-    s.sync()
-
-
-@dataclass(frozen=True)
-class Setting(Generic[T]):
-    """One preference: where it lives, its type, its default and what it means.
-
-    Every key of the settings file is declared once below and read through its
-    declaration, so a default or a type never differs between two call sites.
-    ``{page}`` in a key is filled in by :meth:`key` (``pages/<page>/...``).
-    """
-
-    key_pattern: str
-    kind: type[T]
-    default: T
-    meaning: str
-
-    def key(self, page: str | None = None, profile: str | None = None) -> str:
-        key = self.key_pattern
-        if "{page}" in key:
-            if page is None:
-                raise ValueError(f"{key} needs a page")
-            key = key.replace("{page}", _safe(page))
-        return profile_key(profile, key) if profile else key
-
-    def get(self, page: str | None = None, *, default: T | None = None) -> T:
-        """The stored value, or the default when missing or not of the declared type."""
-        fallback = self.default if default is None else default
-        key = self.key(page)
-        if self.kind is bool:
-            return get_bool(key, bool(fallback))  # type: ignore[return-value]
-        if self.kind is int:
-            return get_int(key, int(fallback))  # type: ignore[arg-type, return-value]
-        value = get(key, fallback)
-        return value if isinstance(value, self.kind) else fallback
-
-    def put(self, value: T, page: str | None = None) -> None:
-        put(self.key(page), value)
-
-
-THEME = Setting("theme", str, "system", "colour scheme: system, light or dark")
-UTC = Setting("utc", bool, False, "show times in UTC instead of local time")
-AUTO_REFRESH_S = Setting(
-    "auto_refresh_s", int, 5, "seconds between automatic refreshes of the page (0: off)"
+from console.settings_store import (
+    AUTO_REFRESH_S,
+    DETAIL_WIDTH,
+    LAST_PROFILE,
+    OVERVIEW_RANGE,
+    OVERVIEW_STUCK_MINUTES,
+    PAGE_SORT,
+    TAIL_CAPACITY,
+    TAIL_POLL_MS,
+    THEME,
+    UTC,
+    WINDOW_PAGE,
+    SecretRefused,
+    Setting,
+    get,
+    get_bool,
+    get_int,
+    load_filters,
+    page_key,
+    profile_key,
+    put,
+    remove,
+    save_filters,
+    settings_file,
+    store,
 )
-LAST_PROFILE = Setting("last_profile", str, "", "the profile connected last, opened at start")
-WINDOW_PAGE = Setting("window/page", str, "", "the page shown last, shown again at start")
-PAGE_SORT = Setting("pages/{page}/sort", str, "", "a table page's sort: <key>:asc|desc")
-DETAIL_WIDTH = Setting(
-    "pages/{page}/detail_width", int, 0, "width of a table page's detail pane (0: default)"
-)
-# The defaults below equal console.queries.overview.DEFAULT_RANGE / DEFAULT_STUCK_EVENT_AFTER
-# and console.ui.tail.model.DEFAULT_CAPACITY (tests/test_settings_declared.py checks it);
-# importing those here would load the data layer at start-up.
-OVERVIEW_RANGE = Setting("pages/overview/range", str, "24h", "the Overview's time range")
-OVERVIEW_STUCK_MINUTES = Setting(
-    "pages/overview/stuck_event_minutes", int, 15, "minutes after which an event counts as stuck"
-)
-TAIL_CAPACITY = Setting("pages/tail/capacity", int, 100_000, "lines the live tail keeps")
-TAIL_POLL_MS = Setting(
-    "pages/tail/poll_ms", int, 1000, "the live tail's polling interval where LISTEN is not offered"
-)
-
-
-def _safe(part: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", part or "_")
-
-
-def profile_key(profile: str, key: str) -> str:
-    """``profiles/<profile>/<key>``: state that differs per profile (filters, last page)."""
-    return f"profiles/{_safe(profile)}/{key}"
-
-
-def page_key(page: str, key: str, profile: str | None = None) -> str:
-    """``pages/<page>/<key>`` or, per profile, ``profiles/<profile>/pages/<page>/<key>``."""
-    base = f"pages/{_safe(page)}/{key}"
-    return profile_key(profile, base) if profile else base
-
-
-def save_filters(profile: str, page: str, filters: dict[str, Any]) -> None:
-    """Remember a page's filters for a profile (JSON text), leaving out any holding a secret."""
-    kept = {k: v for k, v in filters.items() if not _holds_secret(v)}
-    put(page_key(page, "filters", profile), json.dumps(kept, sort_keys=True, default=str))
-
-
-def load_filters(profile: str, page: str) -> Any:
-    """The saved filters: ``{}`` when none; whatever console.ini holds otherwise (a hand
-    edit may leave any JSON, or text QSettings split at commas), for
-    :func:`console.queries.filters.usable_filters` to keep what it can and say why."""
-    raw = get(page_key(page, "filters", profile))
-    if not raw:
-        return {}
-    try:
-        return json.loads(raw)
-    except (TypeError, ValueError):  # also a digit string over Python's int limit
-        return raw
 
 
 def save_bytes(key: str, data: QByteArray | bytes) -> None:
@@ -210,18 +50,30 @@ def load_bytes(key: str) -> QByteArray | None:
     return None
 
 
-def save_header(page: str, header, profile: str | None = None) -> None:
+def save_header(page: str, header: QHeaderView, profile: str | None = None) -> None:
     """Column widths, order and sort indicator of a ``QHeaderView``."""
     save_bytes(page_key(page, "header", profile), header.saveState())
 
 
-def restore_header(page: str, header, profile: str | None = None) -> bool:
+def restore_header(page: str, header: QHeaderView, profile: str | None = None) -> bool:
     state = load_bytes(page_key(page, "header", profile))
     return bool(state is not None and header.restoreState(state))
 
 
 __all__ = [
+    "AUTO_REFRESH_S",
+    "DETAIL_WIDTH",
+    "LAST_PROFILE",
+    "OVERVIEW_RANGE",
+    "OVERVIEW_STUCK_MINUTES",
+    "PAGE_SORT",
+    "TAIL_CAPACITY",
+    "TAIL_POLL_MS",
+    "THEME",
+    "UTC",
+    "WINDOW_PAGE",
     "SecretRefused",
+    "Setting",
     "get",
     "get_bool",
     "get_int",

@@ -8,6 +8,7 @@ One policy for every page:
 * when, in a stream of events (log lines on the Logs page and the live tail, the audit
   trail): :func:`clock`
 * a time next to a live "Elapsed" column (the Overview): :func:`short`
+* the marks under a time axis (the Overview's chart): :func:`axis`
 * details and every tooltip: :func:`exact` (with milliseconds in tooltips)
 * spans of time: :func:`duration`
 * copy and export: ISO 8601 with its offset (``datetime.isoformat``), never text like "42 s ago"
@@ -111,6 +112,15 @@ def clock(dt: datetime | None, reference: datetime | None = None) -> str:
     return text[5:] if local.year == ref.year else text
 
 
+def axis(dt: datetime, step: timedelta) -> str:
+    """A mark on a time axis whose marks are ``step`` apart: ``Nov 24`` for whole days,
+    else the time of day ``09:00`` (the first part of :func:`short`'s forms)."""
+    local = to_display_tz(dt)
+    if step >= timedelta(days=1):
+        return local.strftime("%b %d")
+    return local.strftime("%H:%M")
+
+
 def _zone_name(dt: datetime) -> str:
     return dt.tzname() or dt.strftime("%z")
 
@@ -166,6 +176,7 @@ def tooltip(dt: datetime | None) -> str:
 
 
 __all__ = [
+    "axis",
     "duration",
     "exact",
     "now",

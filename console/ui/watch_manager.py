@@ -5,23 +5,30 @@ survive a restart.  Every ``interval_s`` the manager runs ONE statement for all 
 them (:func:`console.queries.watches.evaluate`) off the GUI thread; a problem not
 seen in the previous round becomes a desktop notification (clicking it opens the
 row through its link); the tray icon shows how many problems there are now.
-With the setting ``watch/keep_running`` on, closing the window hides it to the
-tray and the watches keep running until Quit in the tray menu.
+With the setting ``watch/keep_running`` on, closing the last window hides it to
+the tray and the watches keep running until Quit in the tray menu.
+
+The application has one manager (console.ui.reach.Hub): it runs on the database of
+the first open window and, when that window closes, follows the next one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from console import settings_store
 from console.links import Link, format_link, identity_of
 from console.ui import settings, theme
 from console.ui.notify import Notice, Notifier, best_notifier
-from console.watches import Problem, Watch, WatchList
+from console.watches import Problem, Watch, WatchKind, WatchList
 
 if TYPE_CHECKING:
     from console.ui.links_ui import LinkOpener
@@ -30,19 +37,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 INTERVAL_S = 30
 KEEP_RUNNING = "watch/keep_running"
-PAGE_WATCH = {
+PAGE_WATCH: dict[str, tuple[WatchKind, str]] = {
     "executions": ("execution", "execution_id"),
     "workflows": ("workflow", "name"),
     "integrations": ("integration", "name"),
 }
 
 
-def load_watches(profile: str) -> WatchList:
-    return WatchList.from_json(settings.get(settings.profile_key(profile, "watches")))
-
-
-def save_watches(profile: str, watches: WatchList) -> None:
-    settings.put(settings.profile_key(profile, "watches"), watches.to_json())
+load_watches = settings_store.load_watches
+save_watches = settings_store.save_watches
 
 
 class WatchManager(QObject):
@@ -52,10 +55,14 @@ class WatchManager(QObject):
         opener: LinkOpener,
         notifier: Notifier | None = None,
         interval_s: int = INTERVAL_S,
+        parent: QObject | None = None,
     ) -> None:
-        super().__init__(window)
+        super().__init__(parent if parent is not None else window)
         self.window = window
         self.opener = opener
+        # Every open window of the application (set by its hub): Quit closes them all.
+        self.windows: Callable[[], list[MainWindow]] = lambda: [self.window]
+        self._menus: list[object] = []  # the View menus holding the entries
         self.watches = WatchList()
         self.problems: dict[str, Problem] = {}
         self.rounds = 0
@@ -77,14 +84,42 @@ class WatchManager(QObject):
         self.timer.setInterval(interval_s * 1000)
         self.timer.timeout.connect(self.check)
         self._quitting = False
+        self._bind(window)
+
+    def _bind(self, window: MainWindow) -> None:
         window.database_changed.connect(self._on_database)
         window.installEventFilter(self)
-        view_menu = getattr(window, "view_menu", None)
-        if view_menu is not None:
-            view_menu.addAction("Watch the event queue", lambda: self.toggle(Watch("queue")))
-            view_menu.addAction(self.keep_action)
+        self.add_menu_entries(window)
         if window.db is not None:
             self._on_database(window.db)
+
+    def add_menu_entries(self, window: MainWindow) -> None:
+        """Watch the event queue and Keep watching in ``window``'s View menu (once)."""
+        view_menu = getattr(window, "view_menu", None)
+        if view_menu is None or any(m is view_menu for m in self._menus):
+            return
+        self._menus.append(view_menu)
+        view_menu.addAction(
+            "Watch the event queue", lambda w=window: self.toggle(Watch("queue"), w)
+        )
+        view_menu.addAction(self.keep_action)
+
+    def follow(self, window: MainWindow, opener: LinkOpener) -> None:
+        """Run on ``window`` from now on (the window followed so far closed)."""
+        old = self.window
+        if shiboken6.isValid(old):
+            with contextlib.suppress(RuntimeError, TypeError):
+                old.database_changed.disconnect(self._on_database)
+            old.removeEventFilter(self)
+        self.window, self.opener = window, opener
+        self._on_database(None)
+        self._bind(window)
+
+    def stop(self) -> None:
+        """The application's last window closed: no more rounds, no tray icon."""
+        self.timer.stop()
+        self.tray.hide()
+        self.deleteLater()
 
     @property
     def notifier(self) -> Notifier:
@@ -92,21 +127,37 @@ class WatchManager(QObject):
             self._notifier = best_notifier(self.tray, self)
         return self._notifier
 
+    @notifier.setter
+    def notifier(self, notifier: Notifier) -> None:
+        self._notifier = notifier
+
     # ------------------------------------------------------------ watches
 
     def profile(self) -> str | None:
         db = self.window.db
         return db.profile.name if db is not None else None
 
-    def toggle(self, watch: Watch) -> bool:
-        """Watch ``watch`` (or stop watching it); True when it is watched now."""
-        profile = self.profile()
-        if profile is None:
-            self.window.show_status("Connect first: watches belong to a profile.")
+    def toggle(self, watch: Watch, window: MainWindow | None = None) -> bool:
+        """Watch ``watch`` on the profile of ``window`` (default: the window followed), or
+        stop watching it; True when it is watched now."""
+        window = window or self.window
+        db = window.db
+        if db is None:
+            window.show_status("Connect first: watches belong to a profile.")
             return False
+        profile = db.profile.name
+        if profile != self.profile():  # another window's profile: saved, checked there
+            saved = load_watches(profile)
+            on = saved.add(watch) or not saved.remove(watch)
+            save_watches(profile, saved)
+            window.show_status(
+                f"{'Watching' if on else 'Stopped watching'} {watch.describe()} on {profile}"
+                " (checked while the first window shows it)."
+            )
+            return on
         on = self.watches.add(watch) or not self.watches.remove(watch)
         save_watches(profile, self.watches)
-        self.window.show_status(
+        window.show_status(
             f"{'Watching' if on else 'Stopped watching'} {watch.describe()} on {profile}."
         )
         self._update_tray()
@@ -225,7 +276,9 @@ class WatchManager(QObject):
 
     def quit(self) -> None:
         self._quitting = True
-        self.window.close()
+        for window in list(self.windows()):
+            if shiboken6.isValid(window):
+                window.close()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
@@ -235,7 +288,8 @@ class WatchManager(QObject):
             and self.keep_action.isChecked()
             and self.watches.watches
             and QSystemTrayIcon.isSystemTrayAvailable()
-        ):
+            and not any(w is not self.window and w.isVisible() for w in self.windows())
+        ):  # the last window: hidden to the tray
             event.ignore()  # hidden to the tray; the watches keep running
             self.window.save_layout()
             self.window.hide()
@@ -251,7 +305,7 @@ def add_watch_entries(page, menu: QMenu) -> None:
     manager: WatchManager | None = getattr(reach, "watches", None)
     if kind_field is None or manager is None:
         return
-    row_id = page._current_id()
+    row_id = page.current_id()
     row = next((r for r in page.model.rows if r.id == row_id), None)
     if row is None or not row.raw.get(kind_field[1]):
         return
@@ -259,4 +313,4 @@ def add_watch_entries(page, menu: QMenu) -> None:
     watched = watch in manager.watches.watches
     act = menu.addAction(f"{'Stop watching' if watched else 'Watch'} this {watch.kind}")
     act.setObjectName("watchAction")
-    act.triggered.connect(lambda _=False: manager.toggle(watch))
+    act.triggered.connect(lambda _=False: manager.toggle(watch, page.window()))

@@ -69,7 +69,7 @@ def selected_rows(page: Any) -> list[dict[str, Any]]:
     rows = getattr(page, "action_rows", None)
     if callable(rows):
         return rows()
-    found = (page.model.row_at(r) for r in page._selected_rows())
+    found = (page.model.row_at(r) for r in page.selected_rows())
     return [row.raw for row in found if row is not None]
 
 

@@ -214,7 +214,7 @@ class StatusChart(QWidget):
         assert self._data is not None
         w = self._data.window
         n = w.range.buckets
-        labels = [self._edge_label(w.start + i * w.range.bucket) for i in range(n + 1)]
+        labels = self.axis_labels()
         widest = max(fm.horizontalAdvance(t) for t in labels) + 16
         every = max(1, math.ceil(widest / (area.width() / n)))
         p.setPen(pen)
@@ -224,12 +224,13 @@ class StatusChart(QWidget):
             rect = QRectF(left, area.bottom() + 3, widest, fm.height())
             p.drawText(rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, labels[i])
 
-    def _edge_label(self, at: datetime) -> str:
-        assert self._data is not None
-        local = timefmt.to_display_tz(at)
-        if self._data.window.range.bucket.total_seconds() >= 86400:
-            return local.strftime("%b %d")
-        return local.strftime("%H:%M")
+    def axis_labels(self) -> list[str]:
+        """The label of every bucket edge, by the time-format policy (UTC setting)."""
+        if self._data is None:
+            return []
+        w = self._data.window
+        step = w.range.bucket
+        return [timefmt.axis(w.start + i * step, step) for i in range(w.range.buckets + 1)]
 
     # ------------------------------------------------------------ hover
     def _hover(self, pos: QPointF, global_pos: QPoint) -> None:

@@ -30,7 +30,7 @@ class Column:
     min_width: int = 0  # never narrower (ids are elided in the middle down to this)
 
 
-def _text(value: Any, kind: str) -> str:
+def _text(value: Any, kind: ColumnKind) -> str:
     if value is None:
         return ""
     if kind == "ago":
@@ -98,7 +98,7 @@ def json_value(value: Any) -> Any:
 WORKFLOWS = (
     Column("name", "Name", width=220, sort="name"),
     Column("status", "Status", "status", 100, sort="status"),
-    Column("created_by", "Created by", width=110),
+    Column("created_by", "Created by", width=110, sort="created_by"),
     Column("created_at", "Created", "ago", 110, sort="created_at"),
     Column("updated_at", "Updated", "ago", 110, sort="updated_at"),
     Column("description", "Description", width=300),
@@ -107,17 +107,17 @@ WORKFLOWS = (
 EXECUTIONS = (
     Column("execution_id", "Execution", "id", 220, sort="execution_id", min_width=130),
     Column("workflow_name", "Workflow", width=180),
-    Column("status", "Status", "status", 100),
+    Column("status", "Status", "status", 100, sort="status"),
     Column("started_at", "Started", "ago", 100, sort="started_at"),
     Column("duration_s", "Duration", "duration", 90),
-    Column("trigger_type", "Trigger", width=80),
+    Column("trigger_type", "Trigger", width=80, sort="trigger_type"),
     Column("retry_count", "Retries", "int", 60),
     Column("error_message", "Error", width=300),
 )
 
 LOGS = (
     Column("created_at", "Time", "clock", 100, sort="created_at", min_width=80),
-    Column("level", "Level", "level", 76, min_width=60),
+    Column("level", "Level", "level", 76, sort="level", min_width=60),
     Column("message", "Message", width=400, stretch=True, min_width=160),
     Column("execution_label", "Execution", "id", 170, min_width=110),
     Column("step_name", "Step", width=110),
@@ -128,9 +128,9 @@ EXECUTION_LOGS = tuple(c for c in LOGS if c.name != "execution_label")
 INTEGRATIONS = (
     Column("name", "Name", width=200, sort="name"),
     Column("type", "Type", width=90, sort="type"),
-    Column("enabled", "Enabled", "bool", 70),
+    Column("enabled", "Enabled", "bool", 70, sort="enabled"),
     Column("health_status", "Health", "health", 100, sort="health_status"),
-    Column("last_health_check", "Last check", "ago", 110),
+    Column("last_health_check", "Last check", "ago", 110, sort="last_health_check"),
     Column("pending", "Pending", "int", 70),
     Column("processing", "Processing", "int", 80),
 )
@@ -138,9 +138,9 @@ INTEGRATIONS = (
 EVENTS = (
     Column("created_at", "Received", "ago", 110, sort="created_at"),
     Column("integration_name", "Integration", width=160),
-    Column("event_type", "Event type", width=190),
+    Column("event_type", "Event type", width=190, sort="event_type"),
     Column("event_id", "Event id", "id", 120, min_width=90),
-    Column("status", "Status", "status", 100),
+    Column("status", "Status", "status", 100, sort="status"),
     Column("retry_count", "Retries", "int", 60),
     Column("processed_at", "Processed", "ago", 110),
     Column("error_message", "Error", width=260),

@@ -6,6 +6,11 @@ the target only when complete, and every row goes through the secrets policy.
 ``progress(done, total)`` is called after each batch; it returns False to
 cancel, and the temporary file is then removed.  No Qt here: the page runs it
 on a worker and relays the progress.
+
+Every row matching a filter is exported by a process of its own
+(console.ui.tables.export_child); a selection, already in memory, on a worker.
+Batches are of 1,000 rows (run on a thread of the window, 5,000 rows in flight
+took the GUI thread's collector 8-13 ms to walk, 1,000 about 2 ms).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from console.queries.source import Connectable
 from console.secret_policy import mask
 from console.ui.tables.columns import Column, json_value
 
-BATCH = 5000
+BATCH = 1000
 Progress = Callable[[int, int], bool]  # (rows written, expected total) -> go on?
 FORMATS = ("csv", "json")
 

@@ -8,8 +8,10 @@ longer validates is dropped with a one-line reason.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
+from console import settings_store
 from console.ui import settings
 
 MAX_VIEWS = 50
@@ -30,14 +32,14 @@ def load(page: str, profile: str) -> dict[str, dict[str, Any]]:
     return {str(k): v for k, v in views.items() if isinstance(v, dict)}
 
 
-def save(page: str, profile: str, name: str, filters: dict[str, Any]) -> None:
+def save(page: str, profile: str, name: str, filters: Mapping[str, Any]) -> None:
     name = name.strip()
     if not name:
         raise ValueError("a view needs a name")
     views = load(page, profile)
     if name not in views and len(views) >= MAX_VIEWS:
         raise ValueError(f"at most {MAX_VIEWS} saved views per page; delete one first")
-    views[name] = {k: v for k, v in filters.items() if not settings._holds_secret(v)}
+    views[name] = {k: v for k, v in filters.items() if not settings_store.filter_holds_secret(v)}
     settings.put(_key(page, profile), json.dumps(views, sort_keys=True, default=str))
 
 

@@ -9,7 +9,8 @@ in one ``beginRemoveRows`` once the count passes the capacity plus a slack.
 
 from __future__ import annotations
 
-from datetime import datetime
+import struct
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -32,20 +33,40 @@ _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
 _TOP_LEFT = int(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 _MID_LEFT = int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft)
 _HANDLED = frozenset((_DISPLAY, _FOREGROUND, _TOOLTIP, _ALIGN))
+_MICROSECOND = timedelta(microseconds=1)
+UNPACKED_CACHE = 2048  # rows kept unpacked for painting (a few screens' worth)
 
 
-# A row is a plain tuple of atoms (str, int, datetime, None), never an object
-# of a Python class: CPython's cyclic collector stops tracking such a tuple the
-# first time it survives a collection, so 100,000 held rows add nothing to the
-# full collections that run on the GUI thread.  With a dataclass per row (and
-# its UUIDs) a full collection walked ~470,000 objects and froze the window for
-# 100-300 ms.  The fields, by index:
+# A held line is one ``bytes`` object (``make_row``), unpacked into a ``TailRow``
+# tuple only when shown (``unpack``: the ~40 rows a frame paints, a cell's tooltip).
+# Bytes are atoms: CPython's cyclic collector never tracks them, so 100,000 held
+# lines add nothing to the full collections that run on the GUI thread (a dataclass
+# per row walked ~470,000 objects and froze the window for 100-300 ms).  Packed, a
+# line costs its text plus ~80 bytes, against ~450 bytes for a tuple of str/datetime
+# objects: the 100,000-line buffer went from ~45 to ~14 MiB.
+#
+# Layout (big-endian): created_at as microseconds since the epoch + 2**63 (8 bytes)
+# and the line id (16 bytes) first, so that comparing the first 24 bytes orders rows
+# by (created_at, id) as ``row_sort_key`` does; then the execution id (16), the
+# created_at tzinfo's slot in ``_ZONES``, the level rank, a flags byte (bit 0: an
+# action id follows), the UTF-8 lengths of level, execution label and step, the
+# action id (16, when flagged), then level, label, step and message as UTF-8.
+_HEAD = struct.Struct(">Q16s16sBBBHHH")
+_SORT_KEY = 24
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_OFFSET = 1 << 63
+_HAS_ACTION = 1
+_ZONES: list[tzinfo | None] = [None, UTC]  # slot 0: naive
+_ZONE_SLOTS: dict[tzinfo | None, int] = {None: 0, UTC: 1}
+_MAX_ZONES = 255
+
+# The fields of an unpacked row, by index:
 (
     R_ID,  # str(uuid) of the log line
-    R_EXECUTION_ID,  # str(uuid) of the execution (shared)
-    R_EXECUTION,  # what the execution column shows (shared)
+    R_EXECUTION_ID,  # str(uuid) of the execution
+    R_EXECUTION,  # what the execution column shows
     R_CREATED_AT,  # datetime
-    R_LEVEL,  # "INFO", ... (shared)
+    R_LEVEL,  # "INFO", ...
     R_MESSAGE,  # the whole message
     R_STEP,  # step name or ""
     R_ACTION_ID,  # str(uuid) of the action or ""
@@ -56,7 +77,8 @@ _HANDLED = frozenset((_DISPLAY, _FOREGROUND, _TOOLTIP, _ALIGN))
 # not kept per row: 100,000 such strings held ~7 MiB.  A log line's time reads as the
 # Logs page's (timefmt.clock); the tooltip has the exact one.
 
-TailRow = tuple
+TailRow = tuple  # an unpacked row
+PackedRow = bytes  # a held row
 
 _COLUMN_FIELD = {
     COL_LEVEL: R_LEVEL,
@@ -68,21 +90,6 @@ _COLUMN_FIELD = {
 
 def row_matches(r: TailRow, needle: str) -> bool:
     return needle in r[R_MESSAGE].lower() or needle in r[R_STEP].lower()
-
-
-_shared: dict[Any, Any] = {}
-
-
-def _share(value: Any) -> Any:
-    """One object per distinct execution id, code, level and step (100,000 rows share a few)."""
-    if value is None:
-        return None
-    found = _shared.get(value)
-    if found is None:
-        if len(_shared) > 50_000:
-            _shared.clear()
-        _shared[value] = found = value
-    return found
 
 
 _clocks: dict[tuple[datetime, bool, Any], str] = {}
@@ -101,23 +108,95 @@ def clock_time(dt: datetime, reference: datetime) -> str:
     return text
 
 
-def make_row(line: TailLine) -> TailRow:
-    """Display strings of ``line``; its metadata is dropped (the window does not show it)."""
-    message = line.message
-    first, newline, _rest = message.partition("\n")
-    execution_id = _share(str(line.execution_id))
-    return (
-        str(line.id),
-        execution_id,
-        _share(line.execution_code or execution_id[:8]),
-        line.created_at,
-        _share(line.level),
-        message,
-        _share(line.step_name) or "",
-        str(line.action_id) if line.action_id else "",
+def _zone_slot(zone: tzinfo | None) -> int:
+    slot = _ZONE_SLOTS.get(zone)
+    if slot is None:
+        if len(_ZONES) >= _MAX_ZONES:
+            return 1  # more zones than slots (never seen): the instant is kept, in UTC
+        slot = _ZONE_SLOTS[zone] = len(_ZONES)
+        _ZONES.append(zone)
+    return slot
+
+
+def make_row(line: TailLine) -> PackedRow:
+    """The line packed for holding; its metadata is dropped (the window does not show it)."""
+    created = line.created_at
+    zone = created.tzinfo
+    if zone is None:
+        micros = (created.replace(tzinfo=UTC) - _EPOCH) // _MICROSECOND
+    else:
+        micros = (created - _EPOCH) // _MICROSECOND
+    level = line.level.encode()
+    label = (line.execution_code or str(line.execution_id)[:8]).encode()
+    step = (line.step_name or "").encode()
+    action = line.action_id.bytes if line.action_id else b""
+    head = _HEAD.pack(
+        micros + _OFFSET,
+        line.id.bytes,
+        line.execution_id.bytes,
+        _zone_slot(zone),
         LOG_LEVEL_RANK.get(line.level, 0),
+        _HAS_ACTION if action else 0,
+        len(level),
+        len(label),
+        len(step),
+    )
+    return b"".join((head, action, level, label, step, line.message.encode()))
+
+
+def _uuid_text(raw: bytes) -> str:
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def unpack(packed: PackedRow) -> TailRow:
+    """The display fields of a held row (see the layout above)."""
+    micros, line_id, execution_id, zone, rank, flags, n_level, n_label, n_step = _HEAD.unpack_from(
+        packed
+    )
+    at = _HEAD.size
+    action = ""
+    if flags & _HAS_ACTION:
+        action = _uuid_text(packed[at : at + 16])
+        at += 16
+    level = packed[at : at + n_level].decode()
+    at += n_level
+    label = packed[at : at + n_label].decode()
+    at += n_label
+    step = packed[at : at + n_step].decode()
+    message = packed[at + n_step :].decode()
+    created = _EPOCH + timedelta(microseconds=micros - _OFFSET)
+    tz = _ZONES[zone]
+    created = created.replace(tzinfo=None) if tz is None else created.astimezone(tz)
+    first, newline, _rest = message.partition("\n")
+    return (
+        _uuid_text(line_id),
+        _uuid_text(execution_id),
+        label,
+        created,
+        level,
+        message,
+        step,
+        action,
+        rank,
         first + " ⏎…" if newline else None,
     )
+
+
+_RANK_AT = 41  # offset of the rank byte in _HEAD
+
+
+def packed_rank(packed: PackedRow) -> int:
+    return packed[_RANK_AT]
+
+
+def packed_execution_id(packed: PackedRow) -> str:
+    return _uuid_text(packed[24:40])
+
+
+def _sort_prefix(packed: PackedRow) -> bytes:
+    """Orders held rows as ``row_sort_key`` orders unpacked ones."""
+    return packed[:_SORT_KEY]
 
 
 def row_sort_key(r: TailRow) -> tuple[datetime, str]:
@@ -130,8 +209,9 @@ class TailTableModel(QAbstractTableModel):
     def __init__(self, capacity: int = DEFAULT_CAPACITY, parent=None) -> None:
         super().__init__(parent)
         self._capacity = max(1, capacity)
-        self._rows: list[TailRow] = []
-        self._view: list[TailRow] = []
+        self._rows: list[PackedRow] = []
+        self._view: list[PackedRow] = []
+        self._unpacked: dict[PackedRow, TailRow] = {}
         self._min_rank = 0
         self._needle = ""
         self._relative = False
@@ -218,20 +298,38 @@ class TailTableModel(QAbstractTableModel):
         self.touch_times()
 
     # --------------------------------------------------------------- content
-    def _passes(self, r: TailRow) -> bool:
-        return r[R_RANK] >= self._min_rank and (not self._needle or row_matches(r, self._needle))
+    def _passes(self, p: PackedRow) -> bool:
+        if p[_RANK_AT] < self._min_rank:
+            return False
+        return not self._needle or row_matches(unpack(p), self._needle)
 
     def total(self) -> int:
         """Lines held (filtered or not)."""
         return len(self._rows)
 
     def row_at(self, row: int) -> TailRow:
-        return self._view[row]
+        """The ``row``-th shown line, unpacked (the last few thousand asked for are kept)."""
+        packed = self._view[row]
+        found = self._unpacked.get(packed)
+        if found is None:
+            if len(self._unpacked) >= UNPACKED_CACHE:
+                self._unpacked.clear()
+            found = self._unpacked[packed] = unpack(packed)
+        return found
 
     def rows(self) -> list[TailRow]:
+        """Every line held, unpacked, in delivery order."""
+        return [unpack(p) for p in self._rows]
+
+    def packed_rows(self) -> list[PackedRow]:
+        """Every line held, as held."""
         return list(self._rows)
 
-    def append_rows(self, rows: list[TailRow]) -> None:
+    def execution_ids(self) -> set[str]:
+        """The executions of the lines held."""
+        return {packed_execution_id(p) for p in self._rows}
+
+    def append_rows(self, rows: list[PackedRow]) -> None:
         """Add a batch at the bottom (one insert), then trim the oldest if over capacity."""
         if not rows:
             return
@@ -245,7 +343,7 @@ class TailTableModel(QAbstractTableModel):
         if len(self._rows) > self._capacity + self.slack():
             self.trim()
 
-    def prepend_rows(self, rows: list[TailRow]) -> None:
+    def prepend_rows(self, rows: list[PackedRow]) -> None:
         """Older lines paged in at the top (oldest first)."""
         if not rows:
             return
@@ -275,11 +373,12 @@ class TailTableModel(QAbstractTableModel):
             del self._rows[:excess]
         return gone
 
-    def replace_rows(self, rows: list[TailRow]) -> None:
+    def replace_rows(self, rows: list[PackedRow]) -> None:
         """Start over with ``rows`` (the newest lines after a long pause)."""
         self.beginResetModel()
         self._rows = []
         self._view = []
+        self._unpacked.clear()
         self.endResetModel()
         self.append_rows(rows[-self._capacity :])
 
@@ -287,13 +386,14 @@ class TailTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = []
         self._view = []
+        self._unpacked.clear()
         self.endResetModel()
 
     def oldest(self) -> TailRow | None:
         """The row with the smallest (created_at, id) held: where paging older starts."""
         if not self._rows:
             return None
-        return min(self._rows, key=row_sort_key)
+        return unpack(min(self._rows, key=_sort_prefix))
 
     # ------------------------------------------------------------ Qt model
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -311,7 +411,7 @@ class TailTableModel(QAbstractTableModel):
         role = int(role)
         if role not in _HANDLED:
             return None
-        r = self._view[index.row()]
+        r = self.row_at(index.row())
         col = index.column()
         if role == _DISPLAY:
             if col == COL_MESSAGE and self._wrap:

@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from console.tail.engine import Finished, TailEngine, TailError, TailOptions, TailState
 from console.tail.lines import TailLine
-from console.ui.tail.model import TailRow, make_row
+from console.ui.tail.model import PackedRow, make_row
 
 FRAME_MS = 16
 MAX_PER_FRAME = 2000  # bounds one frame's work when the tail catches up on a backlog
@@ -27,7 +27,7 @@ MAX_PER_FRAME = 2000  # bounds one frame's work when the tail catches up on a ba
 class TailSession(QObject):
     """One follow: start once, stop once (stopping never blocks the GUI thread)."""
 
-    rows = Signal(list)  # list[TailRow], on the GUI thread, at most once per frame
+    rows = Signal(list)  # list[PackedRow], on the GUI thread, at most once per frame
     state_changed = Signal(object)  # TailState
     finished = Signal(object)  # Finished
     failed = Signal(str)
@@ -45,7 +45,7 @@ class TailSession(QObject):
             conninfo, options, self._on_lines, self._on_state, listen_allowed=listen_allowed
         )
         self._lock = threading.Lock()
-        self._inbox: list[TailRow] = []
+        self._inbox: list[PackedRow] = []
         self._thread = threading.Thread(target=self._run, name="autopr-tail", daemon=True)
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_MS)
@@ -107,7 +107,9 @@ class TailSession(QObject):
             self._relay("_failed_relay", str(exc))
             return
         except Exception as exc:  # the window must show a line, never a trace
-            self._relay("_failed_relay", f"the tail stopped: {exc}")
+            from console.db.errors import first_line
+
+            self._relay("_failed_relay", f"the tail stopped: {first_line(exc)}")
             return
         if result is not None:
             self._relay("_finished_relay", result)
