@@ -28,6 +28,7 @@ def make_application(argv: list[str] | None = None, theme_mode: str | None = Non
         QApplication.setOrganizationName(APP_ID)
         QApplication.setDesktopFileName(APP_ID)
         app = QApplication(argv if argv is not None else sys.argv[:1])
+    assert isinstance(app, QApplication), "a window needs a QApplication"
     from console.ui import gil, gui_gc, qtlog
 
     qtlog.route_qt_messages()

@@ -21,6 +21,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from console import paths
 from console.secret_policy import TEXT_MASK as MASK  # noqa: F401  (re-exported)
@@ -156,8 +157,10 @@ def format_crash(
 
 
 class _Hooks:
-    previous_sys = None
-    previous_threading = None
+    previous_sys: (
+        Callable[[type[BaseException], BaseException, TracebackType | None], Any] | None
+    ) = None
+    previous_threading: Callable[[threading.ExceptHookArgs], object] | None = None
     callback: CrashCallback | None = None
 
 
@@ -178,8 +181,10 @@ def install_excepthooks(on_crash: CrashCallback | None = None) -> None:
 def uninstall_excepthooks() -> None:
     if _Hooks.previous_sys is not None:
         sys.excepthook = _Hooks.previous_sys
-        threading.excepthook = _Hooks.previous_threading  # type: ignore[assignment]
-    _Hooks.previous_sys = _Hooks.previous_threading = None
+        if _Hooks.previous_threading is not None:
+            threading.excepthook = _Hooks.previous_threading
+    _Hooks.previous_sys = None
+    _Hooks.previous_threading = None
     _Hooks.callback = None
 
 
@@ -190,7 +195,7 @@ def _report(
     where: str,
 ) -> None:
     logging.getLogger(CRASH_LOGGER).critical(
-        "unhandled exception in %s", where, exc_info=(exc_type, exc, tb)
+        "unhandled exception in %s", where, exc_info=exc if exc is not None else True
     )
     callback = _Hooks.callback
     if callback is None:

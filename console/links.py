@@ -23,12 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 SCHEME = "autopr"
-ROW_KINDS = ("execution", "workflow", "integration", "event")
-KINDS = (*ROW_KINDS, "logs")
+RowKind = Literal["execution", "workflow", "integration", "event"]
+LinkKind = RowKind | Literal["logs"]
+ROW_KINDS: tuple[RowKind, ...] = ("execution", "workflow", "integration", "event")
+KINDS: tuple[LinkKind, ...] = (*ROW_KINDS, "logs")
 # The filters of the logs page a link carries, as (query key, filter key).
 LOG_FILTERS = (
     ("execution", "execution"),
@@ -50,7 +52,7 @@ class LinkError(ValueError):
 @dataclass(frozen=True)
 class Link:
     profile: str
-    kind: str  # one of KINDS
+    kind: LinkKind
     target: str = ""  # execution id, workflow/integration name or event uuid ("" for logs)
     params: tuple[tuple[str, str], ...] = ()  # logs filters, in LOG_FILTERS order
     host: str | None = None
@@ -107,8 +109,8 @@ def parse_link(text: str) -> Link:
     if len(parts) < 2 or not parts[0]:
         raise LinkError("the link names no profile")
     profile = unquote(parts[0], errors="strict")
-    kind = parts[1].lower()
-    if kind not in KINDS:
+    kind = next((k for k in KINDS if k == parts[1].lower()), None)
+    if kind is None:
         raise LinkError(f"unknown link kind {parts[1][:30]!r} (known: {', '.join(KINDS)})")
     try:
         query = parse_qsl(query_text, keep_blank_values=True, strict_parsing=False, errors="strict")

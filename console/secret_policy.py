@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -138,7 +139,7 @@ def _shown(value: Any, secret: bool) -> Any:
 
 def holds_secret(doc: Any) -> bool:
     """True when masking would change ``doc`` (it carries a secret somewhere)."""
-    return mask(doc) != doc
+    return bool(mask(doc) != doc)
 
 
 def changed_secrets(old: Any, new: Any, path: str = "") -> list[str]:
@@ -239,7 +240,7 @@ def _restore(edited: Any, stored: Any, secret: bool, path: str) -> Any:
     )
 
 
-def _restore_list(edited: list, stored: list, path: str) -> list:
+def _restore_list(edited: list[Any], stored: list[Any], path: str) -> list[Any]:
     shown = [mask(s) for s in stored]
     same_shape = len(edited) == len(stored)
     out: list[Any] = []
@@ -369,12 +370,17 @@ def _mask_secret_url(m: re.Match[str]) -> str:
     return url
 
 
+def _keep_then(replacement: str) -> Callable[[re.Match[str]], str]:
+    """A ``re.sub`` replacement: the match's ``keep`` group, then ``replacement``."""
+    return lambda m: m.group("keep") + replacement
+
+
 def redact_text(text: str) -> str:
     """``text`` with anything that looks like a secret replaced by ``***``: passwords in
     URLs and conninfo, values under secret-named keys in JSON or Python reprs (strings,
     numbers, lists, objects: whole), bearer tokens and webhook URLs."""
     for pattern, replacement in _TEXT_PATTERNS:
-        text = pattern.sub(lambda m, r=replacement: m.group("keep") + r, text)
+        text = pattern.sub(_keep_then(replacement), text)
     text = _mask_quoted_keys(text)
     text = _BEARER.sub(lambda m: m.group("keep") + TEXT_MASK, text)
     return _URL.sub(_mask_secret_url, text)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -208,7 +209,7 @@ def save_watches(profile: str, watches: WatchList) -> None:
     put(profile_key(profile, WATCHES_KEY), watches.to_json())
 
 
-def save_filters(profile: str, page: str, filters: dict[str, Any]) -> None:
+def save_filters(profile: str, page: str, filters: Mapping[str, Any]) -> None:
     """Remember a page's filters for a profile (JSON text), leaving out any holding a secret."""
     kept = {k: v for k, v in filters.items() if not filter_holds_secret(v)}
     put(page_key(page, "filters", profile), json.dumps(kept, sort_keys=True, default=str))

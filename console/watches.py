@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
-WATCH_KINDS = ("execution", "workflow", "integration", "queue")
+if TYPE_CHECKING:
+    from console.links import RowKind
+
+WatchKind = Literal["execution", "workflow", "integration", "queue"]
+WATCH_KINDS: tuple[WatchKind, ...] = ("execution", "workflow", "integration", "queue")
 
 
 @dataclass(frozen=True)
@@ -30,7 +34,7 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class Watch:
-    kind: str
+    kind: WatchKind
     target: str = ""  # execution_id, workflow or integration name; "" for the queue
 
     def describe(self) -> str:
@@ -43,7 +47,7 @@ class Problem:
     watch: Watch
     title: str
     body: str
-    link_kind: str  # what clicking opens: execution | workflow | integration | event
+    link_kind: RowKind  # what clicking opens
     link_target: str
 
 
@@ -66,7 +70,7 @@ class WatchList:
             return True
         return False
 
-    def targets(self, kind: str) -> list[str]:
+    def targets(self, kind: WatchKind) -> list[str]:
         return [w.target for w in self.watches if w.kind == kind]
 
     def to_json(self) -> str:
@@ -84,8 +88,11 @@ class WatchList:
         data = data if isinstance(data, dict) else {}
         watches = []
         for item in data.get("watches") or []:
-            if isinstance(item, dict) and item.get("kind") in WATCH_KINDS:
-                watches.append(Watch(str(item["kind"]), str(item.get("target") or "")))
+            if not isinstance(item, dict):
+                continue
+            kind = next((k for k in WATCH_KINDS if item.get("kind") == k), None)
+            if kind is not None:
+                watches.append(Watch(kind, str(item.get("target") or "")))
         known = Thresholds.__dataclass_fields__
         raw = data.get("thresholds") if isinstance(data.get("thresholds"), dict) else {}
         values = {}

@@ -257,6 +257,7 @@ def test_wrong_password_is_an_auth_failure_that_never_shows_the_password(
     with pytest.raises(ConnectionFailed) as info:
         open_database(operator_profile(password_server))
     assert info.value.kind == "auth"
+    assert info.value.cause == "password"  # libpq's PQconnectionNeedsPassword, not the text
 
 
 def _closed_port() -> int:

@@ -134,8 +134,8 @@ def test_workflow_menu_reorders_and_edits_config(qtbot, runner, dev_db, engine, 
     assert isinstance(dialog, WorkflowActionsDialog)
     qtbot.waitUntil(lambda: dialog.list.count() == 3)
     dialog.list.setCurrentRow(2)
-    dialog.move(-1)
-    dialog.move(-1)  # last to first
+    dialog.move_current(-1)
+    dialog.move_current(-1)  # last to first
     dialog.grab().save(str(tmp_path / "ui_actions_reorder.png"))
     with qtbot.waitSignal(controller.done):
         dialog.save_order()

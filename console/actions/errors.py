@@ -4,27 +4,39 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final, Literal
 
 # Kinds of ActionError, so the UI can react (ask to unlock, to confirm, to override).
-LOCKED = "locked"  # prod without an unlock, or a database opened read-only
-CONFIRM = "confirm"  # staging/prod destructive or bulk action without confirmation
-CONFLICT = "conflict"  # the row changed since the operator looked
-GONE = "gone"  # the row vanished
-INELIGIBLE = "ineligible"  # the row is in a state the action does not apply to
-MAX_RETRIES = "max-retries"  # retry beyond the workflow's max_retries without an override
-INVALID = "invalid"  # the operator's input does not validate
-DATABASE = "database"  # the server refused (CHECK, unique, read-only, timeout, ...)
-CONNECTION = "connection"  # the connection was lost; nothing was written
-UNVERIFIED = "unverified"  # lost while committing and the server could not be asked
+ActionErrorKind = Literal[
+    "locked",
+    "confirm",
+    "conflict",
+    "gone",
+    "ineligible",
+    "max-retries",
+    "invalid",
+    "database",
+    "connection",
+    "unverified",
+]
+LOCKED: Final = "locked"  # prod without an unlock, or a database opened read-only
+CONFIRM: Final = "confirm"  # staging/prod destructive or bulk action without confirmation
+CONFLICT: Final = "conflict"  # the row changed since the operator looked
+GONE: Final = "gone"  # the row vanished
+INELIGIBLE: Final = "ineligible"  # the row is in a state the action does not apply to
+MAX_RETRIES: Final = "max-retries"  # retry beyond the workflow's max_retries without an override
+INVALID: Final = "invalid"  # the operator's input does not validate
+DATABASE: Final = "database"  # the server refused (CHECK, unique, read-only, timeout, ...)
+CONNECTION: Final = "connection"  # the connection was lost; nothing was written
+UNVERIFIED: Final = "unverified"  # lost while committing and the server could not be asked
 
 
 class ActionError(Exception):
     """A refusal or failure; ``str()`` is one line fit for an operator."""
 
-    def __init__(self, kind: str, message: str, *, target: str | None = None) -> None:
+    def __init__(self, kind: ActionErrorKind, message: str, *, target: str | None = None) -> None:
         super().__init__(message)
-        self.kind = kind
+        self.kind: ActionErrorKind = kind
         self.message = message
         self.target = target
 

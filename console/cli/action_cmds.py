@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from console.actions import errors
 from console.actions.context import ActionContext
@@ -23,6 +24,9 @@ from console.cli import CommandError
 from console.cli.common import open_from_args, profile_from_args
 from console.cli.unlock import SAFETY_EXIT, unlocked_guard
 from models.vocab import WORKFLOW_STATUSES
+
+if TYPE_CHECKING:
+    from console.db.connection import Database
 
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
@@ -88,7 +92,7 @@ def _noun(subparsers, name: str, help_text: str):
     return sub
 
 
-def _context(args: argparse.Namespace) -> tuple[object, ActionContext]:
+def _context(args: argparse.Namespace) -> tuple[Database, ActionContext]:
     """Check the unlock before connecting, then open the database."""
     guard = unlocked_guard(args, profile_from_args(args))
     db = open_from_args(args, assume_yes=False)  # --yes confirms the action, not migrations
@@ -190,10 +194,10 @@ def _workflow_set_status(args: argparse.Namespace) -> int:
 
 
 def _toggle(args: argparse.Namespace) -> int:
-    if args.noun == "integration":
-        from console.actions.integrations import set_integration_enabled as toggle
-    else:
-        from console.actions.triggers import set_trigger_enabled as toggle
+    from console.actions.integrations import set_integration_enabled
+    from console.actions.triggers import set_trigger_enabled
+
+    toggle = set_integration_enabled if args.noun == "integration" else set_trigger_enabled
     return _run(
         args,
         [args.target],

@@ -85,7 +85,11 @@ def _ask_key_passphrase(exc: ConnectionFailed, profile: Profile) -> bool:
     """Ask a terminal user for the SSH or TLS key passphrase; memory only, never stored."""
     from console.db import passphrases
 
-    which = {"tunnel-passphrase": passphrases.SSH, "tls-passphrase": passphrases.TLS}.get(exc.kind)
+    kinds: dict[str, passphrases.KeyKind] = {
+        "tunnel-passphrase": passphrases.SSH,
+        "tls-passphrase": passphrases.TLS,
+    }
+    which = kinds.get(exc.kind)
     if which is None or not sys.stdin.isatty():
         return False
     print(str(exc), file=sys.stderr)
@@ -98,7 +102,7 @@ def _ask_key_passphrase(exc: ConnectionFailed, profile: Profile) -> bool:
 
 
 def _needs_password(exc: ConnectionFailed, profile: Profile) -> bool:
-    return exc.kind == "auth" and "password" in str(exc) and not profile.embedded
+    return exc.cause == "password" and not profile.embedded
 
 
 def _password_for_session(profile: Profile) -> str | None:

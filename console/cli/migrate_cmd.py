@@ -116,9 +116,9 @@ def _inspect(profile: Profile) -> MigrationReport:
     from sqlalchemy.exc import SQLAlchemyError
 
     from console import paths, secrets
-    from console.db.connection import explain_connection_error
     from console.db.embedded import EmbeddedServer, EmbeddedServerError
     from console.db.engine import make_engine
+    from console.db.errors import explain_connection_error
     from console.db.migrator import inspect_schema
     from console.profiles import RESERVED_NAMES
 

@@ -71,6 +71,7 @@ def settle(window: MainWindow, timeout_s: float = SETTLE_TIMEOUT_S) -> bool:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance()
+    assert app is not None  # the window exists, so does its application
     deadline = time.monotonic() + timeout_s
     quiet_since: float | None = None
     while time.monotonic() < deadline:

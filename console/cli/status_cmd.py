@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
 
     from console.cli import CommandError
     from console.cli.common import open_from_args
-    from console.db.connection import explain_connection_error
+    from console.db.errors import explain_connection_error
     from console.queries.status import load_status, render_text
 
     db = open_from_args(args, assume_yes=False)

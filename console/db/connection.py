@@ -7,7 +7,6 @@ and the CLI share.  Nothing here touches Qt; callers run it off the GUI thread.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -20,6 +19,7 @@ from console import paths, secrets
 from console.db import passphrases
 from console.db.embedded import EmbeddedServer, EmbeddedServerError
 from console.db.engine import EngineSettings, make_engine, raw_connect
+from console.db.errors import ConnectionFailed, explain_connection_error
 from console.db.migrator import (
     MigrationFailed,
     MigrationRefused,
@@ -28,16 +28,9 @@ from console.db.migrator import (
     ensure_schema,
 )
 from console.db.ssh_errors import TunnelFailed
-from console.db.tls import (
-    ServerCertificate,
-    SessionTLS,
-    explain_tls_error,
-    key_passphrase_needed,
-    server_certificate,
-    session_tls,
-)
+from console.db.tls import SessionTLS, key_passphrase_needed, session_tls
 from console.db.tunnel import SSHTunnel, bind_to_engine, tunnel_profile_url
-from console.db.urls import libpq_conninfo, redact
+from console.db.urls import libpq_conninfo
 from console.profiles import RESERVED_NAMES, Profile
 
 if TYPE_CHECKING:
@@ -49,74 +42,6 @@ log = logging.getLogger(__name__)
 
 ConfirmMigrations = Callable[[MigrationReport], bool]
 Progress = Callable[[str], None]
-
-
-class ConnectionFailed(RuntimeError):
-    """Connecting failed; ``str()`` is a one-line reason fit for an operator (no password)."""
-
-    def __init__(self, reason: str, kind: str = "error") -> None:
-        super().__init__(reason)
-        # unreachable | auth | missing-db | timeout | embedded | refused | migration | error
-        # | tunnel-* (console.db.tunnel) | tls-* (console.db.tls)
-        self.kind = kind
-
-
-def explain_connection_error(
-    exc: BaseException, url: URL | None = None, tunnel: SSHTunnel | None = None
-) -> ConnectionFailed:
-    """Turn a driver error into a short reason; never echoes a password."""
-    if isinstance(exc, TunnelFailed):
-        return ConnectionFailed(str(exc), exc.kind)
-    raw = str(getattr(exc, "orig", None) or exc)
-    low = raw.lower()
-    where = f" ({redact(url)})" if url is not None else ""
-    tls_reason = explain_tls_error(raw, _certificate_for(raw, url))
-    if tls_reason is not None:
-        return ConnectionFailed(*tls_reason)
-    if tunnel is not None and "server closed the connection unexpectedly" in low:
-        return ConnectionFailed(
-            f"the bastion {tunnel.bastion.bare_host} cannot reach the database at "
-            f"{tunnel.remote_host}:{tunnel.remote_port}",
-            "unreachable",
-        )
-    if "password authentication failed" in low or "no password supplied" in low:
-        return ConnectionFailed(f"wrong or missing password for this profile{where}", "auth")
-    if re.search(r'role ".*" does not exist', low):
-        return ConnectionFailed(f"the user does not exist on that server{where}", "auth")
-    if re.search(r'database ".*" does not exist', low):
-        return ConnectionFailed(f"the database does not exist on that server{where}", "missing-db")
-    if "timeout expired" in low or "timed out" in low:
-        return ConnectionFailed(f"the server did not answer in time{where}", "timeout")
-    if (
-        "connection refused" in low
-        or "could not translate host name" in low
-        or "no route to host" in low
-        or "name or service not known" in low
-        or "no such file or directory" in low
-        or "network is unreachable" in low
-    ):
-        return ConnectionFailed(f"the server cannot be reached{where}", "unreachable")
-    if "pg_hba.conf" in low:
-        return ConnectionFailed(
-            f"the server refuses this connection (pg_hba.conf){where}", "refused"
-        )
-    first_line = raw.strip().splitlines()[0] if raw.strip() else type(exc).__name__
-    if url is not None and url.password:
-        first_line = first_line.replace(url.password, "***")
-    return ConnectionFailed(f"could not connect: {first_line}", "error")
-
-
-def _certificate_for(raw: str, url: URL | None) -> ServerCertificate | None:
-    """The server's certificate, read only to explain a refused verification."""
-    if url is None or "certificate verify failed" not in raw.lower():
-        return None
-    query = url.query.get("hostaddr")
-    host = (query if isinstance(query, str) else None) or url.host or "localhost"
-    try:
-        return server_certificate(host, url.port or 5432)
-    except Exception as exc:  # only an explanation: the refusal stands regardless
-        log.info("could not read the server certificate: %s", exc)
-        return None
 
 
 @dataclass

@@ -6,24 +6,26 @@ Asked once, kept in this dict, never written anywhere: closing the console forge
 from __future__ import annotations
 
 import threading
+from typing import Final, Literal
 
-SSH = "ssh"  # the passphrase of the profile's SSH key
-TLS = "tls"  # libpq's sslpassword for the profile's client key
+KeyKind = Literal["ssh", "tls"]
+SSH: Final = "ssh"  # the passphrase of the profile's SSH key
+TLS: Final = "tls"  # libpq's sslpassword for the profile's client key
 
 _lock = threading.Lock()
-_passphrases: dict[tuple[str, str], str] = {}
+_passphrases: dict[tuple[KeyKind, str], str] = {}
 
 
-def get(kind: str, profile: str) -> str | None:
+def get(kind: KeyKind, profile: str) -> str | None:
     with _lock:
         return _passphrases.get((kind, profile))
 
 
-def remember(kind: str, profile: str, passphrase: str) -> None:
+def remember(kind: KeyKind, profile: str, passphrase: str) -> None:
     with _lock:
         _passphrases[(kind, profile)] = passphrase
 
 
-def forget(kind: str, profile: str) -> None:
+def forget(kind: KeyKind, profile: str) -> None:
     with _lock:
         _passphrases.pop((kind, profile), None)

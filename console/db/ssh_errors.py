@@ -14,6 +14,7 @@ from console.db import askpass
 from console.db.transport import SSHHop
 
 if TYPE_CHECKING:
+    from console.db.errors import TunnelKind
     from console.db.tunnel import SSHTunnel
 
 
@@ -24,9 +25,9 @@ class TunnelFailed(RuntimeError):
     tunnel-client | tunnel
     """
 
-    def __init__(self, reason: str, kind: str = "tunnel") -> None:
+    def __init__(self, reason: str, kind: TunnelKind = "tunnel") -> None:
         super().__init__(reason)
-        self.kind = kind
+        self.kind: TunnelKind = kind
 
 
 _UNREACHABLE = (

@@ -1,9 +1,10 @@
-"""TLS to PostgreSQL: what the session negotiated, the server's certificate, and errors
-explained in one line each (unknown CA, name mismatch, expired, client certificate)."""
+"""TLS to PostgreSQL: what the session negotiated and the server's certificate.
+
+libpq's TLS errors in words (unknown CA, name mismatch, expired, client certificate)
+are :func:`console.db.errors.explain_tls_error`, with the other connection errors."""
 
 from __future__ import annotations
 
-import re
 import socket
 import ssl
 import struct
@@ -91,75 +92,6 @@ def server_certificate(connect_host: str, port: int, timeout_s: float = 5) -> Se
     return ServerCertificate(
         cert.subject.rfc4514_string(), cert.issuer.rfc4514_string(), cert.not_valid_after_utc
     )
-
-
-def explain_tls_error(
-    raw: str, certificate: ServerCertificate | None = None
-) -> tuple[str, str] | None:
-    """(one-line reason, kind) for a libpq TLS error, or None when it is not about TLS."""
-    low = raw.lower()
-    name = re.search(r'server certificate for "([^"]+)".*does not match host name "([^"]+)"', raw)
-    if name:
-        return (
-            f"TLS refused: the server's certificate is for {name[1]!r}, not {name[2]!r} "
-            "(sslmode=verify-full checks the name; connect with the name it was issued for)",
-            "tls-name",
-        )
-    if "certificate verify failed" in low or "certificate has expired" in low:
-        if certificate is not None and certificate.not_after < datetime.now(UTC):
-            return (
-                f"TLS refused: the server's certificate {certificate.expiry_text()} "
-                f"({certificate.subject})",
-                "tls-expired",
-            )
-        issuer = f" (issued by {certificate.issuer})" if certificate is not None else ""
-        return (
-            f"TLS refused: the server's certificate is not signed by the CA in sslrootcert{issuer}",
-            "tls-ca",
-        )
-    missing = re.search(
-        r'(root certificate|certificate|private key) file "([^"]+)".*(does not exist|no such file)',
-        low,
-    )
-    if (
-        missing
-        or "could not open certificate file" in low
-        or "could not read root certificate" in low
-    ):
-        path = re.search(r'file "([^"]+)"', raw)
-        return (f"TLS: cannot read {path[1] if path else 'a certificate file'}", "tls-files")
-    if "has group or world access" in low:
-        path = re.search(r'file "([^"]+)"', raw)
-        return (
-            f"TLS: the key file {path[1] if path else ''} must be private to you (chmod 600)",
-            "tls-files",
-        )
-    if "private key" in low and any(
-        word in low for word in ("bad decrypt", "passphrase", "password", "processing error")
-    ):
-        return (
-            "TLS: the client key needs its passphrase (or the one given is wrong)",
-            "tls-passphrase",
-        )
-    if "certificate authentication failed" in low:
-        return (
-            "TLS: the server refuses the client certificate for this user (its CN must be the "
-            "database user)",
-            "tls-clientcert",
-        )
-    if (
-        "requires a valid client certificate" in low
-        or "certificate required" in low
-        or "alert certificate" in low
-        or "alert unknown ca" in low
-    ):
-        return (
-            "TLS: the server requires a client certificate it trusts (set sslcert and sslkey)",
-            "tls-clientcert",
-        )
-    if "server does not support ssl" in low:
-        return ("TLS: the server does not offer TLS but the profile requires it", "tls-off")
-    return None
 
 
 def encrypted_key_file(path: str | None) -> bool:

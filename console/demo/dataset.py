@@ -658,7 +658,8 @@ class _Builder:
         self, execution: dict[str, Any], start: datetime, end: datetime, count: int
     ) -> None:
         rng = self.rng
-        actions = self.actions_by_wf.get(execution["workflow_id"]) or [None]
+        found = self.actions_by_wf.get(execution["workflow_id"])
+        actions: Sequence[dict[str, Any] | None] = found if found else [None]
         span = max((end - start).total_seconds(), 1.0)
         failed = execution["status"] in ("failed", "timeout")
         for i in range(count):
@@ -671,11 +672,12 @@ class _Builder:
             step = None
             if action is not None:
                 step = next(s for t, _n, s in ACTION_CATALOG if t == action["action_type"])
-            meta: dict[str, Any] | None = {"line": i + 1}
+            fields: dict[str, Any] = {"line": i + 1}
             if action is not None:
-                meta["action_type"] = action["action_type"]
+                fields["action_type"] = action["action_type"]
+            meta: dict[str, Any] | None = fields
             if level in ("ERROR", "CRITICAL"):
-                meta["exit_code"] = rng.choice([1, 2, 137])
+                fields["exit_code"] = rng.choice([1, 2, 137])
             elif rng.random() < 0.3:
                 meta = None
             self.rows.logs.append(

@@ -234,7 +234,9 @@ def _macros(seed: int, size: ScaleSize, plan: LogPlan) -> dict[str, str]:
 
 
 def _split_args(text: str) -> list[str]:
-    args, depth, cur = [], 0, []
+    args: list[str] = []
+    depth = 0
+    cur: list[str] = []
     for ch in text:
         if ch == "," and depth == 0:
             args.append("".join(cur).strip())
@@ -577,9 +579,10 @@ class ScaleLoader:
             self._parallel(conns, maintenance, "vacuum")
             report.timings["vacuum analyze"] = time.perf_counter() - t
             for table in DEMO_TABLES:
-                report.rows[table] = main.execute(
+                counted = main.execute(
                     sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
-                ).fetchone()[0]
+                ).fetchone()
+                report.rows[table] = int(counted[0]) if counted is not None else 0
         finally:
             for c in conns:
                 c.close()
@@ -657,7 +660,9 @@ class ScaleLoader:
             with free_lock:
                 conn = free.pop()
             try:
-                return int(conn.execute(self._bind(task)).fetchone()[0])
+                summed = conn.execute(self._bind(task)).fetchone()
+                assert summed is not None  # an aggregate answers one row
+                return int(summed[0])
             finally:
                 with free_lock:
                     free.append(conn)

@@ -31,6 +31,7 @@ from psycopg.types.json import Jsonb
 
 from console.actions.guard import WriteGuard
 from console.db.engine import maintenance_connect
+from console.db.errors import first_line
 from models.vocab import HEALTH_STATUSES, LOG_LEVELS
 
 log = logging.getLogger(__name__)
@@ -212,7 +213,9 @@ class DemoSimulator:
                     "ON CONFLICT (name) DO NOTHING RETURNING id",
                     (name, Jsonb({MARK: True, "max_retries": 3, "timeout_seconds": 60}), SOURCE),
                 ).fetchone()
-                for order, (atype, aname) in enumerate(steps if made else ()):
+                if made is None:
+                    continue  # it exists: its actions too
+                for order, (atype, aname) in enumerate(steps):
                     conn.execute(
                         "INSERT INTO workflow_actions (workflow_id, action_type, action_name, "
                         "config, order_index) VALUES (%s, %s, %s, %s, %s)",
@@ -233,9 +236,9 @@ class DemoSimulator:
         ).fetchall()
         by_wf: dict[uuid.UUID, list[tuple[uuid.UUID, str]]] = {}
         for wf_id, action_id, action_type in rows:
-            steps = by_wf.setdefault(wf_id, [])
+            wf_steps = by_wf.setdefault(wf_id, [])
             if action_id is not None:
-                steps.append((action_id, action_type))
+                wf_steps.append((action_id, action_type))
         if not by_wf:
             raise SimulatorError(
                 "none of the simulator's own workflows is active (they are named "
@@ -286,7 +289,7 @@ class DemoSimulator:
                     next_event = began + s.event_every_s
             except psycopg.Error as exc:
                 self.stats.errors += 1
-                self.stats.last_error = str(exc).strip().splitlines()[0] if str(exc) else "error"
+                self.stats.last_error = first_line(exc)
                 log.warning("demo simulator: %s", self.stats.last_error)
                 if self._conn is not None:
                     self._conn.close()

@@ -121,6 +121,14 @@ def month_name(start: datetime) -> str:
     return f"{TABLE}_p{start:%Y%m}"
 
 
+def one(cursor: psycopg.Cursor[tuple[Any, ...]]) -> tuple[Any, ...]:
+    """The row of a statement that always answers one (an aggregate, a catalog lookup)."""
+    row = cursor.fetchone()
+    if row is None:
+        raise RuntimeError("the server answered no row where one was expected")
+    return row
+
+
 def connect(conninfo: str, application_name: str) -> psycopg.Connection[tuple[Any, ...]]:
     """An autocommit maintenance connection in UTC, no statement timeout, read-write.
 

@@ -48,10 +48,12 @@ from console.logstore.layout import (
     connect,
     month_name,
     month_start,
+    one,
     read_layout,
 )
 
 APPLICATION_NAME = "autopr-console logs partition"
+Statement = sql.SQL | sql.Composed  # what psycopg executes (a Composable may be a bare part)
 RANGE_CHECK = "execution_logs_partition_range"
 NEW_KEY_INDEX = "execution_logs_id_created_at_idx"
 LOCK_TIMEOUT_MS = 2_000
@@ -100,9 +102,11 @@ class _Catalog:
 
 def _read_catalog(conn: psycopg.Connection) -> _Catalog:
     t = {"t": TABLE}
-    owner = conn.execute(
-        "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = to_regclass(%(t)s)", t
-    ).fetchone()[0]
+    owner = one(
+        conn.execute(
+            "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = to_regclass(%(t)s)", t
+        )
+    )[0]
     pkey = conn.execute(
         "SELECT conname FROM pg_constraint WHERE conrelid = to_regclass(%(t)s) AND contype = 'p'",
         t,
@@ -171,11 +175,13 @@ class Partitioner:
             if not layout.exists:
                 raise PartitionError(f"{TABLE} does not exist")
             if not layout.partitioned:
-                rows, size = conn.execute(
-                    "SELECT greatest(reltuples, 0)::bigint, pg_total_relation_size(oid) "
-                    "FROM pg_class WHERE oid = to_regclass(%(t)s)",
-                    {"t": TABLE},
-                ).fetchone()
+                rows, size = one(
+                    conn.execute(
+                        "SELECT greatest(reltuples, 0)::bigint, pg_total_relation_size(oid) "
+                        "FROM pg_class WHERE oid = to_regclass(%(t)s)",
+                        {"t": TABLE},
+                    )
+                )
                 return (
                     f"partition {TABLE} by month: its ~{rows:,} rows ({size / 2**20:,.0f} MiB) "
                     f"become partition {LEGACY} without being copied, "
@@ -221,9 +227,9 @@ class Partitioner:
         upper = add_months(month_start(now), 1)
         if upper - now < timedelta(days=1):
             upper = add_months(upper, 1)
-        newest = conn.execute(
-            sql.SQL("SELECT max(created_at) FROM {}").format(sql.Identifier(TABLE))
-        ).fetchone()[0]
+        newest = one(
+            conn.execute(sql.SQL("SELECT max(created_at) FROM {}").format(sql.Identifier(TABLE)))
+        )[0]
         if newest is not None and newest >= upper:
             upper = add_months(month_start(newest), 1)
         return upper
@@ -301,7 +307,7 @@ class Partitioner:
     ) -> None:
         ident = sql.Identifier
         t, legacy = ident(TABLE), ident(LEGACY)
-        stmts: list[sql.Composable] = [
+        stmts: list[Statement] = [
             sql.SQL("ALTER TABLE {} RENAME TO {}").format(t, legacy),
         ]
         for name, _def in cat.indexes:
@@ -358,8 +364,8 @@ class Partitioner:
         )
         self._exclusive(conn, "swap and attach", stmts, also_share=referenced)
 
-    def _ownership(self, tables: Sequence[str], cat: _Catalog) -> list[sql.Composable]:
-        stmts: list[sql.Composable] = []
+    def _ownership(self, tables: Sequence[str], cat: _Catalog) -> list[Statement]:
+        stmts: list[Statement] = []
         for table in tables:
             stmts.append(
                 sql.SQL("ALTER TABLE {} OWNER TO {}").format(
@@ -400,16 +406,20 @@ class Partitioner:
             name = month_name(start)
             stray = 0
             if has_default:
-                stray = conn.execute(
-                    sql.SQL(
-                        "SELECT count(*) FROM {} WHERE created_at >= %(a)s AND created_at < %(b)s"
-                    ).format(sql.Identifier(DEFAULT)),
-                    {"a": start, "b": end},
-                ).fetchone()[0]
+                stray = one(
+                    conn.execute(
+                        sql.SQL(
+                            "SELECT count(*) FROM {}"
+                            " WHERE created_at >= %(a)s AND created_at < %(b)s"
+                        ).format(sql.Identifier(DEFAULT)),
+                        {"a": start, "b": end},
+                    )
+                )[0]
             bounds = sql.SQL("FOR VALUES FROM ({}) TO ({})").format(
                 sql.Literal(start), sql.Literal(end)
             )
             ident, t = sql.Identifier, sql.Identifier(TABLE)
+            stmts: list[Statement]
             if stray:
                 stmts = [
                     sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(ident(DEFAULT)),
@@ -438,7 +448,7 @@ class Partitioner:
         self,
         conn: psycopg.Connection,
         step: str,
-        statements: Sequence[sql.Composable],
+        statements: Sequence[Statement],
         also_share: Sequence[str] = (),
     ) -> None:
         """Run statements in one transaction that first takes ACCESS EXCLUSIVE on the table.
@@ -484,7 +494,8 @@ class Partitioner:
     def _now(self, conn: psycopg.Connection) -> datetime:
         if self._clock is not None:
             return self._clock().astimezone(UTC)
-        return conn.execute("SELECT now()").fetchone()[0].astimezone(UTC)
+        now: datetime = one(conn.execute("SELECT now()"))[0]
+        return now.astimezone(UTC)
 
 
 def _legacy(index_name: str) -> str:

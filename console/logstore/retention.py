@@ -146,7 +146,7 @@ class RetentionReport:
         return any(r.estimated for r in self.plan.removals if r.table in self.dropped)
 
 
-def _size(n: int) -> str:
+def _size(n: float) -> str:
     for unit in ("bytes", "KiB", "MiB", "GiB"):
         if n < 1024 or unit == "GiB":
             return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
@@ -193,7 +193,7 @@ def _partition_rows(conn: Connection, table: str) -> tuple[int, bool]:
     ).scalar()
     if estimate is not None and estimate >= ESTIMATE_FROM_ROWS:
         return round(float(estimate)), True
-    return int(conn.execute(text(f'SELECT count(*) FROM "{table}"')).scalar()), False
+    return int(conn.execute(text(f'SELECT count(*) FROM "{table}"')).scalar_one()), False
 
 
 def _has_active_lines(conn: Connection, table: str) -> bool:
@@ -208,9 +208,11 @@ def _has_active_lines(conn: Connection, table: str) -> bool:
 
 
 def make_plan(conn: Connection, older_than: timedelta) -> RetentionPlan:
-    now = conn.execute(text("SELECT now()")).scalar().astimezone(UTC)
+    now = conn.execute(text("SELECT now()")).scalar_one().astimezone(UTC)
     cut = now - older_than
-    layout = read_layout(conn.connection.driver_connection)
+    raw = conn.connection.driver_connection
+    assert raw is not None  # a live pooled connection has its psycopg connection
+    layout = read_layout(raw)
     plan = RetentionPlan(cut=cut, partitioned=layout.partitioned)
     tables: list[str] = []
     if not layout.partitioned:

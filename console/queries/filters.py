@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from console.jsonsafe import JsonInputError, loads_for_postgres
 from models.vocab import (
@@ -53,6 +53,64 @@ FILTER_KEYS: tuple[str, ...] = (
     "text",
     "json",
 )
+# What each page filters on (total=False: a missing key does not filter).  Values are
+# as the operator or a link gave them; the *_where builders check and convert them.
+OneOrMany = str | list[str]  # a multi-choice: one value or several
+IdText = str | uuid.UUID  # a row id, as text or a UUID
+TimeBound = str | datetime  # ISO text or a datetime
+
+
+class _TimeFilters(TypedDict, total=False):
+    time_range: str  # a key of TIME_RANGES
+    time_from: TimeBound
+    time_to: TimeBound
+
+
+class WorkflowFilters(_TimeFilters, total=False):
+    status: OneOrMany
+    workflow_id: IdText
+    text: str  # name or created_by contains it
+    json: str  # config contains this JSON
+
+
+class ExecutionFilters(_TimeFilters, total=False):
+    status: OneOrMany
+    workflow_id: IdText
+    execution_id: IdText
+    trigger_type: OneOrMany
+    text: str  # an id or the start of an execution_id
+
+
+class LogFilters(_TimeFilters, total=False):
+    min_level: str
+    execution_id: IdText
+    workflow_id: IdText
+    text: str  # an execution id or words of the message
+
+
+class IntegrationFilters(TypedDict, total=False):
+    integration_id: IdText
+    integration_type: OneOrMany
+    health: OneOrMany
+    text: str  # name contains it
+    json: str  # config contains this JSON
+
+
+class EventFilters(_TimeFilters, total=False):
+    status: OneOrMany
+    integration_id: IdText
+    integration_type: OneOrMany
+    text: str  # the start of the event type
+    json: str  # payload contains this JSON
+
+
+class TableFilters(
+    WorkflowFilters, ExecutionFilters, LogFilters, IntegrationFilters, EventFilters, total=False
+):
+    """Every filter key of every page (FILTER_KEYS): what generic code (the window query,
+    saved filters and views, links) carries; each page's builder reads its own keys."""
+
+
 # The type each filter value must have (filters saved in console.ini come back as any JSON).
 _MULTI = ("status", "trigger_type", "integration_type", "health")
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -90,7 +148,7 @@ class Where:
         return " AND ".join(self.clauses) if self.clauses else "TRUE"
 
 
-def _new_where(filters: dict[str, Any]) -> Where:
+def _new_where(filters: Mapping[str, Any]) -> Where:
     """An empty Where, once the filter values are known to be storable text.
 
     PostgreSQL text cannot hold NUL, and UTF-8 cannot encode a lone surrogate
@@ -127,8 +185,8 @@ def _check_type(key: str, value: Any) -> None:
 
 
 def usable_filters(
-    filters: Any, where: Callable[[dict[str, Any]], Where]
-) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    filters: Any, where: Callable[[TableFilters], Where]
+) -> tuple[TableFilters, list[tuple[str, str]]]:
     """The filters ``where`` accepts, and (key, message) for each one it had to drop.
 
     For filters read back from settings: a hand-edited or outdated entry loses only
@@ -145,7 +203,7 @@ def usable_filters(
             if exc.field not in kept:
                 dropped.extend((key, str(exc)) for key in kept)
                 return {}, dropped
-            kept.pop(exc.field)
+            kept.pop(exc.field)  # type: ignore[misc]  # exc.field is a key of the vocabulary
             dropped.append((exc.field, str(exc)))
             continue
         return kept, dropped
@@ -229,7 +287,7 @@ def local_aware(dt: datetime) -> datetime:
         return dt.replace(tzinfo=datetime.now().astimezone().tzinfo)
 
 
-def checked_list(filters: dict[str, Any], key: str, allowed: tuple[str, ...]) -> list[str]:
+def checked_list(filters: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> list[str]:
     raw = filters.get(key)
     if raw is None or raw == "" or raw == []:
         return []
@@ -240,7 +298,7 @@ def checked_list(filters: dict[str, Any], key: str, allowed: tuple[str, ...]) ->
     return values
 
 
-def free_list(filters: dict[str, Any], key: str, max_len: int = 255) -> list[str]:
+def free_list(filters: Mapping[str, Any], key: str, max_len: int = 255) -> list[str]:
     """Values of a free-text column (``trigger_type``: the engine may write any)."""
     raw = filters.get(key)
     if raw is None or raw == "" or raw == []:
@@ -252,18 +310,22 @@ def free_list(filters: dict[str, Any], key: str, max_len: int = 255) -> list[str
     return values
 
 
-def normalized(filters: dict[str, Any]) -> dict[str, Any]:
-    """Drop empty values and unknown keys (pages ignore keys that do not apply)."""
+def normalized(filters: Mapping[str, Any]) -> TableFilters:
+    """Drop empty values and unknown keys (pages ignore keys that do not apply).
+
+    The values are not checked here (the page's builder does): the result is typed as
+    the vocabulary's keys, each holding what the caller gave.
+    """
     out: dict[str, Any] = {}
     for key in FILTER_KEYS:
         value = filters.get(key)
         if value is None or value == "" or value == [] or value == ():
             continue
         out[key] = list(value) if isinstance(value, tuple | set) else value
-    return out
+    return cast(TableFilters, out)
 
 
-def time_conditions(where: Where, filters: dict[str, Any], column: str) -> bool:
+def time_conditions(where: Where, filters: _TimeFilters, column: str) -> bool:
     """Time range on ``column``; True when some bound was set."""
     bounded = False
     time_range = filters.get("time_range")
@@ -289,7 +351,7 @@ def _in(where: Where, column: str, name: str, values: list[str]) -> None:
 EXEC_ID_RE = re.compile(r"^exec-[0-9A-Za-z_-]*$")
 
 
-def workflows_where(filters: dict[str, Any], a: str = "w") -> Where:
+def workflows_where(filters: WorkflowFilters, a: str = "w") -> Where:
     where = _new_where(filters)
     _in(where, f"{a}.status", "f_status", checked_list(filters, "status", WORKFLOW_STATUSES))
     if filters.get("workflow_id"):
@@ -307,7 +369,7 @@ def workflows_where(filters: dict[str, Any], a: str = "w") -> Where:
     return where
 
 
-def executions_where(filters: dict[str, Any], a: str = "e") -> Where:
+def executions_where(filters: ExecutionFilters, a: str = "e") -> Where:
     where = _new_where(filters)
     _in(where, f"{a}.status", "f_status", checked_list(filters, "status", EXECUTION_STATUSES))
     if filters.get("workflow_id"):
@@ -349,7 +411,7 @@ def _execution_ids(where: Where, text: str) -> str:
     return f"ARRAY(SELECT id FROM workflow_executions WHERE {cond})"
 
 
-def logs_where(filters: dict[str, Any], a: str = "l") -> Where:
+def logs_where(filters: LogFilters, a: str = "l") -> Where:
     where = _new_where(filters)
     level = filters.get("min_level")
     if level:
@@ -397,7 +459,7 @@ def logs_where(filters: dict[str, Any], a: str = "l") -> Where:
     return where
 
 
-def integrations_where(filters: dict[str, Any], a: str = "i") -> Where:
+def integrations_where(filters: IntegrationFilters, a: str = "i") -> Where:
     where = _new_where(filters)
     if filters.get("integration_id"):
         where.add(f"{a}.id = :f_int", f_int=as_uuid(filters["integration_id"], "integration_id"))
@@ -417,7 +479,7 @@ def integrations_where(filters: dict[str, Any], a: str = "i") -> Where:
     return where
 
 
-def events_where(filters: dict[str, Any], a: str = "v") -> Where:
+def events_where(filters: EventFilters, a: str = "v") -> Where:
     where = _new_where(filters)
     _in(where, f"{a}.status", "f_status", checked_list(filters, "status", EVENT_STATUSES))
     if filters.get("integration_id"):

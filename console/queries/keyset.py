@@ -8,12 +8,13 @@ top.  Rows come back as plain dicts in display order.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlalchemy import Connection, text
 
-from console.queries.filters import Where, normalized
+from console.queries.filters import TableFilters, Where, normalized
 from console.queries.specs import SortKey, TableSpec
 from console.secret_policy import redact_fields
 
@@ -41,7 +42,7 @@ class WindowQuery:
 
     @classmethod
     def make(
-        cls, spec: TableSpec, filters: dict[str, Any], sort: Sort | None = None
+        cls, spec: TableSpec, filters: Mapping[str, Any], sort: Sort | None = None
     ) -> WindowQuery:
         flat = tuple(
             (k, tuple(v) if isinstance(v, list) else v) for k, v in normalized(filters).items()
@@ -51,8 +52,8 @@ class WindowQuery:
             sort = Sort(spec.default_sort, key.descending)
         return cls(spec, flat, sort)
 
-    def filter_dict(self) -> dict[str, Any]:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in self.filters}
+    def filter_dict(self) -> TableFilters:
+        return normalized({k: list(v) if isinstance(v, tuple) else v for k, v in self.filters})
 
     @property
     def key(self) -> SortKey:

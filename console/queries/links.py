@@ -9,17 +9,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import Connection, text
 
 from console.links import Link
+from console.queries.filters import TableFilters
 
 
 @dataclass(frozen=True)
 class LinkTarget:
     page: str  # page key
-    filters: dict[str, Any] = field(default_factory=dict)
+    filters: TableFilters = field(default_factory=lambda: TableFilters())
     row_id: str | None = None  # the id of the row to select (the page table's id column)
     label: str = ""  # what the status bar says was opened
 
@@ -51,7 +51,7 @@ def resolve_link(conn: Connection, link: Link) -> LinkTarget | None:
         found = execution_uuid(conn, link.target)
         if found is None:
             return None
-        return LinkTarget("executions", {"execution_id": found[0]}, found[0], found[1])
+        return LinkTarget("executions", TableFilters(execution_id=found[0]), found[0], found[1])
     if link.kind in ("workflow", "integration"):
         table = "workflows" if link.kind == "workflow" else "integrations"
         row = conn.execute(
@@ -59,8 +59,11 @@ def resolve_link(conn: Connection, link: Link) -> LinkTarget | None:
         ).first()
         if row is None:
             return None
-        key = f"{link.kind}_id"
-        return LinkTarget(f"{link.kind}s", {key: str(row[0])}, str(row[0]), link.target)
+        if link.kind == "workflow":
+            by_id = TableFilters(workflow_id=str(row[0]))
+        else:
+            by_id = TableFilters(integration_id=str(row[0]))
+        return LinkTarget(f"{link.kind}s", by_id, str(row[0]), link.target)
     if link.kind == "event":
         event = _uuid(link.target)
         if event is None:
@@ -73,15 +76,15 @@ def resolve_link(conn: Connection, link: Link) -> LinkTarget | None:
             return None
         at = row[1]
         # The events page has no id filter: its integration and the exact instant select it.
-        event_filters: dict[str, Any] = {
-            "integration_id": str(row[0]),
-            "time_from": at.isoformat(),
-            "time_to": (at + timedelta(microseconds=1)).isoformat(),
-        }
+        event_filters = TableFilters(
+            integration_id=str(row[0]),
+            time_from=at.isoformat(),
+            time_to=(at + timedelta(microseconds=1)).isoformat(),
+        )
         return LinkTarget("events", event_filters, event, link.target)
     if link.kind == "logs":
         query = link.query
-        filters: dict[str, Any] = {}
+        filters = TableFilters()
         label = "logs"
         if query.get("execution"):
             found = execution_uuid(conn, query["execution"])
@@ -89,15 +92,17 @@ def resolve_link(conn: Connection, link: Link) -> LinkTarget | None:
                 return None
             filters["execution_id"] = found[0]
             label = f"logs of {found[1]}"
-        for key, name in (
-            ("level", "min_level"),
-            ("text", "text"),
-            ("range", "time_range"),
-            ("from", "time_from"),
-            ("to", "time_to"),
-        ):
-            if query.get(key):
-                filters[name] = query[key]
+        # the link's query names -> the logs page's filter keys
+        if query.get("level"):
+            filters["min_level"] = query["level"]
+        if query.get("text"):
+            filters["text"] = query["text"]
+        if query.get("range"):
+            filters["time_range"] = query["range"]
+        if query.get("from"):
+            filters["time_from"] = query["from"]
+        if query.get("to"):
+            filters["time_to"] = query["to"]
         line = _uuid(query.get("line") or "") if query.get("line") else None
         if query.get("line"):
             row = None

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from console.queries.keyset import WindowQuery, fetch_window
+from console.queries.specs import SortKind
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class PositionMap:
     first: Any
     last: Any
     bounds: tuple[Any, ...]  # ascending
-    kind: str
+    kind: SortKind
 
     def value_at(self, fraction: float) -> Any:
         """The sort value about ``fraction`` of the way down the display order."""
@@ -105,7 +106,7 @@ def _is_partitioned(conn: Connection, table: str) -> bool:
     return kind == "p"
 
 
-def histogram(conn: Connection, table: str, column: str, kind: str) -> tuple[Any, ...]:
+def histogram(conn: Connection, table: str, column: str, kind: SortKind) -> tuple[Any, ...]:
     cast = "timestamptz[]" if kind == "time" else "text[]"
     if _is_partitioned(conn, table):
         rows = conn.execute(text(LEAF_HISTOGRAMS.format(cast=cast)), {"t": table, "c": column})

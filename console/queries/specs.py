@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal
 
 from console.queries import filters as f
 from models.vocab import LOG_LEVELS
+
+SortKind = Literal["time", "text"]  # how a sort value is read: a timestamp, else text
 
 
 @dataclass(frozen=True)
@@ -18,7 +20,7 @@ class SortKey:
     """A column a window can be ordered by, served by an index of the schema."""
 
     expr: str  # SQL expression, e.g. "l.created_at"
-    kind: str  # "time" | "text"
+    kind: SortKind
     stats_table: str  # for pg_stats histogram lookups
     stats_column: str
     descending: bool = True  # the natural direction when the operator picks it
@@ -46,7 +48,7 @@ class TableSpec:
     alias: str
     columns: tuple[tuple[str, str], ...]  # (output name, SQL expression)
     from_sql: str
-    where: Callable[[dict[str, Any], str], f.Where]
+    where: Callable[[f.TableFilters, str], f.Where]
     sort_keys: dict[str, SortKey]
     default_sort: str
     # Only these columns are read for estimates and counts (no joins needed there).

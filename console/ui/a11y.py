@@ -45,7 +45,7 @@ def accessible_name(widget: QWidget) -> str:
 
 def controls(root: QWidget) -> list[QWidget]:
     """The visible interactive controls under ``root`` (compound controls counted once)."""
-    found = []
+    found: list[QWidget] = []
     for widget in root.findChildren(QWidget):
         if not isinstance(widget, INTERACTIVE) or not widget.isVisible():
             continue
@@ -63,7 +63,7 @@ def unnamed_controls(root: QWidget) -> list[QWidget]:
 
 
 def describe(widget: QWidget) -> str:
-    path = []
+    path: list[str] = []
     w: QWidget | None = widget
     while w is not None and len(path) < 4:
         path.append(w.objectName() or type(w).__name__)

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from console.db.connection import Database
     from console.profiles import Profile
     from console.ui.connect import Failure
+    from console.ui.session import SessionState
 
 
 class Spinner(QWidget):
@@ -124,7 +125,7 @@ class EnvironmentBanner(QFrame):
         self.setObjectName("environmentBanner")
         self.setAutoFillBackground(True)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        self.state = "idle"  # idle | connecting | connected | failed
+        self.state: SessionState = "idle"
         self.environment = ""
         self._guard: WriteGuard | None = None
         self._schema_read_only = False
@@ -266,7 +267,7 @@ class EnvironmentBanner(QFrame):
         """'reads: replica, lag 0.4 s' or 'reads: primary (replica 25 s behind, …)'."""
         db = self._db if self.state == "connected" else None
         source = db.read_source() if db is not None else None
-        if source is None:
+        if db is None or db.replica is None or source is None:
             self.reads_label.hide()
             self._reads_timer.stop()
             return
@@ -413,7 +414,7 @@ class StatePanel(QFrame):
         row.addStretch(1)
         outer.addLayout(row)
         outer.addStretch(3)
-        self.state = "idle"
+        self.state: SessionState = "idle"
         self.show_idle()
 
     def show_idle(self, message: str = "Not connected", detail: str | None = None) -> None:

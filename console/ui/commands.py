@@ -90,7 +90,7 @@ def shortcut_rows(window: QMainWindow) -> list[tuple[str, str, str]]:
     def walk(menu: QMenu, path: str) -> None:
         for action in menu.actions():
             sub = action.menu()
-            if sub is not None:
+            if isinstance(sub, QMenu):
                 walk(sub, f"{path} › {plain(action.text())}")
             elif not action.isSeparator():
                 for seq in action.shortcuts():
@@ -99,8 +99,9 @@ def shortcut_rows(window: QMainWindow) -> list[tuple[str, str, str]]:
                         rows.append((text, plain(action.text()), path))
 
     for top in window.menuBar().actions():
-        if top.menu() is not None:
-            walk(top.menu(), plain(top.text()))
+        menu = top.menu()
+        if isinstance(menu, QMenu):
+            walk(menu, plain(top.text()))
     return rows
 
 

@@ -15,12 +15,13 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 if TYPE_CHECKING:
     from console.db.connection import Database
+    from console.db.errors import FailureKind
     from console.db.migrator import MigrationReport
     from console.profiles import Profile
 
@@ -32,7 +33,7 @@ class Failure:
     """Why a connection attempt failed, fit for an operator (no traceback, no password)."""
 
     reason: str
-    kind: str  # unreachable | auth | missing-db | timeout | embedded | refused | migrations | error
+    kind: FailureKind | Literal["migrations"]
     pending: tuple[str, ...] = ()
 
 
@@ -50,8 +51,14 @@ class ConfirmRequest:
 
 def explain_failure(exc: BaseException) -> Failure:
     """Map whatever ``open_database`` raised to a :class:`Failure`."""
-    from console.db.connection import ConnectionFailed, explain_connection_error
+    from console.db.errors import (
+        ConnectionFailed,
+        explain_connection_error,
+        first_line,
+        is_database_error,
+    )
     from console.db.migrator import MigrationRefused
+    from console.db.ssh_errors import TunnelFailed
 
     if isinstance(exc, MigrationRefused):
         pending = tuple(exc.report.pending)
@@ -61,20 +68,12 @@ def explain_failure(exc: BaseException) -> Failure:
             "migrations",
             pending,
         )
-    if isinstance(exc, ConnectionFailed):
-        return Failure(str(exc), exc.kind)
-    from console.db.ssh_errors import TunnelFailed
-
-    if isinstance(exc, TunnelFailed):  # a tunnel that dropped and could not be reopened
-        return Failure(str(exc), exc.kind)
-    from console.db.errors import is_database_error
-
-    if is_database_error(exc):
+    if isinstance(exc, ConnectionFailed | TunnelFailed) or is_database_error(exc):
+        # TunnelFailed: a tunnel that dropped and could not be reopened
         failed = explain_connection_error(exc)
         return Failure(str(failed), failed.kind)
     log.error("connecting failed unexpectedly", exc_info=exc)
-    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    return Failure(f"could not connect: {first}", "error")
+    return Failure(f"could not connect: {first_line(exc)}", "error")
 
 
 def _run_in_thread(name: str, fn: Callable[[], Any]) -> threading.Thread:

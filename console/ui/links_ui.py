@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QGuiApplication
@@ -20,6 +20,7 @@ from PySide6.QtGui import QGuiApplication
 from console.links import (
     Link,
     LinkError,
+    LinkKind,
     format_link,
     identity_of,
     logs_params,
@@ -29,12 +30,13 @@ from console.links import (
 
 if TYPE_CHECKING:
     from console.ui.main_window import MainWindow
+    from console.ui.session import SessionState
     from console.ui.tables.base import TablePage
 
 log = logging.getLogger(__name__)
 SELECT_GIVE_UP_MS = 15_000
 HOLD_MS = 3_000
-PAGE_KINDS = {
+PAGE_KINDS: dict[str, LinkKind] = {
     "executions": "execution",
     "workflows": "workflow",
     "integrations": "integration",
@@ -171,7 +173,7 @@ class LinkOpener(QObject):
         if db is not None and self.pending is not None and db.profile.name == self.pending[1]:
             self._resolve()
 
-    def _on_state(self, state: str) -> None:
+    def _on_state(self, state: SessionState) -> None:
         if state == "failed" and self.pending is not None:
             link, name = self.pending
             self.pending = None
@@ -203,7 +205,9 @@ class LinkOpener(QObject):
             self._show(target)
 
         def failed(exc: BaseException) -> None:
-            self._say("error", f"Cannot open {link.describe()}: {exc}")
+            from console.db.errors import reason
+
+            self._say("error", f"Cannot open {link.describe()}: {reason(exc)}")
 
         self.window.runner.submit(work, done, failed, owner=self, key="link:resolve")
 
@@ -220,6 +224,7 @@ class LinkOpener(QObject):
         self._say("opened", f"Opened {target.label or target.page}", page=target.page)
         if page is None or target.row_id is None or not hasattr(page, "rows_changed"):
             return
+        page = cast("TablePage", page)  # only the table pages have rows
         self._stop_selecting()
         self._select = (page, target.row_id)
         page.rows_changed.connect(self._try_select)
@@ -276,6 +281,7 @@ def window_state(window: MainWindow, opener: LinkOpener | None = None) -> dict[s
         "banner": window.banner.env_label.text(),
     }
     if page is not None and hasattr(page, "selected_ids"):
+        page = cast("TablePage", page)  # a table page (not imported here: it loads the data layer)
         state["selected"] = page.selected_ids()
         state["detail"] = page.detail_id()
         state["filters"] = {k: str(v) for k, v in page.current_filters().items()}

@@ -64,7 +64,7 @@ class DBusNotifier(Notifier):
             self.SERVICE,
             "ActionInvoked",
             self,
-            SLOT("actionInvoked(uint,QString)"),
+            SLOT("actionInvoked(uint,QString)"),  # type: ignore[call-overload]  # the stub lacks it
         )
 
     @classmethod

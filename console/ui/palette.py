@@ -13,10 +13,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Literal
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QHeaderView,
@@ -40,12 +41,15 @@ MAX_STATIC = 30
 DB_LIMIT = 8
 
 
+EntryKind = Literal["action", "page", "profile", "execution", "workflow", "integration"]
+
+
 @dataclass
 class Entry:
     text: str
     hint: str  # shortcut, kind or status
-    run: Callable[[], None]
-    kind: str = "action"  # action | page | profile | execution | workflow | integration
+    run: Callable[[], object]  # what it returns is not used
+    kind: EntryKind = "action"
 
 
 def plain(text: str) -> str:
@@ -59,14 +63,15 @@ def menu_entries(window: MainWindow) -> list[Entry]:
     def walk(menu: QMenu, path: str) -> None:
         for action in menu.actions():
             sub = action.menu()
-            if sub is not None:
+            if isinstance(sub, QMenu):
                 walk(sub, f"{path} › {plain(action.text())}")
             elif not action.isSeparator() and action.text():
                 out.append(entry_for(action, path))
 
     for top in window.menuBar().actions():
-        if top.menu() is not None:
-            walk(top.menu(), plain(top.text()))
+        menu = top.menu()
+        if isinstance(menu, QMenu):
+            walk(menu, plain(top.text()))
     return out
 
 
@@ -150,7 +155,7 @@ class Palette(QDialog):
                 Entry(
                     f"Go to {spec.title}",
                     keys or "page",
-                    lambda key=spec.key: w.show_page(key),
+                    partial(w.show_page, spec.key),
                     "page",
                 )
             )
@@ -159,7 +164,7 @@ class Palette(QDialog):
                 Entry(
                     f"Switch to profile {name}",
                     profile.environment_label,
-                    lambda n=name: w.switch_profile(n),
+                    partial(w.switch_profile, name),
                     "profile",
                 )
             )
@@ -206,7 +211,9 @@ class Palette(QDialog):
         def failed(exc: BaseException) -> None:
             self.answered_for = typed
             self._enter_waiting = False
-            self.note.setText(f"Search failed: {str(exc).splitlines()[0][:120]}")
+            from console.db.errors import read_failure
+
+            self.note.setText(f"Search failed. {read_failure(exc)[:160]}")
 
         w.runner.submit(work, done, failed, owner=self, key="palette:search")
 
@@ -236,8 +243,9 @@ class Palette(QDialog):
             item.setToolTip(0, plain_tip(entry.text))  # row names from the database
             item.setForeground(1, muted)
             self.list.addTopLevelItem(item)
-        if self.shown:
-            self.list.setCurrentItem(self.list.topLevelItem(0))
+        first = self.list.topLevelItem(0)
+        if self.shown and first is not None:
+            self.list.setCurrentItem(first)
 
     # ------------------------------------------------------------ running
 
@@ -252,7 +260,11 @@ class Palette(QDialog):
         return True
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.input and event.type() == QEvent.Type.KeyPress:
+        if (
+            watched is self.input
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+        ):
             key = event.key()
             if key in (Qt.Key.Key_Down, Qt.Key.Key_Up, Qt.Key.Key_PageDown, Qt.Key.Key_PageUp):
                 self.list.keyPressEvent(event)

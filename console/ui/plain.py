@@ -11,6 +11,7 @@ literally.  Labels that mix markup with database strings escape them with
 from __future__ import annotations
 
 import html
+from typing import overload
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox
@@ -30,6 +31,14 @@ def plain_label(text: str = "") -> QLabel:
     label.setTextFormat(PLAIN)
     label.setText(text)
     return label
+
+
+@overload
+def plain_tip(text: str) -> str: ...
+@overload
+def plain_tip(text: None) -> None: ...
+@overload
+def plain_tip(text: str | None) -> str | None: ...
 
 
 def plain_tip(text: str | None) -> str | None:

@@ -164,9 +164,14 @@ def install(window: MainWindow, *, single_instance: bool = False, watches: bool 
     from console.ui.links_ui import LinkOpener
 
     reach = Reach(window, LinkOpener(window))
+
     # The table pages (and the data layer they import) load after the first paint: the
     # context menu entries join them once a database is connected (before any row shows).
-    window.database_changed.connect(lambda db: db is not None and add_menu_entries())
+    def on_database(db: object) -> None:
+        if db is not None:
+            add_menu_entries()
+
+    window.database_changed.connect(on_database)
     if window.db is not None:
         add_menu_entries()
     window.reach = reach  # type: ignore[attr-defined]

@@ -103,7 +103,9 @@ class ConnectionSession(QObject):
         if kind in ("tunnel-passphrase", "tls-passphrase"):
             from console.db import passphrases
 
-            which = passphrases.SSH if kind == "tunnel-passphrase" else passphrases.TLS
+            which: passphrases.KeyKind = (
+                passphrases.SSH if kind == "tunnel-passphrase" else passphrases.TLS
+            )
             passphrases.remember(which, profile.name, password)
             self.connect_profile(profile)
             return

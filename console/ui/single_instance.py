@@ -54,7 +54,7 @@ def send(request: dict[str, Any], timeout_ms: int = TIMEOUT_MS) -> dict[str, Any
         while not data.endswith(b"\n"):
             if not sock.waitForReadyRead(timeout_ms):
                 return None
-            data += bytes(sock.readAll())
+            data += sock.readAll().data()
         answer = json.loads(data.decode())
         return answer if isinstance(answer, dict) else None
     except (ValueError, OSError):
@@ -103,7 +103,7 @@ class InstanceServer(QObject):
             buffer = bytearray()
 
             def read(sock: QLocalSocket = sock, buffer: bytearray = buffer) -> None:
-                buffer.extend(bytes(sock.readAll()))
+                buffer.extend(sock.readAll().data())
                 if len(buffer) > MAX_REQUEST:
                     sock.abort()
                     return

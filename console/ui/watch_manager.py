@@ -28,7 +28,7 @@ from console import settings_store
 from console.links import Link, format_link, identity_of
 from console.ui import settings, theme
 from console.ui.notify import Notice, Notifier, best_notifier
-from console.watches import Problem, Watch, WatchList
+from console.watches import Problem, Watch, WatchKind, WatchList
 
 if TYPE_CHECKING:
     from console.ui.links_ui import LinkOpener
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 INTERVAL_S = 30
-PAGE_WATCH = {
+PAGE_WATCH: dict[str, tuple[WatchKind, str]] = {
     "executions": ("execution", "execution_id"),
     "workflows": ("workflow", "name"),
     "integrations": ("integration", "name"),

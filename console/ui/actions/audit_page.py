@@ -127,7 +127,9 @@ class AuditPage(QWidget):
         self.action_box.setEditable(True)
         prefixes = sorted({name.split(".")[0] + "." for name in ACTION_NAMES})
         self.action_box.addItems(["", *prefixes, *ACTION_NAMES])
-        self.action_box.lineEdit().setPlaceholderText("any action")
+        action_edit = self.action_box.lineEdit()
+        assert action_edit is not None  # an editable combo box has its line edit
+        action_edit.setPlaceholderText("any action")
         self.table_box = QComboBox()
         self.table_box.addItems(["", *TARGET_TABLES])
         self.actor_edit = QLineEdit()
@@ -331,8 +333,9 @@ class AuditPage(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         self._loading_more = False
-        first = str(exc).strip().splitlines()
-        self.status_label.setText(f"could not load the audit trail: {first[0] if first else exc}")
+        from console.db.errors import read_failure
+
+        self.status_label.setText(f"Could not load the audit trail. {read_failure(exc)}")
 
     def _update_status(self) -> None:
         n = len(self.model.rows)

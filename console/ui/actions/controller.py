@@ -161,7 +161,11 @@ class ActionController(QObject):
                 override_label=OVERRIDE_LABEL if override is not None else None,
             )
             dialog.accepted.connect(
-                lambda: run(items, labels, override if dialog.override_chosen() else fn)
+                lambda: run(
+                    items,
+                    labels,
+                    override if override is not None and dialog.override_chosen() else fn,
+                )
             )
             self._show(dialog)
 
@@ -233,7 +237,7 @@ class ActionController(QObject):
 
     # ------------------------------------------------------------ shared steps
 
-    def when_writable(self, proceed: Callable[[], None]) -> None:
+    def when_writable(self, proceed: Callable[[], object]) -> None:
         if self.db.read_only_reason:
             self.refuse(ActionError(errors.LOCKED, f"read-only: {self.db.read_only_reason}"))
             return
@@ -255,7 +259,7 @@ class ActionController(QObject):
         verb: str,
         count: int,
         noun: str,
-        proceed: Callable[[], None],
+        proceed: Callable[[], object],
         targets: list[Target] | None = None,
     ) -> None:
         """Ask the operator to confirm ``verb`` on ``count`` ``noun``; ``proceed`` once they do."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from html import escape
 
 from PySide6.QtCore import Qt
@@ -245,11 +246,15 @@ class BulkSummaryDialog(QDialog):
         if extra is not None:  # e.g. "Retry 3 anyway (override max_retries)"
             label, handler = extra
             self.extra_button = buttons.addButton(label, QDialogButtonBox.ButtonRole.ActionRole)
-            self.extra_button.clicked.connect(lambda: (self.accept(), handler()))
+            self.extra_button.clicked.connect(partial(self._accept_then, handler))
         if open_created is not None:  # e.g. "Open the new execution"
-            label, handler = open_created
+            label, open_handler = open_created
             self.open_button = buttons.addButton(label, QDialogButtonBox.ButtonRole.ActionRole)
             self.open_button.setDefault(True)
-            self.open_button.clicked.connect(lambda: (self.accept(), handler()))
+            self.open_button.clicked.connect(partial(self._accept_then, open_handler))
         col.addWidget(buttons)
         self.resize(640, 360 if summary.refused else 140)
+
+    def _accept_then(self, handler: Callable[[], object]) -> None:
+        self.accept()
+        handler()

@@ -131,7 +131,12 @@ def edit_integration(controller: ActionController, integration_id: str, name: st
 class _WorkflowRowsDialog(QDialog):
     """A dialog over one workflow's child rows, re-read after every action it starts."""
 
-    def read_rows(self, engine) -> list[dict[str, Any]]:
+    controller: ActionController  # set by the subclass before its first reload()
+
+    def read_rows(self, engine) -> list[dict[str, Any]]:  # an sqlalchemy Engine
+        raise NotImplementedError
+
+    def _loaded(self, rows: list[dict[str, Any]]) -> None:
         raise NotImplementedError
 
     def _changed(self, _result: object) -> None:
@@ -157,7 +162,7 @@ class WorkflowActionsDialog(_WorkflowRowsDialog):
         self.controller = controller
         self.workflow_id = workflow_id
         self.seen_order: dict[str, int] = {}
-        self.actions: dict[str, dict[str, Any]] = {}
+        self.action_rows: dict[str, dict[str, Any]] = {}
         self.setWindowTitle(f"Actions of workflow {name}")
         col = QVBoxLayout(self)
         col.addWidget(QLabel("Drag to reorder, or use Move up / Move down; then Save order."))
@@ -184,8 +189,8 @@ class WorkflowActionsDialog(_WorkflowRowsDialog):
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         col.addWidget(close)
-        self.up_button.clicked.connect(lambda: self.move(-1))
-        self.down_button.clicked.connect(lambda: self.move(1))
+        self.up_button.clicked.connect(lambda: self.move_current(-1))
+        self.down_button.clicked.connect(lambda: self.move_current(1))
         self.save_button.clicked.connect(self.save_order)
         self.config_button.clicked.connect(lambda: self.edit_current("config"))
         self.conditions_button.clicked.connect(lambda: self.edit_current("conditions"))
@@ -199,7 +204,7 @@ class WorkflowActionsDialog(_WorkflowRowsDialog):
 
     def _loaded(self, rows: list[dict[str, Any]]) -> None:
         self.list.clear()
-        self.actions = {str(r["id"]): r for r in rows}
+        self.action_rows = {str(r["id"]): r for r in rows}
         self.seen_order = {str(r["id"]): r["order_index"] for r in rows}
         for r in rows:
             item = QListWidgetItem(
@@ -212,7 +217,7 @@ class WorkflowActionsDialog(_WorkflowRowsDialog):
     def order(self) -> list[str]:
         return [self.list.item(i).data(ID_ROLE) for i in range(self.list.count())]
 
-    def move(self, step: int) -> None:
+    def move_current(self, step: int) -> None:
         row = self.list.currentRow()
         target = row + step
         if row < 0 or not 0 <= target < self.list.count():
@@ -233,7 +238,7 @@ class WorkflowActionsDialog(_WorkflowRowsDialog):
         item = self.list.currentItem()
         if item is None:
             return
-        action = self.actions[item.data(ID_ROLE)]
+        action = self.action_rows[item.data(ID_ROLE)]
         seen = {"updated_at": action["updated_at"]}
         action_id = str(action["id"])
 

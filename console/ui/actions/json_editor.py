@@ -35,8 +35,11 @@ def operator_message(exc: BaseException) -> str:
     """One line for any failure; never a traceback."""
     if isinstance(exc, ActionError | JsonProblem):
         return str(exc)
-    text = str(exc).strip().splitlines()
-    return f"could not save: {text[0] if text else type(exc).__name__}"
+    from console.db.errors import first_line, is_database_error, write_failure
+
+    if is_database_error(exc):
+        return f"could not save: {write_failure(exc).message}"
+    return f"could not save: {first_line(exc)}"
 
 
 class JsonEditorDialog(QDialog):

@@ -30,7 +30,7 @@ class Column:
     min_width: int = 0  # never narrower (ids are elided in the middle down to this)
 
 
-def _text(value: Any, kind: str) -> str:
+def _text(value: Any, kind: ColumnKind) -> str:
     if value is None:
         return ""
     if kind == "ago":

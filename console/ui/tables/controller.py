@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -112,7 +112,7 @@ class WindowController(QObject):
 
     def load(
         self,
-        filters: dict[str, Any],
+        filters: Mapping[str, Any],
         sort: Sort | None = None,
         on_loaded: Callable[[], None] | None = None,
         before_apply: Callable[[], None] | None = None,

@@ -58,6 +58,7 @@ class Pane(DetailPane):
         self.message.setStyleSheet(f"color: {theme.muted_color().name()};")
         self.body = QWidget(self)
         layout = QVBoxLayout(self.body)
+        self.body_layout = layout
         layout.setContentsMargins(6, 0, 0, 0)
         self.title = QLabel(self.body)
         self.title.setObjectName("detailTitle")
@@ -196,13 +197,13 @@ class WorkflowDetail(Pane):
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.config = JsonTree(self)
-        self.actions = JsonTree(self)
+        self.actions_tree = JsonTree(self)
         self.triggers = JsonTree(self)
         self.recent = chain_tree(self, ["Execution", "Status", "Started", "Retries"])
         self.recent.itemActivated.connect(self._open_execution)
         self.recent.setToolTip("Double-click or Enter: open the execution")
         self.tabs.addTab(self.config, "Config")
-        self.tabs.addTab(self.actions, "Actions")
+        self.tabs.addTab(self.actions_tree, "Actions")
         self.tabs.addTab(self.triggers, "Triggers")
         self.tabs.addTab(self.recent, "Recent executions")
         self._id = ""
@@ -223,7 +224,7 @@ class WorkflowDetail(Pane):
             ]
         )
         self.config.set_json(wf["config"])
-        self.actions.set_json(
+        self.actions_tree.set_json(
             {
                 f"{a['order_index']}. {a['action_name']} ({a['action_type']})": {
                     "conditions": a["conditions"],
@@ -368,7 +369,7 @@ class IntegrationDetail(Pane):
         self.why.setObjectName("integrationWhy")
         self.why.setWordWrap(True)
         self.why.setTextFormat(Qt.TextFormat.PlainText)
-        self.body.layout().insertWidget(2, self.why)
+        self.body_layout.insertWidget(2, self.why)
         self._integration_id = ""
 
     def set_engine(self, engine: Any) -> None:

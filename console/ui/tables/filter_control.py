@@ -4,12 +4,13 @@ profile, and the workflow names and trigger types the filter bar offers."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer
 
 from console.queries.choices import workflow_choices
-from console.queries.filters import FilterError, normalized, usable_filters
+from console.queries.filters import FilterError, TableFilters, normalized, usable_filters
 from console.ui import settings
 from console.ui.tables.filterbar import chip_labels
 
@@ -32,17 +33,18 @@ class FilterControl(QObject):
         page.chips.removed.connect(self.remove)
 
     def current(self) -> dict[str, Any]:
+        """The filters in force, as a plain dict (the page's API: callers add or drop keys)."""
         q = self._page.controller.query
-        return q.filter_dict() if q is not None else self._page.filter_bar.filters()
+        return dict(q.filter_dict() if q is not None else self._page.filter_bar.filters())
 
     def chips(self) -> list[tuple[str, str]]:
         names = dict(self._page.filter_bar._workflows)
         return chip_labels(self.current(), names)
 
-    def apply(self, filters: dict[str, Any], remember: bool = True) -> None:
-        """Read the table under ``filters`` (a bad one is shown in the bar, nothing read)."""
+    def apply(self, given: Mapping[str, Any], remember: bool = True) -> None:
+        """Read the table under ``given`` (a bad one is shown in the bar, nothing read)."""
         page = self._page
-        filters = normalized(filters)
+        filters = normalized(given)
         try:
             page.controller.load(filters, page.current_sort())
         except FilterError as exc:
@@ -55,7 +57,7 @@ class FilterControl(QObject):
         if remember:
             self._remember(filters)
 
-    def show(self, filters: dict[str, Any]) -> None:
+    def show(self, filters: Mapping[str, Any]) -> None:
         """``filters`` in the bar, and read under them."""
         self._page.filter_bar.set_filters(filters)
         self.apply(filters)
@@ -78,7 +80,7 @@ class FilterControl(QObject):
             self._choices_pending = False
             QTimer.singleShot(CHOICES_AFTER_MS, self._load_choices)
 
-    def _remember(self, filters: dict[str, Any]) -> None:
+    def _remember(self, filters: Mapping[str, Any]) -> None:
         page = self._page
         profile = page.profile_name()
         if profile is None:
@@ -88,11 +90,11 @@ class FilterControl(QObject):
         except settings.SecretRefused:
             log.info("filters of %s not remembered: they look like a secret", page.key)
 
-    def _saved(self) -> dict[str, Any]:
+    def _saved(self) -> TableFilters:
         page = self._page
         profile = page.profile_name()
         if profile is None:
-            return {}
+            return TableFilters()
         saved, dropped = usable_filters(
             settings.load_filters(profile, page.key), lambda f: page.spec.where(f, page.spec.alias)
         )

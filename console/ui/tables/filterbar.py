@@ -8,12 +8,13 @@ have no widget (an execution or integration id).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from PySide6.QtCore import QDateTime, Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -29,7 +30,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.queries.filters import TIME_RANGE_LABELS, as_datetime, local_aware
+from console.queries.filters import (
+    TIME_RANGE_LABELS,
+    TableFilters,
+    as_datetime,
+    local_aware,
+    normalized,
+)
 from console.ui import theme, timefmt
 
 FieldKind = Literal["multi", "workflow", "time", "level", "text", "json"]
@@ -73,7 +80,7 @@ class MultiButton(QToolButton):
         self._label = label
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self._menu = QMenu(self)
-        self._actions = {}
+        self._actions: dict[str, QAction] = {}
         self.add_options(options)
         self.setMenu(self._menu)
         self._update_text()
@@ -111,13 +118,24 @@ class MultiButton(QToolButton):
         self.setText(f"{self._label}: {len(chosen)}" if chosen else f"{self._label}: any")
 
 
+def _qdatetime(value: datetime) -> QDateTime:
+    """``value`` as a QDateTime (PySide6 converts a datetime; its stubs do not say so)."""
+    return QDateTime(value)  # type: ignore[call-overload]
+
+
+def _pydatetime(value: QDateTime) -> datetime:
+    converted = value.toPython()
+    assert isinstance(converted, datetime)
+    return converted
+
+
 class CustomRangeDialog(QDialog):
     def __init__(self, parent: QWidget | None, start: datetime, end: datetime) -> None:
         super().__init__(parent)
         self.setWindowTitle("Custom time range")
         form = QFormLayout(self)
-        self.start = QDateTimeEdit(QDateTime(start), self)
-        self.end = QDateTimeEdit(QDateTime(end), self)
+        self.start = QDateTimeEdit(_qdatetime(start), self)
+        self.end = QDateTimeEdit(_qdatetime(end), self)
         for edit in (self.start, self.end):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
@@ -131,8 +149,8 @@ class CustomRangeDialog(QDialog):
         form.addRow(buttons)
 
     def range(self) -> tuple[str, str]:
-        start = local_aware(self.start.dateTime().toPython())
-        end = local_aware(self.end.dateTime().toPython())
+        start = local_aware(_pydatetime(self.start.dateTime()))
+        end = local_aware(_pydatetime(self.end.dateTime()))
         return start.isoformat(), end.isoformat()
 
 
@@ -223,8 +241,9 @@ class FilterBar(QWidget):
 
     # ------------------------------------------------------------ state
 
-    def filters(self) -> dict[str, Any]:
-        return dict(self._filters)
+    def filters(self) -> TableFilters:
+        """The filters in force (the page's keys of :class:`TableFilters`)."""
+        return normalized(self._filters)
 
     def text_edit(self, key: str) -> QLineEdit:
         """The line edit of the text-like filter ``key`` (KeyError if the page has none)."""
@@ -256,12 +275,12 @@ class FilterBar(QWidget):
     def workflow_name(self, workflow_id: str) -> str | None:
         return self._workflows.get(workflow_id)
 
-    def set_filters(self, filters: dict[str, Any]) -> None:
+    def set_filters(self, filters: Mapping[str, Any]) -> None:
         """Show ``filters`` in the widgets (no ``changed`` signal)."""
         self._filters = {k: v for k, v in filters.items() if v not in (None, "", [])}
         self._show(self._filters)
 
-    def _show(self, filters: dict[str, Any]) -> None:
+    def _show(self, filters: Mapping[str, Any]) -> None:
         for key, button in self._multi.items():
             value = filters.get(key) or []
             values = [value] if isinstance(value, str) else list(value)
@@ -337,7 +356,7 @@ class FilterBar(QWidget):
 
 
 def chip_labels(
-    filters: dict[str, Any], names: dict[str, str] | None = None
+    filters: Mapping[str, Any], names: dict[str, str] | None = None
 ) -> list[tuple[str, str]]:
     """(filter key, label) of every filter in force, for chips and the window title."""
     names = names or {}
@@ -382,12 +401,13 @@ class ChipBar(QWidget):
     def chips(self) -> list[QToolButton]:
         """The chips shown, left to right."""
         items = (self._layout.itemAt(i) for i in range(self._layout.count()))
-        return [w for w in (item.widget() for item in items) if isinstance(w, QToolButton)]
+        widgets = (item.widget() for item in items if item is not None)
+        return [w for w in widgets if isinstance(w, QToolButton)]
 
     def set_chips(self, chips: list[tuple[str, str]]) -> None:
         while self._layout.count() > 1:
             item = self._layout.takeAt(0)
-            widget = item.widget()
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.hide()
                 widget.setParent(None)

@@ -213,7 +213,7 @@ class WindowModel(QAbstractTableModel):
                 self.index(self.start + len(self.rows) - 1, len(self.columns) - 1),
             )
 
-    def set_texts(self, texts: list[tuple[tuple, tuple]]) -> None:
+    def set_texts(self, texts: list[tuple[tuple[str, ...], tuple[str, ...] | None]]) -> None:
         """New display strings for every window row (same order), e.g. after a UTC toggle."""
         for row, (t, tips) in zip(self.rows, texts, strict=False):
             row.texts, row.tips = t, tips

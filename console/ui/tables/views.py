@@ -8,6 +8,7 @@ longer validates is dropped with a one-line reason.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from console import settings_store
@@ -31,7 +32,7 @@ def load(page: str, profile: str) -> dict[str, dict[str, Any]]:
     return {str(k): v for k, v in views.items() if isinstance(v, dict)}
 
 
-def save(page: str, profile: str, name: str, filters: dict[str, Any]) -> None:
+def save(page: str, profile: str, name: str, filters: Mapping[str, Any]) -> None:
     name = name.strip()
     if not name:
         raise ValueError("a view needs a name")

@@ -58,7 +58,7 @@ class SavedViews(QObject):
         usable, dropped = usable_filters(saved, lambda f: page.spec.where(f, page.spec.alias))
         if dropped:
             page.ctx.show_status(f"View {name!r}: {dropped[0][1]} (left out)")
-        page.apply_filters(usable)
+        page.apply_filters(dict(usable))
 
     def delete(self, name: str) -> None:
         profile = self._page.profile_name()

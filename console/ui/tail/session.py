@@ -118,7 +118,9 @@ class TailSession(QObject):
             self._relay("failed", str(exc))
             return
         except Exception as exc:  # the window must show a line, never a trace
-            self._relay("failed", f"the tail stopped: {exc}")
+            from console.db.errors import first_line
+
+            self._relay("failed", f"the tail stopped: {first_line(exc)}")
             return
         if result is not None:
             self._relay("finished", result)
