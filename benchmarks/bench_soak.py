@@ -66,7 +66,6 @@ class Soak:
 
     def churn(self) -> None:
         """An operator's occasional clicks: menus and dialogs opened and closed again."""
-        from PySide6.QtCore import QPoint
 
         from console.ui.actions.menus import controller_for
 
@@ -75,13 +74,14 @@ class Soak:
         if page.model.rowCount() == 0 or w.db is None:
             return
         page.view.selectRow(0)
-        page._popup_menu(page.view.viewport().mapToGlobal(QPoint(24, 8)))
+        page.view.setCurrentIndex(page.model.index(0, 0))
+        page.row_actions.keyboard_menu()
         page.context_menu.close()
         controller = controller_for(page)
         if controller is not None:
             controller._confirm("cancel", 1, "execution", lambda: None)
             controller.dialog.reject()
-        w._about()
+        w.show_about()
         w.about_dialog.close()
         self.churns += 1
 

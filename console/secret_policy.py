@@ -139,7 +139,7 @@ def _shown(value: Any, secret: bool) -> Any:
 
 def holds_secret(doc: Any) -> bool:
     """True when masking would change ``doc`` (it carries a secret somewhere)."""
-    return mask(doc) != doc
+    return bool(mask(doc) != doc)
 
 
 def changed_secrets(old: Any, new: Any, path: str = "") -> list[str]:
@@ -240,7 +240,7 @@ def _restore(edited: Any, stored: Any, secret: bool, path: str) -> Any:
     )
 
 
-def _restore_list(edited: list, stored: list, path: str) -> list:
+def _restore_list(edited: list[Any], stored: list[Any], path: str) -> list[Any]:
     shown = [mask(s) for s in stored]
     same_shape = len(edited) == len(stored)
     out: list[Any] = []

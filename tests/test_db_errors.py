@@ -154,3 +154,11 @@ def test_every_connection_message_is_built_in_the_errors_module():
         if phrase in path.read_text(encoding="utf-8").lower()
     ]
     assert found == []
+
+
+def test_a_reason_clause_tells_a_refused_connection_from_a_failed_read(engine, pg_address):
+    where = f"host={pg_address.socket_dir} port={pg_address.port}"
+    missing_db = _connect_error(f"{where} dbname=autopr_nowhere user=postgres")
+    assert errors.reason(missing_db) == "the database does not exist on that server"
+    timeout = _raised(engine, "SET LOCAL statement_timeout = 50", "SELECT pg_sleep(2)")
+    assert errors.reason(timeout).startswith("the query took too long and was stopped")

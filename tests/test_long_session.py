@@ -17,6 +17,7 @@ from console.ui.pages import PageContext
 from console.ui.tail.page import TailPage
 from console.ui.tail.session import TailSession
 from console.ui.tasks import TaskRunner
+from tests.helpers.ui_tables import make_page
 
 
 @pytest.fixture
@@ -93,3 +94,20 @@ def test_a_restarted_tail_leaves_no_stopped_session_behind(qtbot, runner, db):
     _deleted_later()
     assert page.findChildren(TailSession) == []
     assert not [o for o in page.findChildren(QObject) if type(o).__name__ == "TailSession"]
+
+
+def test_opening_the_row_menu_again_and_again_leaves_no_menus_behind(qtbot, runner, db):
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QMenu
+
+    page = make_page(qtbot, PageContext(runner=runner), "executions", db)
+    page.view.selectRow(0)
+
+    def opened() -> tuple[int, int]:
+        page.keyboard_context_menu()
+        page.context_menu.close()
+        _deleted_later()
+        return len(page.findChildren(QMenu)), len(page.findChildren(QAction))
+
+    first = opened()
+    assert [opened() for _ in range(6)] == [first] * 6  # the columns submenu went too

@@ -103,6 +103,17 @@ def test_bundle_leaves_out_unused_qt(app_dir: Path) -> None:
     assert not list((app_dir / "_internal" / "PySide6" / "Qt").glob("translations/*.qm"))
 
 
+def test_every_bundled_qt_binding_has_its_library(app_dir: Path) -> None:
+    """A binding without its Qt library fails only when imported (QtNetwork: after the
+    window shows, for the single-instance socket), which the self-test does not reach."""
+    pyside = app_dir / "_internal" / "PySide6"
+    libs = {p.name.split(".so")[0] for p in (pyside / "Qt" / "lib").glob("libQt6*.so*")}
+    bindings = sorted(p.name.split(".")[0] for p in pyside.glob("Qt*.abi3.so"))
+    assert "QtNetwork" in bindings
+    missing = [b for b in bindings if f"libQt6{b[2:]}" not in libs]
+    assert not missing, f"bindings without their library: {missing}"
+
+
 def _deb(build_dir: Path) -> Path:
     debs = list(build_dir.glob(f"{APP}_*.deb"))
     assert len(debs) == 1, debs

@@ -151,14 +151,18 @@ def read_failure(exc: BaseException) -> str:
 
 
 def reason(exc: BaseException, url: URL | None = None) -> str:
-    """A short clause for "Could not <do X>: <reason>" (the Overview, the connect path).
+    """A short clause for "Could not <do X>: <reason>" (the Overview, opening a link).
 
-    Driver errors read as the connection code explains them (unreachable, timeout,
-    wrong password, ...); anything else gives its first line.
+    A connection that could not be made reads as :func:`explain_connection_error` says
+    (unreachable, timeout, wrong password, ...); a session lost or a statement refused
+    as :func:`read_failure` says; anything else gives its first line.
     """
-    if is_database_error(exc):
+    if not is_database_error(exc):
+        return first_line(exc)
+    if connection_cause(exc, url) is not None:
         return str(explain_connection_error(exc, url))
-    return first_line(exc)
+    sentence = read_failure(exc).rstrip(".")
+    return sentence[:1].lower() + sentence[1:]
 
 
 def write_failure(exc: BaseException) -> Problem:

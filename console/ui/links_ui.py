@@ -205,7 +205,9 @@ class LinkOpener(QObject):
             self._show(target)
 
         def failed(exc: BaseException) -> None:
-            self._say("error", f"Cannot open {link.describe()}: {exc}")
+            from console.db.errors import reason
+
+            self._say("error", f"Cannot open {link.describe()}: {reason(exc)}")
 
         self.window.runner.submit(work, done, failed, owner=self, key="link:resolve")
 

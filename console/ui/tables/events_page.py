@@ -18,7 +18,7 @@ class EventsPage(TablePage):
     columns = columns.EVENTS
     fields = EVENT_FIELDS
     empty_hint = "Events arrive from the integrations."
-    detail_fetch = staticmethod(q_details.event_detail)
+    detail_fetch = q_details.event_detail  # read through type(page): never bound
 
     def make_detail(self) -> EventDetail:
         return EventDetail(self.ctx, self)

@@ -18,7 +18,7 @@ class ExecutionsPage(TablePage):
     columns = columns.EXECUTIONS
     fields = EXECUTION_FIELDS
     empty_hint = "Executions appear here when workflows run."
-    detail_fetch = staticmethod(q_details.execution_detail)
+    detail_fetch = q_details.execution_detail  # read through type(page): never bound
 
     def make_detail(self) -> ExecutionDetail:
         return ExecutionDetail(self.ctx, self)

@@ -114,7 +114,11 @@ class HeaderState(QObject):
             act.setChecked(not header.isSectionHidden(i))
             act.setEnabled(not (len(shown) == 1 and i in shown))  # one column stays
             act.toggled.connect(lambda on, i=i: self.show_column(i, on))
-        self.menu = menu
+        # Parented to the page (it is also a submenu of the row menu): the one made before
+        # goes, or every row menu opened would leave a menu and its actions behind.
+        old, self.menu = self.menu, menu
+        if old is not None:
+            old.deleteLater()
         return menu
 
     def show_column(self, index: int, on: bool) -> None:

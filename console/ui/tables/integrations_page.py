@@ -18,7 +18,7 @@ class IntegrationsPage(TablePage):
     columns = columns.INTEGRATIONS
     fields = INTEGRATION_FIELDS
     empty_hint = "Integrations are configured by the engine."
-    detail_fetch = staticmethod(q_details.integration_detail)
+    detail_fetch = q_details.integration_detail  # read through type(page): never bound
 
     def make_detail(self) -> IntegrationDetail:
         return IntegrationDetail(self.ctx, self)

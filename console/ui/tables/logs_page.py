@@ -18,7 +18,7 @@ class LogsPage(TablePage):
     columns = columns.LOGS
     fields = LOG_FIELDS
     empty_hint = "Log lines appear here while executions run."
-    detail_fetch = staticmethod(q_details.log_detail)
+    detail_fetch = q_details.log_detail  # read through type(page): never bound
 
     def make_detail(self) -> LogDetail:
         return LogDetail(self.ctx, self)

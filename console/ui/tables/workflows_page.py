@@ -18,7 +18,7 @@ class WorkflowsPage(TablePage):
     columns = columns.WORKFLOWS
     fields = WORKFLOW_FIELDS
     empty_hint = "Workflows appear here once the engine (or demo) creates them."
-    detail_fetch = staticmethod(q_details.workflow_detail)
+    detail_fetch = q_details.workflow_detail  # read through type(page): never bound
 
     def make_detail(self) -> WorkflowDetail:
         return WorkflowDetail(self.ctx, self)
