@@ -189,7 +189,7 @@ class _Groups:
             return self._has_null()
         if self.q.key.ranks:
             return value in self._present()
-        return self._first(value, inclusive=True) == value
+        return bool(self._first(value, inclusive=True) == value)
 
     def _rank_index(self, value: Any) -> int:
         ranks = self.q.key.ranks[::-1] if self.desc else self.q.key.ranks
