@@ -36,6 +36,9 @@ def _flush() -> None:
         ("env PGPASSWORD=topsecret psql", "topsecret"),
         ("settings {'password': 'dict-secret', 'user': 'ops'}", "dict-secret"),
         ('json {"password": "json-secret"}', "json-secret"),
+        ("webhook refused: api_key: yaml-secret (401)", "yaml-secret"),
+        ("request header X-Api-Token: hdr-secret rejected", "hdr-secret"),
+        ("config token: 'quoted-secret', retries: 3", "quoted-secret"),
     ],
 )
 def test_redact_text_hides_passwords(text: str, secret: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QObject, QTimer
 
@@ -32,10 +32,13 @@ class FilterControl(QObject):
         page.filter_bar.changed.connect(self.apply)
         page.chips.removed.connect(self.remove)
 
-    def current(self) -> dict[str, Any]:
-        """The filters in force, as a plain dict (the page's API: callers add or drop keys)."""
+    def current(self) -> TableFilters:
+        """The filters in force, a copy (the page's API: callers add or drop keys)."""
         q = self._page.controller.query
-        return dict(q.filter_dict() if q is not None else self._page.filter_bar.filters())
+        return cast(
+            TableFilters,
+            dict(q.filter_dict() if q is not None else self._page.filter_bar.filters()),
+        )
 
     def chips(self) -> list[tuple[str, str]]:
         names = dict(self._page.filter_bar._workflows)
@@ -63,7 +66,7 @@ class FilterControl(QObject):
         self.apply(filters)
 
     def remove(self, key: str) -> None:
-        filters = self.current()
+        filters: dict[str, Any] = dict(self.current())
         for k in ("time_range", "time_from", "time_to") if key.startswith("time") else (key,):
             filters.pop(k, None)
         self.show(filters)
