@@ -311,15 +311,11 @@ def test_actions_write_engine_rows(adopted) -> None:
 
 
 def test_the_window_pages_work_on_the_engines_database(qtbot, engine_db, tmp_path) -> None:
-    from console.ui.main_window import build_main_window
     from console.ui.tables.base import TablePage
+    from tests.helpers.windows import shown_window
 
     url, _ids = engine_db
-    win = build_main_window()
-    win.build_pages()
-    qtbot.addWidget(win)
-    win.resize(1200, 760)
-    win.show()
+    win = shown_window(qtbot, size=(1200, 760))
 
     def settle() -> None:
         qtbot.waitUntil(lambda: win.runner.in_flight() == 0, timeout=60_000)
@@ -430,14 +426,11 @@ def test_a_revision_stamped_by_hand_is_not_taken_for_history(engine_db) -> None:
 def test_declined_window_reads_every_page(qtbot, engine_db) -> None:
     """Staging, migrations declined: read-only, every page reads, the audit page explains."""
     from console.ui.banner import MigrationDialog
-    from console.ui.main_window import build_main_window
     from console.ui.tables.base import TablePage
+    from tests.helpers.windows import shown_window
 
     url, _ids = engine_db
-    win = build_main_window()
-    win.build_pages()
-    qtbot.addWidget(win)
-    win.show()
+    win = shown_window(qtbot, size=None)
     win.connect_profile(Profile("engine-stg", environment="staging", url=url))
 
     def dialogs() -> list:

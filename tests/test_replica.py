@@ -280,13 +280,10 @@ def test_replica_named_as_a_libpq_service(pair, tmp_path, monkeypatch, capsys) -
 
 
 def test_window_with_an_ad_hoc_replica_reads_its_pages_from_it(pair, qtbot) -> None:
-    from console.ui.main_window import build_main_window
+    from tests.helpers.windows import shown_window
 
     primary, standby = pair
-    win = build_main_window()
-    win.build_pages()
-    qtbot.addWidget(win)
-    win.show()
+    win = shown_window(qtbot, size=None)
     win.start(None, primary.address.url(DB), "dev", replica_urls=[standby.address.url(DB)])
     qtbot.waitUntil(lambda: win.state == "connected", timeout=60_000)
     assert win.db.replica is not None
@@ -368,14 +365,11 @@ def _sleepers(conninfo: str) -> int:
 def test_cancel_running_queries_reaches_the_replica(pair, qtbot) -> None:
     from sqlalchemy.exc import OperationalError
 
-    from console.ui.main_window import build_main_window
     from console.ui.tables.controller import user_message
+    from tests.helpers.windows import shown_window
 
     primary, standby = pair
-    win = build_main_window()
-    win.build_pages()
-    qtbot.addWidget(win)
-    win.show()
+    win = shown_window(qtbot, size=None)
     win.start(None, primary.address.url(DB), "dev", replica_urls=[standby.address.url(DB)])
     qtbot.waitUntil(lambda: win.state == "connected", timeout=60_000)
     qtbot.waitUntil(lambda: win.runner.in_flight() == 0, timeout=60_000)

@@ -22,8 +22,8 @@ from console.db.embedded import EmbeddedServer
 from console.db.engine import make_engine
 from console.profiles import Profile
 from console.ui import main_window as mw
-from console.ui.main_window import build_main_window
 from tests.helpers.seeding import seed_engine
+from tests.helpers.windows import shown_window
 
 WAIT_MS = 60_000
 
@@ -45,11 +45,7 @@ def server() -> Iterator[tuple[EmbeddedServer, str]]:
 )
 def test_the_window_survives_the_server_going_away_and_resumes(qtbot, server, tmp_path) -> None:
     srv, url = server
-    win = build_main_window()
-    win.build_pages()
-    qtbot.addWidget(win)
-    win.resize(1200, 760)
-    win.show()
+    win = shown_window(qtbot, size=(1200, 760))
     win.connect_profile(Profile("lost-dev", environment="dev", url=url))
     qtbot.waitUntil(lambda: win.state == "connected", timeout=WAIT_MS)
     engine = make_engine(url)

@@ -16,8 +16,8 @@ from sqlalchemy.exc import OperationalError
 
 from console.db.connection import open_database
 from console.profiles import Profile
-from console.ui.main_window import build_main_window
 from console.ui.tables.controller import user_message
+from tests.helpers.windows import shown_window
 
 WAIT_MS = 30_000
 
@@ -45,10 +45,7 @@ def test_the_profile_statement_timeout_stops_a_slow_query(db_url: str) -> None:
 
 @pytest.fixture
 def window(qtbot) -> Iterator:
-    win = build_main_window()
-    win.build_pages()
-    qtbot.addWidget(win)
-    win.show()
+    win = shown_window(qtbot, size=None)
     yield win
     win.close()
 

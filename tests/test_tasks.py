@@ -17,8 +17,9 @@ from PySide6.QtWidgets import QWidget
 from sqlalchemy import Engine, text
 
 from console.profiles import Profile
-from console.ui.main_window import MainWindow, build_main_window
+from console.ui.main_window import MainWindow
 from console.ui.tasks import TaskRunner
+from tests.helpers.windows import shown_window
 
 
 @pytest.fixture
@@ -159,10 +160,7 @@ def test_busy_follows_an_owner_and_its_children(qtbot, runner, marked, owner):
 
 @pytest.fixture
 def window(qtbot, demo_db_url) -> Iterator[MainWindow]:
-    win = build_main_window()
-    win.build_pages()
-    qtbot.addWidget(win)
-    win.show()
+    win = shown_window(qtbot, size=None)
     win.connect_profile(Profile("slow-server", environment="dev", url=demo_db_url))
     qtbot.waitUntil(lambda: win.state == "connected", timeout=60_000)
     assert win.show_page("workflows")

@@ -10,19 +10,16 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from console.profiles import Profile
-from console.ui.main_window import MainWindow, build_main_window
+from console.ui.main_window import MainWindow
 from console.ui.tables.base import TablePage
+from tests.helpers.windows import shown_window
 
 TIMEOUT_MS = 60_000
 
 
 @pytest.fixture
 def window(qtbot) -> Iterator[MainWindow]:
-    win = build_main_window(remember=False)
-    win.build_pages()
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
+    win = shown_window(qtbot, remember=False)
     win.activateWindow()  # the focus (and so the selection) belongs to this window
     qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=TIMEOUT_MS)
     yield win

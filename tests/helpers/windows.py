@@ -23,14 +23,20 @@ def settle_window(qtbot, win: MainWindow, *, pause_ms: int = 100) -> None:
 
 
 def shown_window(
-    qtbot, *, pages: bool = True, remember: bool = True, size: tuple[int, int] = (1280, 800)
+    qtbot,
+    *,
+    pages: bool = True,
+    remember: bool = True,
+    size: tuple[int, int] | None = (1280, 800),
 ) -> MainWindow:
-    """A new main window (with every page, or none), shown, not connected yet."""
+    """A new main window (with every page, or none), shown, not connected yet; ``size``
+    None keeps the window's own size."""
     window = build_main_window(remember=remember)
     if pages:
         window.build_pages()
     qtbot.addWidget(window)
-    window.resize(*size)
+    if size is not None:
+        window.resize(*size)
     window.show()
     return window
 
