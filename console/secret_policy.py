@@ -295,6 +295,15 @@ _TEXT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         f"'{TEXT_MASK}'",
     ),
+    # header / YAML / log style, unquoted key:  api_key: secret,  X-Api-Token: secret
+    (
+        re.compile(
+            rf"(?P<keep>(?<![/:@\w]){_TEXT_SECRET_WORDS}\s*:[ \t]*)(?!//)"
+            r"(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^\s,;&)]+)",
+            re.IGNORECASE,
+        ),
+        TEXT_MASK,
+    ),
 )
 
 

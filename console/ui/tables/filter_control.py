@@ -132,4 +132,12 @@ class FilterControl(QObject):
             page.chips.set_chips(self.chips())
             page.title_changed.emit(page.title_suffix())
 
-        page.ctx.runner.submit(work, done, owner=self, key=f"{page.key}:workflow-names:{id(self)}")
+        def failed(exc: BaseException) -> None:
+            # Only what the filter bar offers: the page's own reads tell the operator why
+            # the server does not answer; the choices are read again after the next rows.
+            log.info("filter choices of %s not read: %s", page.key, exc)
+            self._choices_pending = True
+
+        page.ctx.runner.submit(
+            work, done, failed, owner=self, key=f"{page.key}:workflow-names:{id(self)}"
+        )
