@@ -1,6 +1,6 @@
 """Bulk cancel: one transaction per item against batches with a savepoint per item.
 
-    python benchmarks/bench_actions_bulk.py [--conninfo "host=/tmp/devsrv/run user=postgres"]
+    python benchmarks/bench_actions_bulk.py [--conninfo "host=localhost user=postgres"]
         [--rows 2000] [--batches 1,10,100,500]
 
 Creates a scratch database (``actions_bench``), inserts ``--rows`` running
@@ -36,7 +36,7 @@ DB = "actions_bench"
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--conninfo", default="host=/tmp/devsrv/run user=postgres")
+    parser.add_argument("--conninfo", default="host=localhost user=postgres")
     parser.add_argument("--rows", type=int, default=2000)
     parser.add_argument("--batches", default="1,10,100,500")
     args = parser.parse_args()

@@ -8,7 +8,7 @@ the demo simulator writes in this process and a sampler reads
 ``pg_stat_activity`` every 50 ms: connections per console, and sessions
 waiting on a lock (``wait_event_type = 'Lock'``).
 
-    python benchmarks/bench_many_consoles.py --url 'postgresql+psycopg://postgres@/autopr_many?host=/tmp/devsrv/run'
+    python benchmarks/bench_many_consoles.py --url 'postgresql+psycopg://postgres@localhost/autopr_many'
 
 The database must hold the demo data (``autopr-console demo``).  Prints, per
 console, loops done and errors; the simulator's counts and errors; the peak

@@ -3,7 +3,7 @@
 Against a database loaded with ``autopr-console demo --scale`` (1M executions,
 10K workflows)::
 
-    python benchmarks/bench_palette.py --url postgresql://postgres@/autopr_scale?host=/tmp/devsrv/run
+    python benchmarks/bench_palette.py --url postgresql://postgres@localhost/autopr_scale
 
 or, with ``--embedded DIR``, a throw-away embedded server in DIR loaded with the
 palette's tables at full scale (1M executions, 10K workflows, 100 integrations;

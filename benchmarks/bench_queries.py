@@ -3,7 +3,7 @@
 Run against a database loaded with ``autopr-console demo --scale`` (10K
 workflows, 1M executions, 10M log lines, 1M events)::
 
-    python benchmarks/bench_queries.py --url postgresql://postgres@/autopr_scale?host=/tmp/devsrv/run
+    python benchmarks/bench_queries.py --url postgresql://postgres@localhost/autopr_scale
 
 Each query runs ``--runs`` times (default 200, interleaved round-robin with the
 others so background load hits all alike) with parameters drawn from the
@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from console.db.urls import libpq_conninfo, normalize_url
 
-DEFAULT_URL = "postgresql://postgres@/autopr_scale?host=/tmp/devsrv/run"
+DEFAULT_URL = "postgresql://postgres@localhost/autopr_scale"
 TARGET_FACTOR = 10
 # List queries read one page, as the console's table views do (keyset windows of
 # 200 rows, console/ui/tables); 200 is inside the document's "100-1K" row count.

@@ -45,7 +45,7 @@ from console.demo import schema_snapshot as snapshot
 from console.demo.dataset import truncate_all
 from console.demo.scale import LOG_MESSAGES, ScaleLoader, ScaleSize, _logs_sql, _Task
 
-DEFAULT_URL = "postgresql://postgres@/bench_scale_methods?host=/tmp/devsrv/run"
+DEFAULT_URL = "postgresql://postgres@localhost/bench_scale_methods"
 LOGS = ("execution_logs",)
 COLUMNS = "id, execution_id, level, message, log_metadata, action_id, step_name, created_at"
 

@@ -3,8 +3,8 @@
 Against a database loaded with ``autopr-console demo --scale`` (or the palette
 benchmark's ``--embedded DIR``, 1M executions / 10K workflows)::
 
-    python benchmarks/bench_watches.py --url postgresql://postgres@/autopr_scale?host=/tmp/devsrv/run
-    python benchmarks/bench_watches.py --embedded /tmp/bench-palette
+    python benchmarks/bench_watches.py --url postgresql://postgres@localhost/autopr_scale
+    python benchmarks/bench_watches.py --embedded DIR
 
 100 watches: 50 executions (some failed), 40 workflows, 9 integrations and the
 event queue.  Printed: p50 / p95 / max of :func:`console.queries.watches.evaluate`

@@ -29,8 +29,9 @@ def make_application(argv: list[str] | None = None, theme_mode: str | None = Non
         QApplication.setDesktopFileName(APP_ID)
         app = QApplication(argv if argv is not None else sys.argv[:1])
     assert isinstance(app, QApplication), "a window needs a QApplication"
-    from console.ui import gil, gui_gc
+    from console.ui import gil, gui_gc, qtlog
 
+    qtlog.route_qt_messages()
     gui_gc.install(app)
     gil.install()
     app.setWindowIcon(theme.app_icon())

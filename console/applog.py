@@ -123,6 +123,15 @@ def setup_logging(level: int = logging.INFO, *, stderr_level: int | None = None)
     return target
 
 
+def our_handlers() -> list[logging.Handler]:
+    """The handlers :func:`setup_logging` attached to the root logger (file, stderr)."""
+    return [
+        h
+        for h in logging.getLogger().handlers
+        if getattr(h, "_autopr_console", False) or getattr(h, "_autopr_console_stderr", False)
+    ]
+
+
 def shutdown_logging() -> None:
     """Detach and close our handlers (tests, and before the app exits)."""
     root = logging.getLogger()

@@ -17,6 +17,7 @@ import re
 import tomllib
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import tomli_w
 from sqlalchemy.engine import URL
@@ -133,7 +134,7 @@ class Profile:
             return f"service={self.service}{via}"
         return redact(self.sqlalchemy_url()) + via
 
-    def to_toml(self) -> dict:
+    def to_toml(self) -> dict[str, Any]:
         skip = {"name", "environment_assumed"}
         if self.environment_assumed:  # an assumption is never written down as a declaration
             skip.add("environment")
@@ -203,7 +204,7 @@ _INT_KEYS = {
 }
 
 
-def _check_types(name: str, data: dict) -> None:
+def _check_types(name: str, data: dict[str, Any]) -> None:
     """Refuse values of the wrong type with a message naming the profile and key."""
     for key, value in data.items():
         if key in _STR_KEYS and not isinstance(value, str):
@@ -295,7 +296,7 @@ def _refuse_password_parameter(profile: Profile) -> None:
         )
 
 
-def _from_toml(name: str, data: dict) -> Profile:
+def _from_toml(name: str, data: dict[str, Any]) -> Profile:
     known = {f for f in Profile.__dataclass_fields__ if f not in ("name", "environment_assumed")}
     unknown = set(data) - known
     if unknown:
@@ -361,7 +362,7 @@ class ProfileStore:
         self._write(stored)
         return True
 
-    def _stored(self) -> dict[str, dict]:
+    def _stored(self) -> dict[str, dict[str, Any]]:
         if not self.path.exists():
             return {}
         try:
@@ -375,7 +376,7 @@ class ProfileStore:
             raise ProfileError(f"{self.path}: 'profiles' must be a table of profiles")
         return dict(profiles)
 
-    def _write(self, stored: dict[str, dict]) -> None:
+    def _write(self, stored: dict[str, dict[str, Any]]) -> None:
         """Write atomically, readable by the owner only (0600 from the first byte)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")

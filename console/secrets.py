@@ -65,6 +65,11 @@ def remember_for_session(profile: str, password: str) -> None:
     _session_passwords[profile] = password
 
 
+def forget_session_passwords() -> None:
+    """Forget every password held in this process's memory (the OS keyring keeps its own)."""
+    _session_passwords.clear()
+
+
 def forget_password(profile: str) -> None:
     _session_passwords.pop(profile, None)
     if keyring_available():

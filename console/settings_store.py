@@ -174,6 +174,9 @@ TAIL_CAPACITY = Setting("pages/tail/capacity", int, 100_000, "lines the live tai
 TAIL_POLL_MS = Setting(
     "pages/tail/poll_ms", int, 1000, "the live tail's polling interval where LISTEN is not offered"
 )
+WATCH_KEEP_RUNNING = Setting(
+    "watch/keep_running", bool, False, "watches keep checking while the window is closed"
+)
 
 
 # Per profile (profile_key): the watches of console.watches, as JSON.
@@ -236,6 +239,7 @@ __all__ = [
     "TAIL_POLL_MS",
     "THEME",
     "UTC",
+    "WATCH_KEEP_RUNNING",
     "WINDOW_PAGE",
     "SecretRefused",
     "Setting",

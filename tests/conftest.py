@@ -26,8 +26,16 @@ from console.db.migrator import ensure_schema
 from tests.helpers.databases import create_database, drop_database
 
 # Shared fixtures (a seeded database and page context for table pages, the tail's
-# conninfo) and the check that no test logs an unexpected warning.
-pytest_plugins = ["tests.helpers.ui_tables", "tests.helpers.tail", "tests.helpers.logcheck"]
+# conninfo), the check that no test logs an unexpected warning, and pytester (the
+# check's own test runs tests in a subprocess).
+pytest_plugins = [
+    "tests.helpers.ui_tables",
+    "tests.helpers.tail",
+    "tests.helpers.ui_actions",
+    "tests.helpers.password_server",
+    "tests.helpers.logcheck",
+    "pytester",
+]
 
 TEMPLATE_DB = "autopr_test_template"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,9 @@ def _flush() -> None:
         ("env PGPASSWORD=topsecret psql", "topsecret"),
         ("settings {'password': 'dict-secret', 'user': 'ops'}", "dict-secret"),
         ('json {"password": "json-secret"}', "json-secret"),
+        ("webhook refused: api_key: yaml-secret (401)", "yaml-secret"),
+        ("request header X-Api-Token: hdr-secret rejected", "hdr-secret"),
+        ("config token: 'quoted-secret', retries: 3", "quoted-secret"),
     ],
 )
 def test_redact_text_hides_passwords(text: str, secret: str) -> None:
@@ -48,6 +52,7 @@ def test_redact_text_keeps_harmless_text() -> None:
     assert applog.redact_text(text) == text
 
 
+@pytest.mark.expects_log_warnings(r"^console\.test: hello world")
 def test_log_file_lives_in_user_log_dir(logfile: Path) -> None:
     assert logfile.parent == paths.log_dir()
     logging.getLogger("console.test").warning("hello %s", "world")
@@ -55,6 +60,7 @@ def test_log_file_lives_in_user_log_dir(logfile: Path) -> None:
     assert "hello world" in logfile.read_text()
 
 
+@pytest.mark.expects_log_warnings(r"^console\.test: failed")
 def test_passwords_in_messages_args_and_tracebacks_never_reach_the_file(logfile: Path) -> None:
     log = logging.getLogger("console.test")
     log.info("opening %s", "postgresql://ops:arg-secret@db/x")
@@ -72,7 +78,7 @@ def test_passwords_in_messages_args_and_tracebacks_never_reach_the_file(logfile:
 
 
 def test_log_rotates(logfile: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    handler = next(h for h in logging.getLogger().handlers if getattr(h, "_autopr_console", 0))
+    handler = next(h for h in applog.our_handlers() if isinstance(h, RotatingFileHandler))
     monkeypatch.setattr(handler, "maxBytes", 2000)
     log = logging.getLogger("console.test")
     for i in range(200):
@@ -87,10 +93,10 @@ def test_log_rotates(logfile: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_setup_is_idempotent(logfile: Path) -> None:
     applog.setup_logging()
     applog.setup_logging()
-    ours = [h for h in logging.getLogger().handlers if getattr(h, "_autopr_console", False)]
-    assert len(ours) == 1
+    assert len(applog.our_handlers()) == 1
 
 
+@pytest.mark.expects_log_warnings(r"^console\.crash: unhandled exception in the main thread")
 def test_sys_excepthook_logs_and_calls_back(logfile: Path) -> None:
     seen: list[tuple[str, str, Path]] = []
     applog.install_excepthooks(lambda s, d, p: seen.append((s, d, p)))
@@ -110,6 +116,7 @@ def test_sys_excepthook_logs_and_calls_back(logfile: Path) -> None:
     assert "leak" not in content
 
 
+@pytest.mark.expects_log_warnings(r"^console\.crash: unhandled exception in thread")
 def test_thread_excepthook_logs_and_calls_back(logfile: Path) -> None:
     seen: list[str] = []
     applog.install_excepthooks(lambda s, d, p: seen.append(s))
@@ -125,6 +132,9 @@ def test_thread_excepthook_logs_and_calls_back(logfile: Path) -> None:
     assert "unhandled exception in thread worker-7" in logfile.read_text()
 
 
+@pytest.mark.expects_log_warnings(
+    r"^console\.crash: (unhandled exception in the main thread|the crash report itself failed)"
+)
 def test_a_failing_callback_is_logged_not_raised(logfile: Path) -> None:
     def broken(summary: str, details: str, where: Path) -> None:
         raise OSError("no display")

@@ -82,6 +82,7 @@ def test_about_shows_the_connected_server(qtbot, db_url: str) -> None:
         db.close()
 
 
+@pytest.mark.expects_log_warnings(r"^console\.crash: unhandled exception in the main thread")
 def test_unhandled_exception_opens_crash_dialog_naming_the_log(qtbot, crash_reporter) -> None:
     try:
         raise RuntimeError("lost postgresql://ops:very-secret@db/x")
@@ -99,6 +100,7 @@ def test_unhandled_exception_opens_crash_dialog_naming_the_log(qtbot, crash_repo
     assert "lost postgresql://ops:***@db/x" in applog.log_file().read_text()
 
 
+@pytest.mark.expects_log_warnings(r"^console\.crash: unhandled exception in thread")
 def test_exception_in_a_worker_thread_reaches_the_gui_thread(qtbot, crash_reporter) -> None:
     def fail() -> None:
         raise LookupError("from a worker")
@@ -110,6 +112,7 @@ def test_exception_in_a_worker_thread_reaches_the_gui_thread(qtbot, crash_report
     assert crash_reporter.dialog.summary_label.text() == "LookupError: from a worker"
 
 
+@pytest.mark.expects_log_warnings(r"^console\.crash: unhandled exception in the main thread")
 def test_a_second_crash_does_not_stack_dialogs(qtbot, crash_reporter) -> None:
     for message in ("first", "second"):
         try:

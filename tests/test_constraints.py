@@ -55,7 +55,7 @@ def _integration(conn: Connection, **cols: object) -> uuid.UUID:
     return conn.execute(text(sql), values).scalar_one()
 
 
-def _refused(
+def refuse(
     engine: Engine, stmt: str, params: dict, error: type[Exception], constraint: str | None
 ) -> None:
     """Run ``stmt`` in its own transaction and check the server refused it as expected."""
@@ -231,7 +231,7 @@ def test_enum_check_accepts_its_vocabulary_and_refuses_anything_else(
         for value in values:
             conn.execute(text(stmt), {**params, "v": value})
     for bad in ("bogus", values[0].upper() if values[0].islower() else values[0].lower(), ""):
-        _refused(engine, stmt, {**params, "v": bad}, errors.CheckViolation, constraint)
+        refuse(engine, stmt, {**params, "v": bad}, errors.CheckViolation, constraint)
 
 
 def test_completed_before_started_is_refused(engine: Engine, wf: uuid.UUID) -> None:
@@ -239,7 +239,7 @@ def test_completed_before_started_is_refused(engine: Engine, wf: uuid.UUID) -> N
         "INSERT INTO workflow_executions (workflow_id, started_at, completed_at) "
         "VALUES (:w, :s, :c)"
     )
-    _refused(
+    refuse(
         engine,
         stmt,
         {"w": wf, "s": "2025-11-22T15:00:00Z", "c": "2025-11-22T14:59:59Z"},
@@ -263,20 +263,20 @@ def test_negative_order_index_is_refused(engine: Engine, wf: uuid.UUID) -> None:
         "INSERT INTO workflow_actions (workflow_id, action_type, action_name, order_index) "
         "VALUES (:w, 'deploy', 'Deploy', :o)"
     )
-    _refused(engine, stmt, {"w": wf, "o": -1}, errors.CheckViolation, "chk_order_index_positive")
+    refuse(engine, stmt, {"w": wf, "o": -1}, errors.CheckViolation, "chk_order_index_positive")
     with engine.begin() as conn:
         conn.execute(text(stmt), {"w": wf, "o": 0})
 
 
 def test_required_columns_refuse_null(engine: Engine, wf: uuid.UUID) -> None:
-    _refused(
+    refuse(
         engine,
         "INSERT INTO workflows (name, status) VALUES ('x', NULL)",
         {},
         errors.NotNullViolation,
         None,
     )
-    _refused(
+    refuse(
         engine,
         "INSERT INTO workflow_actions (workflow_id, action_type, action_name) "
         "VALUES (:w, 'deploy', 'Deploy')",
@@ -295,14 +295,14 @@ def test_uniques_refuse_duplicates(engine: Engine) -> None:
         _action(conn, w1, 0)
         _action(conn, w2, 0)  # the same order index in another workflow is fine
         _integration(conn, name="Production Slack", type="slack")
-    _refused(
+    refuse(
         engine,
         "INSERT INTO workflows (name) VALUES ('same')",
         {},
         errors.UniqueViolation,
         "uq_workflow_name",
     )
-    _refused(
+    refuse(
         engine,
         "INSERT INTO workflow_executions (workflow_id, execution_id) "
         "VALUES (:w, 'exec-20251122-150000-abc123')",
@@ -310,7 +310,7 @@ def test_uniques_refuse_duplicates(engine: Engine) -> None:
         errors.UniqueViolation,
         "uq_execution_id",
     )
-    _refused(
+    refuse(
         engine,
         "INSERT INTO workflow_actions (workflow_id, action_type, action_name, order_index) "
         "VALUES (:w, 'notify', 'Notify', 0)",
@@ -318,7 +318,7 @@ def test_uniques_refuse_duplicates(engine: Engine) -> None:
         errors.UniqueViolation,
         "uq_workflow_action_order",
     )
-    _refused(
+    refuse(
         engine,
         "INSERT INTO integrations (name, type) VALUES ('Production Slack', 'teams')",
         {},
@@ -398,7 +398,7 @@ def test_a_parent_execution_with_retries_cannot_be_deleted(engine: Engine, wf: u
     with engine.begin() as conn:
         parent = _execution(conn, wf, status="failed")
         _execution(conn, wf, parent_execution_id=parent, retry_count=1)
-    _refused(
+    refuse(
         engine,
         "DELETE FROM workflow_executions WHERE id = :p",
         {"p": parent},
@@ -446,7 +446,7 @@ def test_children_need_an_existing_parent(engine: Engine) -> None:
             "execution_logs_execution_id_fkey",
         ),
     ):
-        _refused(engine, stmt, {"m": missing}, errors.ForeignKeyViolation, constraint)
+        refuse(engine, stmt, {"m": missing}, errors.ForeignKeyViolation, constraint)
 
 
 # --------------------------------------------------------------------------- ORM

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 
@@ -113,9 +112,7 @@ def test_open_simulates_while_the_window_is_open(
     demo_db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """demo --open: the real window opens, the simulator runs, closing the window stops it."""
-    from PySide6.QtCore import QTimer
-
-    import console.app
+    from tests.helpers.windows import close_windows_when
 
     conninfo = libpq_conninfo(normalize_url(demo_db_url))
     sim_rows = (
@@ -125,39 +122,21 @@ def test_open_simulates_while_the_window_is_open(
         "SELECT count(*) FROM execution_logs l JOIN workflow_executions e "
         "ON e.id = l.execution_id WHERE e.trigger_data->>'source' = 'demo-simulator'"
     )
-    seen = {"windows": 0, "progress": False}
-    deadline = time.monotonic() + 60
-    timers: list[QTimer] = []
-    real_make = console.app.make_application
+    progress: list[int] = []
 
-    def poll() -> None:
-        windows = [w for w in real_make().topLevelWidgets() if w.isVisible()]
-        seen["windows"] = max(int(seen["windows"]), len(windows))
+    def demo_moved(_window) -> bool:
+        # log lines come a second or two in: by then the window's event loop runs
         with psycopg.connect(conninfo) as conn:
             row = conn.execute(sim_logs).fetchone()
-        # log lines come a second or two in: by then the window's event loop runs
-        if windows and row and row[0] >= 3:
-            seen["progress"] = True
-        if windows and (seen["progress"] or time.monotonic() > deadline):
-            timers[0].stop()
-            for w in windows:
-                w.close()
+        if row and row[0] >= 3:
+            progress.append(row[0])
+        return bool(progress)
 
-    def make_application(*args, **kwargs):
-        """The real application, plus a timer that closes the window once the demo moved."""
-        app = real_make(*args, **kwargs)
-        if not timers:
-            timers.append(QTimer(app))
-            timers[0].setInterval(100)
-            timers[0].timeout.connect(poll)
-            timers[0].start()
-        return app
-
-    monkeypatch.setattr(console.app, "make_application", make_application)
+    watch = close_windows_when(monkeypatch, demo_moved, timeout_s=60)
     assert main(["demo", "--open", "--url", demo_db_url]) == 0
-    timers[0].stop()
-    assert seen["windows"] >= 1
-    assert seen["progress"] is True
+    watch.timer.stop()
+    assert watch.windows_seen >= 1
+    assert progress
     with psycopg.connect(conninfo) as conn:
         q = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
         assert q(sim_rows) >= 1

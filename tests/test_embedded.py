@@ -132,6 +132,9 @@ def _dead_pid() -> int:
 
 
 @pytest.mark.parametrize("holder", ["dead", "alive-but-not-postgres"])
+@pytest.mark.expects_log_warnings(
+    r"^console\.db\.embedded: removing stale .*postmaster\.pid left by a crashed server"
+)
 def test_recovers_from_a_stale_postmaster_pid(root: Path, holder: str) -> None:
     server = EmbeddedServer(root)
     server.start()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -58,55 +57,29 @@ def test_two_handles_in_one_process_keep_the_server_until_the_last_closes() -> N
 def test_demo_open_on_local_opens_its_database_and_stops_the_simulator_first(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from PySide6.QtCore import QTimer
-
-    import console.app
     from console.ui import settings
+    from tests.helpers.windows import close_windows_when
 
     # The window used prod last time: demo --open must not open it there.
-    settings.put("last_profile", "prod")
-    seen: dict = {"windows": 0, "profile": None, "database": None, "running": 0}
-    deadline = time.monotonic() + 90
-    timers: list[QTimer] = []
-    real_make = console.app.make_application
+    settings.LAST_PROFILE.put("prod")
+    seen: dict = {"profile": None, "database": None, "running": 0}
 
-    def poll() -> None:
-        from console.ui.main_window import MainWindow
-
-        windows = [
-            w for w in real_make().topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
-        ]
-        seen["windows"] = max(seen["windows"], len(windows))
-        if not windows:
-            return
-        window = windows[0]
+    def simulator_running(window) -> bool:
         db = window.db
-        progress = False
-        if db is not None:
-            seen["profile"], seen["database"] = db.profile.name, db.database_name
-            with psycopg.connect(db.conninfo()) as conn:
-                seen["running"] = conn.execute(
-                    "SELECT count(*) FROM workflow_executions WHERE status = 'running' "
-                    "AND trigger_data->>'source' = 'demo-simulator'"
-                ).fetchone()[0]
-            progress = seen["running"] >= 1
-        if progress or time.monotonic() > deadline:
-            timers[0].stop()
-            window.close()
+        if db is None:
+            return False
+        seen["profile"], seen["database"] = db.profile.name, db.database_name
+        with psycopg.connect(db.conninfo()) as conn:
+            seen["running"] = conn.execute(
+                "SELECT count(*) FROM workflow_executions WHERE status = 'running' "
+                "AND trigger_data->>'source' = 'demo-simulator'"
+            ).fetchone()[0]
+        return seen["running"] >= 1
 
-    def make_application(*args, **kwargs):
-        app = real_make(*args, **kwargs)
-        if not timers:
-            timers.append(QTimer(app))
-            timers[0].setInterval(100)
-            timers[0].timeout.connect(poll)
-            timers[0].start()
-        return app
-
-    monkeypatch.setattr(console.app, "make_application", make_application)
+    watch = close_windows_when(monkeypatch, simulator_running, timeout_s=90)
     assert main(["demo", "--open"]) == 0
-    timers[0].stop()
-    assert seen["windows"] >= 1
+    watch.timer.stop()
+    assert watch.windows_seen >= 1
     # The window was on the database the simulator ran on, not on the last-used profile.
     assert (seen["profile"], seen["database"]) == ("local", "autopr_dev")
     assert seen["running"] >= 1  # the window closed while executions were running

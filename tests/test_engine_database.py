@@ -348,9 +348,9 @@ def test_the_window_pages_work_on_the_engines_database(qtbot, engine_db, tmp_pat
     win.open_page("executions", {"trigger_type": ["github_webhook"]})
     settle()
     assert win.pages["executions"].model.rowCount() == 3
-    button = win.pages["executions"].filter_bar._multi["trigger_type"]
-    qtbot.waitUntil(lambda: "issue_comment" in button._actions, timeout=10_000)
-    assert {"pull_request", "issue_comment", "github_webhook"} <= set(button._actions)
+    button = win.pages["executions"].filter_bar.choice_button("trigger_type")
+    qtbot.waitUntil(lambda: "issue_comment" in button.options(), timeout=10_000)
+    assert {"pull_request", "issue_comment", "github_webhook"} <= set(button.options())
     assert button.values() == ["github_webhook"]  # the chosen value shows as chosen
     win.grab().save(str(tmp_path / "engine-executions.png"))
     win.close()

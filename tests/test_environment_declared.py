@@ -180,7 +180,7 @@ def test_database_url_to_a_remote_host_needs_the_unlock(
 
 
 def test_the_banner_says_prod_assumed_and_writes_stay_locked(
-    qtbot, engine: Engine, remote_url: str
+    qtbot, engine: Engine, remote_url: str, tmp_path: Path
 ) -> None:
     from console.ui.main_window import build_main_window
 
@@ -198,10 +198,7 @@ def test_the_banner_says_prod_assumed_and_writes_stay_locked(
         assert banner.unlock_button.isVisible()
         assert window.guard is not None and not window.guard.may_write()
         assert ASSUMED_PROD in window.windowTitle()
-        shots = Path("/work/shots/env")
-        if shots.parent.exists():
-            shots.mkdir(parents=True, exist_ok=True)
-            banner.grab().save(str(shots / "banner_prod_assumed.png"))
+        banner.grab().save(str(tmp_path / "banner_prod_assumed.png"))
         print(f"banner: {banner.env_label.text()} · {banner.lock_label.text()}")
     finally:
         window.close()

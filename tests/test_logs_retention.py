@@ -17,40 +17,7 @@ from console.logstore.partition import Partitioner
 from console.logstore.retention import RetentionError, apply_plan, make_plan, parse_age
 from console.profiles import Profile, ProfileStore
 from tests.helpers.actions import dev_write_ctx
-from tests.helpers.loadgen import finish_execution, make_execution
-
-AGES_DAYS = (195, 150, 120, 100, 60, 10, 1)
-
-
-def _fill(conninfo: str) -> tuple[str, str]:
-    """Three lines per age for a finished execution, one 150-day-old line of a running one."""
-    done, _ = make_execution(conninfo)
-    running, _ = make_execution(conninfo)
-    now = datetime.now(UTC)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        for days in AGES_DAYS:
-            for n in range(3):
-                conn.execute(
-                    "INSERT INTO execution_logs (execution_id, message, created_at)"
-                    " VALUES (%s, %s, %s)",
-                    (done, f"{days}d #{n}", now - timedelta(days=days, minutes=n)),
-                )
-        conn.execute(
-            "INSERT INTO execution_logs (execution_id, message, created_at) VALUES (%s, %s, %s)",
-            (running, "still running", now - timedelta(days=150)),
-        )
-    finish_execution(conninfo, done)
-    return done, running
-
-
-def _messages(conninfo: str) -> set[str]:
-    with psycopg.connect(conninfo) as conn:
-        return {r[0] for r in conn.execute("SELECT message FROM execution_logs")}
-
-
-def _expected_after(cut_days: int) -> set[str]:
-    kept = {f"{d}d #{n}" for d in AGES_DAYS if d < cut_days for n in range(3)}
-    return kept | {"still running"}
+from tests.helpers.retention import AGES_DAYS, expected_after, fill_aged_lines, messages
 
 
 @pytest.fixture
@@ -66,7 +33,7 @@ def test_partitioned_drops_whole_months_and_keeps_running_lines(db_url, profiles
     past = datetime.now(UTC) - timedelta(days=200)
     Partitioner(conninfo, months_ahead=8, clock=lambda: past).run(dev_write_ctx())
     Partitioner(conninfo, months_ahead=1).run(dev_write_ctx())
-    _fill(conninfo)
+    fill_aged_lines(conninfo)
     engine = make_engine(db_url)
     try:
         with engine.connect() as conn:
@@ -81,12 +48,12 @@ def test_partitioned_drops_whole_months_and_keeps_running_lines(db_url, profiles
 
     assert main(["logs", "retain", "--older-than", "90d", "-p", "stage"]) == 3
     assert "--yes" in capsys.readouterr().err
-    assert len(_messages(conninfo)) == len(AGES_DAYS) * 3 + 1
+    assert len(messages(conninfo)) == len(AGES_DAYS) * 3 + 1
 
     assert main(["logs", "retain", "--older-than", "90d", "-p", "stage", "--yes"]) == 0
     out = capsys.readouterr().out
     assert "partition(s) dropped" in out
-    assert _messages(conninfo) == _expected_after(90)
+    assert messages(conninfo) == expected_after(90)
     with psycopg.connect(conninfo) as conn:
         names = {p.name for p in read_layout(conn).partitions}
         assert not {r.table for r in drops} & names
@@ -98,7 +65,7 @@ def test_partitioned_drops_whole_months_and_keeps_running_lines(db_url, profiles
 
 def test_plain_table_deletes_in_batches_each_audited(db_url: str) -> None:
     conninfo = libpq_conninfo(normalize_url(db_url))
-    _fill(conninfo)
+    fill_aged_lines(conninfo)
     engine = make_engine(db_url)
     try:
         with engine.connect() as conn:
@@ -113,15 +80,15 @@ def test_plain_table_deletes_in_batches_each_audited(db_url: str) -> None:
     assert report.deleted_rows == removed
     assert report.audit_rows == removed // 4 + 1
     assert len(seen) == report.audit_rows
-    assert _messages(conninfo) == _expected_after(84)
+    assert messages(conninfo) == expected_after(84)
 
 
 def test_dry_run_and_bad_ages(db_url, profiles, capsys) -> None:
     conninfo = libpq_conninfo(normalize_url(db_url))
-    _fill(conninfo)
+    fill_aged_lines(conninfo)
     assert main(["logs", "retain", "--older-than", "90d", "-p", "dev", "--dry-run"]) == 0
     assert "remove 12 log lines older than" in capsys.readouterr().out
-    assert len(_messages(conninfo)) == len(AGES_DAYS) * 3 + 1
+    assert len(messages(conninfo)) == len(AGES_DAYS) * 3 + 1
     for bad in ("90", "-3d", "ninety days", "0h", "99999999d"):
         assert main(["logs", "retain", f"--older-than={bad}", "-p", "dev"]) == 2
         err = capsys.readouterr().err.strip().splitlines()
@@ -140,7 +107,7 @@ def test_partition_drop_never_locks_the_executions_readers_hold(db_url, monkeypa
     past = datetime.now(UTC) - timedelta(days=200)
     Partitioner(conninfo, months_ahead=8, clock=lambda: past).run(dev_write_ctx())
     Partitioner(conninfo, months_ahead=1).run(dev_write_ctx())
-    _fill(conninfo)
+    fill_aged_lines(conninfo)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute("ANALYZE execution_logs")
     monkeypatch.setattr(retention, "ESTIMATE_FROM_ROWS", 2)  # "large" at this size
@@ -160,7 +127,7 @@ def test_partition_drop_never_locks_the_executions_readers_hold(db_url, monkeypa
     finally:
         reader.close()
         engine.dispose()
-    assert _messages(conninfo) == _expected_after(90)
+    assert messages(conninfo) == expected_after(90)
     with psycopg.connect(conninfo) as conn:
         after = conn.execute(
             "SELECT after FROM audit_log WHERE action = 'logs.retain' AND after ? 'dropped'"

@@ -13,12 +13,12 @@ from console.ui.actions.controller import ActionController
 from console.ui.actions.dialogs import ConfirmDialog
 from console.ui.actions.retention import ask_age, retain
 from console.ui.tasks import TaskRunner
-from tests.test_logs_retention import AGES_DAYS, _expected_after, _fill, _messages
+from tests.helpers.retention import AGES_DAYS, expected_after, fill_aged_lines, messages
 
 
 def test_confirm_then_remove_through_the_guard(db_url: str, qtbot) -> None:
     conninfo = libpq_conninfo(normalize_url(db_url))
-    _fill(conninfo)
+    fill_aged_lines(conninfo)
     db = open_database(Profile("stage", environment="staging", url=db_url))
     try:
         parent = QWidget()
@@ -43,10 +43,10 @@ def test_confirm_then_remove_through_the_guard(db_url: str, qtbot) -> None:
         removed = sum(1 for d in AGES_DAYS if d >= 100) * 3
         assert f"Remove {removed:,} log lines" in text
         assert "frees about" in text and "pending/running executions are kept" in text
-        assert len(_messages(conninfo)) == len(AGES_DAYS) * 3 + 1  # nothing before the answer
+        assert len(messages(conninfo)) == len(AGES_DAYS) * 3 + 1  # nothing before the answer
         dialog.accept()
         qtbot.waitUntil(lambda: any("removed" in s for s in statuses), timeout=15_000)
-        assert _messages(conninfo) == _expected_after(100)
+        assert messages(conninfo) == expected_after(100)
         with psycopg.connect(conninfo) as conn:
             audited = conn.execute(
                 "SELECT count(*) FROM audit_log WHERE action = 'logs.retain'"

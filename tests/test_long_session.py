@@ -21,14 +21,6 @@ from tests.helpers.ui_tables import make_page
 
 
 @pytest.fixture
-def runner(qtbot) -> Iterator[TaskRunner]:
-    r = TaskRunner()
-    yield r
-    r.wait_idle()
-    QCoreApplication.processEvents()
-
-
-@pytest.fixture
 def db(db_url: str) -> Iterator[Database]:
     database = open_database(Profile("dev", environment="dev", url=db_url))
     yield database
@@ -45,11 +37,11 @@ def test_action_dialogs_are_deleted_once_closed(qtbot, runner, db):
     qtbot.addWidget(parent)
     controller = ActionController(parent, runner, db)
     for _ in range(5):
-        controller._confirm("cancel", 1, "execution", lambda: None)
+        controller.confirm_then("cancel", 1, "execution", lambda: None)
         assert isinstance(controller.dialog, QDialog)
         controller.dialog.reject()
         assert controller.dialog is None
-        controller._refused(ActionError("database", "the server went away"))
+        controller.refuse(ActionError("database", "the server went away"))
         box = controller.dialog
         assert isinstance(box, QMessageBox)
         box.done(0)

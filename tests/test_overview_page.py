@@ -15,7 +15,6 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import text
-from test_overview_queries import build_dataset
 
 from console.db.connection import Database, open_database
 from console.profiles import profile_from_url
@@ -24,6 +23,7 @@ from console.ui.overview.chart import STACK_ORDER
 from console.ui.overview.page import DISCONNECTED_TEXT, EMPTY_DB_TEXT, OverviewPage
 from console.ui.pages import PageContext, page_specs
 from console.ui.tasks import TaskRunner
+from tests.helpers.overview_data import build_dataset
 
 
 class Recorder:
@@ -337,6 +337,9 @@ def test_disconnect_clears_everything(qtbot, page, database):
     assert widget.chart.bars["completed"].heights == []
 
 
+@pytest.mark.expects_log_warnings(
+    r"^console\.ui\.overview\.page: overview refresh failed: the database does not exist"
+)
 def test_a_failing_refresh_keeps_the_last_figures(qtbot, page, database, pg_address):
     widget, _rec, runner = page
     build_dataset(database.engine, now=datetime.now(UTC))

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import Qt as GuiQt
 from PySide6.QtGui import QTextDocument
@@ -12,7 +9,6 @@ from PySide6.QtWidgets import QLabel, QMessageBox
 from sqlalchemy import Engine, text
 
 from console.actions.errors import INVALID, ActionError
-from console.db.connection import Database, open_database
 from console.profiles import Profile
 from console.queries import details
 from console.ui.actions import audit_page
@@ -23,7 +19,6 @@ from console.ui.pages import PageContext
 from console.ui.plain import plain_tip
 from console.ui.tables import columns
 from console.ui.tables import details as panes
-from console.ui.tasks import TaskRunner
 from tests.helpers.actions import event, execution, integration, make_ctx, workflow
 
 EVIL = '<b>x</b><img src="file:///etc/hostname">'
@@ -49,20 +44,6 @@ def test_the_check_itself_sees_rich_text() -> None:
     """Unescaped, the markup would be rendered: bold "x" and an image, not the tags."""
     assert shown(EVIL) != EVIL and "<b>" not in shown(EVIL)
     assert shown(plain_tip(EVIL) or "") == EVIL
-
-
-@pytest.fixture
-def runner(qtbot) -> Iterator[TaskRunner]:
-    r = TaskRunner()
-    yield r
-    r.wait_idle()
-
-
-@pytest.fixture
-def dev_db(db_url: str) -> Iterator[Database]:
-    db = open_database(Profile("dev", environment="dev", url=db_url))
-    yield db
-    db.close()
 
 
 def _seed(engine: Engine) -> dict[str, str]:
@@ -162,7 +143,7 @@ def test_banner_messages_and_message_boxes(qtbot, runner, dev_db) -> None:
     parent = QWidget()
     qtbot.addWidget(parent)
     controller = ActionController(parent, runner, dev_db)
-    controller._refused(ActionError(INVALID, f"workflow {EVIL} is already inactive"))
+    controller.refuse(ActionError(INVALID, f"workflow {EVIL} is already inactive"))
     box = controller.dialog
     assert isinstance(box, QMessageBox) and box.textFormat() == Qt.TextFormat.PlainText
     assert shown(box.text(), box.textFormat()) == f"workflow {EVIL} is already inactive"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import PySide6
 
-from console.ui.platform_check import _missing_library_message
+from console.ui.platform_check import missing_library_message
 
 QT = Path(PySide6.__file__).parent / "Qt"
 
@@ -77,7 +77,7 @@ def test_an_unreachable_x_display_is_named():
 
 def test_the_xcb_cursor_library_names_its_packages():
     error = "libxcb-cursor.so.0: cannot open shared object file: No such file or directory"
-    message = _missing_library_message('the Qt platform plugin "xcb"', error)
+    message = missing_library_message('the Qt platform plugin "xcb"', error)
     assert message == (
         'the Qt platform plugin "xcb" needs the system library libxcb-cursor.so.0, which is '
         "not installed; install it with 'sudo apt-get install libxcb-cursor0' (Debian/Ubuntu) "
@@ -87,7 +87,7 @@ def test_the_xcb_cursor_library_names_its_packages():
 
 def test_qt_libraries_ask_for_a_pyside6_reinstall():
     error = "libQt6XcbQpa.so.6: cannot open shared object file: No such file or directory"
-    message = _missing_library_message('the Qt platform plugin "xcb"', error)
+    message = missing_library_message('the Qt platform plugin "xcb"', error)
     assert "reinstall it (pip install --force-reinstall PySide6-Essentials)" in message
 
 

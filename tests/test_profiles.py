@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from console import paths, secrets
 from console.db.connection import ConnectionFailed, open_database
-from console.db.embedded import EmbeddedServer, ServerAddress
+from console.db.embedded import ServerAddress
 from console.db.urls import BadURLError, libpq_conninfo
 from console.profiles import (
     Profile,
@@ -27,15 +25,16 @@ from console.profiles import (
     profile_from_url,
     resolve_profile,
 )
+from tests.helpers.password_server import OPERATOR, OPERATOR_PASSWORD, operator_profile
 
 ROOT = Path(__file__).resolve().parents[1]
-OPERATOR = "operator"
-OPERATOR_PASSWORD = "S3cret-Pw!for-operator"
 
 
 @pytest.fixture(autouse=True)
-def no_session_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(secrets, "_session_passwords", {})
+def no_session_passwords() -> Iterator[None]:
+    secrets.forget_session_passwords()
+    yield
+    secrets.forget_session_passwords()
 
 
 # --------------------------------------------------------------------------- the TOML file
@@ -204,42 +203,11 @@ def test_service_profile_gives_a_service_conninfo_and_connects(
 
 
 # --------------------------------------------------------------------------- password auth
-@pytest.fixture(scope="module")
-def password_server() -> Iterator[ServerAddress]:
-    """A throw-away embedded cluster where a role needs a password (scram-sha-256)."""
-    # Outside pytest's basetemp: see tests/test_embedded.py:server_home.
-    home = Path(tempfile.mkdtemp(prefix="autopr-pw-"))
-    root = home / "srv"
-    server = EmbeddedServer(root)
-    address = server.start()
-    with psycopg.connect(address.conninfo(), autocommit=True) as conn:
-        conn.execute(f"CREATE ROLE {OPERATOR} LOGIN PASSWORD '{OPERATOR_PASSWORD}'")
-        conn.execute(f"CREATE DATABASE autopr_pw OWNER {OPERATOR}")
-        hba = root / "pgdata" / "pg_hba.conf"
-        hba.write_text("local all postgres trust\nlocal all all scram-sha-256\n")
-        conn.execute("SELECT pg_reload_conf()")
-    yield address
-    server.stop(force=True)
-    shutil.rmtree(home, ignore_errors=True)
-
-
-def _operator_profile(address: ServerAddress, **kw) -> Profile:
-    return Profile(
-        "srv",
-        environment="dev",
-        host=str(address.socket_dir),
-        port=address.port,
-        dbname="autopr_pw",
-        user=OPERATOR,
-        **kw,
-    )
-
-
 def test_the_password_server_really_requires_a_password(
     password_server: ServerAddress, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("PGPASSFILE", str(tmp_path / "none"))
-    conninfo = libpq_conninfo(_operator_profile(password_server).sqlalchemy_url())
+    conninfo = libpq_conninfo(operator_profile(password_server).sqlalchemy_url())
     with pytest.raises(psycopg.OperationalError, match="password"):
         psycopg.connect(conninfo).close()
 
@@ -254,7 +222,7 @@ def test_pgpass_supplies_the_password_of_a_server_profile(
     )
     pgpass.chmod(0o600)
     monkeypatch.setenv("PGPASSFILE", str(pgpass))
-    profile = _operator_profile(password_server)
+    profile = operator_profile(password_server)
     assert secrets.get_password(profile.name) is None  # no keyring here, nothing in memory
     db = open_database(profile)
     try:
@@ -272,7 +240,7 @@ def test_wrong_password_is_an_auth_failure_that_never_shows_the_password(
     monkeypatch.setenv("PGPASSFILE", str(tmp_path / "none"))
     wrong = "Wr0ng-pa55word-xyz"
     with pytest.raises(ConnectionFailed) as info:
-        open_database(_operator_profile(password_server), password=wrong)
+        open_database(operator_profile(password_server), password=wrong)
     assert info.value.kind == "auth"
     assert wrong not in str(info.value)
 
@@ -287,7 +255,7 @@ def test_wrong_password_is_an_auth_failure_that_never_shows_the_password(
     assert wrong not in str(info.value) and "***" in str(info.value)
 
     with pytest.raises(ConnectionFailed) as info:
-        open_database(_operator_profile(password_server))
+        open_database(operator_profile(password_server))
     assert info.value.kind == "auth"
     assert info.value.cause == "password"  # libpq's PQconnectionNeedsPassword, not the text
 

@@ -39,6 +39,10 @@ def server() -> Iterator[tuple[EmbeddedServer, str]]:
     shutil.rmtree(home, ignore_errors=True)
 
 
+@pytest.mark.expects_log_warnings(
+    r"^console\.ui\.session: lost the connection to lost-dev",
+    r"^console\.ui\.tables\.controller: table query failed \(",
+)
 def test_the_window_survives_the_server_going_away_and_resumes(qtbot, server, tmp_path) -> None:
     srv, url = server
     win = build_main_window()

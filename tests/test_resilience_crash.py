@@ -116,6 +116,9 @@ def test_sigkill_of_the_console_leaves_a_server_the_next_start_adopts(home: Path
     assert not (home / "data" / "embedded" / "pgdata" / "postmaster.pid").exists()
 
 
+@pytest.mark.expects_log_warnings(
+    r"^console\.db\.embedded: removing stale .*postmaster\.pid left by a crashed server"
+)
 def test_sigkill_of_the_postmaster_leaves_a_stale_pid_the_next_start_clears(home: Path) -> None:
     console, postmaster = _start_console(home, rows=30)
     pgdata = home / "data" / "embedded" / "pgdata"

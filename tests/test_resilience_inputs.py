@@ -9,10 +9,7 @@ with a message; a driver error reaching the caller is a failure.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
-import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -29,6 +26,7 @@ from console.queries import specs
 from console.queries.filters import FILTER_KEYS, FilterError, normalized, usable_filters
 from console.queries.keyset import WindowQuery, fetch_window
 from console.ui.tables.filterbar import chip_labels
+from tests.helpers.time_zone import local_zone
 
 TABLE_SPECS = [specs.WORKFLOWS, specs.EXECUTIONS, specs.LOGS, specs.INTEGRATIONS, specs.EVENTS]
 NASTY = [
@@ -286,21 +284,6 @@ dates = st.one_of(
         datetime.isoformat
     ),
 )
-
-
-@contextlib.contextmanager
-def local_zone(name: str):
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = name
-    time.tzset()
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("TZ", None)
-        else:
-            os.environ["TZ"] = before
-        time.tzset()
 
 
 @SETTINGS

@@ -19,8 +19,8 @@ from console.ui import settings
 from console.ui.actions.json_editor import JsonEditorDialog
 from console.ui.tables.filterbar import CustomRangeDialog
 from console.ui.tasks import TaskRunner
+from tests.helpers.time_zone import local_zone
 from tests.helpers.ui_tables import make_page, model_ids, settle
-from tests.test_resilience_inputs import local_zone
 
 PROFILE = "tables-test"
 # (page, what console.ini holds, the filters kept, the key reported as not applied)

@@ -37,7 +37,7 @@ def test_database_url_beats_the_profile_remembered_by_the_window(
     from console.ui.main_window import build_main_window
 
     ProfileStore().save(Profile("prod", environment="prod", url=db_url))
-    settings.put("last_profile", "prod")
+    settings.LAST_PROFILE.put("prod")
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("AUTOPR_ENVIRONMENT", "dev")
     window = build_main_window(specs=[])
@@ -88,6 +88,9 @@ SECRET_DOCS = {
 
 
 @pytest.mark.parametrize("secret", sorted(SECRET_DOCS))
+@pytest.mark.expects_log_warnings(
+    r"^console\.test: query failed: .*invalid input syntax for type integer"
+)
 def test_crash_reports_and_logged_errors_mask_secrets_whole(
     secret: str, engine, isolated_home
 ) -> None:

@@ -10,8 +10,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMenu
 
 from console.actions.guard import WriteGuard
-from console.db.connection import Database, open_database
-from console.profiles import Profile
+from console.db.connection import Database
 from console.secret_policy import MASK
 from console.ui.actions import menus
 from console.ui.actions.json_editor import JsonEditorDialog
@@ -19,13 +18,6 @@ from console.ui.pages import PageContext
 from console.ui.tables.integrations_page import IntegrationsPage
 from console.ui.tasks import TaskRunner
 from tests.helpers.actions import INT, audit_rows, integration, row
-
-
-@pytest.fixture
-def dev_db(db_url: str) -> Iterator[Database]:
-    db = open_database(Profile("dev", environment="dev", url=db_url))
-    yield db
-    db.close()
 
 
 @pytest.fixture
@@ -51,7 +43,7 @@ def _open_editor(qtbot, page: IntegrationsPage) -> JsonEditorDialog:
     menu: QMenu = page.build_context_menu()
     [edit] = [a for a in menu.actions() if a.text().startswith("Edit config")]
     edit.trigger()
-    controller = page._action_controller
+    controller = menus.controller_for(page)
     qtbot.waitUntil(lambda: isinstance(controller.dialog, JsonEditorDialog))
     return controller.dialog
 

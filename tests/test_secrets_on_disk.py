@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import logging
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,13 +14,14 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
-from test_profiles import OPERATOR_PASSWORD, _operator_profile, password_server  # noqa: F401
 
 from console import paths, secrets
 from console.cli import main
 from console.db.connection import ConnectionFailed, open_database
 from console.db.embedded import ServerAddress
 from console.db.migrator import SchemaState
+from tests.helpers.password_server import OPERATOR_PASSWORD, operator_profile
+from tests.helpers.secrets_check import files_holding, run_on_a_terminal
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "Zq7-never-on-disk-Pw"
@@ -47,8 +47,10 @@ class MemoryKeyring(KeyringBackend):
 
 
 @pytest.fixture(autouse=True)
-def no_session_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(secrets, "_session_passwords", {})
+def no_session_passwords() -> Iterator[None]:
+    secrets.forget_session_passwords()
+    yield
+    secrets.forget_session_passwords()
 
 
 @pytest.fixture
@@ -84,22 +86,6 @@ def log_to_file() -> Iterator[Path]:
         root.removeHandler(handler)
         root.setLevel(old_level)
         handler.close()
-
-
-def files_holding(secret: str, *dirs: Path) -> list[Path]:
-    """Every file under ``dirs`` (recursively) whose bytes contain ``secret``."""
-    needle = secret.encode()
-    found = []
-    for top in dirs:
-        for dirpath, _dirs, files in os.walk(top):
-            for name in files:
-                path = Path(dirpath) / name
-                try:
-                    if needle in path.read_bytes():
-                        found.append(path)
-                except OSError:
-                    continue
-    return found
 
 
 def our_dirs() -> list[Path]:
@@ -159,7 +145,7 @@ def test_profile_add_with_a_keyring_stores_it_there_only(
     assert code == 0
     assert "stored in the OS keyring" in out
     assert memory_keyring.items == {(secrets.KEYRING_SERVICE, "srv"): PASSWORD}
-    secrets._session_passwords.clear()
+    secrets.forget_session_passwords()
     assert secrets.get_password("srv") == PASSWORD  # read back from the keyring
     assert files_holding(PASSWORD, *our_dirs()) == []
 
@@ -184,18 +170,19 @@ def test_a_password_typed_into_a_url_goes_to_the_keyring_not_the_file(
         assert "not stored" in out
 
 
+@pytest.mark.expects_log_warnings(r"^console: connect failed: wrong or missing password")
 def test_connecting_with_a_keyring_password_logs_and_writes_nothing(
     isolated_home: Path,
     memory_keyring: MemoryKeyring,
-    password_server: ServerAddress,  # noqa: F811
+    password_server: ServerAddress,
     log_to_file: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("PGPASSFILE", str(tmp_path / "none"))
-    profile = _operator_profile(password_server)
+    profile = operator_profile(password_server)
     secrets.store_password(profile.name, OPERATOR_PASSWORD)
-    secrets._session_passwords.clear()  # must come from the keyring
+    secrets.forget_session_passwords()  # must come from the keyring
     db = open_database(profile)
     try:
         assert db.migration.state is SchemaState.CURRENT
@@ -222,7 +209,7 @@ def test_ad_hoc_profile_names_cannot_be_saved(isolated_home: Path, name: str) ->
 
 def test_an_ad_hoc_url_never_borrows_a_stored_password(
     memory_keyring: MemoryKeyring,
-    password_server: ServerAddress,  # noqa: F811
+    password_server: ServerAddress,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -243,52 +230,24 @@ def test_an_ad_hoc_url_never_borrows_a_stored_password(
         assert info.value.kind == "auth"
 
 
-def _run_on_a_terminal(argv: list[str], answer: str | None, timeout: float = 120) -> str:
-    """Run ``argv`` with a pseudo-terminal as its controlling tty; answer the first prompt.
+PROMPT = b"Password for profile"
 
-    ``answer`` None: no prompt is expected.
-    """
-    import pty
-    import select
-    import time
 
-    pid, fd = pty.fork()
-    if pid == 0:  # pragma: no cover - the child
-        os.chdir(ROOT)
-        os.execv(sys.executable, [sys.executable, *argv])
-    output = b""
-    answered = False
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([fd], [], [], 1.0)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:  # the child closed the terminal
-                break
-            if not chunk:
-                break
-            output += chunk
-            if not answered and b"Password for profile" in output:
-                if answer is None:  # unexpected prompt: end the child, fail below
-                    os.kill(pid, signal.SIGKILL)
-                    break
-                os.write(fd, answer.encode() + b"\n")
-                answered = True
-    finally:
-        _, status = os.waitpid(pid, 0)
-        os.close(fd)
-    assert answered == (answer is not None), output.decode(errors="replace")
-    assert os.waitstatus_to_exitcode(status) == 0, output.decode(errors="replace")
-    return output.decode(errors="replace")
+def _profile_test_on_a_terminal(answer: str | None) -> str:
+    """``profile test srv`` on a terminal; ``answer`` its password prompt (None: none may come)."""
+    run = run_on_a_terminal(
+        ["-m", "console", "profile", "test", "srv"],
+        [(PROMPT, answer)] if answer is not None else [],
+        refuse=PROMPT if answer is None else None,
+    )
+    assert run.unanswered == [] and run.exit_code == 0, run.text
+    return run.text
 
 
 @pytest.mark.parametrize("kind", ["host", "url"])
 def test_without_a_keyring_the_cli_asks_once_per_session_and_keeps_nothing(
     isolated_home: Path,
-    password_server: ServerAddress,  # noqa: F811
+    password_server: ServerAddress,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     kind: str,
@@ -296,7 +255,7 @@ def test_without_a_keyring_the_cli_asks_once_per_session_and_keeps_nothing(
     from console.profiles import Profile, ProfileStore
 
     monkeypatch.setenv("PGPASSFILE", str(tmp_path / "none"))
-    profile = _operator_profile(password_server)
+    profile = operator_profile(password_server)
     if kind == "url":
         url = (
             f"postgresql://operator@/autopr_pw?host={password_server.socket_dir}"
@@ -304,7 +263,7 @@ def test_without_a_keyring_the_cli_asks_once_per_session_and_keeps_nothing(
         )
         profile = Profile("srv", environment="dev", url=url)
     ProfileStore().save(profile)
-    out = _run_on_a_terminal(["-m", "console", "profile", "test", "srv"], OPERATOR_PASSWORD)
+    out = _profile_test_on_a_terminal(OPERATOR_PASSWORD)
     assert "kept for this session only" in out
     assert "ok: srv (dev) autopr_pw" in out
     assert OPERATOR_PASSWORD not in out  # not echoed
@@ -313,7 +272,7 @@ def test_without_a_keyring_the_cli_asks_once_per_session_and_keeps_nothing(
 
 def test_with_pgpass_the_cli_does_not_ask(
     isolated_home: Path,
-    password_server: ServerAddress,  # noqa: F811
+    password_server: ServerAddress,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -323,6 +282,6 @@ def test_with_pgpass_the_cli_does_not_ask(
     pgpass.write_text(f"*:*:*:operator:{OPERATOR_PASSWORD}\n")
     pgpass.chmod(0o600)
     monkeypatch.setenv("PGPASSFILE", str(pgpass))
-    ProfileStore().save(_operator_profile(password_server))
-    out = _run_on_a_terminal(["-m", "console", "profile", "test", "srv"], None)
+    ProfileStore().save(operator_profile(password_server))
+    out = _profile_test_on_a_terminal(None)
     assert "ok: srv (dev) autopr_pw" in out

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.logcheck import AUDITED, Collector, unexpected
+from tests.helpers.logcheck import Collector, unexpected
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -98,7 +98,7 @@ def test_psycopg_connections_open_only_in_the_db_layer():
     assert outside == [], "psycopg.connect outside console/db: " + ", ".join(outside)
 
 
-@pytest.mark.expects_log_warnings
+@pytest.mark.expects_log_warnings(r"^console\.example: provoked")
 def test_a_test_may_expect_warnings(caplog):
     logging.getLogger("console.example").warning("provoked on purpose")
     assert [r.getMessage() for r in caplog.records] == ["provoked on purpose"]
@@ -113,11 +113,74 @@ def test_an_unexpected_warning_fails_the_test():
         logger.info("fine")
         assert unexpected(collector.records) is None
         logger.error("a background task failed")
+        logger.warning("expected one")
     finally:
         logger.removeHandler(collector)
-    failure = unexpected(collector.records)
-    assert failure is not None and "ERROR console.example.isolated: a background" in failure
-    assert "test_shape" in AUDITED
+        logger.propagate = True
+    failure = unexpected(collector.records, (r"expected one",))
+    assert failure is not None and "1 unexpected" in failure
+    assert "ERROR console.example.isolated: a background" in failure
+    assert unexpected(collector.records, None) is None  # the bare marker allows any
+
+
+INNER_TESTS = """
+import logging
+
+import pytest
+from PySide6.QtCore import QObject, qWarning
+
+from console.ui.tasks import TaskRunner
+
+
+def boom():
+    raise RuntimeError("the worker failed")
+
+
+def test_background_failure(qtbot):
+    owner = QObject()
+    runner = TaskRunner()
+    runner.submit(boom, owner=owner)  # no on_error: the runner only logs
+    qtbot.waitUntil(lambda: runner.executed == 1)
+
+
+def test_qt_warning(qtbot):
+    qWarning("a warning from Qt")
+
+
+@pytest.mark.expects_log_warnings(r"^console\\.ui\\.tasks: background task failed")
+def test_declared(qtbot, caplog):
+    owner = QObject()
+    runner = TaskRunner()
+    runner.submit(boom, owner=owner)
+    qtbot.waitUntil(lambda: runner.executed == 1)
+    assert any("the worker failed" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.expects_log_warnings(r"something else")
+def test_declared_other(qtbot):
+    logging.getLogger("console.x").warning("not the declared one")
+"""
+
+
+def test_background_failures_and_qt_warnings_fail_the_test(pytester, monkeypatch):
+    """A task that fails in the background only logs; a Qt warning only prints: either
+    fails the test that caused it, unless the test declares it."""
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    pytester.makeconftest('pytest_plugins = ["tests.helpers.logcheck"]')
+    pytester.makepyfile(test_inner=INNER_TESTS)
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "no:cacheprovider",
+        "--no-qt-log",
+        "-o",
+        "qt_api=pyside6",
+        f"--rootdir={pytester.path}",
+    )
+    result.assert_outcomes(passed=1, failed=3)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*ERROR console.ui.tasks: background task failed*"])
+    result.stdout.fnmatch_lines(["*WARNING qt: a warning from Qt*"])
+    result.stdout.fnmatch_lines(["*WARNING console.x: not the declared one*"])
 
 
 def test_the_settings_store_loads_qt_only_when_it_touches_the_file():

@@ -148,3 +148,21 @@ def test_windows_match_a_plain_order_by(seeded, key, name, desc, filters) -> Non
     assert ids(again) == ids(expected[middle : middle + page])
     first = next(i for i, r in enumerate(expected) if r[name] == value)
     assert ids(sought) == ids(expected[first : first + page])
+
+
+@pytest.mark.parametrize(
+    ("key", "name", "filters", "outside", "after"),
+    [
+        ("executions", "status", {"status": ["failed", "running"]}, "pending", {"running"}),
+        ("logs", "level", {"min_level": "WARNING"}, "INFO", {"WARNING", "ERROR", "CRITICAL"}),
+    ],
+)
+def test_an_anchor_outside_the_filter_moves_on(seeded, key, name, filters, outside, after) -> None:
+    """A row that no longer matches (its status changed) anchors a window: the window goes
+    on with the next group the filter keeps, in order, without reading the excluded one."""
+    q = WindowQuery.make(specs.SPECS[key], filters, Sort(name, False))
+    expected = [r for r in plain_order(seeded, q) if r[name] in after]
+    anchor = (outside, "00000000-0000-0000-0000-000000000000")
+    with seeded.connect() as conn:
+        rows = fetch_window(conn, q, "after", 40, anchor=anchor)
+    assert rows and ids(rows) == ids(expected[:40])

@@ -364,7 +364,7 @@ def own_server(tmp_path: Path) -> Iterator[EmbeddedServer]:
 
 def crash(server: EmbeddedServer) -> None:
     """``pg_ctl stop -m immediate``: no shutdown checkpoint, open transactions lost."""
-    server._run("pg_ctl", ["-D", str(server.pgdata), "-m", "immediate", "-w", "stop"])
+    server.run_tool("pg_ctl", ["-D", str(server.pgdata), "-m", "immediate", "-w", "stop"])
 
 
 def test_server_crash_and_restart_mid_run_loses_and_doubles_nothing(own_server):

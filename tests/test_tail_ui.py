@@ -414,8 +414,8 @@ def test_the_registered_page_takes_capacity_and_polling_from_settings(qtbot, run
     from console.ui import settings
     from console.ui.pages import page_specs
 
-    settings.put(settings.page_key("tail", "capacity"), 5000)
-    settings.put(settings.page_key("tail", "poll_ms"), 250)
+    settings.TAIL_CAPACITY.put(5000)
+    settings.TAIL_POLL_MS.put(250)
     spec = next(s for s in page_specs() if s.key == "tail")
     assert spec.title == "Live tail"
     page = spec.factory(PageContext(runner=runner))

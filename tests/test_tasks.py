@@ -181,6 +181,9 @@ def _waiting_on_lock(conninfo: str) -> int:
         ).fetchone()[0]
 
 
+@pytest.mark.expects_log_warnings(
+    r"^console\.ui\.tables\.controller: table query failed \(workflows\): .*lock timeout"
+)
 def test_auto_refresh_never_queues_a_load_behind_its_own(qtbot, window):
     """A lock makes every read of the page slow; ticks keep coming every 250 ms."""
     conninfo = window.db.conninfo()
@@ -215,8 +218,9 @@ def test_ping_answered_while_every_query_thread_is_busy(qtbot, window):
         with db.engine.connect() as conn:
             conn.execute(text("SELECT pg_sleep(5)"))
 
+    cancelled: list[BaseException] = []
     for n in range(4):
-        window.runner.submit(slow, owner=window, key=f"slow-{n}")
+        window.runner.submit(slow, None, cancelled.append, owner=window, key=f"slow-{n}")
     window.refresh_current()  # a page read waiting behind them
     qtbot.waitUntil(lambda: _sleepers(conninfo) == 4, timeout=10_000)
     window.session.connection_lost = "pretend the last ping failed"
@@ -225,6 +229,7 @@ def test_ping_answered_while_every_query_thread_is_busy(qtbot, window):
     assert _sleepers(conninfo) == 4  # answered while the slow queries still run
     print(f"ping answered with {window.runner.in_flight()} tasks in flight in the query lane")
     window.cancel_queries()
+    qtbot.waitUntil(lambda: len(cancelled) == 4, timeout=10_000)  # the sleeps end, cancelled
 
 
 def _sleepers(conninfo: str) -> int:

@@ -24,6 +24,7 @@ from console.db.connection import ConnectionFailed, Database, open_database
 from console.db.engine import EngineSettings, make_engine
 from console.db.migrator import ensure_schema
 from console.profiles import Profile, ProfileError, ProfileStore, validate_profile
+from tests.helpers.secrets_check import files_holding, run_on_a_terminal
 from tests.helpers.ssh_tls import (
     CERT_ROLE,
     CLIENT_KEY_PASSPHRASE,
@@ -105,6 +106,15 @@ def tls_profile(servers: Servers, dbname: str, name: str = "tls", **changes) -> 
         **changes,
     }
     return validate_profile(Profile(name, **values))
+
+
+def client_cert(servers: Servers) -> dict[str, str]:
+    """The settings of a profile that logs in with the client certificate."""
+    return {
+        "user": CERT_ROLE,
+        "sslcert": str(servers.pki.client_cert),
+        "sslkey": str(servers.pki.client_key),
+    }
 
 
 def via_bastion(servers: Servers, **changes) -> dict[str, str]:
@@ -243,13 +253,7 @@ def test_certificate_errors_are_explained_in_one_line(servers: Servers, dbname: 
 def test_client_certificate_key_passphrase_is_asked_and_never_stored(
     servers: Servers, dbname: str, isolated_home: Path
 ) -> None:
-    profile = tls_profile(
-        servers,
-        dbname,
-        user=CERT_ROLE,
-        sslcert=str(servers.pki.client_cert),
-        sslkey=str(servers.pki.client_key),
-    )
+    profile = tls_profile(servers, dbname, **client_cert(servers))
     ProfileStore().save(profile)
     asked = refused(profile)
     assert asked.kind == "tls-passphrase"  # asked by the console, never by OpenSSL on a tty
@@ -266,13 +270,11 @@ def test_client_certificate_key_passphrase_is_asked_and_never_stored(
         assert CLIENT_KEY_PASSPHRASE not in repr(db)
     finally:
         db.close()
-    for path in isolated_home.rglob("*"):
-        if path.is_file():
-            assert CLIENT_KEY_PASSPHRASE.encode() not in path.read_bytes(), path
+    assert files_holding(CLIENT_KEY_PASSPHRASE, isolated_home) == []
 
 
 def test_prod_without_verify_full_gets_a_visible_warning(
-    qtbot, servers: Servers, dbname: str
+    qtbot, servers: Servers, dbname: str, tmp_path: Path
 ) -> None:
     from console.ui.banner import EnvironmentBanner
 
@@ -284,10 +286,8 @@ def test_prod_without_verify_full_gets_a_visible_warning(
     try:
         banner.show_connected(db, None)
         print(banner.detail_label.text(), "|", banner.notice_label.text())
-        if Path("/work/shots").exists():
-            Path("/work/shots/tunnel").mkdir(exist_ok=True)
-            banner.resize(1100, 60)
-            banner.grab().save("/work/shots/tunnel/prod-banner-verify-ca-warning.png")
+        banner.resize(1100, 60)
+        banner.grab().save(str(tmp_path / "prod-banner-verify-ca-warning.png"))
         assert "server CA verified, name not checked" in banner.detail_label.text()
         assert "prod without sslmode=verify-full (it is verify-ca)" in banner.notice_label.text()
     finally:
@@ -431,14 +431,18 @@ def test_profile_add_and_profile_test_report_each_hop(
 # -- the window, end to end -------------------------------------------------------------
 
 
+@pytest.mark.expects_log_warnings(
+    r"^console\.db\.tunnel: ssh tunnel via 127\.0\.0\.1 dropped",
+    r"^console\.ui\.session: lost the connection to tunnel: SSH tunnel",
+)
 def test_window_through_tunnel_and_tls_pages_tail_action_and_sshd_restart(
-    qtbot, servers: Servers, dbname: str
+    qtbot, servers: Servers, dbname: str, tmp_path: Path
 ) -> None:
     from console.actions.executions import cancel_execution
     from console.ui.actions.controller import ActionController
-    from console.ui.main_window import build_main_window
     from tests.helpers.loadgen import insert_line, make_execution
     from tests.helpers.seeding import seed_engine
+    from tests.helpers.windows import shown_window
 
     admin_url = servers.pg.admin_url(dbname)
     admin_info = psycopg.conninfo.make_conninfo(
@@ -454,19 +458,9 @@ def test_window_through_tunnel_and_tls_pages_tail_action_and_sshd_restart(
 
     passphrases.remember(passphrases.TLS, "tunnel", CLIENT_KEY_PASSPHRASE)
     profile = tls_profile(
-        servers,
-        dbname,
-        name="tunnel",
-        user=CERT_ROLE,
-        sslcert=str(servers.pki.client_cert),
-        sslkey=str(servers.pki.client_key),
-        **via_bastion(servers),
+        servers, dbname, name="tunnel", **client_cert(servers), **via_bastion(servers)
     )
-    win = build_main_window()
-    win.build_pages()
-    qtbot.addWidget(win)
-    win.resize(1200, 760)
-    win.show()
+    win = shown_window(qtbot, size=(1200, 760))
     win.connect_profile(profile)
     qtbot.waitUntil(lambda: win.state == "connected", timeout=WAIT_MS)
     db: Database = win.db
@@ -514,9 +508,7 @@ def test_window_through_tunnel_and_tls_pages_tail_action_and_sshd_restart(
     qtbot.waitUntil(lambda: win.connection_lost is not None, timeout=WAIT_MS)
     print("lost:", win.banner.notice_label.text())
     assert "SSH tunnel" in win.banner.notice_label.text()
-    if Path("/work/shots").exists():
-        Path("/work/shots/tunnel").mkdir(exist_ok=True)
-        win.grab().save("/work/shots/tunnel/bastion-lost.png")
+    win.grab().save(str(tmp_path / "bastion-lost.png"))
     with psycopg.connect(admin_info, autocommit=True) as conn:
         for i in range(5):
             insert_line(conn, followed, f"during the outage {i}")
@@ -532,18 +524,18 @@ def test_window_through_tunnel_and_tls_pages_tail_action_and_sshd_restart(
     assert not tunnel.is_up  # closed with the profile
 
 
+@pytest.mark.expects_log_warnings(
+    r"^console\.ui\.session: connecting to profile tunnel failed: .* needs its passphrase"
+)
 def test_window_asks_the_ssh_key_passphrase_once_and_keeps_it_in_memory(
-    qtbot, servers: Servers, dbname: str, isolated_home: Path
+    qtbot, servers: Servers, dbname: str, isolated_home: Path, tmp_path: Path
 ) -> None:
-    from console.ui.main_window import build_main_window
+    from tests.helpers.windows import shown_window
 
     profile = tls_profile(
         servers, dbname, name="tunnel", **via_bastion(servers, ssh_key=str(servers.ssh.locked_key))
     )
-    win = build_main_window()
-    qtbot.addWidget(win)
-    win.resize(1100, 700)
-    win.show()
+    win = shown_window(qtbot, pages=False, size=(1100, 700))
     win.connect_profile(profile)
     qtbot.waitUntil(lambda: win.state == "failed", timeout=WAIT_MS)
     panel = win.state_panel
@@ -552,24 +544,18 @@ def test_window_asks_the_ssh_key_passphrase_once_and_keeps_it_in_memory(
     assert panel.password_box.isVisibleTo(win)
     assert "never stored" in panel.password_edit.placeholderText()
     assert not panel.keyring_check.isVisibleTo(win)  # a passphrase never goes to the keyring
-    shots = Path("/work/shots/tunnel")
-    if shots.parent.exists():
-        shots.mkdir(exist_ok=True)
-        win.grab().save(str(shots / "ssh-passphrase-asked.png"))
+    win.grab().save(str(tmp_path / "ssh-passphrase-asked.png"))
     panel.password_edit.setText(SSH_KEY_PASSPHRASE)
     panel.connect_button.click()
     qtbot.waitUntil(lambda: win.state == "connected", timeout=WAIT_MS)
     assert passphrases.get(passphrases.SSH, "tunnel") == SSH_KEY_PASSPHRASE
-    if shots.parent.exists():
-        win.grab().save(str(shots / "connected-via-bastion.png"))
+    win.grab().save(str(tmp_path / "connected-via-bastion.png"))
     win.close()
-    for path in isolated_home.rglob("*"):
-        if path.is_file():
-            assert SSH_KEY_PASSPHRASE.encode() not in path.read_bytes(), path
+    assert files_holding(SSH_KEY_PASSPHRASE, isolated_home) == []
 
 
 def test_the_window_profile_editor_saves_tls_and_ssh_settings_and_connects(
-    qtbot, servers: Servers, dbname: str
+    qtbot, servers: Servers, dbname: str, tmp_path: Path
 ) -> None:
     from console.ui.main_window import build_main_window
 
@@ -601,10 +587,7 @@ def test_the_window_profile_editor_saves_tls_and_ssh_settings_and_connects(
     print(editor.error.text())
     assert "ssh must be user@host[:port]" in editor.error.text()
     assert editor.edits["dbname"].text() == dbname  # nothing typed is lost
-    shots = Path("/work/shots/tunnel")
-    if shots.parent.exists():
-        shots.mkdir(exist_ok=True)
-        editor.grab().save(str(shots / "profile-editor-error.png"))
+    editor.grab().save(str(tmp_path / "profile-editor-error.png"))
     editor.edits["ssh"].setText(via_bastion(servers)["ssh"])
     editor.buttons.button(editor.buttons.StandardButton.Save).click()
     assert editor.error.text() == ""
@@ -620,51 +603,28 @@ def test_the_window_profile_editor_saves_tls_and_ssh_settings_and_connects(
 
 
 def test_cli_asks_each_key_passphrase_once_on_a_terminal(servers: Servers, dbname: str) -> None:
-    import os
-    import pty
-    import select
-    import sys
-    import time
-
     ssh = servers.ssh
     ProfileStore().save(
         tls_profile(
             servers,
             dbname,
             name="tunnel",
-            user=CERT_ROLE,
-            sslcert=str(servers.pki.client_cert),
-            sslkey=str(servers.pki.client_key),
+            **client_cert(servers),
             **via_bastion(servers, ssh_key=str(ssh.locked_key)),
         )
     )
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: the real CLI on a terminal
-        os.execv(sys.executable, [sys.executable, "-m", "console", "profile", "test", "tunnel"])
-    seen = b""
-    answers = [
-        (b"Passphrase for the SSH key of tunnel", SSH_KEY_PASSPHRASE),
-        (b"Passphrase for the TLS client key of tunnel", CLIENT_KEY_PASSPHRASE),
-    ]
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 1)
-        if not ready:
-            continue
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:  # the child closed the terminal
-            break
-        if not chunk:
-            break
-        seen += chunk
-        if answers and answers[0][0] in seen:
-            os.write(fd, answers.pop(0)[1].encode() + b"\n")
-    _, status = os.waitpid(pid, 0)
-    text = seen.decode("utf-8", "replace")
+    run = run_on_a_terminal(
+        ["-m", "console", "profile", "test", "tunnel"],
+        [
+            (b"Passphrase for the SSH key of tunnel", SSH_KEY_PASSPHRASE),
+            (b"Passphrase for the TLS client key of tunnel", CLIENT_KEY_PASSPHRASE),
+        ],
+        timeout=90,
+    )
+    text = run.text
     print(text)
-    assert os.waitstatus_to_exitcode(status) == 0
-    assert not answers  # both asked, each once
+    assert run.exit_code == 0
+    assert run.unanswered == []  # both asked, each once
     assert text.count("Passphrase for the SSH key") == 1
     assert "client-cert:  sent /CN=console_cert" in text
     assert SSH_KEY_PASSPHRASE not in text and CLIENT_KEY_PASSPHRASE not in text  # not echoed

@@ -12,50 +12,28 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtGui import QColor, QPalette
 
-from console.profiles import Profile
 from console.ui import a11y, theme
-from console.ui.main_window import MainWindow, build_main_window
+from console.ui.main_window import MainWindow
+from tests.helpers.windows import connected_window, each_page_state
 
-TIMEOUT = 60_000
 AA = 4.5
-
-
-def settle(qtbot, win: MainWindow) -> None:
-    qtbot.waitUntil(lambda: win.runner.in_flight() == 0, timeout=TIMEOUT)
-    qtbot.wait(100)
-    qtbot.waitUntil(lambda: win.runner.in_flight() == 0, timeout=TIMEOUT)
 
 
 @pytest.fixture
 def win(qtbot, demo_db_url) -> Iterator[MainWindow]:
-    window = build_main_window()
-    window.build_pages()
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    window.connect_profile(Profile("demo-a11y", environment="dev", url=demo_db_url))
-    qtbot.waitUntil(lambda: window.state == "connected", timeout=TIMEOUT)
-    settle(qtbot, window)
-    yield window
-    window.close()
+    with connected_window(qtbot, demo_db_url, "demo-a11y") as window:
+        yield window
 
 
 def test_every_visible_control_on_every_page_has_an_accessible_name(qtbot, win):
     seen = 0
-    for key in win.page_keys():
-        win.show_page(key)
-        settle(qtbot, win)
-        page = win.pages[key]
-        states = [("list", lambda: None), *getattr(page, "screenshot_states", list)()]
-        for name, enter in states:
-            enter()
-            settle(qtbot, win)
-            controls = a11y.controls(win)
-            seen += len(controls)
-            unnamed = [a11y.describe(w) for w in a11y.unnamed_controls(win)]
-            assert unnamed == [], f"{key}/{name}: {unnamed}"
-            unbound = [label.text() for label in a11y.labels_without_buddy(win)]
-            assert unbound == [], f"{key}/{name}: labels with a mnemonic and no field"
+    for where in each_page_state(qtbot, win):
+        controls = a11y.controls(win)
+        seen += len(controls)
+        unnamed = [a11y.describe(w) for w in a11y.unnamed_controls(win)]
+        assert unnamed == [], f"{where}: {unnamed}"
+        unbound = [label.text() for label in a11y.labels_without_buddy(win)]
+        assert unbound == [], f"{where}: labels with a mnemonic and no field"
     assert seen > 100  # the walk did see the pages' controls
     # the dialogs a keyboard user meets
     win.show_shortcuts()

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import Engine, text
 
@@ -24,29 +22,11 @@ from console.profiles import Profile
 from console.ui.actions.controller import ActionController
 from console.ui.actions.dialogs import BulkSummaryDialog, ConfirmDialog
 from console.ui.actions.json_editor import JsonEditorDialog
-from console.ui.tasks import TaskRunner
 from tests.helpers.actions import EX, WF, audit_rows, execution, make_ctx, row, workflow
-
-
-@pytest.fixture
-def runner(qtbot) -> Iterator[TaskRunner]:
-    from PySide6.QtCore import QCoreApplication
-
-    r = TaskRunner()
-    yield r
-    r.wait_idle()
-    QCoreApplication.processEvents()  # answers land while their widgets are alive
 
 
 def _db(db_url: str, env: str) -> Database:
     return open_database(Profile(env, environment=env, url=db_url))
-
-
-@pytest.fixture
-def dev_db(db_url: str) -> Iterator[Database]:
-    db = _db(db_url, "dev")
-    yield db
-    db.close()
 
 
 def _editor(qtbot, runner, engine, wf, text_value: str, seen=None) -> JsonEditorDialog:

@@ -12,19 +12,11 @@ from console.actions.audit_query import AuditFilter, fetch_audit
 from console.actions.errors import BulkItem
 from console.actions.executions import bulk_cancel
 from console.actions.workflows import set_workflow_status
-from console.db.connection import Database, open_database
-from console.profiles import Profile
+from console.db.connection import Database
 from console.ui.actions import audit_page
 from console.ui.pages import PageContext
 from console.ui.tasks import TaskRunner
 from tests.helpers.actions import execution, make_ctx, workflow
-
-
-@pytest.fixture
-def dev_db(db_url: str) -> Iterator[Database]:
-    db = open_database(Profile("dev", environment="dev", url=db_url))
-    yield db
-    db.close()
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from PySide6.QtWidgets import QMenu
 from sqlalchemy import Engine
 
 from console.actions.guard import WriteGuard
-from console.db.connection import Database, open_database
-from console.profiles import Profile
+from console.db.connection import Database
 from console.ui.actions import menus
 from console.ui.actions.dialogs import BulkSummaryDialog, ConfirmDialog
 from console.ui.actions.editors import WorkflowActionsDialog
@@ -19,13 +18,6 @@ from console.ui.actions.json_editor import JsonEditorDialog
 from console.ui.pages import PageContext
 from console.ui.tasks import TaskRunner
 from tests.helpers.actions import ACT, EX, WF, action, execution, row, workflow
-
-
-@pytest.fixture
-def dev_db(db_url: str) -> Iterator[Database]:
-    db = open_database(Profile("dev", environment="dev", url=db_url))
-    yield db
-    db.close()
 
 
 @pytest.fixture
@@ -94,7 +86,7 @@ def test_cancel_selected_from_the_executions_menu(qtbot, runner, dev_db, engine:
     retry = _menu_action(menu, "Retry 1 selected")
     assert cancel.isEnabled() and retry.isEnabled()
     cancel.trigger()
-    controller = page._action_controller
+    controller = menus.controller_for(page)
     qtbot.waitUntil(lambda: isinstance(controller.dialog, ConfirmDialog))
     assert controller.dialog.count == 3
     # the already finished one is named as refused before confirming
@@ -119,7 +111,7 @@ def test_all_matching_the_filter_counts_only_eligible_rows(qtbot, runner, dev_db
     _wait_rows(qtbot, page, 7)
     menu = page.build_context_menu()
     _menu_action(menu, "Retry all failed/timeout/cancelled matching").trigger()
-    controller = page._action_controller
+    controller = menus.controller_for(page)
     qtbot.waitUntil(lambda: isinstance(controller.dialog, ConfirmDialog))
     assert controller.dialog.count == 6
     controller.dialog.ok_button.click()
@@ -137,7 +129,7 @@ def test_workflow_menu_reorders_and_edits_config(qtbot, runner, dev_db, engine, 
     page.view.selectRow(0)
     menu = page.build_context_menu()
     _menu_action(menu, "Actions and order").trigger()
-    controller = page._action_controller
+    controller = menus.controller_for(page)
     dialog = controller.dialog
     assert isinstance(dialog, WorkflowActionsDialog)
     qtbot.waitUntil(lambda: dialog.list.count() == 3)
@@ -176,7 +168,7 @@ def test_integration_editor_keeps_masked_secrets(qtbot, runner, dev_db, engine):
     page.view.selectRow(0)
     menu = page.build_context_menu()
     _menu_action(menu, "Edit config").trigger()
-    controller = page._action_controller
+    controller = menus.controller_for(page)
     qtbot.waitUntil(lambda: isinstance(controller.dialog, JsonEditorDialog))
     editor = controller.dialog
     assert "s3cret" not in editor.text() and "••••" in editor.text()
@@ -202,7 +194,7 @@ def test_triggers_dialog(qtbot, runner, dev_db, engine):
     _wait_rows(qtbot, page, 1)
     page.view.selectRow(0)
     _menu_action(page.build_context_menu(), "Triggers").trigger()
-    controller = page._action_controller
+    controller = menus.controller_for(page)
     dialog = controller.dialog
     assert isinstance(dialog, TriggersDialog)
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 1)
@@ -263,7 +255,7 @@ def test_keyboard_context_menu_acts_on_the_current_row(qtbot, runner, dev_db, en
     assert page.view.currentIndex().row() == 1
     _menu_action(menu, "Retry 1 selected").trigger()
     menu.close()
-    controller = page._action_controller
+    controller = menus.controller_for(page)
     qtbot.waitUntil(lambda: isinstance(controller.dialog, ConfirmDialog))
     confirm = controller.dialog
     assert [t.label for t in confirm.targets] == [chosen["execution_id"]]
@@ -297,7 +289,7 @@ def test_confirmation_names_targets_refusals_and_override(qtbot, runner, dev_db,
     _wait_rows(qtbot, page, 24)
     qtbot.waitUntil(lambda: "deploy" in page.title_suffix(), timeout=5000)  # names load later
     _menu_action(page.build_context_menu(), "Retry all failed/timeout/cancelled").trigger()
-    controller = page._action_controller
+    controller = menus.controller_for(page)
     qtbot.waitUntil(lambda: isinstance(controller.dialog, ConfirmDialog))
     confirm = controller.dialog
     confirm.grab().save(str(tmp_path / "ui_actions_confirm_targets.png"))
@@ -341,7 +333,7 @@ def test_retry_offers_to_open_the_new_execution(qtbot, runner, dev_db, engine):
     _wait_rows(qtbot, page, 1)
     page.view.selectRow(0)
     _menu_action(page.build_context_menu(), "Retry 1 selected").trigger()
-    controller = page._action_controller
+    controller = menus.controller_for(page)
     qtbot.waitUntil(lambda: isinstance(controller.dialog, ConfirmDialog))
     controller.dialog.ok_button.click()
     qtbot.waitUntil(lambda: isinstance(controller.dialog, BulkSummaryDialog))

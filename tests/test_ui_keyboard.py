@@ -8,33 +8,17 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from console.profiles import Profile
 from console.ui import commands
+from console.ui.actions import menus
 from console.ui.actions.dialogs import ConfirmDialog
-from console.ui.main_window import MainWindow, build_main_window
-
-TIMEOUT = 60_000
-
-
-def settle(qtbot, win: MainWindow) -> None:
-    qtbot.waitUntil(lambda: win.runner.in_flight() == 0, timeout=TIMEOUT)
-    qtbot.wait(50)
-    qtbot.waitUntil(lambda: win.runner.in_flight() == 0, timeout=TIMEOUT)
+from console.ui.main_window import MainWindow
+from tests.helpers.windows import TIMEOUT_MS, connected_window, settle_window
 
 
 @pytest.fixture
 def win(qtbot, demo_db_url) -> Iterator[MainWindow]:
-    window = build_main_window()
-    window.build_pages()
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    window.activateWindow()
-    window.connect_profile(Profile("demo-k", environment="dev", url=demo_db_url))
-    qtbot.waitUntil(lambda: window.state == "connected", timeout=TIMEOUT)
-    settle(qtbot, window)
-    yield window
-    window.close()
+    with connected_window(qtbot, demo_db_url, "demo-k", activate=True) as window:
+        yield window
 
 
 def _key(qtbot, widget, key, mod=Qt.KeyboardModifier.NoModifier) -> None:
@@ -81,7 +65,7 @@ def test_menus_mnemonics_shortcuts_help_and_navigation_order(qtbot, win):
 
 def test_tab_leaves_tables_detail_tabs_esc_scope_and_follow_live(qtbot, win):
     win.open_page("executions", {"status": ["running"]})
-    settle(qtbot, win)
+    settle_window(qtbot, win)
     page = win.pages["executions"]
     assert page.model.rows
     page.view.setFocus()
@@ -95,7 +79,7 @@ def test_tab_leaves_tables_detail_tabs_esc_scope_and_follow_live(qtbot, win):
     page.view.setFocus()
     page.view.setCurrentIndex(page.model.index(page.model.start, 0))
     _key(qtbot, page.view, Qt.Key.Key_Return)
-    settle(qtbot, win)
+    settle_window(qtbot, win)
     assert page.details_shown()
     tabs = page.detail.tabs
     first = tabs.currentIndex()
@@ -106,14 +90,14 @@ def test_tab_leaves_tables_detail_tabs_esc_scope_and_follow_live(qtbot, win):
     # Esc in the table leaves the filter alone; in the filter bar it clears it
     _key(qtbot, page.view, Qt.Key.Key_Escape)
     assert page.current_filters() == {"status": ["running"]}
-    edit = page.filter_bar._edits["text"]
+    edit = page.filter_bar.text_edit("text")
     edit.setFocus()
     _key(qtbot, edit, Qt.Key.Key_Escape)
-    settle(qtbot, win)
+    settle_window(qtbot, win)
     assert page.current_filters() == {}
     # Ctrl+L: follow the current running execution live
     page.apply_filters({"status": ["running"]})
-    settle(qtbot, win)
+    settle_window(qtbot, win)
     page.view.setFocus()
     page.view.selectRow(page.model.start)
     chosen = page.model.row_at(page.model.start).raw
@@ -124,7 +108,7 @@ def test_tab_leaves_tables_detail_tabs_esc_scope_and_follow_live(qtbot, win):
 
 def test_actions_by_shortcut_and_from_the_detail_header(qtbot, win):
     win.open_page("executions", {"status": ["failed"]})
-    settle(qtbot, win)
+    settle_window(qtbot, win)
     page = win.pages["executions"]
     page.view.setFocus()
     page.view.selectRow(page.model.start + 1)
@@ -135,23 +119,23 @@ def test_actions_by_shortcut_and_from_the_detail_header(qtbot, win):
         Qt.Key.Key_R,
         Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
     )
-    controller = page._action_controller
-    qtbot.waitUntil(lambda: isinstance(controller.dialog, ConfirmDialog), timeout=TIMEOUT)
+    controller = menus.controller_for(page)
+    qtbot.waitUntil(lambda: isinstance(controller.dialog, ConfirmDialog), timeout=TIMEOUT_MS)
     assert [t.label for t in controller.dialog.targets] == [chosen["execution_id"]]
     controller.dialog.reject()
     # the header button acts on the row the pane shows
     page.apply_filters({"status": ["running"]})
-    settle(qtbot, win)
+    settle_window(qtbot, win)
     page.view.setCurrentIndex(page.model.index(page.model.start, 0))
     page.open_details()
-    settle(qtbot, win)
+    settle_window(qtbot, win)
     shown = page.detail.title.text()
     button = page.detail.command_buttons["cancel"]
     assert button.isEnabled() and not page.detail.command_buttons["retry"].isEnabled()
     button.click()
     qtbot.waitUntil(
         lambda: isinstance(controller.dialog, ConfirmDialog) and controller.dialog.isVisible(),
-        timeout=TIMEOUT,
+        timeout=TIMEOUT_MS,
     )
     assert [t.label for t in controller.dialog.targets] == [shown]
     controller.dialog.reject()

@@ -21,6 +21,7 @@ from console.ui.banner import MigrationDialog, UnlockDialog
 from console.ui.main_window import MainWindow, build_main_window, page_shortcuts
 from console.ui.pages import PageSpec
 from tests.helpers.databases import admin_connect, create_database, drop_database
+from tests.helpers.secrets_check import files_holding
 
 CONNECT_TIMEOUT_MS = 30_000
 KEYS = ("overview", "workflows", "executions", "logs", "integrations", "events", "tail")
@@ -142,7 +143,7 @@ def test_profile_switch_closes_first_database_and_connects_second(
     )
     assert page.databases[-2:] == [None, window.db]
     assert window.db.database_name != first_name
-    qtbot.waitUntil(lambda: first._closed, timeout=CONNECT_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: first.closed, timeout=CONNECT_TIMEOUT_MS)
     qtbot.waitUntil(lambda: backends(pg_address, first_name) == 0, timeout=10_000)
     assert banner_pixel(window).name() == theme.environment_color("staging").name()
     second_name = window.db.database_name
@@ -156,6 +157,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.expects_log_warnings(
+    r"^console\.ui\.session: connecting to profile gone failed: the server cannot be reached"
+)
 def test_closed_port_shows_why_in_place(qtbot, window, tmp_path):
     port = _free_port()
     profile = Profile("gone", environment="dev", url=f"postgresql://u@127.0.0.1:{port}/x")
@@ -174,6 +178,9 @@ def test_closed_port_shows_why_in_place(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: window.state == "failed", timeout=CONNECT_TIMEOUT_MS)
 
 
+@pytest.mark.expects_log_warnings(
+    r"^console\.ui\.session: connecting to profile typo failed: the database does not exist"
+)
 def test_missing_database_shows_why(qtbot, window, pg_address):
     url = pg_address.url(f"no_such_db_{uuid.uuid4().hex[:8]}")
     connect(qtbot, window, Profile("typo", environment="dev", url=url), state="failed")
@@ -216,6 +223,9 @@ def blackhole() -> Iterator[Blackhole]:
     hole.close()
 
 
+@pytest.mark.expects_log_warnings(
+    r"^console\.ui\.session: connecting to profile hole failed: the server did not answer in time"
+)
 def test_window_stays_responsive_while_a_server_never_answers(qtbot, window, blackhole, tmp_path):
     ticks = []
     timer = QTimer()
@@ -278,7 +288,7 @@ def test_prod_is_locked_and_unlocks_only_with_the_profile_name(qtbot, window, db
     assert guard.may_write()
     assert "unlocked for 4:5" in window.banner.lock_label.text()
     assert window.banner.lock_button.isVisibleTo(window)
-    assert window.banner._tick.isActive()  # counts down each second
+    assert window.banner.counting_down  # re-reads the lock each second
     # switching profiles makes a new, locked guard
     window.connect_profile(Profile("prod-us", environment="prod", url=db_url))
     assert "write_guard" not in window.ctx.extras
@@ -316,6 +326,9 @@ def _answer_migration(qtbot, window: MainWindow, apply: bool) -> MigrationDialog
     return dialog
 
 
+@pytest.mark.expects_log_warnings(
+    r"^console\.ui\.session: connecting to profile stage failed: \d+ pending migration"
+)
 def test_staging_with_pending_migrations_asks_first(qtbot, window, empty_db_url):
     profile = Profile("stage", environment="staging", url=empty_db_url)
     window.connect_profile(profile)
@@ -359,6 +372,9 @@ def test_prod_migrations_show_their_sql_and_need_the_profile_name(
     assert "workflows" in _tables(empty_db_url)
 
 
+@pytest.mark.expects_log_warnings(
+    r"^console\.ui\.session: connecting to profile auth-x failed: the user does not exist"
+)
 def test_auth_failure_prompts_for_a_password_kept_in_memory_only(
     qtbot, window, pg_address, db_url, isolated_home
 ):
@@ -379,9 +395,7 @@ def test_auth_failure_prompts_for_a_password_kept_in_memory_only(
     assert window.state == "connecting"
     qtbot.waitUntil(lambda: window.state == "failed", timeout=CONNECT_TIMEOUT_MS)
     window.close()
-    for path in isolated_home.rglob("*"):
-        if path.is_file():
-            assert b"s3cret-pw" not in path.read_bytes(), path
+    assert files_holding("s3cret-pw", isolated_home) == []
     secrets.forget_password("auth-x")
 
 
@@ -483,6 +497,7 @@ def test_database_at_an_unknown_revision_opens_read_only_with_a_clear_notice(
     assert not window.banner.notice_label.isVisibleTo(window)
 
 
+@pytest.mark.expects_log_warnings(r"^console\.ui\.session: lost the connection to dev-x")
 def test_a_server_that_goes_away_is_noticed_and_its_return_too(qtbot, window, db_url, pg_address):
     connect(qtbot, window, Profile("dev-x", environment="dev", url=db_url))
     name = window.db.database_name

@@ -45,7 +45,7 @@ def test_real_pages_follow_a_profile_switch(qtbot, demo_db_url, demo_copy_url, t
     qtbot.waitUntil(lambda: win.state == "connected", timeout=CONNECT_TIMEOUT_MS)
     settle(qtbot, win)
     assert win.db is not first and win.db.profile.name == "demo-b"
-    qtbot.waitUntil(lambda: first._closed, timeout=CONNECT_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: first.closed, timeout=CONNECT_TIMEOUT_MS)
     win.grab().save(str(tmp_path / "switched.png"))
     win.close()
 

@@ -11,11 +11,10 @@ import pytest
 from PySide6.QtCore import QAbstractListModel, Qt
 from PySide6.QtWidgets import QAbstractItemView, QLabel
 
-from console.profiles import Profile
 from console.ui import timefmt
-from console.ui.main_window import MainWindow, build_main_window
+from console.ui.main_window import MainWindow
+from tests.helpers.windows import connected_window, each_page_state
 
-TIMEOUT = 60_000
 ZONE = r"[A-Z]{2,5}|[+-]\d{4}"
 POLICY = re.compile(
     "|".join(
@@ -32,24 +31,10 @@ EXACT = re.compile(rf"\d{{4}}-\d{{2}}-\d{{2}} \d{{2}}:\d{{2}}:\d{{2}}(\.\d{{3}})
 TIME_OF_DAY = re.compile(r"\d:\d\d")
 
 
-def settle(qtbot, win: MainWindow) -> None:
-    qtbot.waitUntil(lambda: win.runner.in_flight() == 0, timeout=TIMEOUT)
-    qtbot.wait(100)
-    qtbot.waitUntil(lambda: win.runner.in_flight() == 0, timeout=TIMEOUT)
-
-
 @pytest.fixture
 def win(qtbot, demo_db_url) -> Iterator[MainWindow]:
-    window = build_main_window(remember=False)
-    window.build_pages()
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    window.connect_profile(Profile("demo-times", environment="dev", url=demo_db_url))
-    qtbot.waitUntil(lambda: window.state == "connected", timeout=TIMEOUT)
-    settle(qtbot, window)
-    yield window
-    window.close()
+    with connected_window(qtbot, demo_db_url, "demo-times", remember=False) as window:
+        yield window
     timefmt.set_utc(False)
 
 
@@ -84,18 +69,11 @@ def test_every_page_shows_times_in_the_policys_forms_and_follows_utc(qtbot, win)
     for utc in (False, True):
         win.utc_action.setChecked(utc)
         assert timefmt.use_utc() is utc
-        for key in win.page_keys():
-            win.show_page(key)
-            settle(qtbot, win)
-            page = win.pages[key]
-            states = [("list", lambda: None), *getattr(page, "screenshot_states", list)()]
-            for name, enter in states:
-                enter()
-                settle(qtbot, win)
-                texts = shown_texts(win)
-                assert off_policy(texts) == [], f"{key}/{name}"
-                exact = [m for _, t in texts for m in EXACT.finditer(t)]
-                seen_times += len(exact)
-                if utc:
-                    assert {m.group(2) for m in exact} <= {"UTC"}, f"{key}/{name}"
+        for where in each_page_state(qtbot, win):
+            texts = shown_texts(win)
+            assert off_policy(texts) == [], where
+            exact = [m for _, t in texts for m in EXACT.finditer(t)]
+            seen_times += len(exact)
+            if utc:
+                assert {m.group(2) for m in exact} <= {"UTC"}, where
     assert seen_times > 50  # the walk did see times (tables, details, Overview tooltips)

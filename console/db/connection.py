@@ -127,6 +127,11 @@ class Database:
         """``console.db.replica.ReadSource`` (which server answers reads), or None."""
         return self.replica.source() if self.replica is not None else None
 
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` ran (the pool is disposed; the object is not used again)."""
+        return self._closed
+
     def close(self) -> None:
         """Dispose of the pool; stop the embedded server if we were its last user."""
         if self._closed:

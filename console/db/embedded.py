@@ -126,7 +126,7 @@ class EmbeddedServer:
         """Initialise if needed, start or adopt the server, and register this handle."""
         self.root.mkdir(parents=True, exist_ok=True)
         with self._lock:
-            self._prepare_permissions()
+            self.prepare_permissions()
             if not (self.pgdata / "PG_VERSION").exists():
                 self._initdb()
             address = self._running_address()
@@ -155,7 +155,7 @@ class EmbeddedServer:
                 return False
             if (self.pgdata / "postmaster.pid").exists():
                 try:
-                    self._run("pg_ctl", ["-D", str(self.pgdata), "-m", "fast", "-w", "stop"])
+                    self.run_tool("pg_ctl", ["-D", str(self.pgdata), "-m", "fast", "-w", "stop"])
                 except subprocess.CalledProcessError as exc:
                     log.warning("pg_ctl stop failed: %s", exc.stderr)
             self._address = None
@@ -177,8 +177,11 @@ class EmbeddedServer:
     def is_running(self) -> bool:
         return self._running_address() is not None
 
-    # ---------------------------------------------------------------- helpers
-    def _run(self, tool: str, args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    def run_tool(
+        self, tool: str, args: list[str], **kwargs: Any
+    ) -> subprocess.CompletedProcess[str]:
+        """Run one of the server's binaries (``pg_ctl``, ``pg_basebackup``, ...) as its OS user;
+        CalledProcessError (output in ``stderr``) when it fails."""
         exe = bin_dir() / (tool + (".exe" if IS_WINDOWS else ""))
         kw: dict[str, Any] = {"check": True, "text": True, "timeout": START_TIMEOUT_S}
         if self._os_user:
@@ -200,8 +203,9 @@ class EmbeddedServer:
             result.stdout = stream.read()
         return result
 
-    def _prepare_permissions(self) -> None:
-        """As root the server runs as an unprivileged OS user that must reach its files."""
+    def prepare_permissions(self) -> None:
+        """As root the server runs as an unprivileged OS user that must reach its files
+        (before its binaries run on them: ``start`` does it, ``run_tool`` on a new root not)."""
         if not self._os_user:
             return
         import pwd
@@ -230,6 +234,7 @@ class EmbeddedServer:
                 target.touch()
             os.chown(target, entry.pw_uid, entry.pw_gid)
 
+    # ---------------------------------------------------------------- helpers
     def _initdb(self) -> None:
         self.pgdata.mkdir(parents=True, exist_ok=True)
         args = ["-D", str(self.pgdata), "-U", SUPERUSER, "--encoding=UTF8", "--no-instructions"]
@@ -242,12 +247,12 @@ class EmbeddedServer:
             _store_windows_password(self.root, password)
             pwfile.write_text(password)
             try:
-                self._run("initdb", [*args, "--auth=scram-sha-256", f"--pwfile={pwfile}"])
+                self.run_tool("initdb", [*args, "--auth=scram-sha-256", f"--pwfile={pwfile}"])
             finally:
                 pwfile.unlink(missing_ok=True)
         else:
             # Unix socket only, in a directory only our user can reach.
-            self._run("initdb", [*args, "--auth-local=trust", "--auth-host=reject"])
+            self.run_tool("initdb", [*args, "--auth-local=trust", "--auth-host=reject"])
         with open(self.pgdata / "postgresql.conf", "a") as conf:
             conf.write(
                 "\n# autopr-console embedded defaults\n"
@@ -311,7 +316,7 @@ class EmbeddedServer:
         host = str(address.socket_dir) if address.socket_dir else (address.host or "127.0.0.1")
         while time.monotonic() < deadline:
             try:
-                self._run(
+                self.run_tool(
                     "pg_isready",
                     ["-q", "-h", host, "-p", str(address.port), "-U", SUPERUSER],
                     timeout=10,
@@ -364,7 +369,7 @@ class EmbeddedServer:
             options = f"-c listen_addresses='' -k {shlex.quote(str(socket_dir))} -p {port}"
             address = ServerAddress(port=port, socket_dir=socket_dir)
         try:
-            self._run(
+            self.run_tool(
                 "pg_ctl",
                 [
                     "-D",

@@ -64,13 +64,6 @@ def parse_ssh(spec: str) -> list[SSHHop]:
     return hops
 
 
-def bastion_name(profile: Profile) -> str | None:
-    """The host the banner names ("via bastion.example.com"), or None without a tunnel."""
-    if not profile.ssh:
-        return None
-    return parse_ssh(profile.ssh)[-1].bare_host
-
-
 def check_transport(profile: Profile) -> None:
     """Refuse SSH/TLS settings that cannot work, with a one-line reason."""
     name = profile.name

@@ -337,35 +337,6 @@ class SSHTunnel:
         return found[-1] if found else None
 
 
-def open_tunnel(
-    hops: list[SSHHop],
-    remote_host: str,
-    remote_port: int,
-    *,
-    key: str | None = None,
-    config: str | None = None,
-    connect_timeout_s: int = 10,
-    passphrase: str | None = None,
-) -> SSHTunnel:
-    """Open a tunnel (raises :class:`TunnelFailed`) that is kept open until closed."""
-    tunnel = SSHTunnel(
-        hops,
-        remote_host,
-        remote_port,
-        key=key,
-        config=config,
-        connect_timeout_s=connect_timeout_s,
-        passphrase=passphrase,
-    )
-    try:
-        tunnel.open()
-    except BaseException:
-        with contextlib.suppress(Exception):
-            tunnel.close()
-        raise
-    return tunnel
-
-
 def profile_tunnel(profile: Profile, remote_host: str, remote_port: int) -> SSHTunnel:
     """A tunnel (not yet open) through the profile's bastion to ``remote_host:remote_port``."""
     from console.db import passphrases

@@ -144,17 +144,19 @@ class _Groups:
         where = q.where()
         self.conn, self.q, self.desc = conn, q, scan_desc
         self.clauses, self.params = list(where.clauses), dict(where.params)
+        self._values: list[Any] | None = None  # a ranked key's present values (scan order)
 
-    def _first(self, bound: Any = _START, inclusive: bool = False) -> Any:
+    def _first(self, bound: Any = _START, inclusive: bool = False, desc: bool | None = None) -> Any:
+        desc = self.desc if desc is None else desc
         expr = self.q.key.expr
         clauses, params = [*self.clauses, f"{expr} IS NOT NULL"], dict(self.params)
         if bound is not _START:
-            op = ("<" if self.desc else ">") + ("=" if inclusive else "")
+            op = ("<" if desc else ">") + ("=" if inclusive else "")
             clauses.append(f"{expr} {op} :g_bound")
             params["g_bound"] = bound
         sql = (
             f"SELECT {expr} FROM {self.q.spec.from_sql} WHERE {' AND '.join(clauses)}"
-            f" ORDER BY {expr} {'DESC' if self.desc else 'ASC'} LIMIT 1"
+            f" ORDER BY {expr} {'DESC' if desc else 'ASC'} LIMIT 1"
         )
         found = self.conn.execute(text(sql), params).first()
         return _END if found is None else found[0]
@@ -164,19 +166,43 @@ class _Groups:
         sql = f"SELECT 1 FROM {self.q.spec.from_sql} WHERE {' AND '.join(clauses)} LIMIT 1"
         return self.conn.execute(text(sql), self.params).first() is not None
 
-    def _ranked(self, index: int) -> Any:
-        """The ``index``-th group of a ranked key in scan order; ``_END`` past the last."""
-        ranks = self.q.key.ranks[::-1] if self.desc else self.q.key.ranks
-        return ranks[index] if 0 <= index < len(ranks) else _END
+    def _present(self) -> list[Any]:
+        """A ranked key's values among the filtered rows, in scan order.
+
+        Found by spelling, one index probe per value, then put in rank order: reading a
+        rank's group that the filter excludes (``level = 'DEBUG'`` under "WARNING and
+        above") would make the planner walk that whole group to find nothing.
+        """
+        if self._values is None:
+            ranks = self.q.key.ranks[::-1] if self.desc else self.q.key.ranks
+            found: set[Any] = set()
+            value = self._first(_START, desc=False)
+            while value is not _END and len(found) <= len(ranks):
+                found.add(value)
+                value = self._first(value, desc=False)
+            self._values = [v for v in ranks if v in found]
+        return self._values
+
+    def holds(self, value: Any) -> bool:
+        """Whether some filtered row has ``value`` (one index probe)."""
+        if value is None:
+            return self._has_null()
+        if self.q.key.ranks:
+            return value in self._present()
+        return bool(self._first(value, inclusive=True) == value)
 
     def _rank_index(self, value: Any) -> int:
         ranks = self.q.key.ranks[::-1] if self.desc else self.q.key.ranks
         return ranks.index(value) if value in ranks else -1
 
+    def _ranked_from(self, index: int) -> Any:
+        """The first present value whose rank position (scan order) is ``index`` or later."""
+        return next((v for v in self._present() if self._rank_index(v) >= index), _END)
+
     def after(self, current: Any) -> Any:
         """The group after ``current`` (``_START``: the first); ``_END`` when none is left."""
         if self.q.key.ranks:
-            return self._ranked(0 if current is _START else self._rank_index(current) + 1)
+            return self._ranked_from(0 if current is _START else self._rank_index(current) + 1)
         if self.desc:
             if current is _START and self._has_null():
                 return None
@@ -191,7 +217,7 @@ class _Groups:
     def at_or_after(self, value: Any) -> Any:
         """The first group at ``value`` or beyond it in scan order (a seek)."""
         if self.q.key.ranks:
-            return self._ranked(max(0, self._rank_index(value)))
+            return self._ranked_from(max(0, self._rank_index(value)))
         if value is None:
             return self.after(_START) if self.desc else (None if self._has_null() else _END)
         found = self._first(value, inclusive=True)
@@ -236,6 +262,8 @@ def _grouped_window(
         if anchor is None:
             raise ValueError(f"mode {mode} needs an anchor")
         group, after_id = anchor[0], str(anchor[1])
+        if not groups.holds(group):  # the filter excludes it now: never walk it for nothing
+            group, after_id = groups.after(group), None
     elif mode == "seek":
         group = groups.at_or_after(value)
     else:

@@ -118,14 +118,3 @@ def resolve_link(conn: Connection, link: Link) -> LinkTarget | None:
             filters["time_to"] = (row[0] + timedelta(microseconds=1)).isoformat()
         return LinkTarget("logs", filters, line, label)
     return None
-
-
-def execution_label(conn: Connection, execution_uuid_text: str) -> str | None:
-    """The execution_id text of an execution UUID (for a logs link of a filtered page)."""
-    if _uuid(execution_uuid_text) is None:
-        return None
-    row = conn.execute(
-        text("SELECT execution_id FROM workflow_executions WHERE id = :i"),
-        {"i": execution_uuid_text},
-    ).first()
-    return str(row[0]) if row is not None else None

@@ -286,6 +286,11 @@ class EnvironmentBanner(QFrame):
         self.notice_label.setText(text)
         self.notice_label.setVisible(bool(text))
 
+    @property
+    def counting_down(self) -> bool:
+        """Whether the unlock's countdown is running (the lock text is re-read each second)."""
+        return self._tick.isActive()
+
     def refresh_guard(self) -> None:
         """Re-read the write lock (every second while unlocked: the unlock lapses by itself)."""
         guard = self._guard

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QObject, QTimer
@@ -58,7 +59,7 @@ def row_link(page: TablePage, row_id: str | None = None) -> str | None:
         raw = row.raw if row is not None else None
     ident = identity_of(db.profile)
     if kind == "logs":
-        filters = page.current_filters()
+        filters: Mapping[str, Any] = page.current_filters()
         execution = None
         if raw is not None:
             execution = raw.get("execution_label") or raw.get("execution_id")

@@ -168,7 +168,7 @@ class TrayNotifier(Notifier):
 
 
 class RecordingNotifier(Notifier):
-    """Keeps the notices (no notification service here); ``click_last()`` acts as a click."""
+    """Keeps the notices (no notification service here)."""
 
     name = "recording"
 
@@ -179,10 +179,6 @@ class RecordingNotifier(Notifier):
     def notify(self, notice: Notice) -> None:
         self.notices.append(notice)
         log.info("notification: %s — %s", notice.title, notice.body)
-
-    def click_last(self) -> None:
-        if self.notices:
-            self.click(self.notices[-1])
 
 
 def best_notifier(tray=None, parent: QObject | None = None) -> Notifier:

@@ -78,7 +78,7 @@ def _import_problem() -> str | None:
         import PySide6.QtGui
         import PySide6.QtWidgets  # noqa: F401
     except ImportError as exc:
-        return _missing_library_message("Qt", str(exc))
+        return missing_library_message("Qt", str(exc))
     return None
 
 
@@ -102,7 +102,7 @@ def _platform_problem(name: str) -> str | None:
     try:
         ctypes.CDLL(str(path))
     except OSError as exc:
-        return _missing_library_message(f'the Qt platform plugin "{name}"', str(exc))
+        return missing_library_message(f'the Qt platform plugin "{name}"', str(exc))
     if name == "xcb":
         return _x_display_problem()
     if name == "wayland":
@@ -110,7 +110,8 @@ def _platform_problem(name: str) -> str | None:
     return None
 
 
-def _missing_library_message(what: str, error: str) -> str:
+def missing_library_message(what: str, error: str) -> str:
+    """One line for the operator: ``what`` cannot load, and the library it misses (if named)."""
     match = MISSING.search(error)
     if match is None:
         return f"{what} cannot load: {error.strip().splitlines()[0]}"

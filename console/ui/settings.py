@@ -7,6 +7,8 @@ binary state of widgets (``saveGeometry()``, ``QHeaderView.saveState()``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import QByteArray
 from PySide6.QtWidgets import QHeaderView
 
@@ -21,6 +23,7 @@ from console.settings_store import (
     TAIL_POLL_MS,
     THEME,
     UTC,
+    WATCH_KEEP_RUNNING,
     WINDOW_PAGE,
     SecretRefused,
     Setting,
@@ -50,6 +53,25 @@ def load_bytes(key: str) -> QByteArray | None:
     return None
 
 
+@dataclass(frozen=True)
+class WidgetState:
+    """Binary state of a widget (``saveGeometry()``, ``saveState()``): its key, its meaning."""
+
+    key: str
+    meaning: str
+
+    def save(self, data: QByteArray | bytes) -> None:
+        save_bytes(self.key, data)
+
+    def load(self) -> QByteArray | None:
+        return load_bytes(self.key)
+
+
+WINDOW_GEOMETRY = WidgetState("window/geometry", "the main window's size and position")
+WINDOW_STATE = WidgetState("window/state", "the main window's toolbars and docks")
+WINDOW_SPLITTER = WidgetState("window/splitter", "the split between page list and page")
+
+
 def save_header(page: str, header: QHeaderView, profile: str | None = None) -> None:
     """Column widths, order and sort indicator of a ``QHeaderView``."""
     save_bytes(page_key(page, "header", profile), header.saveState())
@@ -71,9 +93,14 @@ __all__ = [
     "TAIL_POLL_MS",
     "THEME",
     "UTC",
+    "WATCH_KEEP_RUNNING",
+    "WINDOW_GEOMETRY",
     "WINDOW_PAGE",
+    "WINDOW_SPLITTER",
+    "WINDOW_STATE",
     "SecretRefused",
     "Setting",
+    "WidgetState",
     "get",
     "get_bool",
     "get_int",

@@ -5,7 +5,7 @@ survive a restart.  Every ``interval_s`` the manager runs ONE statement for all 
 them (:func:`console.queries.watches.evaluate`) off the GUI thread; a problem not
 seen in the previous round becomes a desktop notification (clicking it opens the
 row through its link); the tray icon shows how many problems there are now.
-With the setting ``watch/keep_running`` on, closing the last window hides it to
+With the setting ``WATCH_KEEP_RUNNING`` on, closing the last window hides it to
 the tray and the watches keep running until Quit in the tray menu.
 
 The application has one manager (console.ui.reach.Hub): it runs on the database of
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 INTERVAL_S = 30
-KEEP_RUNNING = "watch/keep_running"
 PAGE_WATCH: dict[str, tuple[WatchKind, str]] = {
     "executions": ("execution", "execution_id"),
     "workflows": ("workflow", "name"),
@@ -73,8 +72,8 @@ class WatchManager(QObject):
         self._tray_menu.addAction("Show the window", self._show_window)
         self.keep_action = QAction("Keep watching when the window closes", self)
         self.keep_action.setCheckable(True)
-        self.keep_action.setChecked(settings.get_bool(KEEP_RUNNING, False))
-        self.keep_action.toggled.connect(lambda on: settings.put(KEEP_RUNNING, on))
+        self.keep_action.setChecked(settings.WATCH_KEEP_RUNNING.get())
+        self.keep_action.toggled.connect(lambda on: settings.WATCH_KEEP_RUNNING.put(on))
         self._tray_menu.addAction(self.keep_action)
         self._tray_menu.addAction("Quit", self.quit)
         self.tray.setContextMenu(self._tray_menu)

@@ -17,8 +17,8 @@ def make_standby(primary: EmbeddedServer, root: Path) -> EmbeddedServer:
     address = primary.address
     standby = EmbeddedServer(root)
     standby.root.mkdir(parents=True, exist_ok=True)
-    standby._prepare_permissions()
-    standby._run(
+    standby.prepare_permissions()
+    standby.run_tool(
         "pg_basebackup",
         [
             "-D",

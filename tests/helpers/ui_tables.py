@@ -72,7 +72,7 @@ def settle(qtbot, page: TablePage) -> None:
             models.append(sub.model)
 
     def idle() -> bool:
-        return runner.in_flight() == 0 and all(m._inflight is None for m in models)
+        return runner.in_flight() == 0 and all(m.in_flight is None for m in models)
 
     for _ in range(3):
         qtbot.waitUntil(idle, timeout=15_000)

@@ -89,7 +89,7 @@ class ActionController(QObject):
 
         def confirm() -> None:
             if destructive and self.guard.confirms_destructive:
-                self._confirm(verb, 1, noun, lambda: run(True), [Target(label, label)])
+                self.confirm_then(verb, 1, noun, lambda: run(True), [Target(label, label)])
             else:
                 run(destructive and self.guard.confirms_destructive)
 
@@ -110,12 +110,12 @@ class ActionController(QObject):
             anyway = box.addButton("Retry anyway", QMessageBox.ButtonRole.AcceptRole)
             anyway.clicked.connect(
                 lambda: self.runner.submit(
-                    lambda: override(self.ctx, True), self._finished, self._refused, owner=self
+                    lambda: override(self.ctx, True), self._finished, self.refuse, owner=self
                 )
             )
             self._show(box)
             return
-        self._refused(exc)
+        self.refuse(exc)
 
     # ------------------------------------------------------------ many rows
 
@@ -181,12 +181,12 @@ class ActionController(QObject):
                     labels,
                     open_created,
                 ),
-                self._refused,
+                self.refuse,
                 owner=self,
             )
 
         self.when_writable(
-            lambda: self.runner.submit(load_and_preview, counted, self._refused, owner=self)
+            lambda: self.runner.submit(load_and_preview, counted, self.refuse, owner=self)
         )
 
     def _summarize(
@@ -207,14 +207,14 @@ class ActionController(QObject):
             again = [i for i in items if i.target in at_limit]
 
             def retry_anyway() -> None:
-                self._confirm(
+                self.confirm_then(
                     "retry (override max retries)",
                     len(again),
                     noun,
                     lambda: self.runner.submit(
                         lambda: override(self.ctx, again, True),
                         lambda s: self._summarize(s, again, noun, None, labels, open_created),
-                        self._refused,
+                        self.refuse,
                         owner=self,
                     ),
                 )
@@ -239,7 +239,7 @@ class ActionController(QObject):
 
     def when_writable(self, proceed: Callable[[], object]) -> None:
         if self.db.read_only_reason:
-            self._refused(ActionError(errors.LOCKED, f"read-only: {self.db.read_only_reason}"))
+            self.refuse(ActionError(errors.LOCKED, f"read-only: {self.db.read_only_reason}"))
             return
         if self.guard.may_write():
             proceed()
@@ -254,7 +254,7 @@ class ActionController(QObject):
             self.dialog = dialog
         dialog.accepted.connect(lambda: self.guard.may_write() and proceed())
 
-    def _confirm(
+    def confirm_then(
         self,
         verb: str,
         count: int,
@@ -262,6 +262,7 @@ class ActionController(QObject):
         proceed: Callable[[], object],
         targets: list[Target] | None = None,
     ) -> None:
+        """Ask the operator to confirm ``verb`` on ``count`` ``noun``; ``proceed`` once they do."""
         dialog = ConfirmDialog(
             verb,
             count,
@@ -281,7 +282,8 @@ class ActionController(QObject):
         self._status(message)
         self.done.emit(result)
 
-    def _refused(self, exc: BaseException) -> None:
+    def refuse(self, exc: BaseException) -> None:
+        """Tell the operator an action was not done, and why (status line, signal, a box)."""
         err = (
             exc
             if isinstance(exc, ActionError)

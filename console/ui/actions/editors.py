@@ -103,7 +103,7 @@ def edit_workflow_field(controller: ActionController, workflow_id: str, field: s
         with engine.connect() as conn:
             return reads.workflow_for_edit(conn, workflow_id)
 
-    controller.runner.submit(load, loaded, controller._refused, owner=controller)
+    controller.runner.submit(load, loaded, controller.refuse, owner=controller)
 
 
 def edit_integration(controller: ActionController, integration_id: str, name: str) -> None:
@@ -123,7 +123,7 @@ def edit_integration(controller: ActionController, integration_id: str, name: st
     controller.runner.submit(
         lambda: load_masked_config(engine, integration_id),
         loaded,
-        controller._refused,
+        controller.refuse,
         owner=controller,
     )
 
@@ -148,7 +148,7 @@ class _WorkflowRowsDialog(QDialog):
         self.controller.runner.submit(
             lambda: self.read_rows(engine),
             self._loaded,
-            self.controller._refused,
+            self.controller.refuse,
             owner=self,
             key=f"{type(self).__name__}-{id(self)}",
         )

@@ -9,6 +9,7 @@ before asking, then acts on those rows only.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtGui import QAction
@@ -17,7 +18,7 @@ from PySide6.QtWidgets import QMenu
 from console.actions import events, executions, integrations, preview, workflows
 from console.actions.errors import BulkItem
 from console.actions.selection import matching_items
-from console.ui.actions.controller import ActionController
+from console.ui.actions.controller import ActionController, BulkFn, Previewer
 from console.ui.actions.editors import (
     TriggersDialog,
     WorkflowActionsDialog,
@@ -149,93 +150,121 @@ def table_actions(page: Any, menu: QMenu) -> None:
     builder(page, menu, controller, selected_rows(page))
 
 
+@dataclass(frozen=True)
+class BulkAction:
+    """An action on the selected rows of a page, and on every row matching its filter."""
+
+    key: str  # the menu entry's tag (the Actions menu and the detail buttons find it)
+    verb: str
+    noun: str
+    label: str  # the selected rows' entry, "{n}" the eligible ones among them
+    matching_label: str  # "… matching the filter"
+    statuses: tuple[str, ...]  # the rows' statuses it acts on
+    run: BulkFn
+    preview: Previewer
+    override: BulkFn | None = None
+    opens_created: bool = False
+
+
+EXECUTION_ACTIONS = (
+    BulkAction(
+        "cancel",
+        "cancel",
+        "execution",
+        "&Cancel {n} selected…",
+        "Cancel all pending/running",
+        EXECUTION_ACTIVE_STATUSES,
+        lambda ctx, items, ok: executions.bulk_cancel(ctx, items, confirmed=ok),
+        lambda engine, items: preview.executions(engine, "cancel", items),
+    ),
+    BulkAction(
+        "retry",
+        "retry",
+        "execution",
+        "&Retry {n} selected…",
+        "Retry all failed/timeout/cancelled",
+        EXECUTION_RETRYABLE_STATUSES,
+        lambda ctx, items, ok: executions.bulk_retry(ctx, items, confirmed=ok),
+        lambda engine, items: preview.executions(engine, "retry", items),
+        override=lambda ctx, items, ok: executions.bulk_retry(
+            ctx, items, confirmed=ok, override_max_retries=True
+        ),
+        opens_created=True,
+    ),
+)
+
+EVENT_ACTIONS = (
+    BulkAction(
+        "requeue",
+        "requeue",
+        "event",
+        "Re&queue {n} failed…",
+        "Requeue all failed",
+        events.REQUEUEABLE,
+        lambda ctx, items, ok: events.bulk_requeue(ctx, items, confirmed=ok),
+        lambda engine, items: preview.events(engine, events.REQUEUEABLE, "requeued", items),
+    ),
+    BulkAction(
+        "ignore",
+        "ignore",
+        "event",
+        "&Ignore {n} selected…",
+        "Ignore all pending/failed",
+        events.IGNORABLE,
+        lambda ctx, items, ok: events.bulk_ignore(ctx, items, confirmed=ok),
+        lambda engine, items: preview.events(engine, events.IGNORABLE, "ignored", items),
+    ),
+)
+
+
+def _bulk_starter(page: Any, c: ActionController, action: BulkAction) -> Callable[..., None]:
+    """Starts ``action`` on what ``load`` gives (rows, or a read of the filter's rows)."""
+
+    def start(load: Any, filter_text: str | None = None) -> None:
+        c.bulk(
+            action.verb,
+            action.noun,
+            load,
+            action.run,
+            override=action.override,
+            preview=action.preview,
+            filter_text=filter_text,
+            open_created=open_executions(page) if action.opens_created else None,
+        )
+
+    return start
+
+
+def _add_bulk_actions(
+    page: Any,
+    menu: QMenu,
+    c: ActionController,
+    rows: list[dict[str, Any]],
+    actions: tuple[BulkAction, ...],
+    between: Callable[[], None] = lambda: None,
+) -> None:
+    """One entry per action on the selected rows, ``between``, then the "matching" entries."""
+    chosen = items_of(page.key, rows)
+    starters = [_bulk_starter(page, c, action) for action in actions]
+    for action, start in zip(actions, starters, strict=True):
+        eligible = len(items_of(page.key, rows, action.statuses))
+        act = _tagged(menu.addAction(action.label.format(n=eligible)), action.key)
+        act.setEnabled(bool(eligible))
+        act.triggered.connect(lambda _=False, start=start: start(chosen))
+    between()
+    for action, start in zip(actions, starters, strict=True):
+        _add_matching(page, menu, action.matching_label, action.statuses, start)
+
+
 def _executions(page, menu: QMenu, c: ActionController, rows) -> None:
-    chosen = items_of("executions", rows)
-    n_cancel = len(items_of("executions", rows, EXECUTION_ACTIVE_STATUSES))
-    n_retry = len(items_of("executions", rows, EXECUTION_RETRYABLE_STATUSES))
-
-    def bulk_cancel(ctx, items, ok):
-        return executions.bulk_cancel(ctx, items, confirmed=ok)
-
-    def bulk_retry(ctx, items, ok):
-        return executions.bulk_retry(ctx, items, confirmed=ok)
-
-    def bulk_retry_override(ctx, items, ok):
-        return executions.bulk_retry(ctx, items, confirmed=ok, override_max_retries=True)
-
-    def cancel(load, filter_text=None):
-        c.bulk(
-            "cancel",
-            "execution",
-            load,
-            bulk_cancel,
-            preview=lambda engine, items: preview.executions(engine, "cancel", items),
-            filter_text=filter_text,
-        )
-
-    def retry(load, filter_text=None):
-        c.bulk(
-            "retry",
-            "execution",
-            load,
-            bulk_retry,
-            override=bulk_retry_override,
-            preview=lambda engine, items: preview.executions(engine, "retry", items),
-            filter_text=filter_text,
-            open_created=open_executions(page),
-        )
-
-    act = _tagged(menu.addAction(f"&Cancel {n_cancel} selected…"), "cancel")
-    act.setEnabled(bool(n_cancel))
-    act.triggered.connect(lambda: cancel(chosen))
-    act = _tagged(menu.addAction(f"&Retry {n_retry} selected…"), "retry")
-    act.setEnabled(bool(n_retry))
-    act.triggered.connect(lambda: retry(chosen))
     running = [r for r in rows if r.get("status") in EXECUTION_ACTIVE_STATUSES]
-    _follow_live(page, menu, running, "id")
-    _add_matching(page, menu, "Cancel all pending/running", EXECUTION_ACTIVE_STATUSES, cancel)
-    _add_matching(
-        page, menu, "Retry all failed/timeout/cancelled", EXECUTION_RETRYABLE_STATUSES, retry
+    _add_bulk_actions(
+        page, menu, c, rows, EXECUTION_ACTIONS, lambda: _follow_live(page, menu, running, "id")
     )
 
 
 def _events(page, menu: QMenu, c: ActionController, rows) -> None:
-    chosen = items_of("events", rows)
-    n_requeue = len(items_of("events", rows, events.REQUEUEABLE))
-    n_ignore = len(items_of("events", rows, events.IGNORABLE))
-
-    def requeue(load, filter_text=None):
-        c.bulk(
-            "requeue",
-            "event",
-            load,
-            lambda ctx, items, ok: events.bulk_requeue(ctx, items, confirmed=ok),
-            preview=lambda engine, items: preview.events(
-                engine, events.REQUEUEABLE, "requeued", items
-            ),
-            filter_text=filter_text,
-        )
-
-    def ignore(load, filter_text=None):
-        c.bulk(
-            "ignore",
-            "event",
-            load,
-            lambda ctx, items, ok: events.bulk_ignore(ctx, items, confirmed=ok),
-            preview=lambda engine, items: preview.events(
-                engine, events.IGNORABLE, "ignored", items
-            ),
-            filter_text=filter_text,
-        )
-
-    act = _tagged(menu.addAction(f"Re&queue {n_requeue} failed…"), "requeue")
-    act.setEnabled(bool(n_requeue))
-    act.triggered.connect(lambda: requeue(chosen))
-    act = _tagged(menu.addAction(f"&Ignore {n_ignore} selected…"), "ignore")
-    act.setEnabled(bool(n_ignore))
-    act.triggered.connect(lambda: ignore(chosen))
-    _add_matching(page, menu, "Requeue all failed", events.REQUEUEABLE, requeue)
-    _add_matching(page, menu, "Ignore all pending/failed", events.IGNORABLE, ignore)
+    _add_bulk_actions(page, menu, c, rows, EVENT_ACTIONS)
 
 
 def _logs(page, menu: QMenu, c: ActionController, rows) -> None:

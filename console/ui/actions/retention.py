@@ -79,12 +79,12 @@ def retain(controller: ActionController, days: int) -> None:
                 f"removed {report.dropped_rows + report.deleted_rows:,} log lines older than "
                 f"{days} days ({len(report.dropped)} partitions dropped)"
             ),
-            controller._refused,
+            controller.refuse,
             owner=controller,
         )
 
     controller.when_writable(
-        lambda: controller.runner.submit(plan, confirm, controller._refused, owner=controller)
+        lambda: controller.runner.submit(plan, confirm, controller.refuse, owner=controller)
     )
 
 

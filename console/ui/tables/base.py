@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.queries.details import DetailFetch
-from console.queries.filters import normalized
+from console.queries.filters import TableFilters, normalized
 from console.queries.keyset import Sort
 from console.queries.specs import TableSpec
 from console.ui import timefmt
@@ -271,7 +271,7 @@ class TablePage(QWidget):
         row = self.model.row_at(idx.row()) if idx.isValid() else None
         return row.id if row is not None else None
 
-    def current_filters(self) -> dict[str, Any]:
+    def current_filters(self) -> TableFilters:
         return self.filters.current()
 
     def clear_filters(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QObject, QTimer
 
@@ -32,10 +32,13 @@ class FilterControl(QObject):
         page.filter_bar.changed.connect(self.apply)
         page.chips.removed.connect(self.remove)
 
-    def current(self) -> dict[str, Any]:
-        """The filters in force, as a plain dict (the page's API: callers add or drop keys)."""
+    def current(self) -> TableFilters:
+        """The filters in force, a copy (the page's API: callers add or drop keys)."""
         q = self._page.controller.query
-        return dict(q.filter_dict() if q is not None else self._page.filter_bar.filters())
+        return cast(
+            TableFilters,
+            dict(q.filter_dict() if q is not None else self._page.filter_bar.filters()),
+        )
 
     def chips(self) -> list[tuple[str, str]]:
         names = dict(self._page.filter_bar._workflows)
@@ -63,7 +66,7 @@ class FilterControl(QObject):
         self.apply(filters)
 
     def remove(self, key: str) -> None:
-        filters = self.current()
+        filters: dict[str, Any] = dict(self.current())
         for k in ("time_range", "time_from", "time_to") if key.startswith("time") else (key,):
             filters.pop(k, None)
         self.show(filters)
@@ -129,4 +132,12 @@ class FilterControl(QObject):
             page.chips.set_chips(self.chips())
             page.title_changed.emit(page.title_suffix())
 
-        page.ctx.runner.submit(work, done, owner=self, key=f"{page.key}:workflow-names:{id(self)}")
+        def failed(exc: BaseException) -> None:
+            # Only what the filter bar offers: the page's own reads tell the operator why
+            # the server does not answer; the choices are read again after the next rows.
+            log.info("filter choices of %s not read: %s", page.key, exc)
+            self._choices_pending = True
+
+        page.ctx.runner.submit(
+            work, done, failed, owner=self, key=f"{page.key}:workflow-names:{id(self)}"
+        )

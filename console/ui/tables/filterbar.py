@@ -95,6 +95,10 @@ class MultiButton(QToolButton):
             act.toggled.connect(self._changed)
             self._actions[value] = act
 
+    def options(self) -> list[str]:
+        """Every value offered, chosen or not, in the order offered."""
+        return list(self._actions)
+
     def values(self) -> list[str]:
         return [v for v, a in self._actions.items() if a.isChecked()]
 
@@ -241,6 +245,14 @@ class FilterBar(QWidget):
         """The filters in force (the page's keys of :class:`TableFilters`)."""
         return normalized(self._filters)
 
+    def text_edit(self, key: str) -> QLineEdit:
+        """The line edit of the text-like filter ``key`` (KeyError if the page has none)."""
+        return self._edits[key]
+
+    def choice_button(self, key: str) -> MultiButton:
+        """The multi-select of filter ``key`` (KeyError if the page has none)."""
+        return self._multi[key]
+
     def set_workflow_choices(self, choices: Sequence[tuple[str, str]]) -> None:
         self._workflows = {wid: name for wid, name in choices}
         if self._workflow is None:
@@ -385,6 +397,12 @@ class ChipBar(QWidget):
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(4)
         self._layout.addStretch(1)
+
+    def chips(self) -> list[QToolButton]:
+        """The chips shown, left to right."""
+        items = (self._layout.itemAt(i) for i in range(self._layout.count()))
+        widgets = (item.widget() for item in items if item is not None)
+        return [w for w in widgets if isinstance(w, QToolButton)]
 
     def set_chips(self, chips: list[tuple[str, str]]) -> None:
         while self._layout.count() > 1:

@@ -109,6 +109,11 @@ class WindowModel(QAbstractTableModel):
         self._right = frozenset(i for i, c in enumerate(columns) if c.kind in ("int", "duration"))
         theme.theme_events().changed.connect(self._theme_changed)
 
+    @property
+    def in_flight(self) -> Plan | None:
+        """The read asked for (``wants``) whose answer has not come back yet."""
+        return self._inflight
+
     # ------------------------------------------------------------ Qt interface
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008

@@ -432,10 +432,3 @@ class TailTableModel(QAbstractTableModel):
         if col == COL_MESSAGE and r[R_MESSAGE_ONE] is not None:
             return plain_tip(r[R_MESSAGE][:4000])
         return None
-
-    def capacity_limits(self) -> tuple[int, int]:
-        return self._capacity, self._capacity + self.slack()
-
-    @staticmethod
-    def reference_time() -> datetime:
-        return timefmt.now()

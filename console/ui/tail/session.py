@@ -9,7 +9,6 @@ end cross over by queued signals.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import threading
 from dataclasses import replace
@@ -24,6 +23,21 @@ FRAME_MS = 16
 MAX_PER_FRAME = 2000  # bounds one frame's work when the tail catches up on a backlog
 
 
+class _Relay(QObject):
+    """Carries the engine thread's news to the GUI thread.
+
+    The engine thread emits on this object, never on the session: the session may be
+    deleted on the GUI thread at any moment, and emitting on an object while it is being
+    destroyed crashes the process.  The relay has no Qt parent (the session holds it from
+    Python, so it outlives the session while the thread runs), and Qt drops its
+    connections to a deleted session, so late news reaches nothing.
+    """
+
+    state = Signal(object)  # TailState
+    finished = Signal(object)  # Finished
+    failed = Signal(str)
+
+
 class TailSession(QObject):
     """One follow: start once, stop once (stopping never blocks the GUI thread)."""
 
@@ -31,10 +45,6 @@ class TailSession(QObject):
     state_changed = Signal(object)  # TailState
     finished = Signal(object)  # Finished
     failed = Signal(str)
-
-    _state_relay = Signal(object)
-    _finished_relay = Signal(object)
-    _failed_relay = Signal(str)
 
     def __init__(
         self, conninfo: str, options: TailOptions, listen_allowed: bool = True, parent=None
@@ -50,9 +60,10 @@ class TailSession(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_MS)
         self._timer.timeout.connect(self.flush)
-        self._state_relay.connect(self.state_changed)
-        self._finished_relay.connect(self._on_finished_gui)
-        self._failed_relay.connect(self.failed)
+        self._news = _Relay()
+        self._news.state.connect(self.state_changed)
+        self._news.finished.connect(self._on_finished_gui)
+        self._news.failed.connect(self.failed)
         self._done = threading.Event()
         # Deleted with its page while the thread still runs: stop it, and emit nothing more.
         # (A plain function: Qt does not call a slot of the object being destroyed.)
@@ -70,11 +81,11 @@ class TailSession(QObject):
         self._done.set()
 
     def _relay(self, signal_name: str, value: object) -> None:
-        """Emit from the engine thread unless the session is stopped or deleted."""
+        """Emit from the engine thread (on the relay) unless the session is stopped or
+        deleted; only Python attributes of the session are read here."""
         if self._done.is_set():
             return
-        with contextlib.suppress(RuntimeError):  # deleted between the check and the emit
-            getattr(self, signal_name).emit(value)
+        getattr(self._news, signal_name).emit(value)
 
     def is_running(self) -> bool:
         return self._thread.is_alive()
@@ -104,15 +115,15 @@ class TailSession(QObject):
         try:
             result = self.engine.run()
         except TailError as exc:
-            self._relay("_failed_relay", str(exc))
+            self._relay("failed", str(exc))
             return
         except Exception as exc:  # the window must show a line, never a trace
             from console.db.errors import first_line
 
-            self._relay("_failed_relay", f"the tail stopped: {first_line(exc)}")
+            self._relay("failed", f"the tail stopped: {first_line(exc)}")
             return
         if result is not None:
-            self._relay("_finished_relay", result)
+            self._relay("finished", result)
 
     def _on_lines(self, lines: list[TailLine]) -> None:
         made = [make_row(line) for line in lines]
@@ -120,7 +131,7 @@ class TailSession(QObject):
             self._inbox.extend(made)
 
     def _on_state(self, state: TailState) -> None:
-        self._relay("_state_relay", state)
+        self._relay("state", state)
 
     def _on_finished_gui(self, result: Finished) -> None:
         self.flush(None)  # every line first, then the banner

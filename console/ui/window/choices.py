@@ -65,18 +65,18 @@ class ViewChoices(QObject):
 
 def restore_layout(window: QMainWindow, splitter: QSplitter) -> None:
     """Geometry, dock/toolbar state and the navigation splitter as last saved."""
-    geometry = settings.load_bytes("window/geometry")
+    geometry = settings.WINDOW_GEOMETRY.load()
     if geometry is not None:
         window.restoreGeometry(geometry)
-    state = settings.load_bytes("window/state")
+    state = settings.WINDOW_STATE.load()
     if state is not None:
         window.restoreState(state)
-    sizes = settings.load_bytes("window/splitter")
+    sizes = settings.WINDOW_SPLITTER.load()
     if sizes is not None:
         splitter.restoreState(sizes)
 
 
 def save_layout(window: QMainWindow, splitter: QSplitter) -> None:
-    settings.save_bytes("window/geometry", window.saveGeometry())
-    settings.save_bytes("window/state", window.saveState())
-    settings.save_bytes("window/splitter", splitter.saveState())
+    settings.WINDOW_GEOMETRY.save(window.saveGeometry())
+    settings.WINDOW_STATE.save(window.saveState())
+    settings.WINDOW_SPLITTER.save(splitter.saveState())

@@ -109,7 +109,7 @@ class WindowStartup:
         if chosen is not None:
             w.connect_profile(chosen)
         if not w.specs:
-            first = settings.get("window/page") if w.remember else None
+            first = (settings.WINDOW_PAGE.get() or None) if w.remember else None
             w.runner.submit(
                 lambda: import_page_specs(first),
                 w.build_pages,
