@@ -400,12 +400,26 @@ FREE_TEXT_FIELDS = frozenset({"error_message"})
 quote a connection URL or a ``token=`` pair): shown, copied and exported redacted."""
 
 
+# The end of a field the query cut short (the tables read ``left(error_message, 300)``):
+# a URL's userinfo without its ``@`` yet, or a bearer token shorter than the whole one.
+# (A port, digits only, is left alone.)
+_CUT_SECRET = re.compile(
+    r"(?P<keep>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:)(?!\d+$)[^@\s/]+$"
+    r"|(?P<token>\b(?:Bearer|Basic|Token)\s+)[^\s]+$"
+)
+
+
+def _cut_masked(m: re.Match[str]) -> str:
+    return (m.group("keep") or m.group("token")) + TEXT_MASK
+
+
 def redact_fields(row: dict[str, Any]) -> dict[str, Any]:
-    """``row`` (changed in place) with its free-text fields through :func:`redact_text`."""
+    """``row`` (changed in place) with its free-text fields through :func:`redact_text`;
+    a secret cut off at the field's end (a truncated read) is masked too."""
     for key in FREE_TEXT_FIELDS:
         value = row.get(key)
         if isinstance(value, str) and value:
-            row[key] = redact_text(value)
+            row[key] = _CUT_SECRET.sub(_cut_masked, redact_text(value))
     return row
 
 

@@ -70,3 +70,27 @@ def test_the_child_exports_and_cancels_cleanly(engine: Engine, db_url: str, tmp_
     finally:
         db.close()
     assert [p.name for p in Path(tmp_path).iterdir() if p.suffix == ".part"] == []
+
+
+def test_a_crashed_childs_last_error_line_is_redacted(qapp) -> None:
+    """Without an outcome line the window shows the child's last stderr line: a traceback
+    quoting the conninfo it was handed must not show the password."""
+    import sys
+
+    from PySide6.QtCore import QProcess
+
+    from console.ui.tables.export_ui import last_error_line
+
+    proc = QProcess()
+    proc.start(
+        sys.executable,
+        [
+            "-c",
+            "raise SystemExit(\"OperationalError: 'host=db user=ops password=s3cret-pw'"
+            ' refused; postgresql://ops:an0ther@db/x")',
+        ],
+    )
+    assert proc.waitForFinished(30_000)
+    line = last_error_line(proc)
+    assert "OperationalError" in line and "refused" in line
+    assert "s3cret-pw" not in line and "an0ther" not in line

@@ -26,6 +26,7 @@ from console.db.engine import make_engine
 from console.db.urls import libpq_conninfo, normalize_url
 from console.demo.scale import ScaleLoader, ScaleSize
 from console.logstore.layout import DEFAULT, LEGACY, add_months, month_start, read_layout
+from console.logstore.layout import connect as layout_connect
 from console.logstore.partition import Partitioner
 from console.profiles import Profile, ProfileStore
 from console.queries.counts import table_estimate
@@ -277,6 +278,22 @@ def test_tail_is_exactly_once_on_the_partitioned_table(db_url: str) -> None:
     ids = [json.loads(line)["id"] for line in out.splitlines()]
     assert len(ids) == len(set(ids))
     assert set(ids) == table_ids(conninfo, a)
+
+
+def test_the_plan_reads_over_a_read_only_session(db_url: str) -> None:
+    """plan() runs before the write guard is asked (logs partition prints it first): its
+    maintenance session is read-only, a write on it is refused by the server."""
+    conninfo = _conninfo(db_url)
+    with layout_connect(conninfo, "test", read_only=True) as conn:
+        assert conn.execute("SHOW default_transaction_read_only").fetchone() == ("on",)
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            conn.execute("CREATE TABLE plan_probe (x int)")
+    with layout_connect(conninfo, "test") as conn:  # the guarded run's session writes
+        assert conn.execute("SHOW default_transaction_read_only").fetchone() == ("off",)
+    assert Partitioner(conninfo, months_ahead=2).plan().startswith("partition execution_logs")
+    with psycopg.connect(conninfo) as conn:
+        assert not read_layout(conn).partitioned
+        assert conn.execute("SELECT to_regclass('plan_probe')").fetchone() == (None,)
 
 
 def test_cli_refuses_staging_without_yes_and_audits_with_it(db_url: str, capsys) -> None:

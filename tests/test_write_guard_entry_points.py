@@ -368,6 +368,43 @@ def test_every_module_that_writes_sql_names_its_guard() -> None:
     print(f"SQL census: {total} writing functions in {len(found)} modules, each behind a guard")
 
 
+# Connections that write whatever the environment (console.db.engine.maintenance_connect,
+# and console.logstore.layout.connect built on it): read-write even on prod, so only a
+# module whose writes stand behind a named guard (SQL_WRITERS) may open one.
+MAINTENANCE_OPENERS = {"maintenance_connect", "layout.connect"}
+
+
+def maintenance_connection_users() -> dict[str, set[str]]:
+    """Modules of console/ calling a maintenance opener, with the openers they call."""
+    found: dict[str, set[str]] = {}
+    base = ROOT / "console"
+    for path in sorted(base.rglob("*.py")):
+        module = ".".join(path.relative_to(base).with_suffix("").parts)
+        tree = ast.parse(path.read_text())
+        imported = {  # local name -> "<its module's last part>.<name>"
+            alias.asname or alias.name: f"{(node.module or '').split('.')[-1]}.{alias.name}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            for alias in node.names
+        }
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Call):
+                name = ast.unparse(n.func)
+                opener = imported.get(name, name)
+                if opener.endswith("maintenance_connect") or opener in MAINTENANCE_OPENERS:
+                    found.setdefault(module, set()).add(opener)
+    return found
+
+
+def test_maintenance_connections_open_only_behind_a_named_guard() -> None:
+    users = maintenance_connection_users()
+    assert "demo.simulator" in users and "logstore.partition" in users  # the census sees them
+    unguarded = {m: sorted(o) for m, o in users.items() if m not in SQL_WRITERS}
+    unguarded.pop("logstore.layout", None)  # layout.connect itself (its callers are checked)
+    assert not unguarded, f"read-write maintenance connections without a guard: {unguarded}"
+    print(f"maintenance connections opened by: {sorted(users)}")
+
+
 # ----------------------------------------------------------------- the command line
 
 

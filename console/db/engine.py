@@ -123,10 +123,18 @@ MAINTENANCE = EngineSettings(
 
 
 def maintenance_connect(
-    conninfo: str, application_name: str, *, connect_timeout_s: int | None = None
+    conninfo: str,
+    application_name: str,
+    *,
+    connect_timeout_s: int | None = None,
+    read_only: bool = False,
 ) -> psycopg.Connection[tuple[Any, ...]]:
-    """An autocommit, read-write connection without statement/lock timeouts (``MAINTENANCE``)."""
-    settings = MAINTENANCE
+    """An autocommit connection without statement/lock timeouts (``MAINTENANCE``):
+    read-write, or ``read_only`` for what reads before the write guard is asked (a plan).
+
+    Only modules whose writes stand behind a named guard call it
+    (tests/test_write_guard_entry_points.py checks the callers)."""
+    settings = replace(MAINTENANCE, read_only=read_only)
     if connect_timeout_s is not None:
         settings = replace(settings, connect_timeout_s=connect_timeout_s)
     return raw_connect(conninfo, settings, application_name, autocommit=True)

@@ -129,11 +129,14 @@ def one(cursor: psycopg.Cursor[tuple[Any, ...]]) -> tuple[Any, ...]:
     return row
 
 
-def connect(conninfo: str, application_name: str) -> psycopg.Connection[tuple[Any, ...]]:
-    """An autocommit maintenance connection in UTC, no statement timeout, read-write.
+def connect(
+    conninfo: str, application_name: str, *, read_only: bool = False
+) -> psycopg.Connection[tuple[Any, ...]]:
+    """An autocommit maintenance connection in UTC, no statement timeout.
 
-    Read-write even on prod: the write guard was passed before we got here.
+    Read-write even on prod (the write guard was passed before we got here), unless
+    ``read_only``: what reads before the guard is asked (a plan) keeps to reading.
     """
-    conn = maintenance_connect(conninfo, application_name)
+    conn = maintenance_connect(conninfo, application_name, read_only=read_only)
     conn.execute("SET TimeZone = 'UTC'")
     return conn

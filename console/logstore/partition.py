@@ -169,8 +169,9 @@ class Partitioner:
 
     # ------------------------------------------------------------------ public
     def plan(self) -> str:
-        """One line saying what :meth:`run` would do (for confirmations)."""
-        with connect(self.conninfo, APPLICATION_NAME) as conn:
+        """One line saying what :meth:`run` would do (for confirmations); read before the
+        guard is asked, so over a read-only session."""
+        with connect(self.conninfo, APPLICATION_NAME, read_only=True) as conn:
             layout = read_layout(conn)
             if not layout.exists:
                 raise PartitionError(f"{TABLE} does not exist")

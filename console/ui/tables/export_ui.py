@@ -11,6 +11,7 @@ import shiboken6
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
 from PySide6.QtWidgets import QFileDialog, QProgressBar, QPushButton
 
+from console.secret_policy import redact_text
 from console.ui.tables.controller import user_message
 
 if TYPE_CHECKING:
@@ -20,9 +21,11 @@ if TYPE_CHECKING:
 _running: set[QProcess] = set()  # export children, kept until they end
 
 
-def _stderr_line(proc: QProcess) -> str:
+def last_error_line(proc: QProcess) -> str:
+    """The last line a child wrote to stderr (a crash's exception), secrets redacted: it is
+    shown in the status bar, and a traceback may quote the conninfo it was handed."""
     text = bytes(proc.readAllStandardError().data()).decode("utf-8", "replace").strip()
-    return text.splitlines()[-1] if text else ""
+    return redact_text(text.splitlines()[-1]) if text else ""
 
 
 class _Progress(QObject):
@@ -159,7 +162,7 @@ class TableExport(QObject):
             if me is None or not shiboken6.isValid(me):
                 return
             me._child = None
-            word, rest = outcome if outcome else ("failed", _stderr_line(proc))
+            word, rest = outcome if outcome else ("failed", last_error_line(proc))
             me._finished()
             status = me._page.ctx.show_status
             if word == "done":
