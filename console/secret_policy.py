@@ -413,13 +413,19 @@ def _cut_masked(m: re.Match[str]) -> str:
     return (m.group("keep") or m.group("token")) + TEXT_MASK
 
 
+def redact_cut_text(text: str) -> str:
+    """:func:`redact_text` for text a query may have cut short (``left(…, n)``): a secret
+    cut off at its end is masked too."""
+    return _CUT_SECRET.sub(_cut_masked, redact_text(text))
+
+
 def redact_fields(row: dict[str, Any]) -> dict[str, Any]:
-    """``row`` (changed in place) with its free-text fields through :func:`redact_text`;
-    a secret cut off at the field's end (a truncated read) is masked too."""
+    """``row`` (changed in place) with its free-text fields through :func:`redact_cut_text`
+    (the tables read them cut short)."""
     for key in FREE_TEXT_FIELDS:
         value = row.get(key)
         if isinstance(value, str) and value:
-            row[key] = _CUT_SECRET.sub(_cut_masked, redact_text(value))
+            row[key] = redact_cut_text(value)
     return row
 
 

@@ -79,19 +79,29 @@ def test_error_messages_are_redacted_everywhere(engine: Engine, tmp_path: Path) 
     assert not any(s in row for row in audit for s in SECRETS)
 
 
-def test_a_secret_cut_by_the_tables_truncated_read_is_masked(engine: Engine) -> None:
-    """Table windows read ``left(error_message, 300)``: a URL password or a bearer token
-    standing across the cut must not show its first characters either."""
+def test_a_secret_cut_by_a_truncated_read_is_masked(engine: Engine) -> None:
+    """Table windows read ``left(error_message, 300)``, watch notifications 200 characters:
+    a URL password or a bearer token standing across the cut must not show its first
+    characters either."""
     wf = workflow(engine)
     url = "postgresql://app:" + URL_PASSWORD + "@db.internal/jobs"
-    # 4 letters of the secret fall before the cut
-    cut_url = "x" * (300 - 1 - len("postgresql://app:") - 4) + " " + url
-    bearer = "y" * (300 - 1 - len("Bearer ") - 4) + " Bearer " + TOKEN + "-long-enough"
-    execution(engine, wf["id"], "failed", execution_id="exec-cut-1", error_message=cut_url)
-    execution(engine, wf["id"], "failed", execution_id="exec-cut-2", error_message=bearer)
+
+    def across(cut: int, prefix: str, secret: str) -> str:  # 4 letters before the cut
+        return "x" * (cut - 1 - len(prefix) - 4) + " " + prefix + secret
+
+    cases = {
+        "exec-cut-1": across(300, "postgresql://app:", url[len("postgresql://app:") :]),
+        "exec-cut-2": across(300, "Bearer ", TOKEN + "-long-enough"),
+        "exec-cut-3": across(200, "postgresql://app:", url[len("postgresql://app:") :]),
+    }
+    for execution_id, message in cases.items():
+        execution(engine, wf["id"], "failed", execution_id=execution_id, error_message=message)
     with engine.connect() as conn:
         rows = fetch_window(conn, WindowQuery.make(specs.EXECUTIONS, {}), "top", 50)
+        (problem,) = evaluate(conn, WatchList([Watch("execution", "exec-cut-3")]), "dev")
     shown = {r["execution_id"]: r["error_message"] for r in rows}
     assert shown["exec-cut-1"].endswith("postgresql://app:***")
     assert shown["exec-cut-2"].endswith("Bearer ***")
-    assert URL_PASSWORD[:4] not in shown["exec-cut-1"] and TOKEN[:4] not in shown["exec-cut-2"]
+    assert "postgresql://app:*** (on dev)" in problem.body
+    assert URL_PASSWORD[:4] not in shown["exec-cut-1"] + problem.body
+    assert TOKEN[:4] not in shown["exec-cut-2"]

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy import Connection, text
 
-from console.secret_policy import redact_text
+from console.secret_policy import redact_cut_text
 from console.watches import Problem, Thresholds, Watch, WatchList
 
 MAX_STUCK = 50
@@ -106,7 +106,7 @@ def evaluate(conn: Connection, watches: WatchList, profile: str) -> list[Problem
         where = f"on {profile}"
         if kind == "execution":
             title = f"Execution {target} {'looks stuck' if problem == 'stuck' else problem}"
-            body = f"{redact_text(detail) if detail else 'no error message'} ({where})"
+            body = f"{redact_cut_text(detail) if detail else 'no error message'} ({where})"
             p = Problem(f"execution:{target}:{problem}", watch, title, body, "execution", target)
         elif kind == "workflow" and problem == "failure-rate":
             t = watches.thresholds
