@@ -341,10 +341,6 @@ class MainWindow(QMainWindow):
         self.switcher.set_current(db.profile.name)
         self.session.adopt(db)
 
-    def detach_database(self) -> None:
-        """Pages forget the database, the old one closes in the background."""
-        self.session.detach()
-
     def retry(self) -> None:
         if self.profile is not None:
             self.connect_profile(self.profile)
