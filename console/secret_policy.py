@@ -276,7 +276,15 @@ def _restore_list(edited: list[Any], stored: list[Any], path: str) -> list[Any]:
 _TEXT_SECRET_WORDS = r"[A-Za-z_]*(?:pass(?:word|wd)?|secret|token|api[_-]?key|credential)"
 _TEXT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # scheme://user:secret@host  (postgresql://, postgresql+psycopg://, redis:// ...)
-    (re.compile(r"(?P<keep>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:)[^@\s]+(?=@)"), TEXT_MASK),
+    # (the look-behind starts a scheme only where a word starts: without it every position
+    # of a long run of letters scans the run again, quadratic on a 1 MiB error message;
+    # the bounded user and password parts keep a run of "a://b:" linear too)
+    (
+        re.compile(
+            r"(?P<keep>(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]{0,256}:)[^@\s]{1,1024}(?=@)"
+        ),
+        TEXT_MASK,
+    ),
     # conninfo / options / env / query style:  password=secret, password='a b', PGPASSWORD=x
     (
         re.compile(
@@ -310,7 +318,7 @@ _TEXT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 # A quoted key in JSON or a Python repr ('tokens': …, "auth": …): judged by is_secret_key.
 _QUOTED_KEY = re.compile(r"([\"'])([^\"'\n]{1,80})\1\s*:\s*")
 _BEARER = re.compile(r"(?P<keep>\b(?:Bearer|Basic|Token)\s+)[A-Za-z0-9._~+/=-]{6,}")
-_URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+")
+_URL = re.compile(r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+")
 
 
 def _value_end(text: str, start: int) -> int:
@@ -404,7 +412,7 @@ quote a connection URL or a ``token=`` pair): shown, copied and exported redacte
 # a URL's userinfo without its ``@`` yet, or a bearer token shorter than the whole one.
 # (A port, digits only, is left alone.)
 _CUT_SECRET = re.compile(
-    r"(?P<keep>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:)(?!\d+$)[^@\s/]+$"
+    r"(?P<keep>(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]{0,256}:)(?!\d+$)[^@\s/]{1,1024}$"
     r"|(?P<token>\b(?:Bearer|Basic|Token)\s+)[^\s]+$"
 )
 
