@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from sqlalchemy import Engine, text
 
 from console.actions.tx import Tx
@@ -17,6 +18,8 @@ from console.queries.watches import evaluate
 from console.ui.tables import columns, export
 from console.watches import Watch, WatchList
 from tests.helpers.actions import event, execution, integration, make_ctx, workflow
+from tests.helpers.loadgen import finish_execution, insert_line, make_execution
+from tests.helpers.tail import start_tail
 
 PASSWORD, TOKEN, URL_PASSWORD = "hunter2-pw", "tok-abc123", "S3cret-url-pw"
 ERROR = (
@@ -105,3 +108,33 @@ def test_a_secret_cut_by_a_truncated_read_is_masked(engine: Engine) -> None:
     assert "postgresql://app:*** (on dev)" in problem.body
     assert URL_PASSWORD[:4] not in shown["exec-cut-1"] + problem.body
     assert TOKEN[:4] not in shown["exec-cut-2"]
+
+
+def test_log_messages_are_redacted_in_pages_details_and_the_tail(
+    engine: Engine, db_url: str, conninfo: str
+) -> None:
+    """A log line's message is free text from the engine too: the Logs page, its detail and
+    ``autopr-console tail`` (the tail's one line constructor, shared with the window)."""
+    a, _code = make_execution(conninfo)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        insert_line(conn, a, ERROR, level="ERROR", step_name="connect")
+        insert_line(conn, a, "plain progress line 42", step_name="build")
+    finish_execution(conninfo, a, "failed")
+
+    with engine.connect() as conn:
+        rows = fetch_window(conn, WindowQuery.make(specs.LOGS, {}), "top", 50)
+        mine = [r for r in rows if r["execution_id"] == a or str(r.get("execution_id")) == a]
+        shown = {r["message"] for r in rows}
+        (secret_row,) = [r for r in rows if "db.internal" in r["message"]]
+        detail = details.log_detail(conn, str(secret_row["id"]))
+    assert mine and "plain progress line 42" in shown  # harmless text unchanged
+    assert no_secret(rows) and readable(secret_row["message"])
+    assert detail is not None and no_secret(detail) and readable(detail["message"])
+
+    proc = start_tail(db_url, "--execution", a, "--format", "jsonl")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    messages = [json.loads(line)["message"] for line in out.splitlines()]
+    assert len(messages) == 2 and "plain progress line 42" in messages
+    assert not any(s in out for s in SECRETS)
+    assert any(readable(m) for m in messages)

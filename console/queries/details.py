@@ -143,6 +143,7 @@ def log_detail(conn: Connection, log_id: str) -> dict[str, Any] | None:
     )
     if row is not None:
         row["log_metadata"] = mask(row["log_metadata"])
+        redact_fields(row)
     return row
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from console.secret_policy import mask
+from console.secret_policy import mask, redact_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,8 +26,13 @@ class TailLine:
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> TailLine:
-        """From the first nine columns of ``console.tail.sql.COLUMNS``."""
-        return cls(*row[:9])
+        """From the first nine columns of ``console.tail.sql.COLUMNS``; the message is free
+        text written by the engine, so it passes the secrets policy here, once, for the
+        window, the command line and saved files alike."""
+        values = list(row[:9])
+        if isinstance(values[5], str):
+            values[5] = redact_text(values[5])
+        return cls(*values)
 
     def to_json(self) -> dict[str, Any]:
         """The line as a JSON object (``log_metadata`` masked by the secrets policy)."""
