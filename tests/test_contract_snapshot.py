@@ -7,10 +7,6 @@ drifted schema is still found and an empty one still migrated.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -19,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from console.db import contract_gen, contract_snapshot
 from console.db.urls import libpq_conninfo
+from tests.helpers.child import run_snippet
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,17 +40,7 @@ OPEN_AND_REPORT = textwrap.dedent(
 
 
 def _open_in_child(url: str) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    done = subprocess.run(
-        [sys.executable, "-c", OPEN_AND_REPORT, url],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.splitlines()[-1])
+    return run_snippet(OPEN_AND_REPORT, url)
 
 
 def _psql(url: str, statement: str) -> None:

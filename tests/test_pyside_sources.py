@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 from console.ui import pyside_sources
+from tests.helpers.child import run_snippet
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,17 +30,7 @@ print(json.dumps({
 
 
 def _child(mode: str) -> dict:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD, mode],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.splitlines()[-1])
+    return run_snippet(CHILD, mode, env={"QT_QPA_PLATFORM": "offscreen"})
 
 
 def test_without_the_check_pyside_keeps_every_imported_source_in_linecache() -> None:
