@@ -43,6 +43,6 @@ def install() -> bool:
     for name in FEATURE_MODULES:
         feature = sys.modules.get(name)
         if feature is not None and callable(getattr(feature, "_mod_uses_pyside", None)):
-            feature._mod_uses_pyside = uses_pyside
+            setattr(feature, "_mod_uses_pyside", uses_pyside)  # noqa: B010  (a module: mypy knows no such name)
             found = True
     return found
