@@ -455,6 +455,8 @@ def _cut_masked(m: re.Match[str]) -> str:
 def redact_cut_text(text: str) -> str:
     """:func:`redact_text` for text a query may have cut short (``left(…, n)``): a secret
     cut off at its end is masked too."""
+    if not _maybe_secret(text):  # the cut patterns need "://" or Bearer/Basic/Token too
+        return text
     return _CUT_SECRET.sub(_cut_masked, redact_text(text))
 
 
