@@ -274,6 +274,41 @@ def test_keyboard_context_menu_acts_on_the_current_row(qtbot, runner, dev_db, en
         assert list(parents) == [chosen["id"]]
 
 
+def test_keyboard_menu_outside_the_selection_acts_on_the_current_row(qtbot, runner, dev_db, engine):
+    """Ctrl+arrows moved the current row away from the selection: the Menu key's menu acts
+    on the row it opens at (it becomes the selection, as a right-click would), never on
+    the rows selected elsewhere."""
+    from PySide6.QtCore import Qt
+
+    wf = workflow(engine, "ship", config={"max_retries": 5})
+    for _ in range(4):
+        execution(engine, wf["id"], "failed", completed_at=datetime.now(UTC))
+    page = _page(qtbot, runner, dev_db, "console.ui.tables.executions_page", "ExecutionsPage")
+    _wait_rows(qtbot, page, 4)
+    sel = page.view.selectionModel()
+    flags = sel.SelectionFlag
+    sel.select(page.model.index(0, 0), flags.ClearAndSelect | flags.Rows)
+    sel.select(page.model.index(1, 0), flags.Select | flags.Rows)
+    sel.setCurrentIndex(page.model.index(3, 0), flags.NoUpdate)  # what Ctrl+Down leaves
+    current = page.model.row_at(3).raw
+    menu = _popup(qtbot, page, Qt.Key.Key_Menu)
+    assert page.selected_ids() == [str(current["id"])]
+    _menu_action(menu, "Retry 1 selected").trigger()
+    menu.close()
+    controller = menus.controller_for(page)
+    qtbot.waitUntil(lambda: isinstance(controller.dialog, ConfirmDialog))
+    assert [t.label for t in controller.dialog.targets] == [current["execution_id"]]
+    controller.dialog.reject()
+    # A selection holding the current row is what the menu acts on, whole.
+    sel.select(page.model.index(2, 0), flags.Select | flags.Rows)
+    menu = _popup(qtbot, page, Qt.Key.Key_Menu)
+    assert sorted(page.selected_ids()) == sorted(
+        str(page.model.row_at(r).raw["id"]) for r in (2, 3)
+    )
+    assert _menu_action(menu, "Retry 2 selected").isEnabled()
+    menu.close()
+
+
 def test_confirmation_names_targets_refusals_and_override(qtbot, runner, dev_db, engine, tmp_path):
     """Up to 20 named with their workflow, the rest counted with the filter; refusals first."""
     wf = workflow(engine, "deploy", config={"max_retries": 1})

@@ -161,13 +161,20 @@ class RowActions(QObject):
         self._popup(view.viewport().mapToGlobal(pos))
 
     def keyboard_menu(self) -> None:
-        """Menu key / Shift+F10: the menu of the current row; the selection stays as it is.
+        """Menu key / Shift+F10: the menu of the current row, as a right-click on it.
 
-        (Qt's keyboard request carries a point on the lower edge of the current
-        row, where ``indexAt`` finds the next row: it is never used here.)
+        A selection that holds the current row stays as it is; a current row outside the
+        selection (moved there with Ctrl+arrows) becomes the selection, so the menu never
+        acts on rows other than the one it opens at.  (Qt's keyboard request carries a
+        point on the lower edge of the current row, where ``indexAt`` finds the next row:
+        it is never used here.)
         """
         view = self._page.view
         idx = view.currentIndex()
+        selection = view.selectionModel()
+        if idx.isValid() and not selection.isRowSelected(idx.row()):
+            flags = selection.SelectionFlag
+            selection.select(idx, flags.ClearAndSelect | flags.Rows)
         rect = view.visualRect(idx) if idx.isValid() else None
         if rect is not None and rect.isValid() and view.viewport().rect().intersects(rect):
             at = QPoint(rect.left() + 24, rect.center().y())
