@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import AuditMixin, Base, utcnow
+from models.execution_ids import EXECUTION_ID_DDL
 from models.vocab import (
     EVENT_QUEUE_STATUSES,
     EVENT_STATUSES,
@@ -46,19 +47,13 @@ EMPTY_JSON = text("'{}'::jsonb")
 ZERO = text("0")
 TRUE = text("true")
 
-# exec-YYYYMMDD-HHMMSS-xxxxxx, stamped in UTC, for rows inserted without one.
-# The function is created by the initial migration (see NEW_EXECUTION_ID_FUNCTION).
+# exec-YYYYMMDD-HHMMSS-xxxxxx, stamped in UTC, for rows inserted without one; the
+# sequence and function are installed by the migrations (see models.execution_ids).
 EXECUTION_ID_DEFAULT = text("autopr_new_execution_id()")
-NEW_EXECUTION_ID_FUNCTION = """
-CREATE OR REPLACE FUNCTION autopr_new_execution_id() RETURNS varchar
-LANGUAGE sql VOLATILE AS $$
-  SELECT 'exec-' || to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYYMMDD-HH24MISS')
-      || '-' || substr(md5(random()::text || clock_timestamp()::text), 1, 6)
-$$
-"""
 
-# So metadata.create_all() (scratch databases, not the console) gets it as well.
-event.listen(Base.metadata, "before_create", DDL(NEW_EXECUTION_ID_FUNCTION))  # type: ignore[no-untyped-call]
+# So metadata.create_all() (scratch databases, not the console) gets them as well.
+for _statement in EXECUTION_ID_DDL:
+    event.listen(Base.metadata, "before_create", DDL(_statement))  # type: ignore[no-untyped-call]
 
 
 def _uuid_pk() -> Mapped[uuid.UUID]:

@@ -118,6 +118,48 @@ def test_opening_adds_only_the_consoles_objects(engine_db) -> None:
     assert console_objects == [(True, True, 1)]
 
 
+GENERATOR_SQL = (
+    "SELECT to_regclass('autopr_execution_id_seq') IS NOT NULL, "
+    "to_regprocedure('autopr_execution_id_suffix(bigint)') IS NOT NULL, "
+    "strpos(pg_get_functiondef('autopr_new_execution_id()'::regprocedure), 'md5(random()') > 0"
+)
+
+
+def test_the_id_generator_revision_round_trip_leaves_the_engines_tables_alone(engine_db) -> None:
+    """0005 -> 0004 -> 0005 beside the engine's tables (execution_id without a default):
+    only the console's generator changes, and a retry takes its id from the sequence."""
+    from console.actions import executions
+    from models.execution_ids import scramble
+    from tests.helpers.actions import make_ctx
+    from tests.helpers.migrate import migrate
+
+    url, ids = engine_db
+    before = _engine_objects(url)
+    open_database(Profile("dev", environment="dev", url=url)).close()
+    assert _rows(url, GENERATOR_SQL) == [(True, True, False)]
+    migrate(url, "downgrade", "0004")
+    assert _rows(url, GENERATOR_SQL) == [(False, False, True)]  # the random digits again
+    assert _engine_objects(url) == before
+    migrate(url, "upgrade", "head")
+    assert _rows(url, GENERATOR_SQL) == [(True, True, False)]
+    assert _engine_objects(url) == before
+    assert _rows(url, "SELECT version_num FROM alembic_version") == [(ENGINE_REVISION,)]
+    db = open_database(Profile("dev", environment="dev", url=url))
+    try:
+        failed_id, failed_code = ids["executions"][("deploy-prod", "failed")]
+        result = executions.retry_execution(make_ctx(db.engine, "dev"), failed_code)
+    finally:
+        db.close()
+    [(child, drawn)] = _rows(
+        url,
+        "SELECT execution_id, (SELECT last_value FROM autopr_execution_id_seq) "
+        "FROM workflow_executions WHERE parent_execution_id = %s",
+        (failed_id,),
+    )
+    print(result.message)
+    assert child.endswith(f"-{scramble(drawn):06x}") and drawn == 1
+
+
 @pytest.mark.parametrize("environment", ["staging", "prod"])
 def test_declined_on_staging_or_prod_it_opens_read_only_with_reads_working(
     engine_db, environment: str
@@ -378,7 +420,7 @@ def test_cli_migrate_says_what_it_found_and_asks_on_staging(engine_db, isolated_
         cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, **env_home},
     )  # fmt: skip
     assert applied.returncode == 0, applied.stderr
-    assert "applied 0001, 0002, 0003, 0004" in applied.stdout
+    assert "applied 0001, 0002, 0003, 0004, 0005" in applied.stdout
     assert _rows(url, "SELECT version_num FROM alembic_version") == [(ENGINE_REVISION,)]
 
 
@@ -415,12 +457,12 @@ def test_a_revision_stamped_by_hand_is_not_taken_for_history(engine_db) -> None:
     _rows(url, "UPDATE alembic_version SET version_num = '0003' RETURNING version_num")
     db = open_database(Profile("dev", environment="dev", url=url))
     try:
-        assert db.migration.applied == ["0001", "0002", "0003", "0004"]
+        assert db.migration.applied == ["0001", "0002", "0003", "0004", "0005"]
         assert not db.read_only
     finally:
         db.close()
     assert _rows(url, "SELECT to_regclass('audit_log') IS NOT NULL") == [(True,)]
-    assert _rows(url, "SELECT version_num FROM autopr_console_version") == [("0004",)]
+    assert _rows(url, "SELECT version_num FROM autopr_console_version") == [("0005",)]
 
 
 def test_declined_window_reads_every_page(qtbot, engine_db) -> None:

@@ -87,6 +87,10 @@ def test_upgrade_downgrade_round_trip(empty_db_url: str, db_url: str) -> None:
     assert "(head)" in current.stdout
     assert _action_fk_rule(empty_db_url) == "n"  # 0004: ON DELETE SET NULL
 
+    assert "autopr_execution_id_suffix" in functions(empty_db_url)  # 0005
+    alembic(empty_db_url, "downgrade", "-1")
+    assert functions(empty_db_url) == {"autopr_new_execution_id", "autopr_notify_execution_logs"}
+    assert _action_fk_rule(empty_db_url) == "n"  # 0005 undone: the generator only
     alembic(empty_db_url, "downgrade", "-1")
     assert _action_fk_rule(empty_db_url) == "a"  # 0004 undone: NO ACTION again
     alembic(empty_db_url, "downgrade", "-1")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 import uuid
+import weakref
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, func, insert, select, update
+from sqlalchemy import ColumnElement, RowMapping, func, insert, select, text, update
 
 from console.actions.context import ActionContext
 from console.actions.errors import (
@@ -22,6 +21,7 @@ from console.actions.errors import (
 from console.actions.rows import as_uuid, check_seen, lock_row, require_status
 from console.actions.tx import Step, Tx, perform, run_bulk
 from models.base import table_of
+from models.execution_ids import next_python_id
 from models.tables import Workflow, WorkflowExecution
 from models.vocab import EXECUTION_ACTIVE_STATUSES, EXECUTION_RETRYABLE_STATUSES
 
@@ -84,10 +84,31 @@ def _snapshot(row: Mapping[str, Any] | RowMapping) -> dict[str, Any]:
 
 
 def new_execution_id() -> str:
-    """``exec-YYYYMMDD-HHMMSS-xxxxxx`` (UTC), as ``autopr_new_execution_id()`` makes them;
-    made here so that a retry works where the column has no default (the engine's tables)."""
-    now = datetime.now(UTC)
-    return f"exec-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+    """``exec-YYYYMMDD-HHMMSS-xxxxxx`` (UTC) made here, for a database without
+    ``autopr_new_execution_id()``: distinct from every other id this process made (the
+    server's scramble over a counter of this process), so one bulk retry never repeats
+    one; a row of the engine's with the same id is still refused by its UNIQUE key."""
+    return next_python_id()
+
+
+# Whether the database of an action's transaction has the generator (asked once a Tx).
+_HAS_GENERATOR: weakref.WeakKeyDictionary[Tx, bool] = weakref.WeakKeyDictionary()
+
+
+def _execution_id_value(tx: Tx) -> ColumnElement[Any] | str:
+    """The new execution's id: the server's ``autopr_new_execution_id()`` where it exists
+    (one counter with every column default and every other console: distinct by
+    construction), else :func:`new_execution_id`.  Named in the INSERT, not left to the
+    column default: the engine's tables have none."""
+    has = _HAS_GENERATOR.get(tx)
+    if has is None:
+        has = bool(
+            tx.conn.execute(
+                text("SELECT to_regprocedure('autopr_new_execution_id()') IS NOT NULL")
+            ).scalar()
+        )
+        _HAS_GENERATOR[tx] = has
+    return func.autopr_new_execution_id() if has else new_execution_id()
 
 
 def cancel_step(target: str, seen: Mapping[str, Any] | None = None) -> Step:
@@ -166,7 +187,7 @@ def retry_step(
                 .values(
                     # Named, not left to defaults: the engine's tables have none for these.
                     id=uuid.uuid4(),
-                    execution_id=new_execution_id(),
+                    execution_id=_execution_id_value(tx),
                     started_at=func.now(),
                     workflow_id=row["workflow_id"],
                     status="pending",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from console.db.contract_types import Check, Column, ForeignKey, TableContract, Unique
 
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005")
 
 TABLES: dict[str, TableContract] = {
     "workflows": TableContract(
