@@ -32,8 +32,9 @@ SEQUENCE = "autopr_execution_id_seq"
 # usable by PUBLIC, as the function is: any role that may insert an execution may
 # take the default.  The scramble is its own immutable function, so that
 # autopr_new_execution_id() is one expression naming nextval once: PostgreSQL inlines
-# it into the caller's statement (about 500,000 ids/s, near the random digits' 570,000;
-# a function with nextval in a CTE managed 190,000).  Its body is parsed when it is
+# it into the caller's statement (0.7-0.8x the random digits' 400,000-600,000 ids/s,
+# benchmarks/bench_execution_ids.py; with nextval in a CTE, not inlinable, about a
+# third of them; inserts run at the same rate).  Its body is parsed when it is
 # created (RETURN), so it holds the sequence and the scramble by reference, not by
 # names looked up in each caller's search_path, and neither can be dropped from under it.
 EXECUTION_ID_SEQUENCE = f"CREATE SEQUENCE IF NOT EXISTS {SEQUENCE}"
