@@ -4,15 +4,7 @@ from __future__ import annotations
 
 APP_NAME = "AutoPR Console"
 APP_ID = "autopr-console"
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(APP_ID)
-    except PackageNotFoundError:  # running from a source tree that is not installed
-        return "0.0.0+source"
-
-
-__version__ = _version()
+# The single source of the version: pyproject.toml reads it (``dynamic``), and so do the
+# packaging scripts.  A literal, so that starting the window does not import
+# importlib.metadata (with email, csv and zipfile: ~2 MiB and ~15 ms) to learn it.
+__version__ = "0.1.0"

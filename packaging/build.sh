@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
 done
 
 cd "$ROOT"
-VERSION="$("$PYTHON" -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')"
+VERSION="$("$PYTHON" -c 'import sys; sys.path.insert(0, "."); import console; print(console.__version__)')"
 APP="autopr-console"
 APPDIR="$OUT/dist/$APP"
 

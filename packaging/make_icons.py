@@ -1,4 +1,5 @@
-"""Render resources/app/autopr-console.svg into the PNG sizes, .ico and .icns installers use.
+"""Render resources/app/autopr-console.svg into the PNG sizes, .ico and .icns installers use,
+and every icon of resources/icons into the PNG sizes the window draws them at.
 
     QT_QPA_PLATFORM=offscreen python packaging/make_icons.py
 
@@ -14,6 +15,10 @@ from pathlib import Path
 SIZES = (16, 32, 48, 64, 128, 256, 512)
 ICO_SIZES = (16, 32, 48, 256)
 APP_DIR = Path(__file__).resolve().parents[1] / "resources" / "app"
+ICONS_DIR = APP_DIR.parent / "icons"
+# The navigation list and toolbar draw at 16-24 px; 32-48 serve 150-200 % scaling.
+# (PNGs: the window then needs no SVG renderer, which costs every console ~1.2 MiB.)
+UI_ICON_SIZES = (16, 24, 32, 48)
 NAME = "autopr-console"
 
 
@@ -52,6 +57,14 @@ def main() -> int:
         if not writer.write(images[max(sizes)]):
             raise SystemExit(f"could not write .{fmt}: {writer.errorString()}")
     print(f"wrote {len(SIZES)} PNGs, .ico and .icns to {APP_DIR}")
+    svgs = sorted(ICONS_DIR.glob("*.svg"))
+    for svg in svgs:
+        for size in UI_ICON_SIZES:
+            target = ICONS_DIR / "png" / f"{size}x{size}" / f"{svg.stem}.png"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not render(svg, size).save(str(target), "PNG"):
+                raise SystemExit(f"could not write {target}")
+    print(f"wrote {len(svgs)} icons in {len(UI_ICON_SIZES)} PNG sizes to {ICONS_DIR / 'png'}")
     return 0
 
 

@@ -11,16 +11,17 @@ import os
 import shutil
 import stat
 import subprocess
-import tomllib
 from pathlib import Path
 
 import pytest
+
+from console import __version__
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = "autopr-console"
-VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+VERSION = __version__
 ICON_SIZES = (16, 32, 48, 64, 128, 256, 512)
 # Qt modules the console does not use must not be in the bundle.
 EXCLUDED_QT = ("QtSql", "QtQuick", "QtQml", "QtWebEngine", "QtNetworkAuth", "Qt3D", "QtMultimedia")

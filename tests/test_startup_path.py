@@ -80,3 +80,28 @@ def test_the_window_imports_a_page_module_when_the_page_is_first_shown():
         "logs ['logs', 'overview'] ['console.ui.overview.page', 'console.ui.tables.logs_page']",
         "TailPage ['logs', 'overview', 'tail']",
     ]
+
+
+def test_the_window_and_its_socket_load_no_svg_renderer_network_module_or_table_layer():
+    """Icons are rendered PNGs and the single-instance socket is Python's own: the first
+    page maps neither QtSvg nor QtNetwork (together ~4 MiB of every console), and the
+    context-menu registry does not import the table pages."""
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from console.app import make_application\n"
+        "from console.ui import reach\n"
+        "from console.ui.main_window import MainWindow\n"
+        "app = make_application([])\n"
+        "w = MainWindow(remember=False)\n"
+        "w.show()\n"
+        "hooks = reach.install(w, single_instance=True)\n"
+        "app.processEvents()\n"
+        "maps = Path('/proc/self/maps').read_text()\n"
+        "print(hooks.server is not None and hooks.server.listening)\n"
+        "print(sorted(lib for lib in ('libQt6Svg', 'libQt6Network', 'qsvgicon') if lib in maps))\n"
+        "print(sorted(m for m in ('PySide6.QtNetwork', 'PySide6.QtSvg', 'html.entities',\n"
+        "    'console.ui.tables.base', 'psutil') if m in sys.modules))\n"
+        "hooks.server.close()\n"
+    )
+    assert _run(code) == ["True", "[]", "[]"]

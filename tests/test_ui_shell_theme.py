@@ -45,7 +45,13 @@ def test_environment_colours_are_distinct_and_prod_is_red(qapp):
 
 
 def test_app_icon_is_found_in_resources(qapp):
-    assert not theme.app_icon().isNull()
+    icon = theme.app_icon()
+    assert not icon.isNull()
+    # Rendered sizes only, up to 128 px (the larger ones are the installers'), and one
+    # icon shared by everything that shows it.
+    assert [s.width() for s in icon.availableSizes()] == list(theme.APP_ICON_SIZES)
+    assert theme.app_icon().cacheKey() == icon.cacheKey()
+    assert not icon.pixmap(128, 128).isNull()
 
 
 @pytest.mark.parametrize(
@@ -110,3 +116,18 @@ def test_settings_round_trip_per_profile_and_refuse_secrets(qapp, isolated_home)
     text = (isolated_home / "config" / "console.ini").read_text()
     assert "hunter2" not in text
     assert "executions" in text
+
+
+def test_every_ui_icon_has_its_rendered_sizes(qapp):
+    """packaging/make_icons.py renders each SVG of resources/icons into the PNG sizes the
+    window draws from; an SVG added without running it fails here."""
+    from PySide6.QtGui import QImage
+
+    icons = theme.resource_path("icons")
+    names = sorted(p.stem for p in icons.glob("*.svg"))
+    assert "overview" in names
+    for name in names:
+        for size in theme.UI_ICON_SIZES:
+            image = QImage(str(icons / "png" / f"{size}x{size}" / f"{name}.png"))
+            assert (image.width(), image.height()) == (size, size), (name, size)
+        assert [s.width() for s in theme.icon(name).availableSizes()] == list(theme.UI_ICON_SIZES)

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import fasteners
-import psutil
 
 log = logging.getLogger(__name__)
 
@@ -429,6 +428,8 @@ class EmbeddedServer:
 
 def _started_at(pid: int) -> float | None:
     """The start time of live process ``pid`` (None: gone or a zombie)."""
+    import psutil  # here: a console on a server profile never needs it (1.5 MiB)
+
     try:
         proc = psutil.Process(pid)
         if proc.status() == psutil.STATUS_ZOMBIE:
@@ -444,6 +445,8 @@ def _is_postmaster(pid: int, pgdata: Path) -> bool:
     When in doubt (the process is a postgres we may not inspect) the answer is
     True: treating a live server as stale is the dangerous mistake.
     """
+    import psutil
+
     try:
         proc = psutil.Process(pid)
         if proc.status() == psutil.STATUS_ZOMBIE:

@@ -9,7 +9,6 @@ the central area in those two states, with room for a password prompt.
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
@@ -30,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.ui import theme
-from console.ui.plain import make_plain, plain_label, plain_tip
+from console.ui.plain import escape, make_plain, plain_label, plain_tip
 
 if TYPE_CHECKING:
     from console.actions.guard import WriteGuard
@@ -509,7 +508,7 @@ class UnlockDialog(QDialog):
         self.setWindowTitle(f"Unlock writes on {guard.profile_name}")
         col = QVBoxLayout(self)
         minutes = int(guard.unlock_seconds // 60)
-        name = html.escape(guard.profile_name)
+        name = escape(guard.profile_name)
         intro = QLabel(
             f"<b>{name}</b> is a <b>{guard.environment}</b> database. Writes stay "
             f"allowed for {minutes} minutes, then lock again by themselves.<br>"

@@ -9,12 +9,13 @@ machines without a notification service, and a log for the tray menu.
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Slot
+
+from console.ui.plain import escape
 
 log = logging.getLogger(__name__)
 APP = "AutoPR Console"
@@ -112,7 +113,7 @@ class DBusNotifier(Notifier):
         <b>, <a href>, <img> in it, and the body holds names and messages from the database."""
         if self._markup is None:
             self._markup = _has_body_markup(self.SERVICE, self.PATH)
-        return html.escape(body, quote=False) if self._markup else body
+        return escape(body, quote=False) if self._markup else body
 
     @Slot("uint", str)
     def actionInvoked(self, notification_id: int, _action: str) -> None:

@@ -71,14 +71,14 @@ class Reach:
 
 def add_menu_entries() -> None:
     """Copy link and Watch in every table page's context menu (once)."""
+    from console.ui.context_menus import context_menu_providers
     from console.ui.links_ui import add_copy_link
-    from console.ui.tables import base
     from console.ui.watch_manager import add_watch_entries
 
-    if add_copy_link not in base.context_menu_providers:
-        base.context_menu_providers.insert(0, add_copy_link)
-    if add_watch_entries not in base.context_menu_providers:
-        base.context_menu_providers.insert(1, add_watch_entries)
+    if add_copy_link not in context_menu_providers:
+        context_menu_providers.insert(0, add_copy_link)
+    if add_watch_entries not in context_menu_providers:
+        context_menu_providers.insert(1, add_watch_entries)
 
 
 class Hub(QObject):

@@ -13,7 +13,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QGuiApplication,
@@ -435,10 +435,24 @@ def resource_path(*parts: str) -> Path:
     return resources_dir().joinpath(*parts)
 
 
+UI_ICON_SIZES = (16, 24, 32, 48)  # resources/icons/png/<size>x<size> (packaging/make_icons.py)
+
+
 def icon(name: str | None) -> QIcon:
-    """An icon from resources/icons (``name`` without extension); empty when unknown."""
+    """An icon of resources/icons (``name`` without extension); empty when unknown.
+
+    The rendered PNG sizes when present (drawing them needs no SVG renderer), else
+    the SVG or a lone PNG.
+    """
     if not name:
         return QIcon()
+    result = QIcon()
+    for size in UI_ICON_SIZES:
+        path = resource_path("icons", "png", f"{size}x{size}", f"{name}.png")
+        if path.exists():
+            result.addFile(str(path), QSize(size, size))
+    if not result.isNull():
+        return result
     for ext in ("svg", "png"):
         path = resource_path("icons", f"{name}.{ext}")
         if path.exists():
@@ -446,17 +460,32 @@ def icon(name: str | None) -> QIcon:
     return QIcon()
 
 
+APP_ICON_SIZES = (16, 32, 48, 64, 128)
+_app_icon: QIcon | None = None
+
+
 def app_icon() -> QIcon:
-    """The application icon: the rendered sizes of resources/app when present, else the SVG."""
+    """The application icon: resources/app's rendered sizes up to 128 px, else the SVG.
+
+    One icon for the whole application, so that the window, the tray and the
+    application share its cache of pixmaps.  Larger sizes (256, 512: 1.3 MiB as
+    pixmaps) are for installers: the window system converts every size the icon
+    offers into the window's icon property, and nothing on screen draws it larger.
+    """
+    global _app_icon
+    if _app_icon is not None:
+        return _app_icon
     result = QIcon()
     png_dir = resource_path("app", "png")
-    if png_dir.is_dir():
-        for path in sorted(png_dir.glob("*/autopr-console.png")):
-            result.addFile(str(path))
-    svg = resource_path("app", "autopr-console.svg")
-    if svg.exists():
-        result.addFile(str(svg))
-    return result if not result.isNull() else icon("autopr-console")
+    for size in APP_ICON_SIZES:
+        path = png_dir / f"{size}x{size}" / "autopr-console.png"
+        if path.exists():
+            result.addFile(str(path), QSize(size, size))
+    if result.isNull():
+        svg = resource_path("app", "autopr-console.svg")
+        result = QIcon(str(svg)) if svg.exists() else icon("autopr-console")
+    _app_icon = result
+    return result
 
 
 __all__ = [

@@ -7,7 +7,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 DIST="${1:-$ROOT/build/pkg/dist}"
 APP="$DIST/AutoPR Console.app"
-VERSION="$(python3 -c 'import tomllib; print(tomllib.load(open("'"$ROOT"'/pyproject.toml", "rb"))["project"]["version"])')"
+VERSION="$(cd "$ROOT" && python3 -c 'import sys; sys.path.insert(0, "."); import console; print(console.__version__)')"
 [ -d "$APP" ] || { echo "make_dmg.sh: $APP not found; build it first" >&2; exit 1; }
 
 STAGE="$(mktemp -d)"

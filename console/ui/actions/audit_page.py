@@ -7,7 +7,6 @@ target table, actor, target id, time range.
 
 from __future__ import annotations
 
-import html
 import json
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,7 +33,7 @@ from console.ui import timefmt
 from console.ui.actions import menus
 from console.ui.freshness import FreshnessLabel
 from console.ui.pages import PageContext, PageSpec
-from console.ui.plain import plain_label
+from console.ui.plain import escape, plain_label
 from console.ui.tasks import TaskRunner
 
 PAGE_SIZE = 200
@@ -353,7 +352,7 @@ class AuditPage(QWidget):
             return
         r = self.model.rows[current.row()]
         when = timefmt.exact(r["occurred_at"], millis=True)
-        e = html.escape  # every part comes from the audit row: shown as text
+        e = escape  # every part comes from the audit row: shown as text
         self.detail_title.setText(
             f"<b>{e(r['action'])}</b> on {e(r['target_table'])} {e(r['target_id'] or '')} — "
             f"{e(r['actor'])}@{e(r['actor_host'] or '?')} on {e(r['profile'] or '?')}, {when}"

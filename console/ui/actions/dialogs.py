@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from html import escape
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -22,7 +21,7 @@ from PySide6.QtWidgets import (
 from console.actions import preview
 from console.actions.errors import BulkSummary
 from console.actions.preview import Target
-from console.ui.plain import plain_label, plain_tip
+from console.ui.plain import escape, plain_label, plain_tip
 
 REASON_TEXT = {
     "conflict": "changed meanwhile",

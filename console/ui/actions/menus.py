@@ -334,7 +334,7 @@ _BUILDERS = {
 
 def install() -> None:
     """Add the provider to every table page's context menu (once)."""
-    from console.ui.tables.base import context_menu_providers
+    from console.ui.context_menus import context_menu_providers
 
     if table_actions not in context_menu_providers:
         context_menu_providers.append(table_actions)

@@ -89,7 +89,7 @@ def retain(controller: ActionController, days: int) -> None:
 
 
 def install() -> None:
-    from console.ui.tables.base import context_menu_providers
+    from console.ui.context_menus import context_menu_providers
 
     if logs_menu not in context_menu_providers:
         context_menu_providers.append(logs_menu)

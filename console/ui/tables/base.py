@@ -38,6 +38,10 @@ from console.queries.filters import TableFilters, normalized
 from console.queries.keyset import Sort
 from console.queries.specs import TableSpec
 from console.ui import timefmt
+from console.ui.context_menus import (  # noqa: F401  (the pages' public names)
+    ContextMenuProvider,
+    context_menu_providers,
+)
 from console.ui.pages import PageContext
 from console.ui.tables.columns import Column
 from console.ui.tables.controller import WindowController
@@ -50,9 +54,7 @@ from console.ui.tables.row_actions import (  # noqa: F401  (the pages' public na
     COPY_JSON,
     COPY_LINK,
     DETAIL_TOGGLE,
-    ContextMenuProvider,
     RowActions,
-    context_menu_providers,
 )
 from console.ui.tables.table_status import TableStatus
 from console.ui.tables.view_setup import (  # noqa: F401  (the detail panes' tables use them)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +26,7 @@ from console.actions.events import IGNORABLE, REQUEUEABLE
 from console.queries import specs
 from console.ui import theme, timefmt
 from console.ui.pages import PageContext
-from console.ui.plain import make_plain, plain_tip
+from console.ui.plain import escape, make_plain, plain_tip
 from console.ui.tables import columns as cols
 from console.ui.tables.base import DetailPane, apply_columns, configure_view
 from console.ui.tables.controller import WindowController
@@ -343,7 +342,7 @@ class LogDetail(Pane):
                 ("Action", f"{action} ({row.get('action_type')})" if action else "", "", None),
             ]
         )
-        label = html.escape(row.get("execution_label") or "")
+        label = escape(row.get("execution_label") or "")
         exec_label = QLabel(f'<a href="x">Open execution {label}</a>')
         exec_id = str(row["execution_id"])
         exec_label.linkActivated.connect(

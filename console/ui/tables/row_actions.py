@@ -4,7 +4,6 @@ the Actions-menu commands carried out through it, and copying rows."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt
@@ -18,6 +17,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QMenu
 
+from console.ui.context_menus import context_menu_providers
 from console.ui.tables.clipboard import to_json, to_tsv
 from console.ui.tables.columns import export_cells
 
@@ -26,9 +26,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ContextMenuProvider = Callable[["TablePage", QMenu], None]
-# Operator actions add entries to every table page's context menu through this list.
-context_menu_providers: list[ContextMenuProvider] = []
 
 DETAIL_TOGGLE = "Ctrl+D"  # show / hide the detail pane
 COPY_LINK = "Ctrl+Shift+C"  # the autopr:// link of the row (console.ui.links_ui)
