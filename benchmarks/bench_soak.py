@@ -79,7 +79,7 @@ class Soak:
         page.context_menu.close()
         controller = controller_for(page)
         if controller is not None:
-            controller._confirm("cancel", 1, "execution", lambda: None)
+            controller.confirm_then("cancel", 1, "execution", lambda: None)
             controller.dialog.reject()
         w.show_about()
         w.about_dialog.close()
