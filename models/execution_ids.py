@@ -15,7 +15,7 @@ for a database without the function.
 from __future__ import annotations
 
 import itertools
-import secrets
+import os
 from datetime import UTC, datetime
 
 SUFFIX_BITS = 24
@@ -79,7 +79,7 @@ def format_id(when: datetime, counter: int) -> str:
 
 
 # Starts at a random point so that two consoles do not walk the same suffixes in step.
-_counter = itertools.count(secrets.randbelow(1 << SUFFIX_BITS))
+_counter = itertools.count(int.from_bytes(os.urandom(SUFFIX_BITS // 8), "big"))
 
 
 def next_python_id() -> str:
