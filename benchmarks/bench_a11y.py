@@ -22,13 +22,18 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QCoreApplication
+
+    from console.ui.main_window import MainWindow
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
-def spin(app: Any, win: Any, seconds: float = 0.3, timeout: float = 60) -> None:
+def spin(app: QCoreApplication, win: MainWindow, seconds: float = 0.3, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while win.runner.in_flight() and time.monotonic() < deadline:
         app.processEvents()
@@ -108,6 +113,7 @@ def contrast_figures() -> None:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)  # the theme is applied to a GUI application
     from console.ui import a11y, theme
 
     role = QPalette.ColorRole

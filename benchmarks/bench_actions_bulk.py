@@ -29,6 +29,7 @@ from console.actions.guard import WriteGuard
 from console.db.engine import EngineSettings, make_engine
 from console.db.migrator import ensure_schema
 from models.audit import AuditLog
+from models.base import table_of
 from models.tables import Workflow, WorkflowExecution
 
 DB = "actions_bench"
@@ -48,7 +49,7 @@ def main() -> int:
     url = f"postgresql+psycopg://{params.get('user', 'postgres')}@/{DB}?host={params['host']}"
     engine = make_engine(url, EngineSettings(statement_timeout_ms=0))
     ensure_schema(engine, apply=True)
-    ex, wf, audit = WorkflowExecution.__table__, Workflow.__table__, AuditLog.__table__
+    ex, wf, audit = table_of(WorkflowExecution), table_of(Workflow), table_of(AuditLog)
     with engine.begin() as conn:
         wf_id = conn.execute(insert(wf).values(name="bench").returning(wf.c.id)).scalar()
     ctx = ActionContext(engine, "bench", "local", WriteGuard("bench", "local"))

@@ -44,11 +44,13 @@ INSERTED = 2000
 def _draw(conn: psycopg.Connection, function: str, n: int) -> tuple[float, int, int]:
     """ids/s, repeated ids, shared suffixes of ``n`` ids from one statement."""
     started = time.perf_counter()
-    total, ids, suffixes = conn.execute(
+    row = conn.execute(
         f"SELECT count(*), count(DISTINCT v), count(DISTINCT right(v, 6)) "
         f"FROM (SELECT {function}() AS v FROM generate_series(1, %s)) s",
         (n,),
     ).fetchone()
+    assert row is not None  # an aggregate answers one row
+    total, ids, suffixes = row
     took = time.perf_counter() - started
     return n / took, total - ids, total - suffixes
 
@@ -56,7 +58,9 @@ def _draw(conn: psycopg.Connection, function: str, n: int) -> tuple[float, int, 
 def _insert_trials(conn: psycopg.Connection, trials: int) -> dict[str, tuple[int, float]]:
     """Per function: failed inserts of INSERTED executions (one statement each, into an
     empty table, the two functions taking turns) and rows/s of the others."""
-    wf_id = conn.execute("INSERT INTO workflows (name) VALUES ('bench') RETURNING id").fetchone()[0]
+    made = conn.execute("INSERT INTO workflows (name) VALUES ('bench') RETURNING id").fetchone()
+    assert made is not None  # INSERT ... RETURNING of one row
+    wf_id = made[0]
     failed = {OLD: 0, NEW: 0}
     rows = {OLD: 0, NEW: 0}
     seconds = {OLD: 0.0, NEW: 0.0}

@@ -26,10 +26,14 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import psycopg
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QCoreApplication
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -165,7 +169,7 @@ class Control:
         return worst, p99, over
 
 
-def spin(app: Any, done: Any, timeout: float) -> None:
+def spin(app: QCoreApplication, done: Callable[[], object], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not done():
         app.processEvents()

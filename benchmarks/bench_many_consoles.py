@@ -27,7 +27,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -36,12 +39,12 @@ APP_PREFIX = "autopr-bench-console-"
 SIMULATOR_APP = "autopr-bench-simulator"
 
 
-def one_loop(conn: Any) -> int:
+def one_loop(conn: Connection) -> int:
     """One pass of what a console reads; returns the number of queries run."""
     from console.queries import counts, keyset, specs
     from console.queries import overview as ov
 
-    filtered = {
+    filtered: dict[str, dict[str, Any]] = {
         "workflows": {"status": ["active"]},
         "executions": {"status": ["failed", "running"]},
         "logs": {"min_level": "WARNING"},

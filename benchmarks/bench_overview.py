@@ -49,7 +49,9 @@ def scans(conn: Connection, fn: Callable[[], Any]) -> str:
     """Run ``fn`` once, EXPLAIN every statement it sent, and name the scans used."""
     sent: list[tuple[str, Any]] = []
 
-    def record(_c, _cursor, statement, parameters, _ctx, _many):
+    def record(
+        _c: object, _cursor: object, statement: str, parameters: Any, _ctx: object, _many: bool
+    ) -> None:
         if not statement.lstrip().upper().startswith(("EXPLAIN", "SELECT NOW")):
             sent.append((statement, parameters))
 
@@ -59,10 +61,14 @@ def scans(conn: Connection, fn: Callable[[], Any]) -> str:
     finally:
         event.remove(conn, "before_cursor_execute", record)
     found: list[str] = []
-    cursor = conn.connection.dbapi_connection.cursor()
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None  # a checked-out connection has its driver connection
+    cursor = dbapi.cursor()
     for statement, parameters in sent:
         cursor.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
-        plan = cursor.fetchone()[0]
+        row = cursor.fetchone()
+        assert row is not None  # EXPLAIN answers one row
+        plan = row[0]
         plan = json.loads(plan) if isinstance(plan, str) else plan
         _walk(plan[0]["Plan"], found)
     cursor.close()
@@ -70,7 +76,7 @@ def scans(conn: Connection, fn: Callable[[], Any]) -> str:
     return ", ".join(unique) or "-"
 
 
-def _walk(node: dict, found: list[str]) -> None:
+def _walk(node: dict[str, Any], found: list[str]) -> None:
     kind = node.get("Node Type", "")
     if "Index Name" in node:
         short = {"Index Only Scan": "ios", "Index Scan": "is", "Bitmap Index Scan": "bis"}
@@ -109,7 +115,8 @@ def main() -> int:
             cache = ov.BucketCache()
             cache.executions_by_status(conn, window)  # the full read of a long window
             stats_cache = ov.StatsCache()
-            panels: list[tuple[str, Callable[[], Any]]] = [
+            # Callable[..., Any]: the lambdas bind this round's values as defaults.
+            panels: list[tuple[str, Callable[..., Any]]] = [
                 ("1 executions by status", lambda w=window: ov.executions_by_status(conn, w)),
             ]
             if window.range.span > cache.min_span:

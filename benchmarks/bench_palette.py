@@ -25,6 +25,10 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from console.db.embedded import EmbeddedServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -37,7 +41,7 @@ from console.queries.palette import palette_sql, search
 TARGET_MS = 50.0
 
 
-def load_embedded(root: Path):
+def load_embedded(root: Path) -> tuple[str, EmbeddedServer]:
     """(url, server): the embedded server in ``root`` started, loaded the first time."""
     from console.db.embedded import EmbeddedServer
     from console.db.migrator import ensure_schema
@@ -132,10 +136,10 @@ def main() -> int:
             plan = conn.execute(
                 text("EXPLAIN (FORMAT JSON) " + palette_sql(8, hi is not None)),
                 {"lo": lo, "hi": hi, "pattern": f"{escape_like(typed)}%"},
-            ).scalar()
+            ).scalar_one()
             doc = plan if isinstance(plan, list) else json.loads(plan)
 
-            def walk(node: dict) -> None:
+            def walk(node: dict[str, Any]) -> None:
                 if node["Node Type"].endswith("Scan") and node["Node Type"] != "Subquery Scan":
                     name = node.get("Index Name", node.get("Relation Name", ""))
                     scans.add(f"{node['Node Type']} {name}")

@@ -19,6 +19,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -31,13 +32,14 @@ from console.actions.guard import WriteGuard  # noqa: E402
 from console.db.engine import make_engine  # noqa: E402
 from console.db.urls import libpq_conninfo, normalize_url  # noqa: E402
 from console.demo.simulator import DemoSimulator, SimulatorSettings  # noqa: E402
+from console.logstore.layout import one  # noqa: E402
 from console.logstore.partition import Partitioner  # noqa: E402
 from console.queries.keyset import WindowQuery, fetch_window  # noqa: E402
 from console.queries.specs import LOGS  # noqa: E402
 
 
 class Probe(threading.Thread):
-    def __init__(self, work, pause_s: float) -> None:
+    def __init__(self, work: Callable[[], None], pause_s: float) -> None:
         super().__init__(daemon=True)
         self.work, self.pause_s = work, pause_s
         self.stop = threading.Event()
@@ -64,8 +66,8 @@ def main() -> None:
     args = parser.parse_args()
     conninfo = libpq_conninfo(normalize_url(args.url))
     with psycopg.connect(conninfo) as conn:
-        rows = conn.execute("SELECT count(*) FROM execution_logs").fetchone()[0]
-        execution = conn.execute("SELECT id FROM workflow_executions LIMIT 1").fetchone()[0]
+        rows = one(conn.execute("SELECT count(*) FROM execution_logs"))[0]
+        execution = one(conn.execute("SELECT id FROM workflow_executions LIMIT 1"))[0]
     print(f"execution_logs: {rows:,} rows; load average {os.getloadavg()[0]:.1f}", flush=True)
 
     writer_conn = psycopg.connect(conninfo, autocommit=True)

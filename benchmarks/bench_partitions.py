@@ -39,20 +39,26 @@ import json
 import os
 import shutil
 import statistics
+import sys
 import time
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from console.actions.context import ActionContext
 from console.actions.guard import WriteGuard
 from console.db.engine import EngineSettings, make_engine
 from console.db.urls import libpq_conninfo
-from console.logstore.layout import add_months, month_name, month_start
+from console.logstore.layout import add_months, month_name, month_start, one
 from console.logstore.retention import apply_plan, make_plan
 from console.queries.counts import table_estimate
 from console.queries.keyset import WindowQuery, fetch_window, window_sql
@@ -72,6 +78,12 @@ def twin_name(dbname: str) -> str:
     return f"{dbname}_monthly"
 
 
+def database_of(url: URL) -> str:
+    if not url.database:
+        raise SystemExit(f"--url names no database: {url.render_as_string()}")
+    return url.database
+
+
 def prepare(url: str, *, in_place: bool = False, workers: int = 2, min_free_gb: float = 10) -> None:
     """Rebuild execution_logs as month partitions, offline: in a twin database, or in place.
 
@@ -82,7 +94,8 @@ def prepare(url: str, *, in_place: bool = False, workers: int = 2, min_free_gb: 
     is the old heap plus the new one, never a third copy.
     """
     src = make_url(url)
-    target = src.database if in_place else twin_name(src.database)
+    source = database_of(src)
+    target = source if in_place else twin_name(source)
     target_info = libpq_conninfo(src.set(database=target))
     if not in_place:
         t0 = time.perf_counter()
@@ -97,10 +110,10 @@ def prepare(url: str, *, in_place: bool = False, workers: int = 2, min_free_gb: 
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(target)))
             conn.execute(
                 sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
-                    sql.Identifier(target), sql.Identifier(src.database)
+                    sql.Identifier(target), sql.Identifier(source)
                 )
             )
-        print(f"copied {src.database} to {target} in {time.perf_counter() - t0:.0f} s", flush=True)
+        print(f"copied {source} to {target} in {time.perf_counter() - t0:.0f} s", flush=True)
     with psycopg.connect(target_info, autocommit=True) as conn:
         _maintenance(conn)
         if in_place:
@@ -118,11 +131,11 @@ def _maintenance(conn: psycopg.Connection) -> None:
 
 def _check_room(conn: psycopg.Connection, size_sql: str, copies: int, min_free_gb: float) -> None:
     """Refuse when ``copies`` x the size would leave under ``min_free_gb`` on the server's disk."""
-    data_dir = conn.execute("SHOW data_directory").fetchone()[0]
+    data_dir = one(conn.execute("SHOW data_directory"))[0]
     if not os.path.isdir(data_dir):
         print("(server disk not visible from here: free space not checked)", flush=True)
         return
-    need = copies * conn.execute(f"SELECT {size_sql}").fetchone()[0]
+    need = copies * one(conn.execute(f"SELECT {size_sql}"))[0]
     free = shutil.disk_usage(data_dir).free
     print(f"disk: {free / 2**30:.1f} GiB free, the copy needs about {need / 2**30:.1f} GiB")
     if free - need < min_free_gb * 2**30:
@@ -133,14 +146,14 @@ def _check_room(conn: psycopg.Connection, size_sql: str, copies: int, min_free_g
 
 
 def _disk(conn: psycopg.Connection) -> str:
-    db, logs = conn.execute(DISK_SQL).fetchone()
+    db, logs = one(conn.execute(DISK_SQL))
     return f"database {db / 2**30:.2f} GiB, execution_logs {int(logs) / 2**30:.2f} GiB"
 
 
 def _partition_logs(
     conn: psycopg.Connection, conninfo: str, *, drop_plain_indexes: bool, workers: int
 ) -> None:
-    lo, hi = conn.execute("SELECT min(created_at), max(created_at) FROM execution_logs").fetchone()
+    lo, hi = one(conn.execute("SELECT min(created_at), max(created_at) FROM execution_logs"))
     defs = conn.execute(
         "SELECT pg_get_indexdef(indexrelid) FROM pg_index x JOIN pg_class c "
         "ON c.oid = x.indexrelid WHERE x.indrelid = 'execution_logs'::regclass "
@@ -224,9 +237,11 @@ def _partition_logs(
 
 def _copy_rows(conn: psycopg.Connection, conninfo: str, workers: int) -> int:
     """INSERT the plain rows into the partitions: block ranges (TID scans) over connections."""
-    blocks = conn.execute(
-        "SELECT pg_relation_size('execution_logs_plain') / current_setting('block_size')::int"
-    ).fetchone()[0]
+    blocks = one(
+        conn.execute(
+            "SELECT pg_relation_size('execution_logs_plain') / current_setting('block_size')::int"
+        )
+    )[0]
     step = max(1, -(-blocks // (8 * max(1, workers))))
     ranges = [(b, b + step) for b in range(0, blocks + 1, step)]
     done = 0
@@ -252,7 +267,7 @@ def _copy_rows(conn: psycopg.Connection, conninfo: str, workers: int) -> int:
     return done
 
 
-def _timed(fn, runs: int) -> tuple[float, float]:
+def _timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:
     samples = []
     for _ in range(runs):
         t = time.perf_counter()
@@ -263,9 +278,10 @@ def _timed(fn, runs: int) -> tuple[float, float]:
     return statistics.median(samples), p99
 
 
-def pages(url: str, runs: int) -> dict[str, tuple[float, float]]:
+def pages(url: str, runs: int) -> dict[str, tuple[float, ...]]:
+    """(p50, p99) ms of each case; ``_plan``: (partitions scanned, partitions, removed)."""
     engine = make_engine(url, EngineSettings(statement_timeout_ms=0))
-    out: dict[str, tuple[float, float]] = {}
+    out: dict[str, tuple[float, ...]] = {}
     try:
         with engine.connect() as conn:
             q = WindowQuery.make(LOGS, {})
@@ -303,7 +319,7 @@ def pages(url: str, runs: int) -> dict[str, tuple[float, float]]:
     return out
 
 
-def _find(node, key: str):
+def _find(node: Any, key: str) -> Iterator[Any]:
     if isinstance(node, dict):
         for k, v in node.items():
             if k == key:
@@ -320,7 +336,7 @@ def retention(url: str, cut: datetime) -> tuple[float, int, int, str, float, boo
     engine = make_engine(url, EngineSettings(statement_timeout_ms=0))
     try:
         with engine.connect() as conn:
-            now = conn.execute(text("SELECT now()")).scalar()
+            now = conn.execute(text("SELECT now()")).scalar_one()
             t = time.perf_counter()
             plan = make_plan(conn, now - cut)
             planned = time.perf_counter() - t
@@ -372,7 +388,7 @@ def measure_one(url: str, layout: str, results: str, runs: int) -> None:
     print(f"{layout}: load average {load:.1f}; {runs} runs per case, {PAGE} rows a page")
     figures = pages(url, runs)
     with psycopg.connect(libpq_conninfo(make_url(url))) as conn:
-        figures["_disk"] = tuple(float(v) for v in conn.execute(DISK_SQL).fetchone())
+        figures["_disk"] = tuple(float(v) for v in one(conn.execute(DISK_SQL)))
     figures["_load"] = (load,)
     try:
         with open(results) as f:
@@ -395,7 +411,7 @@ def measure_one(url: str, layout: str, results: str, runs: int) -> None:
         print_table(plain, monthly)
 
 
-def _disk_text(disk) -> str:
+def _disk_text(disk: Sequence[float]) -> str:
     return f"database {disk[0] / 2**30:.2f} GiB, execution_logs {disk[1] / 2**30:.2f} GiB"
 
 
@@ -433,14 +449,14 @@ def main() -> None:
     if args.layout:
         measure_one(args.url, args.layout, args.results, args.runs)
         return
-    twin = make_url(args.url).set(database=twin_name(make_url(args.url).database))
+    twin = make_url(args.url).set(database=twin_name(database_of(make_url(args.url))))
     twin_url = twin.render_as_string(hide_password=False)
     print(f"load average {os.getloadavg()[0]:.1f}; {args.runs} runs per case, {PAGE} rows a page")
     plain, monthly = pages(args.url, args.runs), pages(twin_url, args.runs)
     print_table(plain, monthly)
     if args.retention:
         with psycopg.connect(libpq_conninfo(make_url(args.url))) as conn:
-            lo = conn.execute("SELECT min(created_at) FROM execution_logs").fetchone()[0]
+            lo = one(conn.execute("SELECT min(created_at) FROM execution_logs"))[0]
         cut = add_months(month_start(lo), 1)
         print(f"retention: every line before {cut:%Y-%m-%d} (the oldest month)", flush=True)
         a = retention(twin_url, cut)

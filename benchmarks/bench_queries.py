@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -58,7 +59,7 @@ class Query:
 
 def _sample(conn: psycopg.Connection, sql: str, what: str) -> list[Any]:
     t = time.perf_counter()
-    values = [r[0] for r in conn.execute(sql)]  # type: ignore[arg-type]
+    values = [r[0] for r in conn.execute(sql)]
     if not values:
         raise SystemExit(f"no {what} found: is this a database loaded with demo --scale?")
     print(f"  sampled {len(values):>5} {what:<40} {time.perf_counter() - t:6.2f} s")
@@ -159,9 +160,9 @@ def build_queries(conn: psycopg.Connection) -> list[Query]:
             "idx_workflows_config",
             "SELECT id, name, status, config::text FROM workflows WHERE config @> %s::jsonb",
             lambda r: (
-                psycopg.types.json.Jsonb({"team": r.choice(teams)})
+                Jsonb({"team": r.choice(teams)})
                 if r.random() < 0.5
-                else psycopg.types.json.Jsonb(
+                else Jsonb(
                     {"team": r.choice(teams), "notification_channels": [r.choice(channels)]}
                 ),
             ),
@@ -181,7 +182,7 @@ def _indexes(plan: dict[str, Any]) -> list[str]:
 def explain(conn: psycopg.Connection, q: Query, params: Sequence[Any]) -> tuple[list[str], float]:
     """Indexes the plan uses, and the server's execution time (ms) without per-node timing."""
     stmt = "EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + q.sql
-    row = conn.execute(stmt, params).fetchone()  # type: ignore[arg-type]
+    row = conn.execute(stmt, params).fetchone()
     assert row is not None
     plan = row[0][0]["Plan"]
     return _indexes(plan) or [plan.get("Node Type", "?")], float(row[0][0]["Execution Time"])
@@ -200,7 +201,7 @@ def measure_all(
     cur = conn.cursor(binary=True)
     for q, ps in zip(queries, params, strict=True):  # warm-up: cache, prepared statements
         for p in ps[: min(20, runs)]:
-            cur.execute(q.sql, p, prepare=True).fetchall()  # type: ignore[arg-type]
+            cur.execute(q.sql, p, prepare=True).fetchall()
     times: list[list[float]] = [[] for _ in queries]
     rows: list[list[int]] = [[] for _ in queries]
     server: list[list[float]] = [[] for _ in queries]
@@ -208,7 +209,7 @@ def measure_all(
     for r in range(runs):
         for n, q in enumerate(queries):
             t = time.perf_counter()
-            got = cur.execute(q.sql, params[n][r], prepare=True).fetchall()  # type: ignore[arg-type]
+            got = cur.execute(q.sql, params[n][r], prepare=True).fetchall()
             times[n].append((time.perf_counter() - t) * 1000)
             rows[n].append(len(got))
             names, ms = explain(conn, q, params[n][r])

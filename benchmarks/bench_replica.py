@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import psutil
+from sqlalchemy import Engine
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -37,7 +38,7 @@ from console.db.migrator import ensure_schema  # noqa: E402
 from console.db.replica import ReadRouter, replica_engine  # noqa: E402
 from console.demo.scale import ScaleLoader, ScaleSize  # noqa: E402
 from console.demo.simulator import DemoSimulator, SimulatorSettings  # noqa: E402
-from console.queries.keyset import WindowQuery, fetch_window  # noqa: E402
+from console.queries.keyset import Mode, WindowQuery, fetch_window  # noqa: E402
 from console.queries.specs import EXECUTIONS, LOGS  # noqa: E402
 from tests.helpers.standby import make_standby  # noqa: E402
 
@@ -59,11 +60,11 @@ def server_cpu(server: EmbeddedServer) -> float:
     return total
 
 
-def read_phase(engine, seconds: float) -> list[float]:
+def read_phase(engine: Engine, seconds: float) -> list[float]:
     logs = WindowQuery.make(LOGS, {})
     errors = WindowQuery.make(LOGS, {"min_level": "ERROR"})
     execs = WindowQuery.make(EXECUTIONS, {})
-    cases = [
+    cases: list[tuple[WindowQuery, Mode]] = [
         (logs, "top"),
         (logs, "bottom"),
         (errors, "top"),

@@ -112,6 +112,7 @@ class Bench:
         present = snapshot.existing_names(self.conn)
         for step in snapshot.restore_steps(self.snap, present):
             for _name, stmt in step:
+                assert isinstance(stmt, sql.SQL | sql.Composed)  # what the snapshot makes
                 self.conn.execute(stmt)
         lost = snapshot.missing(self.conn, self.snap)
         if lost:

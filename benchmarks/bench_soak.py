@@ -26,6 +26,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QMessageLogContext, QtMsgType
+    from PySide6.QtWidgets import QApplication
+
+    from console.ui.main_window import MainWindow
+    from console.ui.tail.page import TailPage
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
@@ -36,7 +44,7 @@ CHURN_S = 20
 RECONNECT_S = 300
 
 
-def live_qobjects(app) -> int:
+def live_qobjects(app: QApplication) -> int:
     """QObjects in the application's trees: what a parented, never-deleted object adds to."""
     from PySide6.QtCore import QObject
 
@@ -47,7 +55,9 @@ def live_qobjects(app) -> int:
 
 
 class Soak:
-    def __init__(self, app, window, tail_execution: str, refresh_s: int) -> None:
+    def __init__(
+        self, app: QApplication, window: MainWindow, tail_execution: str, refresh_s: int
+    ) -> None:
         self.app = app
         self.window = window
         self.tail_execution = tail_execution
@@ -57,30 +67,46 @@ class Soak:
         self.churns = 0
         self.reconnects = 0
 
+    def tail_page(self) -> TailPage:
+        from console.ui.tail.page import TailPage
+
+        page = self.window.pages["tail"]
+        assert isinstance(page, TailPage)
+        return page
+
+    def follow(self) -> None:
+        self.tail_page().follow_execution(self.tail_execution)
+
     def prepare(self) -> None:
         w = self.window
         w.refresh_combo.setCurrentIndex(w.refresh_combo.findData(self.refresh_s))
         w.show_page("tail")
-        w.pages["tail"].follow_execution(self.tail_execution)
+        self.follow()
         w.show_page("executions")
 
     def churn(self) -> None:
         """An operator's occasional clicks: menus and dialogs opened and closed again."""
 
         from console.ui.actions.menus import controller_for
+        from console.ui.tables.executions_page import ExecutionsPage
 
         w = self.window
         page = w.pages["executions"]
+        assert isinstance(page, ExecutionsPage)
         if page.model.rowCount() == 0 or w.db is None:
             return
         page.view.selectRow(0)
         page.view.setCurrentIndex(page.model.index(0, 0))
-        page.row_actions.keyboard_menu()
-        page.context_menu.close()
+        page.keyboard_context_menu()
+        menu = page.context_menu
+        assert menu is not None  # the menu just opened
+        menu.close()
         controller = controller_for(page)
         if controller is not None:
             controller.confirm_then("cancel", 1, "execution", lambda: None)
-            controller.dialog.reject()
+            dialog = controller.dialog
+            assert dialog is not None  # the confirmation just opened
+            dialog.reject()
         w.show_about()
         w.about_dialog.close()
         self.churns += 1
@@ -94,9 +120,7 @@ class Soak:
         from PySide6.QtCore import QTimer
 
         if state == "connected" and self.reconnects:  # once the pages have the new database
-            QTimer.singleShot(
-                0, lambda: self.window.pages["tail"].follow_execution(self.tail_execution)
-            )
+            QTimer.singleShot(0, self.follow)
 
     def sample(self, minute: int) -> None:
         import psutil
@@ -104,7 +128,7 @@ class Soak:
 
         QApplication.sendPostedEvents(None, 0)  # deleteLater() of the last turn
         rss = psutil.Process().memory_info().rss / 2**20
-        page = self.window.pages["tail"]
+        page = self.tail_page()
         tail = page.model.total() + len(page.pending)
         if os.environ.get("SOAK_DEBUG"):
             print(page.following, len(page.pending), page.mode_label.text(), page.session)
@@ -203,7 +227,7 @@ def main() -> None:
         server.stop(force=True)
 
 
-def quiet_offscreen(mode, context, message: str) -> None:
+def quiet_offscreen(mode: QtMsgType, context: QMessageLogContext, message: str) -> None:
     """Qt's messages, without the offscreen plugin's "does not support" chatter."""
     if not message.startswith("This plugin does not support"):
         print(message, file=sys.stderr)

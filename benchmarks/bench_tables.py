@@ -28,14 +28,19 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QCoreApplication
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-FILTERS = {
+# table -> (the page's filters, the same as SQL for QSqlQueryModel)
+FILTERS: dict[str, tuple[dict[str, Any], str]] = {
     "logs": ({"min_level": "ERROR"}, "l.level IN ('ERROR', 'CRITICAL')"),
     "executions": ({"status": ["failed"]}, "e.status = 'failed'"),
 }
@@ -47,7 +52,7 @@ def rss_mb() -> float:
     return psutil.Process().memory_info().rss / 2**20
 
 
-def spin(app: Any, done: Any, timeout: float) -> float:
+def spin(app: QCoreApplication, done: Callable[[], object], timeout: float) -> float:
     """Process events until ``done()``; seconds taken (raises TimeoutError)."""
     t0 = time.perf_counter()
     while not done():
@@ -102,7 +107,9 @@ def run_ours(url: str, table: str, timeout: float) -> dict[str, Any]:
     last_data = time.perf_counter() - t0
     app.processEvents()  # the paint of the last rows
     last = first + time.perf_counter() - t0  # from connecting the model, like QSqlQueryModel
-    last_row_text = model.row_at(model.total - 1).texts[0]  # type: ignore[union-attr]
+    last_row = model.row_at(model.total - 1)
+    assert last_row is not None  # spin() waited for it
+    last_row_text = last_row.texts[0]
 
     filters, _ = FILTERS[table]
     t0 = time.perf_counter()
@@ -120,7 +127,7 @@ def run_ours(url: str, table: str, timeout: float) -> dict[str, Any]:
     except TimeoutError:
         raise SystemExit(
             f"stuck: row {view.rowAt(0)} window {model.start}+{len(model.rows)}"
-            f" of {model.total} inflight {model._inflight} want {model._want}"
+            f" of {model.total} inflight {model.in_flight} want {model._want}"
         ) from None
     view.scrollToBottom()
     spin(app, lambda: model.at_bottom and model.row_at(model.total - 1) is not None, timeout)
@@ -240,8 +247,12 @@ def table_rows(url: str, table: str) -> int:
 
     name = "execution_logs" if table == "logs" else "workflow_executions"
     with psycopg.connect(libpq_conninfo(normalize_url(url))) as conn:
-        row = conn.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", (name,))
-        return int(row.fetchone()[0])  # type: ignore[index]
+        row = conn.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE relname = %s", (name,)
+        ).fetchone()
+        if row is None:
+            raise SystemExit(f"no table {name}: is this a console database?")
+        return int(row[0])
 
 
 def median_run(runs: list[dict[str, Any] | str]) -> dict[str, Any] | str:

@@ -30,6 +30,13 @@ import time
 import uuid
 from array import array
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from multiprocessing.sharedctypes import Synchronized
+
+    from console.tail.lines import TailLine
+    from console.ui.tail.model import PackedRow
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -46,7 +53,9 @@ INSERT = (
 )
 
 
-def writer(conninfo: str, execution: str, rate: float, seconds: float, sent) -> int:
+def writer(
+    conninfo: str, execution: str, rate: float, seconds: float, sent: Synchronized[int]
+) -> int:
     """Insert ``rate`` lines/s for ``seconds`` in small transactions; returns lines written."""
     per_tx = max(1, round(rate / 400))
     interval = per_tx / rate
@@ -91,10 +100,10 @@ class EngineTail:
         while self.engine.fetches == 0:
             time.sleep(0.01)
 
-    def _lines(self, lines) -> None:
+    def _lines(self, lines: list[TailLine]) -> None:
         now = time.time()
         self.count += len(lines)
-        self.latencies.extend(now - line.log_metadata["t"] for line in lines)
+        self.latencies.extend(now - (line.log_metadata or {})["t"] for line in lines)
 
     def reset(self) -> None:
         self.latencies = []
@@ -113,7 +122,9 @@ class PollingTail:
         self.count = 0
         self._stop = threading.Event()
         self.conn = psycopg.connect(conninfo, autocommit=True)
-        self.last = self.conn.execute("SELECT now()").fetchone()[0]
+        now = self.conn.execute("SELECT now()").fetchone()
+        assert now is not None  # SELECT now() answers one row
+        self.last = now[0]
         self.execution = execution
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -141,7 +152,7 @@ class PollingTail:
         self.conn.close()
 
 
-def run_writer(conninfo, execution, rate, seconds) -> tuple[int, float]:
+def run_writer(conninfo: str, execution: str, rate: float, seconds: float) -> tuple[int, float]:
     ctx = multiprocessing.get_context("spawn")
     sent = ctx.Value("q", 0)
     proc = ctx.Process(target=writer, args=(conninfo, execution, rate, seconds, sent))
@@ -226,7 +237,9 @@ def drain(conninfo: str, execution: str) -> None:
         tail.stop()
 
 
-def window_run(url: str, conninfo: str, execution: str, seconds: float, rate: float) -> dict:
+def window_run(
+    url: str, conninfo: str, execution: str, seconds: float, rate: float
+) -> dict[str, Any]:
     """The tail page following ``execution`` while a writer adds ``rate`` lines/s (0: none)."""
     import psutil
     from PySide6.QtCore import QElapsedTimer, QTimer
@@ -249,7 +262,7 @@ def window_run(url: str, conninfo: str, execution: str, seconds: float, rate: fl
     handler_ms = array("d")
     arrived = page._rows_arrived
 
-    def timed_arrival(rows) -> None:
+    def timed_arrival(rows: list[PackedRow]) -> None:
         t = time.perf_counter()
         arrived(rows)
         handler_ms.append((time.perf_counter() - t) * 1000)
@@ -259,6 +272,7 @@ def window_run(url: str, conninfo: str, execution: str, seconds: float, rate: fl
     page.follow_execution(execution)
     collector.settle()  # as the main window does once connected
     session = page.session
+    assert session is not None  # following an execution on an open database
     proc = psutil.Process()
     gaps = array("d")  # 8 bytes a beat: the recording must not show up in the RSS figures
     worst: list[tuple[float, float]] = []  # (seconds into the run, stall ms) of stalls > 25 ms

@@ -19,15 +19,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from console.db.connection import open_database
+from console.db.connection import Database, open_database
 from console.profiles import Profile
 from tests.helpers.ssh_tls import TLS_ROLE, SSHServer, TLSPostgres, make_pki
 
 
-def _round_trips(db, samples: int) -> list[float]:
+def _round_trips(db: Database, samples: int) -> list[float]:
     times = []
     with db.engine.connect() as conn:
         for _ in range(samples):
@@ -53,14 +54,14 @@ def main() -> None:
             conn.execute("CREATE DATABASE bench")
         ssh.prepare()
         ssh.start()
-        base = {
+        base: dict[str, Any] = {
             "environment": "dev",
             "host": "localhost",
             "port": pg.port,
             "dbname": "bench",
             "user": TLS_ROLE,
         }
-        variants = {
+        variants: dict[str, dict[str, Any]] = {
             "tcp, sslmode=require": {"sslmode": "require"},
             "tls verify-full": {"sslmode": "verify-full", "sslrootcert": str(pki.ca)},
             "tls verify-full via ssh": {
@@ -82,8 +83,10 @@ def main() -> None:
                 tunnel_ms = db.tunnel.opened_ms if db.tunnel is not None else None
                 reopen_ms = None
                 if db.tunnel is not None:
-                    db.tunnel._proc.kill()  # the tunnel's own ssh process
-                    db.tunnel._proc.wait()
+                    ssh_proc = db.tunnel._proc  # the tunnel's own ssh process (no public handle)
+                    assert ssh_proc is not None  # the profile is open: its ssh runs
+                    ssh_proc.kill()
+                    ssh_proc.wait()
                     started = time.perf_counter()
                     db.ping()
                     reopen_ms = (time.perf_counter() - started) * 1000

@@ -24,7 +24,7 @@ from sqlalchemy import text
 
 from console.db.engine import EngineSettings, make_engine
 from console.queries.watches import evaluate
-from console.watches import Watch, WatchList
+from console.watches import Watch, WatchKind, WatchList
 
 
 def main() -> int:
@@ -44,14 +44,15 @@ def main() -> int:
     eng = make_engine(url, EngineSettings(statement_timeout_ms=0))
     watches = WatchList()
     with eng.connect() as conn:
-        for sql, kind, n in (
+        samples: tuple[tuple[str, WatchKind, int], ...] = (
             ("SELECT execution_id FROM workflow_executions WHERE status = 'failed' LIMIT 10",
              "execution", 10),
             ("SELECT execution_id FROM workflow_executions TABLESAMPLE SYSTEM (0.1) LIMIT 40",
              "execution", 40),
             ("SELECT name FROM workflows TABLESAMPLE SYSTEM (10) LIMIT 40", "workflow", 40),
             ("SELECT name FROM integrations LIMIT 9", "integration", 9),
-        ):  # fmt: skip
+        )  # fmt: skip
+        for sql, kind, n in samples:
             for name in list(conn.execute(text(sql)).scalars())[:n]:
                 watches.add(Watch(kind, name))
         watches.add(Watch("queue"))

@@ -7,6 +7,7 @@ import logging
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,24 @@ def test_types_check():
         timeout=600,
     )
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+
+
+def test_every_benchmark_is_type_checked():
+    """Every script in benchmarks/ is in mypy's files and has every function typed and
+    checked, so a rename in the code it drives fails the type check rather than a run."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    mypy = config["tool"]["mypy"]
+    assert "benchmarks" in mypy["files"]
+    checked = {
+        module
+        for override in mypy["overrides"]
+        if override.get("disallow_untyped_defs") and override.get("check_untyped_defs")
+        for module in override["module"]
+    }
+    scripts = {path.stem for path in (ROOT / "benchmarks").glob("*.py")}
+    assert scripts, "no benchmark scripts found"
+    missing = sorted(scripts - checked)
+    assert not missing, "add to the benchmarks' [[tool.mypy.overrides]]: " + ", ".join(missing)
 
 
 MAX_UI_CLASS_LINES = 400

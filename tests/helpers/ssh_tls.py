@@ -157,14 +157,13 @@ class TLSPostgres:
         return found[-1].parent
 
     def _run(self, tool: str, *args: str) -> None:
-        kwargs = {"user": self.os_user} if self.os_user else {}
         result = subprocess.run(
             [str(self.bin_dir() / tool), *args],
             capture_output=True,
             text=True,
             timeout=120,
             cwd=self.root,
-            **kwargs,
+            user=self.os_user,  # None: this process's own user
         )
         if result.returncode != 0:
             log = self.logfile.read_text()[-2000:] if self.logfile.exists() else ""
