@@ -159,7 +159,9 @@ def one(
         mapped = watcher.wait_mapped(start + 60)
         if mapped is None:
             proc.kill()
-            raise SystemExit(f"{cmd[0]}: no window mapped; stderr: {proc.stderr.read()[-2000:]}")
+            assert proc.stderr is not None  # stderr=PIPE
+            stderr = proc.stderr.read().decode("utf-8", "replace")[-2000:]
+            raise SystemExit(f"{cmd[0]}: no window mapped; stderr: {stderr}")
         if log is not None:
             connected = wait_connected(log, proc.pid, start + 90)
             if connected is None:
