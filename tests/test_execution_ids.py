@@ -127,18 +127,22 @@ def test_python_ids_are_distinct_within_the_process() -> None:
     assert len(set(ids)) == len(ids) and _shared_suffixes(ids) == 0
 
 
-def test_the_old_generator_repeats_and_the_downgrade_restores_it(db_url: str) -> None:
+def test_the_old_generator_repeats_and_the_downgrade_restores_it(
+    db_url: str, empty_db_url: str
+) -> None:
     """0005 -> 0004 -> 0005 on a console-made database: the catalog of 0004 exactly, and
     the distinctness check above catches the old function."""
     head = catalog_dump(db_url, storage=False)
+    migrate(empty_db_url, "upgrade", "0004")
     migrate(db_url, "downgrade", "0004")
     try:
+        assert catalog_dump(db_url, storage=False) == catalog_dump(empty_db_url, storage=False)
         with _connect(db_url) as conn:
             ids, old_rate = _draw(conn, DRAWN)
             inserted = conn.execute(
                 "INSERT INTO workflows (name) VALUES ('w') RETURNING id"
             ).fetchone()
-            conn.execute(
+            conn.execute(  # the column default works with the old function again
                 "INSERT INTO workflow_executions (workflow_id) VALUES (%s)", (inserted[0],)
             )
         objects = _generator_objects(db_url)
