@@ -1,8 +1,10 @@
 """SQLAlchemy models of the AutoPR Engine schema.
 
-The names below load on first use (PEP 562): ``models.vocab``, the plain status
-and level tuples the window's filters and colours use, imports without the ORM
-(about 12 MiB and 200 ms that the Overview does not need).
+``models.schema`` defines the tables (Core, the one definition); the ORM classes
+below are mapped onto them.  The names load on first use (PEP 562): ``models.vocab``,
+the plain status and level tuples the window's filters and colours use, and
+``models.schema`` import without the ORM (about 12 MiB and 200 ms that the console
+does not need), and ``metadata`` is the Core tables' alone.
 """
 
 from __future__ import annotations
@@ -39,9 +41,7 @@ _HOMES = {
 
 def __getattr__(name: str) -> Any:
     if name == "metadata":
-        importlib.import_module("models.audit")  # every table registers on Base.metadata
-        importlib.import_module("models.tables")
-        return importlib.import_module("models.base").Base.metadata
+        return importlib.import_module("models.schema").metadata
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'models' has no attribute {name!r}")

@@ -1,44 +1,32 @@
-"""Declarative base, naming convention and the AuditMixin of the schema contract."""
+"""The declarative base of the ORM classes, mapped onto the Core tables of :mod:`models.schema`."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import DateTime, MetaData, Table, func
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import Table
+from sqlalchemy.orm import DeclarativeBase, Mapped
 
-# Names PostgreSQL itself would choose for primary and foreign keys, so a
-# database created by hand from the contract and one created by our migration
-# have identical catalogs.  CHECK, UNIQUE and index names are always explicit.
-NAMING_CONVENTION = {
-    "pk": "%(table_name)s_pkey",
-    "fk": "%(table_name)s_%(column_0_name)s_fkey",
-}
+from models.schema import metadata
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = metadata
 
 
 def table_of(model: type[Base]) -> Table:
-    """The Core ``Table`` of a mapped class (``Model.__table__`` is typed as a FromClause)."""
-    return Base.metadata.tables[model.__tablename__]
+    """The Core ``Table`` of a mapped class (``Model.__table__`` is typed as a FromClause).
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+    Console code imports the tables of :mod:`models.schema` instead, without the ORM."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped onto a Table")
+    return table
 
 
 class AuditMixin:
-    """created_at / updated_at, set by Python on ORM writes and by the server otherwise."""
+    """created_at / updated_at of the tables that have them (the columns, their Python-side
+    defaults and ``onupdate`` are defined in :mod:`models.schema`)."""
 
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now(), nullable=False
-    )
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        default=utcnow,
-        onupdate=utcnow,
-        server_default=func.now(),
-        nullable=False,
-    )
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
