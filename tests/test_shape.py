@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_import_contracts_hold():
     """models/queries/actions/tail/db never import Qt or the UI; the UI never imports the
-    database drivers; the CLI imports the window only from the commands that open it."""
+    database drivers; the CLI imports the window only from the commands that open it;
+    console code uses the Core tables of models.schema, never the ORM classes."""
     exe = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
     done = subprocess.run(
         [exe, str(ROOT / "pyproject.toml"), "--no-cache"],

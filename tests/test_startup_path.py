@@ -135,3 +135,35 @@ def test_opening_a_table_page_and_its_menu_loads_no_pydantic_until_json_is_check
     assert out[1] == "{'max_retries': 2}"
     assert out[2].startswith("max_retries: Input should be greater than or equal to 0")
     assert out[3] == "True"
+
+
+def test_opening_a_table_page_and_its_menu_loads_no_orm():
+    """The actions build their statements on the Core tables of models.schema: a table
+    page and its row menu never load sqlalchemy.orm (~60 modules, ~10 MiB), while the
+    actions' tables keep the schema's Python-side defaults."""
+    code = (
+        "import sys\n"
+        "import console.db.connection\n"
+        "from console.app import make_application\n"
+        "from console.ui.actions import menus\n"
+        "from console.ui.main_window import MainWindow\n"
+        "app = make_application([])\n"
+        "w = MainWindow(remember=False)\n"
+        "w.build_pages()\n"
+        "w.show_page('executions')\n"
+        "menus.install()\n"
+        "menu = w.pages['executions'].build_context_menu()\n"
+        "print(menu is not None and bool(menu.actions()))\n"
+        "print(sorted(m for m in ('console.actions.executions', 'console.actions.tx',\n"
+        "    'models.schema') if m in sys.modules))\n"
+        "orm = ('sqlalchemy.orm', 'models.tables', 'models.audit', 'models.base')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(orm)))\n"
+        "from console.actions.workflows import WF\n"
+        "print(WF.c.updated_at.onupdate is not None, WF.c.id.default is not None)\n"
+    )
+    assert _run(code) == [
+        "True",
+        "['console.actions.executions', 'console.actions.tx', 'models.schema']",
+        "[]",
+        "True True",
+    ]

@@ -10,10 +10,9 @@ from typing import Any
 from sqlalchemy import Engine, and_, select, text, tuple_
 
 from console.secret_policy import mask
-from models.audit import AuditLog
-from models.base import table_of
+from models.schema import AUDIT_LOG
 
-AUDIT = table_of(AuditLog)
+AUDIT = AUDIT_LOG
 
 # The actions this console writes (the filter offers them; others may appear too).
 ACTION_NAMES: tuple[str, ...] = (

@@ -17,10 +17,9 @@ from console.actions.errors import INVALID, ActionError, ActionResult, BulkItem,
 from console.actions.rows import as_uuid, require_status
 from console.actions.simple import update_step
 from console.actions.tx import Step, Tx, perform, run_bulk
-from models.base import table_of
-from models.tables import IntegrationEvent
+from models.schema import INTEGRATION_EVENTS
 
-EV = table_of(IntegrationEvent)
+EV = INTEGRATION_EVENTS
 EV_COLUMNS = (
     EV.c.id,
     EV.c.integration_id,

@@ -20,13 +20,12 @@ from console.actions.errors import (
 )
 from console.actions.rows import as_uuid, check_seen, lock_row, require_status
 from console.actions.tx import Step, Tx, perform, run_bulk
-from models.base import table_of
 from models.execution_ids import next_python_id
-from models.tables import Workflow, WorkflowExecution
+from models.schema import WORKFLOW_EXECUTIONS, WORKFLOWS
 from models.vocab import EXECUTION_ACTIVE_STATUSES, EXECUTION_RETRYABLE_STATUSES
 
-EX = table_of(WorkflowExecution)
-WF = table_of(Workflow)
+EX = WORKFLOW_EXECUTIONS
+WF = WORKFLOWS
 
 # What the operator sees of an execution, and what a cancel/retry compares.
 SEEN_COLUMNS = ("status", "completed_at", "retry_count")

@@ -17,10 +17,9 @@ from console.actions.secret_edits import with_stored_secrets
 from console.actions.simple import enabled_step, update_step
 from console.actions.tx import perform
 from console.secret_policy import mask
-from models.base import table_of
-from models.tables import Integration
+from models.schema import INTEGRATIONS
 
-INT = table_of(Integration)
+INT = INTEGRATIONS
 INT_COLUMNS = (INT.c.id, INT.c.name, INT.c.type, INT.c.config, INT.c.enabled, INT.c.updated_at)
 
 

@@ -11,12 +11,11 @@ from sqlalchemy import Connection, Select, select
 
 from console.actions.errors import GONE, ActionError
 from console.actions.rows import as_uuid
-from models.base import table_of
-from models.tables import Workflow, WorkflowAction, WorkflowTrigger
+from models.schema import WORKFLOW_ACTIONS, WORKFLOW_TRIGGERS, WORKFLOWS
 
-WF = table_of(Workflow)
-ACT = table_of(WorkflowAction)
-TRG = table_of(WorkflowTrigger)
+WF = WORKFLOWS
+ACT = WORKFLOW_ACTIONS
+TRG = WORKFLOW_TRIGGERS
 
 
 def _one(conn: Connection, stmt: Select[Any], what: str) -> dict[str, Any]:

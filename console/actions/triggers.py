@@ -13,10 +13,9 @@ from console.actions.rows import as_uuid
 from console.actions.secret_edits import with_stored_secrets
 from console.actions.simple import enabled_step, update_step
 from console.actions.tx import perform
-from models.base import table_of
-from models.tables import WorkflowTrigger
+from models.schema import WORKFLOW_TRIGGERS
 
-TRG = table_of(WorkflowTrigger)
+TRG = WORKFLOW_TRIGGERS
 TRG_COLUMNS = (
     TRG.c.id,
     TRG.c.workflow_id,

@@ -35,10 +35,9 @@ from console.actions.errors import (
     BulkSummary,
 )
 from console.secret_policy import mask, redact_fields
-from models.audit import AuditLog
-from models.base import table_of
+from models.schema import AUDIT_LOG
 
-AUDIT = table_of(AuditLog)
+AUDIT = AUDIT_LOG
 
 
 class Tx:

@@ -16,12 +16,11 @@ from console.actions.schemas import JsonProblem, check_workflow_config
 from console.actions.secret_edits import with_stored_secrets
 from console.actions.simple import update_step
 from console.actions.tx import Step, Tx, perform
-from models.base import table_of
-from models.tables import Workflow, WorkflowAction
+from models.schema import WORKFLOW_ACTIONS, WORKFLOWS
 from models.vocab import WORKFLOW_STATUSES
 
-WF = table_of(Workflow)
-ACT = table_of(WorkflowAction)
+WF = WORKFLOWS
+ACT = WORKFLOW_ACTIONS
 WF_COLUMNS = (WF.c.id, WF.c.name, WF.c.status, WF.c.description, WF.c.config, WF.c.updated_at)
 ACT_COLUMNS = (
     ACT.c.id,

@@ -15,18 +15,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, text
+from sqlalchemy import Connection, Engine, Table, insert, select, text
 
 from console.demo import DEMO_TABLES
-from models.tables import (
-    ExecutionLog,
-    Integration,
-    IntegrationEvent,
-    Workflow,
-    WorkflowAction,
-    WorkflowExecution,
-    WorkflowTrigger,
-)
+from models import schema
 from models.vocab import (
     EVENT_STATUSES,
     LOG_LEVELS,
@@ -707,7 +699,7 @@ def build_demo_rows(seed: int = DEFAULT_SEED, now: datetime | None = None) -> De
 
 def has_demo_data(conn: Connection) -> bool:
     """True when the document's example workflow is present."""
-    wf = Workflow.__table__
+    wf = schema.WORKFLOWS
     return conn.execute(select(wf.c.id).where(wf.c.id == DOC_WORKFLOW_ID)).first() is not None
 
 
@@ -722,7 +714,9 @@ class FillResult:
     counts: dict[str, int]
 
 
-def _insert(conn: Connection, table: Any, rows: Sequence[dict[str, Any]], chunk: int = 2000):
+def _insert(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], chunk: int = 2000
+) -> None:
     for i in range(0, len(rows), chunk):
         conn.execute(insert(table), list(rows[i : i + chunk]))
 
@@ -737,14 +731,14 @@ def fill_demo(
             truncate_all(conn)
         elif has_demo_data(conn):
             return FillResult(False, rows.counts())
-        _insert(conn, Workflow.__table__, rows.workflows)
-        _insert(conn, WorkflowAction.__table__, rows.actions)
-        _insert(conn, WorkflowTrigger.__table__, rows.triggers)
-        _insert(conn, Integration.__table__, rows.integrations)
+        _insert(conn, schema.WORKFLOWS, rows.workflows)
+        _insert(conn, schema.WORKFLOW_ACTIONS, rows.actions)
+        _insert(conn, schema.WORKFLOW_TRIGGERS, rows.triggers)
+        _insert(conn, schema.INTEGRATIONS, rows.integrations)
         # parents come before their retries in the list, so one pass satisfies the FK
-        _insert(conn, WorkflowExecution.__table__, rows.executions)
-        _insert(conn, ExecutionLog.__table__, rows.logs)
-        _insert(conn, IntegrationEvent.__table__, rows.events)
+        _insert(conn, schema.WORKFLOW_EXECUTIONS, rows.executions)
+        _insert(conn, schema.EXECUTION_LOGS, rows.logs)
+        _insert(conn, schema.INTEGRATION_EVENTS, rows.events)
     analyze_written(engine)
     return FillResult(True, rows.counts())
 

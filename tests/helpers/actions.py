@@ -10,23 +10,15 @@ from sqlalchemy import Engine, insert, select
 
 from console.actions.context import ActionContext
 from console.actions.guard import WriteGuard
-from models.audit import AuditLog
-from models.tables import (
-    Integration,
-    IntegrationEvent,
-    Workflow,
-    WorkflowAction,
-    WorkflowExecution,
-    WorkflowTrigger,
-)
+from models import schema
 
-WF = Workflow.__table__
-EX = WorkflowExecution.__table__
-ACT = WorkflowAction.__table__
-TRG = WorkflowTrigger.__table__
-INT = Integration.__table__
-EV = IntegrationEvent.__table__
-AUDIT = AuditLog.__table__
+WF = schema.WORKFLOWS
+EX = schema.WORKFLOW_EXECUTIONS
+ACT = schema.WORKFLOW_ACTIONS
+TRG = schema.WORKFLOW_TRIGGERS
+INT = schema.INTEGRATIONS
+EV = schema.INTEGRATION_EVENTS
+AUDIT = schema.AUDIT_LOG
 
 
 def make_ctx(engine: Engine, environment: str = "local", profile: str | None = None):
