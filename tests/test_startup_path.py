@@ -105,3 +105,33 @@ def test_the_window_and_its_socket_load_no_svg_renderer_network_module_or_table_
         "hooks.server.close()\n"
     )
     assert _run(code) == ["True", "[]", "[]"]
+
+
+def test_opening_a_table_page_and_its_menu_loads_no_pydantic_until_json_is_checked():
+    """pydantic (~5 MiB) loads when an operator's JSON is first checked, not with the
+    actions that might one day check some."""
+    code = (
+        "import sys\n"
+        "from console.app import make_application\n"
+        "from console.ui.actions import menus\n"
+        "from console.ui.main_window import MainWindow\n"
+        "app = make_application([])\n"
+        "w = MainWindow(remember=False)\n"
+        "w.build_pages()\n"
+        "w.show_page('executions')\n"
+        "menus.install()\n"
+        "w.pages['executions'].build_context_menu()\n"
+        "print('pydantic' in sys.modules)\n"
+        "from console.actions.schemas import JsonProblem, parse_and_check\n"
+        "print(parse_and_check('workflow.config', '{\"max_retries\": 2}'))\n"
+        "try:\n"
+        "    parse_and_check('workflow.config', '{\"max_retries\": -1}')\n"
+        "except JsonProblem as problem:\n"
+        "    print(problem)\n"
+        "print('pydantic' in sys.modules)\n"
+    )
+    out = _run(code)
+    assert out[0] == "False"
+    assert out[1] == "{'max_retries': 2}"
+    assert out[2].startswith("max_retries: Input should be greater than or equal to 0")
+    assert out[3] == "True"

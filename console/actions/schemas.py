@@ -1,29 +1,18 @@
 """Checking operator JSON before anything is written.
 
 :func:`parse_object` reports syntax errors with line and column; the pydantic
-models check the shapes the engine relies on while keeping unknown keys (the
-text the operator typed is what gets written, not a re-serialised model).
+models (:mod:`console.actions.config_models`, imported only when a shape is
+checked: pydantic costs ~5 MiB that a console which never edits JSON does not
+need) check the shapes the engine relies on while keeping unknown keys (the text
+the operator typed is what gets written, not a re-serialised model).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
-
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
+from typing import Any
 
 from console.jsonsafe import JsonInputError, loads_for_postgres
-
-
-class WorkflowConfig(BaseModel):
-    """``workflows.config``: the keys the engine reads; anything else is kept as is."""
-
-    model_config = ConfigDict(extra="allow", strict=True)
-
-    max_retries: Annotated[int, Field(ge=0)] | None = None
-    timeout_seconds: Annotated[float, Field(gt=0)] | None = None
-    notification_channels: list[StrictStr] | None = None
-    auto_rollback: StrictBool | None = None
 
 
 @dataclass
@@ -54,28 +43,17 @@ def parse_object(text: str, *, allow_null: bool = False) -> dict[str, Any] | Non
     return value
 
 
-def problems(model: type[BaseModel], value: dict[str, Any]) -> list[str]:
-    """pydantic's complaints as ``key: message`` lines (empty when valid)."""
-    try:
-        model.model_validate(value)
-    except ValidationError as exc:
-        out = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            out.append(f"{where}: {err['msg']}")
-        return out
-    return []
-
-
 def check_workflow_config(value: dict[str, Any]) -> None:
-    found = problems(WorkflowConfig, value)
+    from console.actions.config_models import problems
+
+    found = problems("WorkflowConfig", value)
     if found:
         raise JsonProblem("; ".join(found))
 
 
-# What each editable JSON column must hold.
-SHAPES: dict[str, type[BaseModel] | None] = {
-    "workflow.config": WorkflowConfig,
+# What each editable JSON column must hold: a model of console.actions.config_models.
+SHAPES: dict[str, str | None] = {
+    "workflow.config": "WorkflowConfig",
     "action.config": None,
     "action.conditions": None,
     "trigger.conditions": None,
@@ -89,6 +67,8 @@ def parse_and_check(kind: str, text: str) -> dict[str, Any] | None:
     value = parse_object(text, allow_null=kind in NULLABLE)
     model = SHAPES.get(kind)
     if model is not None and value is not None:
+        from console.actions.config_models import problems
+
         found = problems(model, value)
         if found:
             raise JsonProblem("; ".join(found))
