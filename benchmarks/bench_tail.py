@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -420,6 +421,7 @@ def main() -> None:
             gui(address.url("bench_tail"), conninfo, (idle, busy), args.gui_seconds)
     finally:
         server.stop(force=True)
+        shutil.rmtree(root, ignore_errors=True)  # the cluster: hundreds of MiB a run
 
 
 if __name__ == "__main__":

@@ -43,7 +43,10 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=2000)
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-    os.environ.setdefault("AUTOPR_CONSOLE_HOME", tempfile.mkdtemp(prefix="bench-tunnel-home-"))
+    home = None
+    if "AUTOPR_CONSOLE_HOME" not in os.environ:  # the operator's settings stay untouched
+        home = tempfile.mkdtemp(prefix="bench-tunnel-home-")
+        os.environ["AUTOPR_CONSOLE_HOME"] = home
     root = Path(tempfile.mkdtemp(prefix="bench-tunnel-"))
     pki = make_pki(root / "pki")
     pg = TLSPostgres(pki)
@@ -109,6 +112,8 @@ def main() -> None:
         ssh.kill()
         pg.stop()
         shutil.rmtree(root, ignore_errors=True)
+        if home is not None:
+            shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -61,7 +61,7 @@ def run(
     """
     app = make_application()
     from console.applog import setup_logging
-    from console.ui.crash_dialog import install_crash_dialog
+    from console.ui.crash_report import install_crash_dialog
 
     setup_logging()
     install_crash_dialog(app)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QMenu
 
 from console import APP_NAME, __version__, applog, paths
 from console.ui.about_dialog import AboutDialog, about_facts
-from console.ui.crash_dialog import CRASH_EXIT_CODE, install_crash_dialog
+from console.ui.crash_report import CRASH_EXIT_CODE, install_crash_dialog
 
 
 @pytest.fixture

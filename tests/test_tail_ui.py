@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import multiprocessing
@@ -73,6 +74,38 @@ def test_held_rows_are_not_walked_by_the_cyclic_collector(qtbot):
     gc.collect()
     held = model.packed_rows()
     assert len(held) == 1000 and not any(gc.is_tracked(r) for r in held)
+
+
+def test_a_held_line_keeps_neither_its_level_name_nor_its_execution_label(monkeypatch):
+    """The five levels are named by rank and the label is looked up by execution id, so a
+    plain line holds its header, step and message only; other levels keep their text, and
+    an execution whose label was forgotten shows its id's first characters, never another
+    execution's label."""
+    from console.ui.tail import model as tail_model
+    from console.ui.tail.model import R_EXECUTION, R_LEVEL, R_STEP, unpack
+
+    plain = line(1)
+    packed = make_row(plain)
+    assert len(packed) == tail_model._HEAD.size + len(b"build") + len(plain.message.encode())
+    row = unpack(packed)
+    assert (row[R_LEVEL], row[R_EXECUTION], row[R_STEP], row[R_MESSAGE]) == (
+        "INFO",
+        "exec-x",
+        "build",
+        "line 1",
+    )
+    odd = unpack(make_row(line(2, level="NOTICE")))
+    assert odd[R_LEVEL] == "NOTICE"
+
+    monkeypatch.setattr(tail_model, "_LABELS", {})
+    monkeypatch.setattr(tail_model, "_MAX_LABELS", 2)
+    rows = []
+    for n in range(1, 4):
+        execution = uuid.UUID(int=1000 + n)
+        made = dataclasses.replace(plain, execution_id=execution, execution_code=f"exec-{n}")
+        rows.append(make_row(made))
+    labels = [unpack(r)[R_EXECUTION] for r in rows]
+    assert labels == [str(uuid.UUID(int=1001))[:8], "exec-2", "exec-3"]
 
 
 def test_model_filters_by_level_and_text_and_trims_consistently(qtbot):

@@ -1,18 +1,17 @@
 """The dialog an unhandled exception opens, instead of the window vanishing.
 
-:func:`install_crash_dialog` hooks :mod:`console.applog`'s exception hooks: the
-exception is logged (redacted) first, then this dialog says what happened in
-one line and where the log file is.  The traceback is not shown; "Copy details"
+:func:`console.ui.crash_report.install_crash_dialog` hooks :mod:`console.applog`'s
+exception hooks: the exception is logged (redacted) first, then this dialog says
+what happened in one line and where the log file is.  The traceback is not shown; "Copy details"
 puts it on the clipboard for a bug report.  Exceptions from other threads are
 relayed to the GUI thread by a queued signal.
 """
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
@@ -25,12 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console import APP_NAME, applog
+from console import APP_NAME
+from console.ui.crash_report import CRASH_EXIT_CODE
 from console.ui.plain import plain_label
-
-log = logging.getLogger(__name__)
-
-CRASH_EXIT_CODE = 70  # EX_SOFTWARE
 
 
 class CrashDialog(QDialog):
@@ -95,41 +91,3 @@ class CrashDialog(QDialog):
         app = QApplication.instance()
         if app is not None:
             app.exit(CRASH_EXIT_CODE)
-
-
-class CrashReporter(QObject):
-    """Receives crash reports from any thread and shows one dialog at a time."""
-
-    reported = Signal(str, str, str)  # summary, details, log path
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.dialog: CrashDialog | None = None
-        self.suppressed = 0
-        self.reported.connect(self._show, Qt.ConnectionType.QueuedConnection)
-
-    def report(self, summary: str, details: str, log_path: Path) -> None:
-        """The applog callback: may run on any thread."""
-        self.reported.emit(summary, details, str(log_path))
-
-    @Slot(str, str, str)
-    def _show(self, summary: str, details: str, log_path: str) -> None:
-        if self.dialog is not None and self.dialog.isVisible():
-            self.suppressed += 1  # already logged; one dialog is enough
-            return
-        parent = QApplication.activeWindow()
-        self.dialog = CrashDialog(summary, details, Path(log_path), parent)
-        self.dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.dialog.destroyed.connect(self._forget)
-        self.dialog.open()
-
-    @Slot()
-    def _forget(self) -> None:
-        self.dialog = None
-
-
-def install_crash_dialog(app: QApplication) -> CrashReporter:
-    """Log unhandled exceptions of every thread and show :class:`CrashDialog` for them."""
-    reporter = CrashReporter(app)
-    applog.install_excepthooks(reporter.report)
-    return reporter

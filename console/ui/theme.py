@@ -12,18 +12,13 @@ import os
 import sys
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import (
-    QColor,
-    QGuiApplication,
-    QIcon,
-    QPainter,
-    QPainterPath,
-    QPalette,
-    QPen,
-    QPixmap,
-)
+from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QPixmap
 
 # (light, dark) hex pairs
 _STATUS: dict[str, tuple[str, str]] = {
@@ -337,6 +332,11 @@ def _icon_for(key: str, colour: QColor, size: int) -> QIcon:
 
 @lru_cache(maxsize=256)
 def _status_pixmap(key: str, colour: str, px: int, inverse: bool = False) -> QPixmap:
+    # (imported here: the first paint draws no status icon, and making these classes
+    # and their enums costs the start ~10 ms)
+    from PySide6.QtCore import QPointF, QRectF
+    from PySide6.QtGui import QPainter, QPainterPath, QPen, QPixmap
+
     pm = QPixmap(px, px)
     pm.fill(Qt.GlobalColor.transparent)
     p = QPainter(pm)

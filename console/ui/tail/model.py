@@ -10,6 +10,7 @@ in one ``beginRemoveRows`` once the count passes the capacity plus a slack.
 from __future__ import annotations
 
 import struct
+import threading
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -19,7 +20,7 @@ from PySide6.QtGui import QColor
 from console.tail.lines import TailLine
 from console.ui import theme, timefmt
 from console.ui.plain import plain_tip
-from models.vocab import LOG_LEVEL_RANK
+from models.vocab import LOG_LEVEL_RANK, LOG_LEVELS
 
 DEFAULT_CAPACITY = 100_000
 
@@ -49,13 +50,26 @@ UNPACKED_CACHE = 2048  # rows kept unpacked for painting (a few screens' worth)
 # and the line id (16 bytes) first, so that comparing the first 24 bytes orders rows
 # by (created_at, id) as ``row_sort_key`` does; then the execution id (16), the
 # created_at tzinfo's slot in ``_ZONES``, the level rank, a flags byte (bit 0: an
-# action id follows), the UTF-8 lengths of level, execution label and step, the
-# action id (16, when flagged), then level, label, step and message as UTF-8.
-_HEAD = struct.Struct(">Q16s16sBBBHHH")
+# action id follows; bit 1: the level's own text follows), the UTF-8 lengths of
+# level (0 unless flagged), and step, the action id (16, when flagged), then level,
+# step and message as UTF-8.
+#
+# Neither the level's name nor the execution's label is held per line: the five
+# levels are named by their rank, and the label (``exec-20261201-223000-abc123``,
+# the same for every line of an execution) is looked up by the execution id in
+# ``_LABELS`` when a row is unpacked.  Together ~32 bytes a line, 3 MiB of a full
+# buffer.  ``_LABELS`` is bounded: an execution not seen while ``_MAX_LABELS``
+# others were shows its id's first eight characters instead (as a line whose
+# execution has no label does), never another execution's label.
+_HEAD = struct.Struct(">Q16s16sBBBHH")
 _SORT_KEY = 24
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _OFFSET = 1 << 63
 _HAS_ACTION = 1
+_OWN_LEVEL = 2
+_MAX_LABELS = 65_536
+_LABELS: dict[bytes, str] = {}  # execution id (16 bytes) -> its label, newest last
+_LABELS_LOCK = threading.Lock()  # rows are made on the tail's and the pager's threads
 _ZONES: list[tzinfo | None] = [None, UTC]  # slot 0: naive
 _ZONE_SLOTS: dict[tzinfo | None, int] = {None: 0, UTC: 1}
 _MAX_ZONES = 255
@@ -118,6 +132,22 @@ def _zone_slot(zone: tzinfo | None) -> int:
     return slot
 
 
+def _remember_label(execution: bytes, label: str) -> None:
+    with _LABELS_LOCK:
+        if _LABELS.get(execution) == label:
+            _LABELS[execution] = _LABELS.pop(execution)  # seen again: newest
+            return
+        _LABELS.pop(execution, None)
+        _LABELS[execution] = label
+        if len(_LABELS) > _MAX_LABELS:
+            del _LABELS[next(iter(_LABELS))]
+
+
+def _label_of(execution: bytes) -> str:
+    label = _LABELS.get(execution)
+    return label if label is not None else _uuid_text(execution)[:8]
+
+
 def make_row(line: TailLine) -> PackedRow:
     """The line packed for holding; its metadata is dropped (the window does not show it)."""
     created = line.created_at
@@ -126,22 +156,24 @@ def make_row(line: TailLine) -> PackedRow:
         micros = (created.replace(tzinfo=UTC) - _EPOCH) // _MICROSECOND
     else:
         micros = (created - _EPOCH) // _MICROSECOND
-    level = line.level.encode()
-    label = (line.execution_code or str(line.execution_id)[:8]).encode()
+    execution = line.execution_id.bytes
+    if line.execution_code:
+        _remember_label(execution, line.execution_code)
+    rank = LOG_LEVEL_RANK.get(line.level)
+    level = b"" if rank is not None and LOG_LEVELS[rank] == line.level else line.level.encode()
     step = (line.step_name or "").encode()
     action = line.action_id.bytes if line.action_id else b""
     head = _HEAD.pack(
         micros + _OFFSET,
         line.id.bytes,
-        line.execution_id.bytes,
+        execution,
         _zone_slot(zone),
-        LOG_LEVEL_RANK.get(line.level, 0),
-        _HAS_ACTION if action else 0,
+        rank or 0,
+        (_HAS_ACTION if action else 0) | (_OWN_LEVEL if level else 0),
         len(level),
-        len(label),
         len(step),
     )
-    return b"".join((head, action, level, label, step, line.message.encode()))
+    return b"".join((head, action, level, step, line.message.encode()))
 
 
 def _uuid_text(raw: bytes) -> str:
@@ -151,18 +183,18 @@ def _uuid_text(raw: bytes) -> str:
 
 def unpack(packed: PackedRow) -> TailRow:
     """The display fields of a held row (see the layout above)."""
-    micros, line_id, execution_id, zone, rank, flags, n_level, n_label, n_step = _HEAD.unpack_from(
-        packed
-    )
+    micros, line_id, execution_id, zone, rank, flags, n_level, n_step = _HEAD.unpack_from(packed)
     at = _HEAD.size
     action = ""
     if flags & _HAS_ACTION:
         action = _uuid_text(packed[at : at + 16])
         at += 16
-    level = packed[at : at + n_level].decode()
-    at += n_level
-    label = packed[at : at + n_label].decode()
-    at += n_label
+    if flags & _OWN_LEVEL:
+        level = packed[at : at + n_level].decode()
+        at += n_level
+    else:
+        level = LOG_LEVELS[rank]
+    label = _label_of(execution_id)
     step = packed[at : at + n_step].decode()
     message = packed[at + n_step :].decode()
     created = _EPOCH + timedelta(microseconds=micros - _OFFSET)
@@ -229,8 +261,6 @@ class TailTableModel(QAbstractTableModel):
         return max(1, self._capacity // 50)
 
     def reload_colors(self) -> None:
-        from models.vocab import LOG_LEVELS
-
         self._level_colors = {
             LOG_LEVEL_RANK[level]: theme.level_color(level) for level in LOG_LEVELS
         }
