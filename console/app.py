@@ -108,7 +108,15 @@ def _start_with_link(window, hooks, link: str) -> None:
 
 
 def _open_url_events(app, hooks) -> None:
-    """macOS hands a clicked autopr:// URL to the running app as a FileOpen event."""
+    """macOS hands a clicked autopr:// URL to the running app as a FileOpen event.
+
+    Elsewhere the desktop runs ``autopr-console open LINK``, which reaches this console
+    through its single-instance socket, so the filter is installed on macOS only: an
+    application-wide filter sees every event of every widget, and wrapping each one
+    for Python cost 2.4 MiB (every QEvent subclass and its enums) and a call per event.
+    """
+    if sys.platform != "darwin":
+        return
     from PySide6.QtCore import QEvent, QObject
 
     class UrlOpener(QObject):
