@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -225,6 +226,7 @@ def main() -> None:
         if writer_proc is not None and writer_proc.is_alive():
             writer_proc.kill()
         server.stop(force=True)
+        shutil.rmtree(root, ignore_errors=True)  # the server's files: up to a GiB an hour
 
 
 def quiet_offscreen(mode: QtMsgType, context: QMessageLogContext, message: str) -> None:
