@@ -107,20 +107,24 @@ def test_the_window_and_its_socket_load_no_svg_renderer_network_module_or_table_
     assert _run(code) == ["True", "[]", "[]"]
 
 
+# The window with the Executions page shown and the operator actions' menu installed.
+EXECUTIONS_PAGE_WITH_MENU = (
+    "from console.app import make_application\n"
+    "from console.ui.actions import menus\n"
+    "from console.ui.main_window import MainWindow\n"
+    "app = make_application([])\n"
+    "w = MainWindow(remember=False)\n"
+    "w.build_pages()\n"
+    "w.show_page('executions')\n"
+    "menus.install()\n"
+)
+
+
 def test_opening_a_table_page_and_its_menu_loads_no_pydantic_until_json_is_checked():
     """pydantic (~5 MiB) loads when an operator's JSON is first checked, not with the
     actions that might one day check some."""
     code = (
-        "import sys\n"
-        "from console.app import make_application\n"
-        "from console.ui.actions import menus\n"
-        "from console.ui.main_window import MainWindow\n"
-        "app = make_application([])\n"
-        "w = MainWindow(remember=False)\n"
-        "w.build_pages()\n"
-        "w.show_page('executions')\n"
-        "menus.install()\n"
-        "w.pages['executions'].build_context_menu()\n"
+        "import sys\n" + EXECUTIONS_PAGE_WITH_MENU + "w.pages['executions'].build_context_menu()\n"
         "print('pydantic' in sys.modules)\n"
         "from console.actions.schemas import JsonProblem, parse_and_check\n"
         "print(parse_and_check('workflow.config', '{\"max_retries\": 2}'))\n"
@@ -144,15 +148,8 @@ def test_opening_a_table_page_and_its_menu_loads_no_orm():
     code = (
         "import sys\n"
         "import console.db.connection\n"
-        "from console.app import make_application\n"
-        "from console.ui.actions import menus\n"
-        "from console.ui.main_window import MainWindow\n"
-        "app = make_application([])\n"
-        "w = MainWindow(remember=False)\n"
-        "w.build_pages()\n"
-        "w.show_page('executions')\n"
-        "menus.install()\n"
-        "menu = w.pages['executions'].build_context_menu()\n"
+        + EXECUTIONS_PAGE_WITH_MENU
+        + "menu = w.pages['executions'].build_context_menu()\n"
         "print(menu is not None and bool(menu.actions()))\n"
         "print(sorted(m for m in ('console.actions.executions', 'console.actions.tx',\n"
         "    'models.schema') if m in sys.modules))\n"

@@ -230,16 +230,22 @@ def _popup(qtbot, page, key, modifier=None):
     return page.context_menu
 
 
-@pytest.mark.parametrize("keys", ["menu", "shift+f10"])
-def test_keyboard_context_menu_acts_on_the_current_row(qtbot, runner, dev_db, engine, keys):
-    """The Menu key and Shift+F10 open the current row's menu; the selection is untouched."""
-    from PySide6.QtCore import Qt
-
+def _four_failed_executions(qtbot, runner, dev_db, engine):
+    """The Executions page showing four failed executions of a workflow that may retry."""
     wf = workflow(engine, "ship", config={"max_retries": 5})
     for _ in range(4):
         execution(engine, wf["id"], "failed", completed_at=datetime.now(UTC))
     page = _page(qtbot, runner, dev_db, "console.ui.tables.executions_page", "ExecutionsPage")
     _wait_rows(qtbot, page, 4)
+    return page
+
+
+@pytest.mark.parametrize("keys", ["menu", "shift+f10"])
+def test_keyboard_context_menu_acts_on_the_current_row(qtbot, runner, dev_db, engine, keys):
+    """The Menu key and Shift+F10 open the current row's menu; the selection is untouched."""
+    from PySide6.QtCore import Qt
+
+    page = _four_failed_executions(qtbot, runner, dev_db, engine)
     # (not selectRow: it follows whatever modifier keys an earlier test left pressed)
     sel = page.view.selectionModel()
     sel.select(page.model.index(1, 0), sel.SelectionFlag.ClearAndSelect | sel.SelectionFlag.Rows)
@@ -280,11 +286,7 @@ def test_keyboard_menu_outside_the_selection_acts_on_the_current_row(qtbot, runn
     the rows selected elsewhere."""
     from PySide6.QtCore import Qt
 
-    wf = workflow(engine, "ship", config={"max_retries": 5})
-    for _ in range(4):
-        execution(engine, wf["id"], "failed", completed_at=datetime.now(UTC))
-    page = _page(qtbot, runner, dev_db, "console.ui.tables.executions_page", "ExecutionsPage")
-    _wait_rows(qtbot, page, 4)
+    page = _four_failed_executions(qtbot, runner, dev_db, engine)
     sel = page.view.selectionModel()
     flags = sel.SelectionFlag
     sel.select(page.model.index(0, 0), flags.ClearAndSelect | flags.Rows)
