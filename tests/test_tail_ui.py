@@ -524,3 +524,33 @@ def test_target_list_stays_still_while_open_and_a_finished_target_keeps_its_id(
     page.refresh()
     qtbot.waitUntil(lambda: page.target.currentText() == f"{code_a} (completed)", timeout=WAIT)
     assert page.target.currentData() == str(uuid.UUID(a))
+
+
+def test_a_session_stopped_while_reading_history_lets_its_lines_go(qtbot, conninfo):
+    """Stopped half-way through 30,000 lines of history (a reconnect, another execution
+    followed), a session drops what it received and reads no further: the next session
+    fills the window again without the old lines held beside it."""
+    import time
+
+    from console.tail.engine import TailOptions
+    from console.ui.tail.session import TailSession
+
+    execution, _ = make_execution(conninfo)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO execution_logs (execution_id, level, message)"
+            " SELECT %s, 'INFO', 'history ' || g FROM generate_series(1, 30000) AS g",
+            (execution,),
+        )
+    options = TailOptions(execution=uuid.UUID(execution), batch_rows=200)
+    session = TailSession(conninfo, options)
+    session.start()
+    deadline = time.monotonic() + 30
+    while session.backlog() == 0 and time.monotonic() < deadline:
+        time.sleep(0.005)  # no event loop turn: nothing is handed to a window
+    assert 0 < session.backlog() < 30_000
+    session.stop()
+    assert session.backlog() == 0
+    assert session.join(30)
+    assert session.backlog() == 0
+    session.deleteLater()

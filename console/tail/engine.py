@@ -348,7 +348,7 @@ class TailEngine:
         )
         with conn.cursor(name="autopr_tail_history") as cur:
             cur.execute(query, params)
-            while rows := cur.fetchmany(o.batch_rows):
+            while not self._stop.is_set() and (rows := cur.fetchmany(o.batch_rows)):
                 # Ordered by key and resumed after the last key delivered: no repeats here.
                 # Remembered, so the first fetch does not show them again.
                 remember = self._tracker.remember

@@ -75,10 +75,18 @@ class TailSession(QObject):
         self._thread.start()
 
     def stop(self) -> None:
-        """Ask the engine to stop; it closes its own connection on its thread."""
+        """Ask the engine to stop; it closes its own connection on its thread.
+
+        The lines received and not yet shown are let go now, and lines the engine still
+        delivers are dropped unpacked: a session stopped while it reads up to 100,000
+        lines of history (a reconnect, another execution followed) must not hold them
+        while the next session fills the window again.
+        """
         self.engine.stop()
         self._timer.stop()
         self._done.set()
+        with self._lock:
+            self._inbox = []
 
     def _relay(self, signal_name: str, value: object) -> None:
         """Emit from the engine thread (on the relay) unless the session is stopped or
@@ -126,9 +134,12 @@ class TailSession(QObject):
             self._relay("finished", result)
 
     def _on_lines(self, lines: list[TailLine]) -> None:
+        if self._done.is_set():
+            return
         made = [make_row(line) for line in lines]
         with self._lock:
-            self._inbox.extend(made)
+            if not self._done.is_set():
+                self._inbox.extend(made)
 
     def _on_state(self, state: TailState) -> None:
         self._relay("state", state)
