@@ -57,7 +57,11 @@ class TailOptions:
     fallback_lookback_s: float = 300.0  # floor when other sessions are not visible
     max_lookback_s: float | None = 300.0  # cap on how far back a fetch looks (None: no cap)
     drain_grace_s: float = 5.0  # after a terminal status, wait this long at most for writers
-    batch_rows: int = 5000
+    # Rows converted at a time (history and each fetch).  Each row is ~1 KB of Python
+    # objects until it is packed: 5,000 at a time left a full window's history read
+    # ~10 MiB above its held lines for good (freed objects leave holes in the
+    # interpreter's arenas); 1,000 costs a few more round trips a fetch.
+    batch_rows: int = 1000
     seen_cap: int = DEFAULT_SEEN_CAP
     backoff_s: tuple[float, ...] = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 5.0)
     connect_timeout_s: int = 5
