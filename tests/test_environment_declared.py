@@ -110,7 +110,7 @@ def test_profile_add_needs_an_environment_unless_the_name_is_one(capsys) -> None
 
 def test_a_stored_profile_without_an_environment_is_taken_as_prod(capsys) -> None:
     store = ProfileStore()
-    store.path.parent.mkdir(parents=True)
+    store.path.parent.mkdir(parents=True, exist_ok=True)  # settings may have made it
     store.path.write_text(
         '[profiles.production]\nhost = "db.example.com"\n'
         '[profiles.laptop]\nhost = "localhost"\n'
