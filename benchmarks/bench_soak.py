@@ -2,8 +2,10 @@
 
     python benchmarks/bench_soak.py --minutes 60 [--rate 1000] [--refresh 5]
 
-Runs its own embedded server (demo data), opens the console's ``MainWindow``
-(offscreen) on it, shows the Executions page with auto-refresh every ``--refresh``
+Runs its own embedded server (demo data; started, filled and stopped by child
+processes, as is the writer, so that the measured process holds the console and this
+driver only, as a console on a server profile does), opens the console's ``MainWindow``
+(offscreen) on it by URL, shows the Executions page with auto-refresh every ``--refresh``
 seconds while the Live tail page follows an execution that a writer process feeds
 ``--rate`` lines/s (so its 100,000-line buffer is full after a couple of minutes).
 Every 20 s it does what an operator does now and then: opens and closes the table's
@@ -20,12 +22,14 @@ buffer full.  Prints figures; asserts nothing.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
+import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -124,11 +128,10 @@ class Soak:
             QTimer.singleShot(0, self.follow)
 
     def sample(self, minute: int) -> None:
-        import psutil
         from PySide6.QtWidgets import QApplication
 
         QApplication.sendPostedEvents(None, 0)  # deleteLater() of the last turn
-        rss = psutil.Process().memory_info().rss / 2**20
+        rss = process_rss_mib()
         page = self.tail_page()
         tail = page.model.total() + len(page.pending)
         if os.environ.get("SOAK_DEBUG"):
@@ -142,6 +145,77 @@ class Soak:
         )
 
 
+def process_rss_mib() -> float:
+    """This process's RSS; read from /proc where there is one, so that the measured
+    process does not import psutil (1.5 MiB) just to measure itself."""
+    statm = Path("/proc/self/statm")
+    if statm.exists():
+        return int(statm.read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    import psutil
+
+    return float(psutil.Process().memory_info().rss) / 2**20
+
+
+# The writer runs in a child process that prints how many lines it wrote.
+WRITER = (
+    "import sys\n"
+    "from bench_tail import writer\n"
+    "class Sent:\n"
+    "    value = 0\n"
+    "    def get_lock(self):\n"
+    "        import contextlib\n"
+    "        return contextlib.nullcontext()\n"
+    "sent = Sent()\n"
+    "writer(sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), sent)\n"
+    "print(sent.value)\n"
+)
+
+
+SERVER = (
+    "import json, sys\n"
+    "from pathlib import Path\n"
+    "from console.db.embedded import EmbeddedServer\n"
+    "server = EmbeddedServer(Path(sys.argv[1]))\n"
+    "DB = 'dbname_placeholder'\n"
+    "if sys.argv[2] == 'stop':\n"
+    "    server.stop(force=True)\n"
+    "else:\n"
+    "    a = server.start()\n"
+    "    print(json.dumps([a.url(DB), a.conninfo(DB)]))\n"
+)
+
+
+def server_command(root: Path, what: str) -> str:
+    """The embedded server started or stopped by a child process (the measured process,
+    which connects by URL as a console on a server profile does, never manages it)."""
+    done = subprocess.run(
+        [sys.executable, "-c", SERVER, str(root), what],
+        check=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return done.stdout
+
+
+def start_server(root: Path) -> tuple[Callable[[str], str], Callable[[str], str]]:
+    """Start it; (database -> URL, database -> libpq conninfo)."""
+    url, conninfo = json.loads(server_command(root, "start"))
+    mark = "dbname_placeholder"
+    return (lambda db: url.replace(mark, db)), (lambda db: conninfo.replace(mark, db))
+
+
+def console_command(url: str, *command: str) -> None:
+    """``autopr-console --url URL COMMAND`` in a child process."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    subprocess.run(
+        [sys.executable, "-m", "console", "--url", url, "--environment", "local", *command],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0)
@@ -151,28 +225,29 @@ def main() -> None:
     parser.add_argument("--reconnect", type=int, default=RECONNECT_S, help="seconds")
     args = parser.parse_args()
 
+    # Only the console and this driver live in the measured process: the server setup
+    # and the writer are other processes (the writer's bench_tail would import
+    # multiprocessing, and psutil is not needed to read the RSS).
     import psycopg
-    from bench_tail import migrate, writer
     from PySide6.QtCore import QTimer, qInstallMessageHandler
 
     from console.app import make_application
-    from console.db.embedded import EmbeddedServer
     from console.ui.main_window import MainWindow
     from tests.helpers.loadgen import make_execution
 
     root = Path(tempfile.mkdtemp(prefix="bench-soak-"))
     os.environ["AUTOPR_CONSOLE_HOME"] = str(root / "home")
-    server = EmbeddedServer(root / "srv")
-    address = server.start()
-    writer_proc = None
+    server = root / "srv"
+    url_of, conninfo_of = start_server(server)
+    writer_proc: subprocess.Popen[str] | None = None
     try:
-        with psycopg.connect(address.conninfo("postgres"), autocommit=True) as conn:
+        with psycopg.connect(conninfo_of("postgres"), autocommit=True) as conn:
             conn.execute("CREATE DATABASE soak")
-        url = address.url("soak")
+        url = url_of("soak")
         # Migrated and filled by a child process: the measured process opens an existing
         # database, as an operator's console does (Alembic and the ORM are not in its RSS).
-        migrate(url, "demo", "--yes", "--no-simulate")
-        conninfo = address.conninfo("soak")
+        console_command(url, "demo", "--yes", "--no-simulate")
+        conninfo = conninfo_of("soak")
         execution, _ = make_execution(conninfo)
 
         app = make_application([])
@@ -183,11 +258,16 @@ def main() -> None:
         window.start(None, url)
         soak = Soak(app, window, execution, args.refresh)
         seconds = args.minutes * 60
-        ctx = multiprocessing.get_context("spawn")
-        sent = ctx.Value("q", 0)
-        writer_proc = ctx.Process(
-            target=writer, args=(conninfo, execution, args.rate, seconds + 5, sent)
-        )
+        writer_cmd = [
+            sys.executable,
+            "-c",
+            WRITER,
+            conninfo,
+            execution,
+            str(args.rate),
+            str(seconds + 5),
+        ]
+        writer_env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'benchmarks'}")
 
         def ready() -> None:
             if window.state != "connected" or not window.specs:
@@ -195,7 +275,10 @@ def main() -> None:
                 return
             soak.prepare()
             window.connection_state_changed.connect(soak.on_state)
-            writer_proc.start()
+            nonlocal writer_proc
+            writer_proc = subprocess.Popen(
+                writer_cmd, env=writer_env, stdout=subprocess.PIPE, text=True
+            )
             soak.t0 = time.monotonic()
             print(
                 f"soak {args.minutes:g} min: Executions page auto-refresh every {args.refresh} s, "
@@ -220,12 +303,15 @@ def main() -> None:
         QTimer.singleShot(200, ready)
         window.closed.connect(app.quit)
         app.exec()
-        writer_proc.join(30)
-        summarize(soak.rows, sent.value)
+        written = 0
+        if writer_proc is not None:
+            out, _err = writer_proc.communicate(timeout=60)
+            written = int(out.strip() or 0)
+        summarize(soak.rows, written)
     finally:
-        if writer_proc is not None and writer_proc.is_alive():
+        if writer_proc is not None and writer_proc.poll() is None:
             writer_proc.kill()
-        server.stop(force=True)
+        server_command(server, "stop")
         shutil.rmtree(root, ignore_errors=True)  # the server's files: up to a GiB an hour
 
 
