@@ -31,7 +31,7 @@ from console.ui.tail.model import (
 from console.ui.tail.page import TailPage
 from console.ui.tail.session import MAX_PER_FRAME
 from console.ui.tasks import TaskRunner
-from tests.helpers.loadgen import WriterPlan, insert_line, make_execution
+from tests.helpers.loadgen import WriterPlan, insert_history, insert_line, make_execution
 from tests.helpers.loadgen import run_writer as write
 
 WAIT = 60_000
@@ -361,12 +361,7 @@ def test_level_and_text_filters_with_highlight(qtbot, runner, db, conninfo, tmp_
 
 def test_save_whole_log_as_text_and_jsonl_with_progress(qtbot, runner, db, conninfo, tmp_path):
     a, _ = make_execution(conninfo)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(
-            "INSERT INTO execution_logs (execution_id, level, message, step_name)"
-            " SELECT %s, 'INFO', 'line ' || g, 'step' FROM generate_series(1, 12000) g",
-            (a,),
-        )
+    insert_history(conninfo, a, 12_000)
     page = make_page(qtbot, runner, capacity=1000)
     page.set_database(db)
     page.follow_execution(a)
@@ -536,12 +531,7 @@ def test_a_session_stopped_while_reading_history_lets_its_lines_go(qtbot, connin
     from console.ui.tail.session import TailSession
 
     execution, _ = make_execution(conninfo)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(
-            "INSERT INTO execution_logs (execution_id, level, message)"
-            " SELECT %s, 'INFO', 'history ' || g FROM generate_series(1, 30000) AS g",
-            (execution,),
-        )
+    insert_history(conninfo, execution, 30_000, prefix="history")
     options = TailOptions(execution=uuid.UUID(execution), batch_rows=200)
     session = TailSession(conninfo, options)
     session.start()
