@@ -333,7 +333,7 @@ def _icon_for(key: str, colour: QColor, size: int) -> QIcon:
 @lru_cache(maxsize=256)
 def _status_pixmap(key: str, colour: str, px: int, inverse: bool = False) -> QPixmap:
     # (imported here: the first paint draws no status icon, and making these classes
-    # and their enums costs the start ~10 ms)
+    # and their enums is part of what PySide6 costs the start)
     from PySide6.QtCore import QPointF, QRectF
     from PySide6.QtGui import QPainter, QPainterPath, QPen, QPixmap
 
